@@ -1,0 +1,80 @@
+"""Election-day reporting for Vietnam (bầu cử ĐBQH khóa XVI và HĐND các cấp 2026–2031)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _from_environment(app: Flask) -> None:
+    for name in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if os.environ.get("APP_ENV"):
+        app.config["ENV_NAME"] = os.environ["APP_ENV"]
+    app.config.from_prefixed_env("WEBAPP")
+
+
+def _validate(app: Flask) -> None:
+    from webapp.config import DEV_SECRET_KEY
+
+    if app.config["ENV_NAME"] == "production":
+        if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None) or len(app.config["SECRET_KEY"]) < 32:
+            raise ConfigError("Refusing to start in production with a development or short SECRET_KEY.")
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object("webapp.config")
+    app.config.from_pyfile("config.py", silent=True)
+    _from_environment(app)
+    if config:
+        app.config.update(config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    _validate(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from webapp import cli, db, errors, i18n, web
+    from webapp.audit import services as audit_services
+    from webapp.extensions import babel, csrf, htmx, limiter, login_manager
+
+    db.init_app(app)
+    audit_services.install()
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    web.init_app(app)
+
+    from webapp.accounts.views import bp as accounts_bp
+    from webapp.audit.views import bp as audit_bp
+    from webapp.elections.views import bp as elections_bp
+    from webapp.home.views import bp as home_bp
+    from webapp.imports.views import bp as imports_bp
+
+    for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    errors.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, roles and their place in the hierarchy."""

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import Base, enum_type
+from webapp.elections.models import PollingArea
+from webapp.geo.models import Commune, Province
+
+
+class Role(enum.StrEnum):
+    LEADER = "leader"  # Tổ trưởng tổ bầu cử: one polling area
+    COMMUNE = "commune"  # cán bộ xã/phường: one commune
+    PROVINCE = "province"  # Ủy ban bầu cử tỉnh: one province
+    HOTLINE = "hotline"  # tổng đài: one province or the whole country, read-only
+    ADMIN = "admin"  # quản trị quốc gia
+
+
+class User(Base):
+    """An account. Its place in the hierarchy (province / commune / polling area) is its scope."""
+
+    __tablename__ = "users"
+    __audit__ = True
+    __audit_redact__ = ("password_hash", "activation_code_hash")
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'leader' AND polling_area_id IS NOT NULL AND commune_id IS NOT NULL"
+            " AND province_id IS NOT NULL)"
+            " OR (role = 'commune' AND polling_area_id IS NULL AND commune_id IS NOT NULL"
+            " AND province_id IS NOT NULL)"
+            " OR (role = 'province' AND polling_area_id IS NULL AND commune_id IS NULL"
+            " AND province_id IS NOT NULL)"
+            " OR (role = 'hotline' AND polling_area_id IS NULL AND commune_id IS NULL)"
+            " OR (role = 'admin' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NULL)",
+            name="scope_matches_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    phone: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    province_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"), index=True)
+    commune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communes.id"), index=True)
+    polling_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("polling_areas.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    activation_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    activation_expires_at: Mapped[datetime | None]
+    # Bumped by "log out everywhere": every session carrying an older value is refused.
+    session_version: Mapped[int] = mapped_column(default=1)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+    province: Mapped[Province | None] = relationship()
+    commune: Mapped[Commune | None] = relationship()
+    polling_area: Mapped[PollingArea | None] = relationship()
+
+    # Flask-Login protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def needs_activation(self) -> bool:
+        return self.password_hash is None
+
+    def audit_place(self) -> tuple[int | None, int | None, int | None]:
+        return (self.province_id, self.commune_id, self.polling_area_id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

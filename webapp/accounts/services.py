@@ -1,0 +1,184 @@
+"""Accounts: passwords, activation codes, sign-in and the leaders' accounts of a commune."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.orm import Session
+
+from webapp.accounts.models import Role, User
+from webapp.audit import services as audit
+from webapp.elections.models import PollingArea
+from webapp.geo.models import Commune
+
+_hasher = PasswordHasher()
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read off paper and typed on phones.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(Exception):
+    """Base of the account rules' refusals; the message id is translated by the view."""
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+class DuplicateUsername(AccountError):
+    pass
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def verify_secret(stored: str | None, secret: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalars(sa.select(User).where(User.username == username.strip().lower())).first()
+
+
+@dataclasses.dataclass(frozen=True)
+class SignIn:
+    user: User
+    needs_password: bool
+
+
+def authenticate(session: Session, *, username: str, secret: str, now: datetime) -> SignIn | None:
+    """The password, or for an account never used, its one-time activation code."""
+    user = find_user(session, username)
+    if user is None or not user.is_active:
+        # Same cost whether or not the account exists.
+        verify_secret(_DUMMY_HASH, secret)
+        return None
+    if user.needs_activation:
+        expired = user.activation_expires_at is None or user.activation_expires_at < now
+        if not expired and verify_secret(user.activation_code_hash, normalise_code(secret)):
+            return SignIn(user, needs_password=True)
+        return None
+    if not verify_secret(user.password_hash, secret):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_secret(secret)
+    user.last_login_at = now
+    return SignIn(user, needs_password=False)
+
+
+def set_password(session: Session, *, user: User, password: str, now: datetime) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword("too_short")
+    if password.lower() in {user.username.lower(), "12345678", "password", "matkhau1"}:
+        raise WeakPassword("too_common")
+    user.password_hash = hash_secret(password)
+    user.activation_code_hash = None
+    user.activation_expires_at = None
+    user.last_login_at = now
+    session.flush()
+
+
+def log_out_everywhere(session: Session, *, user: User) -> None:
+    """Every session of this account, on every device, ends at its next request."""
+    user.session_version += 1
+    session.flush()
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedCode:
+    polling_area: PollingArea
+    user: User
+    code: str
+
+
+def leader_username(area: PollingArea, commune: Commune) -> str:
+    return f"to{area.number:02d}-{commune.code}"
+
+
+def issue_leader_codes(
+    session: Session,
+    *,
+    actor: User,
+    commune: Commune,
+    now: datetime,
+    ttl: timedelta,
+    area_ids: set[int] | None = None,
+) -> list[IssuedCode]:
+    """Create the leader account of each polling area of ``commune`` that has none, and give every
+    not-yet-activated leader a fresh one-time code (older codes stop working).
+
+    Accounts already activated are left alone unless their area is named in ``area_ids`` (a reset:
+    the password is cleared and a new code issued).
+    """
+    areas = session.scalars(
+        sa.select(PollingArea).where(PollingArea.commune_id == commune.id).order_by(PollingArea.number)
+    ).all()
+    leaders = {
+        u.polling_area_id: u
+        for u in session.scalars(
+            sa.select(User).where(User.role == Role.LEADER, User.commune_id == commune.id)
+        )
+    }
+    issued: list[IssuedCode] = []
+    for area in areas:
+        if area_ids is not None and area.id not in area_ids:
+            continue
+        user = leaders.get(area.id)
+        if user is None:
+            username = leader_username(area, commune)
+            if find_user(session, username) is not None:
+                raise DuplicateUsername(username)
+            leader = next((m for m in area.team if m.role.value == "leader"), None)
+            user = User(
+                username=username,
+                full_name=leader.full_name if leader else "",
+                phone=leader.phone if leader else "",
+                role=Role.LEADER,
+                province_id=commune.province_id,
+                commune_id=commune.id,
+                polling_area_id=area.id,
+                created_at=now,
+                session_version=1,
+            )
+            session.add(user)
+        elif not user.needs_activation and (area_ids is None or area.id not in area_ids):
+            continue
+        code = new_code()
+        user.password_hash = None
+        user.activation_code_hash = hash_secret(code)
+        user.activation_expires_at = now + ttl
+        if user.id is not None:
+            user.session_version += 1
+        issued.append(IssuedCode(area, user, code))
+    session.flush()
+    audit.record_event(
+        session,
+        action="issue_codes",
+        entity_type="communes",
+        entity_id=str(commune.id),
+        place=(commune.province_id, commune.id, None),
+        after={"areas": [i.polling_area.code for i in issued], "by": actor.username},
+    )
+    return issued
+
+
+_DUMMY_HASH = hash_secret("not-a-real-password")

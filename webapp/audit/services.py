@@ -1,0 +1,179 @@
+"""Every write to an audited model leaves an AuditEntry, written in the same transaction.
+
+Models opt in with ``__audit__ = True`` and say where they sit with ``audit_place()``. The acting user,
+channel and address travel on ``session.info["audit"]``; the web layer binds them once per request,
+the CLI and importers bind their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from webapp.audit.models import AuditEntry, Channel
+from webapp.clock import utcnow
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditContext:
+    actor_id: int | None
+    actor_username: str
+    channel: Channel
+    ip: str = ""
+    clock: Callable[[], dt.datetime] = utcnow
+
+
+SYSTEM = AuditContext(None, "", Channel.SYSTEM)
+
+
+def bind(session: Session, context: AuditContext) -> None:
+    session.info["audit"] = context
+
+
+def context_of(session: Session) -> AuditContext:
+    return session.info.get("audit", SYSTEM)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+def _columns(obj: Any) -> list[str]:
+    redacted = set(getattr(obj, "__audit_redact__", ()))
+    return [a.key for a in sa.inspect(obj).mapper.column_attrs if a.key not in redacted]
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    return {key: _jsonable(getattr(obj, key)) for key in _columns(obj)}
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = sa.inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    redacted = set(getattr(obj, "__audit_redact__", ()))
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        if attr.key in redacted:
+            before[attr.key] = after[attr.key] = "***"
+            continue
+        before[attr.key] = _jsonable(hist.deleted[0]) if hist.deleted else None
+        after[attr.key] = _jsonable(hist.added[0]) if hist.added else None
+    return before, after
+
+
+def _identity(obj: Any) -> str:
+    ident = sa.inspect(obj).identity
+    return ":".join(str(part) for part in ident) if ident else ""
+
+
+def _row(ctx: AuditContext, now: dt.datetime, action: str, obj: Any, before: Any, after: Any) -> dict[str, Any]:
+    province_id, commune_id, polling_area_id = obj.audit_place()
+    return {
+        "at": now,
+        "actor_id": ctx.actor_id,
+        "actor_username": ctx.actor_username,
+        "channel": ctx.channel,
+        "ip": ctx.ip,
+        "action": action,
+        "entity_type": obj.__tablename__,
+        "entity_id": _identity(obj),
+        "province_id": province_id,
+        "commune_id": commune_id,
+        "polling_area_id": polling_area_id,
+        "before": before,
+        "after": after,
+    }
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    ctx = context_of(session)
+    now = ctx.clock()
+    rows: list[dict[str, Any]] = []
+    for obj in session.new:
+        if getattr(obj, "__audit__", False):
+            rows.append(_row(ctx, now, "create", obj, None, snapshot(obj)))
+    for obj in session.dirty:
+        if getattr(obj, "__audit__", False) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if before or after:
+                rows.append(_row(ctx, now, "update", obj, before, after))
+    for obj in session.deleted:
+        if getattr(obj, "__audit__", False):
+            rows.append(_row(ctx, now, "delete", obj, snapshot(obj), None))
+    if rows:
+        session.connection().execute(sa.insert(AuditEntry), rows)
+
+
+def install() -> None:
+    """Listen on every Session; idempotent."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def record_event(
+    session: Session,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str = "",
+    place: tuple[int | None, int | None, int | None] = (None, None, None),
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An audited event that is not a row change: a login, a bulk import, "log out everywhere"."""
+    ctx = context_of(session)
+    province_id, commune_id, polling_area_id = place
+    session.add(
+        AuditEntry(
+            at=ctx.clock(),
+            actor_id=ctx.actor_id,
+            actor_username=ctx.actor_username,
+            channel=ctx.channel,
+            ip=ctx.ip,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            province_id=province_id,
+            commune_id=commune_id,
+            polling_area_id=polling_area_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def bulk_audit_rows(
+    session: Session, action: str, entity_type: str, items: Sequence[tuple[str, tuple[Any, Any, Any], Any]]
+) -> None:
+    """Audit rows for a Core bulk insert, which bypasses the ORM listener (used by the dataset generator)."""
+    ctx = context_of(session)
+    now = ctx.clock()
+    rows = [
+        {
+            "at": now, "actor_id": ctx.actor_id, "actor_username": ctx.actor_username, "channel": ctx.channel,
+            "ip": ctx.ip, "action": action, "entity_type": entity_type, "entity_id": entity_id,
+            "province_id": place[0], "commune_id": place[1], "polling_area_id": place[2],
+            "before": None, "after": after,
+        }
+        for entity_id, place, after in items
+    ]
+    if rows:
+        session.execute(sa.insert(AuditEntry), rows)

@@ -1,0 +1,34 @@
+"""Defaults only. The environment overrides them (see ``create_app``)."""
+
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+SECRET_KEY = DEV_SECRET_KEY
+# Empty means the SQLite file in instance/; DATABASE_URL in the environment wins.
+DATABASE_URL = ""
+ENV_NAME = "development"
+
+BABEL_DEFAULT_LOCALE = "vi"
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+LANGUAGES = ("vi", "en")
+
+# The CSRF token lives as long as the session: a leader may stay offline for hours.
+WTF_CSRF_TIME_LIMIT = None
+# An election day runs from before 05:00 to after midnight; the session must last through it.
+PERMANENT_SESSION_LIFETIME = timedelta(hours=36)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_DURATION = timedelta(hours=36)
+
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+# Per account and per address; see accounts.views.
+LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
+LOGIN_RATE_LIMIT_ADDRESS = "60 per 15 minutes"
+
+MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+ACTIVATION_CODE_TTL = timedelta(days=14)
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"

@@ -1,0 +1,1 @@
+"""The election: contests, electoral units, candidates, polling areas and their teams."""

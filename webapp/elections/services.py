@@ -1,0 +1,115 @@
+"""Reading the election's configuration, always within the reader's scope."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import scope
+from webapp.accounts.models import User
+from webapp.elections.models import (
+    Contest,
+    Election,
+    ElectoralUnit,
+    PollingArea,
+    PollingAreaUnit,
+    ReportTime,
+    VoterCount,
+)
+from webapp.textnorm import fold
+
+
+class NoElection(LookupError):
+    pass
+
+
+def current_election(session: Session) -> Election:
+    """The election being run: the latest by polling date (drills are separate elections)."""
+    election = session.scalars(sa.select(Election).order_by(Election.polling_date.desc(), Election.id.desc())).first()
+    if election is None:
+        raise NoElection
+    return election
+
+
+def report_times(session: Session, election: Election, province_id: int | None) -> list[ReportTime]:
+    """The province's own turnout report times if it set any, else the national default."""
+    rows = session.scalars(
+        sa.select(ReportTime)
+        .where(ReportTime.election_id == election.id, ReportTime.province_id == province_id)
+        .order_by(ReportTime.at)
+    ).all()
+    if rows or province_id is None:
+        return list(rows)
+    return report_times(session, election, None)
+
+
+def latest_voter_counts(session: Session, area_ids: Iterable[int]) -> dict[tuple[int, int], VoterCount]:
+    """The newest voter count of each (polling area, contest)."""
+    ids = list(area_ids)
+    if not ids:
+        return {}
+    newest = (
+        sa.select(VoterCount.id, sa.func.row_number().over(
+            partition_by=(VoterCount.polling_area_id, VoterCount.contest_id),
+            order_by=(VoterCount.as_of.desc(), VoterCount.id.desc()),
+        ).label("rank"))
+        .where(VoterCount.polling_area_id.in_(ids))
+        .subquery()
+    )
+    rows = session.scalars(
+        sa.select(VoterCount).join(newest, newest.c.id == VoterCount.id).where(newest.c.rank == 1)
+    ).all()
+    return {(r.polling_area_id, r.contest_id): r for r in rows}
+
+
+@dataclasses.dataclass
+class StationContest:
+    contest: Contest
+    unit: ElectoralUnit
+    voters: VoterCount | None
+
+
+@dataclasses.dataclass
+class StationOverview:
+    area: PollingArea
+    contests: list[StationContest]
+    report_times: list[ReportTime]
+    election: Election
+
+
+def station_overview(session: Session, user: User, area_id: int) -> StationOverview:
+    """Everything a polling team needs to know about its station: contests, units, candidates, times."""
+    area = scope.get(session, PollingArea, area_id, user)
+    links = session.scalars(
+        sa.select(PollingAreaUnit)
+        .where(PollingAreaUnit.polling_area_id == area.id)
+        .options(selectinload(PollingAreaUnit.unit).selectinload(ElectoralUnit.candidates),
+                 selectinload(PollingAreaUnit.contest))
+    ).all()
+    links = sorted(links, key=lambda link: list(type(link.contest.kind)).index(link.contest.kind))
+    counts = latest_voter_counts(session, [area.id])
+    election = current_election(session)
+    return StationOverview(
+        area=area,
+        contests=[StationContest(link.contest, link.unit, counts.get((area.id, link.contest_id))) for link in links],
+        report_times=report_times(session, election, area.province_id),
+        election=election,
+    )
+
+
+def search_areas(session: Session, user: User, query: str = "", limit: int = 50) -> list[PollingArea]:
+    """Polling areas in scope whose code or name matches, diacritics ignored."""
+    stmt = scope.select(PollingArea, user).order_by(PollingArea.commune_id, PollingArea.number).limit(limit)
+    folded = fold(query)
+    if folded:
+        like = f"%{folded}%"
+        stmt = stmt.where(sa.or_(PollingArea.name_folded.like(like), PollingArea.code.like(like)))
+    return list(session.scalars(stmt.options(selectinload(PollingArea.commune))))
+
+
+def is_within_hours(election: Election, at: time) -> bool:
+    return election.earliest_open <= at <= election.latest_close

@@ -1,0 +1,66 @@
+"""Every error handler: a page, a fragment for htmx, or JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.htmx import is_fragment_request
+from webapp.i18n import _
+from webapp.scope import OutOfScope
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to do this."),
+        404: _("Not found, or not within your area."),
+        405: _("This action is not allowed here."),
+        413: _("The file is too large."),
+        422: _("Some entries are not valid. Please check and try again."),
+        429: _("Too many attempts. Please wait a few minutes and try again."),
+        500: _("Something went wrong on the server. Your entries were not saved; please try again."),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(code: int, message: str | None = None, *, error_code: str | None = None) -> Response:
+    message = message or _messages().get(code, _messages()[500])
+    if _wants_json():
+        response = jsonify({"error": {"code": error_code or str(code), "message": message}})
+        response.status_code = code
+        return response
+    template = "errors/_fragment.html" if is_fragment_request() else "errors/error.html"
+    try:
+        response = Response(render_template(template, code=code, message=message), code)
+    except Exception:  # the layout itself failed: answer without touching the database
+        response = Response(render_template("errors/500_standalone.html", message=message), code)
+    response.vary.add("HX-Request")
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> Response:
+        return render_error(400, _("Your session has expired. Please log in again and resend."),
+                            error_code="csrf")
+
+    @app.errorhandler(OutOfScope)
+    def out_of_scope(_exc: OutOfScope) -> Response:
+        return render_error(404)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception) -> Response:
+        app.logger.exception("unhandled error", exc_info=exc)
+        try:
+            return render_error(500)
+        except Exception:
+            return Response(render_template("errors/500_standalone.html", message=None), 500)

@@ -1,0 +1,1 @@
+"""Administrative units: provinces (tỉnh) and communes (xã, phường, đặc khu)."""

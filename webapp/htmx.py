@@ -1,0 +1,29 @@
+"""One place decides whether a request gets a whole page or a fragment."""
+
+from typing import Any
+
+from flask import Response, get_flashed_messages, make_response, render_template, request
+
+
+def is_fragment_request() -> bool:
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and "HX-Boosted" not in headers
+        and "HX-History-Restore-Request" not in headers
+        and headers.get("HX-Request-Type") != "full"
+    )
+
+
+def render(page: str, fragment: str, status: int = 200, **context: Any) -> Response:
+    """Render ``page`` or just ``fragment`` of the same context; always ``Vary: HX-Request``."""
+    if is_fragment_request():
+        body = render_template(fragment, **context)
+        # Flashes would otherwise be consumed unseen; send them out of band.
+        if get_flashed_messages():
+            body += render_template("_flash.html", oob=True)
+    else:
+        body = render_template(page, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,1 @@
+"""Import and export of the election's data (XLSX, CSV)."""

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__, url_prefix="/data")

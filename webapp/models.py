@@ -1,0 +1,19 @@
+"""Imports every model so that the metadata is complete (Alembic, tests)."""
+
+from webapp.accounts.models import User  # noqa: F401
+from webapp.audit.models import AuditEntry  # noqa: F401
+from webapp.db import Base
+from webapp.elections.models import (  # noqa: F401
+    Candidate,
+    Contest,
+    Election,
+    ElectoralUnit,
+    PollingArea,
+    PollingAreaUnit,
+    ReportTime,
+    TeamMember,
+    VoterCount,
+)
+from webapp.geo.models import Commune, Province  # noqa: F401
+
+metadata = Base.metadata

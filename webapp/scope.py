@@ -1,0 +1,194 @@
+"""The one place that decides what a user may see: every query of scoped data goes through here.
+
+A user's scope is their place in the hierarchy (nation, province, commune or polling area). ``visible``
+returns the WHERE clause that keeps a model's rows inside that place; ``get`` loads one object or raises
+``OutOfScope``, which the web layer turns into a 404 so that another station's id reveals nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from webapp.accounts.models import Role, User
+from webapp.audit.models import AuditEntry
+from webapp.elections.models import (
+    Candidate,
+    ElectoralUnit,
+    PollingArea,
+    PollingAreaUnit,
+    TeamMember,
+    VoterCount,
+)
+from webapp.geo.models import Commune, Province
+
+T = TypeVar("T")
+
+
+class Level(enum.IntEnum):
+    NATION = 0
+    PROVINCE = 1
+    COMMUNE = 2
+    POLLING_AREA = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    level: Level
+    province_id: int | None = None
+    commune_id: int | None = None
+    polling_area_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Scope:
+        if user.role is Role.LEADER:
+            return cls(Level.POLLING_AREA, user.province_id, user.commune_id, user.polling_area_id)
+        if user.role is Role.COMMUNE:
+            return cls(Level.COMMUNE, user.province_id, user.commune_id)
+        if user.role is Role.PROVINCE or (user.role is Role.HOTLINE and user.province_id is not None):
+            return cls(Level.PROVINCE, user.province_id)
+        return cls(Level.NATION)
+
+    def contains_place(self, province_id: int | None, commune_id: int | None, polling_area_id: int | None) -> bool:
+        if self.level is Level.NATION:
+            return True
+        if self.level is Level.PROVINCE:
+            return province_id == self.province_id
+        if self.level is Level.COMMUNE:
+            return commune_id == self.commune_id
+        return polling_area_id == self.polling_area_id
+
+
+class OutOfScope(LookupError):
+    """The object does not exist or lies outside the user's place; both answer 404."""
+
+
+_FALSE = sa.false()
+
+
+def _units_of_areas(area_filter: Any) -> Any:
+    return sa.select(PollingAreaUnit.unit_id).join(PollingArea).where(area_filter)
+
+
+def _province(s: Scope) -> Any:
+    return sa.true() if s.level is Level.NATION else Province.id == s.province_id
+
+
+def _commune(s: Scope) -> Any:
+    if s.level is Level.NATION:
+        return sa.true()
+    if s.level is Level.PROVINCE:
+        return Commune.province_id == s.province_id
+    return Commune.id == s.commune_id
+
+
+def _polling_area(s: Scope) -> Any:
+    if s.level is Level.NATION:
+        return sa.true()
+    if s.level is Level.PROVINCE:
+        return PollingArea.province_id == s.province_id
+    if s.level is Level.COMMUNE:
+        return PollingArea.commune_id == s.commune_id
+    return PollingArea.id == s.polling_area_id
+
+
+def _unit(s: Scope) -> Any:
+    if s.level is Level.NATION:
+        return sa.true()
+    if s.level is Level.PROVINCE:
+        return ElectoralUnit.province_id == s.province_id
+    if s.level is Level.COMMUNE:
+        # The commune's own council units, and the higher units its polling areas vote in.
+        return sa.or_(
+            ElectoralUnit.commune_id == s.commune_id,
+            ElectoralUnit.id.in_(_units_of_areas(PollingArea.commune_id == s.commune_id)),
+        )
+    return ElectoralUnit.id.in_(
+        sa.select(PollingAreaUnit.unit_id).where(PollingAreaUnit.polling_area_id == s.polling_area_id)
+    )
+
+
+def _candidate(s: Scope) -> Any:
+    if s.level is Level.NATION:
+        return sa.true()
+    return Candidate.unit_id.in_(sa.select(ElectoralUnit.id).where(_unit(s)))
+
+
+def _by_area(column: Any) -> Callable[[Scope], Any]:
+    def clause(s: Scope) -> Any:
+        if s.level is Level.NATION:
+            return sa.true()
+        if s.level is Level.POLLING_AREA:
+            return column == s.polling_area_id
+        return column.in_(sa.select(PollingArea.id).where(_polling_area(s)))
+
+    return clause
+
+
+def _user(s: Scope) -> Any:
+    if s.level is Level.NATION:
+        return sa.true()
+    if s.level is Level.PROVINCE:
+        return User.province_id == s.province_id
+    if s.level is Level.COMMUNE:
+        return User.commune_id == s.commune_id
+    return User.polling_area_id == s.polling_area_id
+
+
+def _audit(s: Scope) -> Any:
+    if s.level is Level.NATION:
+        return sa.true()
+    if s.level is Level.PROVINCE:
+        return AuditEntry.province_id == s.province_id
+    if s.level is Level.COMMUNE:
+        return AuditEntry.commune_id == s.commune_id
+    return AuditEntry.polling_area_id == s.polling_area_id
+
+
+_RULES: dict[type, Callable[[Scope], Any]] = {
+    Province: _province,
+    Commune: _commune,
+    PollingArea: _polling_area,
+    ElectoralUnit: _unit,
+    Candidate: _candidate,
+    TeamMember: _by_area(TeamMember.polling_area_id),
+    VoterCount: _by_area(VoterCount.polling_area_id),
+    PollingAreaUnit: _by_area(PollingAreaUnit.polling_area_id),
+    User: _user,
+    AuditEntry: _audit,
+}
+
+
+def register(model: type, rule: Callable[[Scope], Any]) -> None:
+    """Later domains (reports, results…) add their models' rules here."""
+    _RULES[model] = rule
+
+
+def visible(model: type, user: User | Scope) -> Any:
+    """The WHERE clause keeping ``model`` rows inside the user's place. Unknown models see nothing."""
+    scope = user if isinstance(user, Scope) else Scope.of(user)
+    rule = _RULES.get(model)
+    return rule(scope) if rule else _FALSE
+
+
+def select(model: type[T], user: User | Scope) -> sa.Select[tuple[T]]:
+    return sa.select(model).where(visible(model, user))
+
+
+def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
+    pk = sa.inspect(model).primary_key
+    if len(pk) != 1:
+        raise TypeError(f"{model.__name__} has a composite key")
+    try:
+        ident = pk[0].type.python_type(ident)
+    except (TypeError, ValueError) as exc:
+        raise OutOfScope(model.__name__) from exc
+    obj = session.scalars(select(model, user).where(pk[0] == ident)).first()
+    if obj is None:
+        raise OutOfScope(model.__name__)
+    return obj

@@ -1,0 +1,152 @@
+"""Request plumbing shared by every blueprint: login loading, audit context, roles, headers, filters."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import Flask, Response, abort, current_app, redirect, request, send_from_directory, url_for
+from flask_babel import format_datetime, format_decimal
+from flask_login import current_user, login_required
+
+from webapp import db
+from webapp.accounts.models import Role, User
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.clock import to_local
+from webapp.extensions import login_manager
+from webapp.i18n import _l
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Logged in, and one of ``roles``; anyone else gets 403 (their own data stays reachable elsewhere)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "")[:45]
+
+
+def _load_user(user_id: str) -> User | None:
+    ident, _, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.is_active or user.session_version != int(version) or user.needs_activation:
+        return None
+    return user
+
+
+def _bind_audit() -> None:
+    user = current_user if current_user and current_user.is_authenticated else None
+    channel = Channel.API if request.path.startswith("/api/") else Channel.WEB
+    audit.bind(
+        db.session,
+        audit.AuditContext(
+            actor_id=user.id if user else None,
+            actor_username=user.username if user else "",
+            channel=channel,
+            ip=client_ip(),
+        ),
+    )
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+    )
+    if current_user and getattr(current_user, "is_authenticated", False):
+        # Personal pages are never kept by shared caches; the service worker decides what to keep.
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+    return response
+
+
+def local_dt(value: datetime | None, fmt: str = "HH:mm dd/MM/yyyy") -> str:
+    return format_datetime(to_local(value), fmt) if value else ""
+
+
+def number(value: int | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+ROLE_LABELS = {
+    Role.LEADER: _l("Polling team leader"),
+    Role.COMMUNE: _l("Commune official"),
+    Role.PROVINCE: _l("Provincial election committee"),
+    Role.HOTLINE: _l("Hotline"),
+    Role.ADMIN: _l("National administrator"),
+}
+
+
+TEAM_ROLE_LABELS = {
+    "leader": _l("Team leader"),
+    "deputy": _l("Deputy leader"),
+    "secretary": _l("Secretary"),
+    "member": _l("Member"),
+}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    app.before_request(_bind_audit)
+    app.after_request(_security_headers)
+    app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["team_role"] = lambda value: TEAM_ROLE_LABELS.get(value, value)
+    app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
+    app.jinja_env.globals["Role"] = Role
+
+    @app.get("/sw.js")
+    def service_worker() -> Response:
+        response = send_from_directory(current_app.static_folder or "static", "sw.js", max_age=0)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Service-Worker-Allowed"] = "/"
+        return response
+
+    @app.get("/manifest.webmanifest")
+    def manifest() -> Response:
+        response = send_from_directory(current_app.static_folder or "static", "manifest.webmanifest")
+        response.mimetype = "application/manifest+json"
+        return response
+
+    @app.get("/lang/<code>")
+    def set_language(code: str) -> Response:
+        """Switch the interface language (a cookie, and the account's preference when logged in)."""
+        if code not in current_app.config["LANGUAGES"]:
+            abort(404)
+        target = request.args.get("next") or ""
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("home.index")
+        response = redirect(target, 303)
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
+        if current_user.is_authenticated and current_user.locale != code:
+            current_user.locale = code
+            db.session.commit()
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
