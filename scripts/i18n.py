@@ -1,5 +1,5 @@
-"""Catalog upkeep: ``update`` extracts and merges, ``fill FILE.json`` sets vi translations from a JSON object
-{msgid: msgstr}, ``check`` fails when the vi catalog misses or fuzzes any message, ``compile`` builds .mo."""
+"""Catalog upkeep: ``update`` extracts and merges, ``fill [FILE.json]`` sets vi translations from a JSON object
+{msgid: msgstr} (default: every translations/pending/*.json), ``check`` fails when the vi catalog misses or fuzzes any message, ``compile`` builds .mo."""
 
 from __future__ import annotations
 
@@ -40,8 +40,12 @@ def missing(lang: str = "vi") -> list[str]:
     return out
 
 
-def fill(path: str) -> None:
-    mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+def fill(path: str | None = None) -> None:
+    """Apply {msgid: vi} from one JSON file, or from every translations/pending/*.json."""
+    files = [Path(path)] if path else sorted((ROOT / "translations" / "pending").glob("*.json"))
+    mapping: dict[str, object] = {}
+    for file in files:
+        mapping.update(json.loads(file.read_text(encoding="utf-8")))
     with _po("vi").open("rb") as fh:
         catalog = read_po(fh)
     for message in catalog:
@@ -60,7 +64,7 @@ def main() -> int:
     if command == "update":
         update()
     elif command == "fill":
-        fill(sys.argv[2])
+        fill(sys.argv[2] if len(sys.argv) > 2 else None)
     elif command == "compile":
         subprocess.run([*PYBABEL, "-q", "compile", "-d", "translations"], cwd=ROOT, check=True)
     elif command == "check":
