@@ -1,0 +1,1 @@
+"""Results by law: aggregation per electoral unit, validity, winners, shortfalls."""
