@@ -1,0 +1,302 @@
+"""The scope sweep: every route, with every role, against objects outside the user's place.
+
+Routes are read from ``app.url_map`` when the tests are collected, so a route added later is swept without anyone
+touching this file, unless its URL names an object of a kind the sweep does not know yet: then the test fails and
+asks for an entry in ``ID_SOURCES`` (which says how to find such an object outside a user's scope).
+
+For a user below the national level an out-of-scope object must answer exactly as an object that does not exist
+(404, or 403 when the role may never use the route, or 405) and the page must not name it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import csrf_token, login
+from tests.world import NOW
+from webapp import create_app, scope
+from webapp.accounts.models import User
+from webapp.audit.models import AuditEntry, Channel
+from webapp.elections.models import Candidate, ElectoralUnit, PollingArea, TeamMember
+from webapp.geo.models import Commune, Province
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """How to find objects a URL parameter names: the model, which rows belong to a province (by id), the
+    strings that would give such an object away, and the attribute that goes into the URL. ``make`` creates
+    one at a given polling area (inside the test's transaction) for kinds the test world holds none of."""
+
+    model: type
+    in_province: Callable[[int], Any]
+    leaks: Callable[[Any], tuple[str, ...]] = lambda obj: ()
+    attr: str = "id"
+    make: Callable[[Session, PollingArea], Any] | None = None
+
+
+def _area_in(column: Any) -> Callable[[int], Any]:
+    return lambda pid: column.in_(sa.select(PollingArea.id).where(PollingArea.province_id == pid))
+
+
+def _unit_in(column: Any) -> Callable[[int], Any]:
+    return lambda pid: column.in_(sa.select(ElectoralUnit.id).where(ElectoralUnit.province_id == pid))
+
+
+def _audit_entry(session: Session, area: PollingArea) -> AuditEntry:
+    entry = AuditEntry(at=NOW, actor_username=f"sweep-probe-{area.code}", channel=Channel.CLI, action="update",
+                       entity_type="polling_areas", entity_id=str(area.id), province_id=area.province_id,
+                       commune_id=area.commune_id, polling_area_id=area.id, before={"name": "x"},
+                       after={"name": "y"})
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+_AREA = Source(PollingArea, lambda pid: PollingArea.province_id == pid, lambda a: (a.code,))
+
+# URL parameter name (or (endpoint, name) for a one-off meaning) -> where its objects come from.
+ID_SOURCES: dict[str | tuple[str, str], Source] = {
+    "area_id": _AREA,
+    "polling_area_id": _AREA,
+    "station_id": _AREA,
+    "area_code": dataclasses.replace(_AREA, attr="code"),
+    "unit_id": Source(ElectoralUnit, lambda pid: ElectoralUnit.province_id == pid, lambda u: (u.code,)),
+    "candidate_id": Source(Candidate, _unit_in(Candidate.unit_id), lambda c: (c.full_name,)),
+    "member_id": Source(TeamMember, _area_in(TeamMember.polling_area_id), lambda m: (m.full_name, m.phone)),
+    "commune_id": Source(Commune, lambda pid: Commune.province_id == pid, lambda c: (c.name,)),
+    "province_id": Source(Province, lambda pid: Province.id == pid, lambda p: (p.name,)),
+    "user_id": Source(User, lambda pid: User.province_id == pid, lambda u: (u.username, u.full_name)),
+    ("audit.entry", "entry_id"): Source(AuditEntry, lambda pid: AuditEntry.province_id == pid,
+                                        lambda e: (e.actor_username,), make=_audit_entry),
+}
+
+# URL parameters that name no object of the election (checked per endpoint, so the name cannot hide one).
+NOT_OBJECTS = {
+    ("static", "filename"): "a file under static/",
+    ("set_language", "code"): "a language code",
+}
+
+PUBLIC_PREFIXES = ("/login", "/activate", "/static/", "/sw.js", "/manifest.webmanifest", "/lang/", "/healthz",
+                   "/api/openapi.json")
+RESTRICTED = ["to01", "xa", "tinh", "tongdai", "hn_to01", "hn_xa", "hn_tinh", "hn_tongdai"]
+NATIONAL = ["quantri", "tongdai_qg"]
+HOME_PROVINCE, OTHER_PROVINCE = "79", "01"
+MISSING = {"int": 2_000_000_000, "str": "zz-no-such-thing"}
+SAFE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    rule: str
+    endpoint: str
+    methods: tuple[str, ...]
+    params: dict[str, str]  # name -> "int" | "str"
+
+    def objects(self) -> list[str]:
+        return [p for p in self.params if (self.endpoint, p) not in NOT_OBJECTS]
+
+    def url(self, values: dict[str, Any]) -> str:
+        def fill(match: re.Match[str]) -> str:
+            return str(values[match.group(2)])
+
+        return re.sub(r"<(?:([\w]+)(?:\([^)]*\))?:)?(\w+)>", fill, self.rule)
+
+    def __str__(self) -> str:
+        return self.endpoint
+
+
+def _routes() -> list[Route]:
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "collect-only"})
+    routes = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        params = {
+            name: "int" if converter in ("int",) else "str"
+            for converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule.rule)
+        }
+        methods = tuple(m for m in SAFE_METHODS if m in (rule.methods or ()))
+        routes.append(Route(rule.rule, rule.endpoint, methods, params))
+    app.extensions["db"].engine.dispose()
+    return routes
+
+
+ROUTES = _routes()
+OBJECT_ROUTES = [r for r in ROUTES if r.objects()]
+PRIVATE_ROUTES = [r for r in ROUTES if not r.rule.startswith(PUBLIC_PREFIXES)]
+
+
+def source_for(route: Route, param: str) -> Source:
+    found = ID_SOURCES.get((route.endpoint, param)) or ID_SOURCES.get(param)
+    if found is None:
+        pytest.fail(
+            f"Route {route.rule} ({route.endpoint}) takes <{param}>, which the scope sweep does not know. Add "
+            f"{param!r} to ID_SOURCES in tests/test_scope_sweep.py (the model it names, how its rows belong to a "
+            f"province, and the strings that would give one away), and make sure tests/world.py holds such an "
+            f"object in both provinces; or, if it names no object, add ({route.endpoint!r}, {param!r}) to "
+            f"NOT_OBJECTS.",
+            pytrace=False,
+        )
+    return found
+
+
+def _pk(model: type) -> Any:
+    return sa.inspect(model).primary_key[0]
+
+
+def _province_id(session: Session, code: str) -> int:
+    return session.scalars(sa.select(Province.id).where(Province.code == code)).one()
+
+
+def far_object(session: Session, source: Source, user: User) -> Any:
+    """An object of the other province of the test world (Hà Nội for HCMC users, HCMC for everyone else)."""
+    home = _province_id(session, HOME_PROVINCE)
+    other = _province_id(session, OTHER_PROVINCE if user.province_id in (home, None) else HOME_PROVINCE)
+    if source.make:
+        return source.make(session, far_object(session, _AREA, user))
+    obj = session.scalars(sa.select(source.model).where(source.in_province(other)).order_by(_pk(source.model))).first()
+    if obj is None:
+        pytest.fail(f"tests/world.py has no {source.model.__name__} in province {other}: add one for the sweep.")
+    return obj
+
+
+def near_object(session: Session, source: Source, user: User) -> Any | None:
+    """An object of the user's own province that lies outside their commune or polling area, if any."""
+    if user.province_id is None or scope.Scope.of(user).level <= scope.Level.PROVINCE:
+        return None
+    if source.make:
+        area = near_object(session, _AREA, user)
+        return source.make(session, area) if area else None
+    return session.scalars(
+        sa.select(source.model)
+        .where(source.in_province(user.province_id), sa.not_(scope.visible(source.model, user)))
+        .order_by(_pk(source.model))
+    ).first()
+
+
+def inside_object(session: Session, source: Source, user: User) -> Any | None:
+    return session.scalars(scope.select(source.model, user).order_by(_pk(source.model))).first()
+
+
+_SIGNED_IN: dict[str, tuple[str, str]] = {}  # username -> (session cookie, CSRF token), per worker
+
+
+def sign_in(client: FlaskClient, username: str) -> str:
+    """Sign in through /login once per worker and reuse that session (the per-test rollback keeps it valid)."""
+    if username not in _SIGNED_IN:
+        login(client, username)
+        token = csrf_token(client, "/")  # puts the CSRF secret into the session cookie
+        cookie = client.get_cookie("session")
+        assert cookie is not None
+        _SIGNED_IN[username] = (cookie.value, token)
+    else:
+        client.set_cookie("session", _SIGNED_IN[username][0])
+    return _SIGNED_IN[username][1]
+
+
+def call(client: FlaskClient, method: str, url: str, token: str) -> Any:
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": token})
+
+
+def leaked(body: str, strings: tuple[str, ...]) -> list[str]:
+    return [s for s in strings if s and re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", body)]
+
+
+def cases(session: Session, route: Route, user: User) -> list[tuple[str, dict[str, Any], str, Any, Source]]:
+    """(label, URL values, the out-of-scope parameter, its object, its source), one parameter out at a time."""
+    found = []
+    for param in route.objects():
+        source = source_for(route, param)
+        for label, obj in (("other province", far_object(session, source, user)),
+                           ("same province", near_object(session, source, user))):
+            if obj is None:
+                continue
+            values = {}
+            for other in route.params:
+                if other == param:
+                    values[other] = getattr(obj, source.attr)
+                elif (route.endpoint, other) in NOT_OBJECTS:
+                    values[other] = "x"
+                else:
+                    other_source = source_for(route, other)
+                    mate = inside_object(session, other_source, user) or far_object(session, other_source, user)
+                    values[other] = getattr(mate, other_source.attr)
+            found.append((label, values, param, obj, source))
+    return found
+
+
+@pytest.mark.parametrize("username", RESTRICTED + NATIONAL)
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=str)
+def test_out_of_scope_objects_answer_as_missing(client, db_session, w, route, username):
+    """Another place's object answers like one that does not exist, and the page does not name it."""
+    user = w.user(username)
+    token = sign_in(client, username)
+    national = username in NATIONAL
+    for label, values, param, obj, source in cases(db_session, route, user):
+        url = route.url(values)
+        missing_url = route.url({**values, param: MISSING[route.params[param]]})
+        for method in route.methods:
+            response = call(client, method, url, token)
+            where = f"{method} {url} as {username} ({param} of the {label})"
+            assert response.status_code < 500, f"{where} crashed: {response.status_code}"
+            if national:
+                continue
+            body = response.get_data(as_text=True)
+            assert response.status_code in (403, 404, 405), f"{where} answered {response.status_code}: {body[:300]}"
+            absent = call(client, method, missing_url, token).status_code
+            assert response.status_code == absent, (
+                f"{where} answered {response.status_code} but {absent} for an id that does not exist: "
+                "the difference tells that the object exists"
+            )
+            assert not leaked(body, source.leaks(obj)), f"{where} names the object: {leaked(body, source.leaks(obj))}"
+
+
+def test_every_url_parameter_is_known():
+    """A new route cannot escape the sweep: each of its parameters names a known object or is declared not to."""
+    unknown = [
+        f"{route.rule} <{param}>"
+        for route in ROUTES
+        for param in route.objects()
+        if (route.endpoint, param) not in ID_SOURCES and param not in ID_SOURCES
+    ]
+    assert not unknown, (
+        "URL parameters the scope sweep does not know (add them to ID_SOURCES or NOT_OBJECTS in "
+        f"tests/test_scope_sweep.py): {unknown}"
+    )
+
+
+def _any_values(session: Session, route: Route) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for param, kind in route.params.items():
+        source = ID_SOURCES.get((route.endpoint, param)) or ID_SOURCES.get(param)
+        obj = source and session.scalars(sa.select(source.model).order_by(_pk(source.model))).first()
+        values[param] = getattr(obj, source.attr) if obj is not None and source else (1 if kind == "int" else "x")
+    return values
+
+
+@pytest.mark.parametrize("route", PRIVATE_ROUTES, ids=str)
+def test_anonymous_users_are_sent_to_login(client, db_session, route):
+    """Everything but the public pages needs a signed-in user, whatever the method."""
+    url = route.url(_any_values(db_session, route))
+    token = csrf_token(client, "/login")
+    for method in route.methods:
+        response = call(client, method, url, token)
+        if route.rule.startswith("/api/") and response.status_code == 401:
+            continue
+        assert response.status_code in (302, 303), f"{method} {url} answered {response.status_code} to a stranger"
+        location = response.headers["Location"]
+        assert re.match(r"(https?://[^/]+)?/login(\?|$)", location), f"{method} {url} sent a stranger to {location}"
+
+
+def test_the_sweep_covers_the_object_routes():
+    """Guards the discovery itself: the election's own pages are among the swept routes."""
+    swept = {route.endpoint for route in OBJECT_ROUTES}
+    assert {"elections.station", "elections.unit"} <= swept
