@@ -1,0 +1,224 @@
+"""What the turnout, count and photo services share: errors, who may send, the station's day, the
+exactly-once insert, and the station's history. Callers import ``webapp.reports.services``."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import scope
+from webapp.accounts.models import Role, User
+from webapp.clock import VN_TZ
+from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit
+from webapp.reports import receipts
+from webapp.reports.checks import Finding
+from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
+
+T = TypeVar("T")
+
+RECEIPT_TABLES: tuple[type, ...] = (TurnoutReport, CountReport)
+
+
+class ReportError(Exception):
+    """Base of every refusal of a report."""
+
+
+class NotAllowed(ReportError):
+    """Only the polling-team leader of the area sends its reports (views answer 403)."""
+
+
+class ContestNotHeld(ReportError):
+    """The area does not vote in this contest (check 12; views answer 404)."""
+
+
+class ReportLocked(ReportError):
+    """The latest version was confirmed by the commune; only a reopening allows a new one."""
+
+
+class ClientUuidConflict(ReportError):
+    """The client id was already used for a different report (another area, contest or kind)."""
+
+
+class NoReportTimes(ReportError):
+    """No turnout report time is configured for the area's province nor nationally."""
+
+
+class UnknownReportTime(ReportError):
+    """The report time sent is not one of the day's report times, or it has not started yet."""
+
+
+class ReportRejected(ReportError):
+    """The checks refused the report: blocking findings, or suspicious ones without an explanation."""
+
+    def __init__(self, findings: Sequence[Finding], unexplained: Sequence[Finding] = (),
+                 contests: Sequence[int | None] | None = None) -> None:
+        super().__init__([f.code for f in findings])
+        self.findings = list(findings)
+        self.unexplained = list(unexplained)
+        # Turnout: the contest each finding is about (None: all of them), aligned with ``findings``.
+        self.contests = list(contests) if contests is not None else [None] * len(self.findings)
+
+
+@dataclasses.dataclass(frozen=True)
+class Submission(Generic[T]):
+    """What a submit returns: the stored version and whether this call was a replay of an earlier one."""
+
+    report: T
+    replayed: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class StationDay:
+    """The polling day of one area, as aware datetimes (the area's early-vote date when it has one)."""
+
+    day: date
+    opens: datetime  # earliest allowed opening (05:00)
+    closes: datetime  # latest allowed closing (21:00)
+    voting_closes: datetime  # the standard close (19:00): count minutes come after it
+
+    def at(self, moment: time) -> datetime:
+        return datetime.combine(self.day, moment, tzinfo=VN_TZ)
+
+
+def station_day(election: Election, area: PollingArea) -> StationDay:
+    day = area.early_voting_date or election.polling_date
+
+    def at(moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=VN_TZ)
+
+    return StationDay(day, at(election.earliest_open), at(election.latest_close), at(election.standard_close))
+
+
+def may_submit(actor: User, area: PollingArea) -> bool:
+    return actor.role is Role.LEADER and actor.polling_area_id == area.id
+
+
+def area_for_submit(session: Session, actor: User, area_id: int) -> PollingArea:
+    """The area, if the actor sees it (else OutOfScope, a 404) and leads its polling team (else NotAllowed)."""
+    area = scope.get(session, PollingArea, area_id, actor)
+    if not may_submit(actor, area):
+        raise NotAllowed
+    return area
+
+
+def area_contests(session: Session, area: PollingArea) -> list[PollingAreaUnit]:
+    """The contests the area votes in, widest electorate first (NA, provincial, commune)."""
+    links = session.scalars(
+        sa.select(PollingAreaUnit)
+        .where(PollingAreaUnit.polling_area_id == area.id)
+        .options(selectinload(PollingAreaUnit.contest), selectinload(PollingAreaUnit.unit))
+    ).all()
+    order = {kind: i for i, kind in enumerate(type(links[0].contest.kind))} if links else {}
+    return sorted(links, key=lambda link: order[link.contest.kind])
+
+
+def find_by_uuid(session: Session, model: type[T], client_uuid: uuid.UUID) -> T | None:
+    return session.scalars(sa.select(model).where(model.client_uuid == client_uuid)).first()  # type: ignore[attr-defined]
+
+
+def insert_once(
+    session: Session,
+    model: type[T],
+    client_uuid: uuid.UUID,
+    build: Callable[[], T],
+    matches: Callable[[T], bool],
+    attempts: int = 3,
+) -> Submission[T]:
+    """Run ``build`` (which adds and flushes a new version) inside a SAVEPOINT. If another request inserted
+    the same client id meanwhile (a double tap racing itself), the UNIQUE constraint refuses ours and the
+    winner's row is returned instead; other clashes (a version or receipt drawn twice) are retried."""
+    for attempt in range(attempts):
+        savepoint = session.begin_nested()
+        try:
+            obj = build()
+            session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            winner = find_by_uuid(session, model, client_uuid)
+            if winner is not None:
+                if not matches(winner):
+                    raise ClientUuidConflict from None
+                return Submission(winner, True)
+            if attempt == attempts - 1:
+                raise
+            continue
+        savepoint.commit()
+        return Submission(obj, False)
+    raise AssertionError("unreachable")
+
+
+def replayed(session: Session, model: type[T], client_uuid: uuid.UUID, matches: Callable[[T], bool]) -> (
+        Submission[T] | None):
+    """The earlier result for this client id, if any: sending again returns it and creates nothing."""
+    existing = find_by_uuid(session, model, client_uuid)
+    if existing is None:
+        return None
+    if not matches(existing):
+        raise ClientUuidConflict
+    return Submission(existing, True)
+
+
+def new_receipt(session: Session) -> str:
+    return receipts.new_receipt(session, RECEIPT_TABLES)
+
+
+def find_receipt(session: Session, user: User, code: str) -> TurnoutReport | CountReport | None:
+    """The report with this receipt code, if it lies in the user's scope (the hotline settles "I sent it!")."""
+    code = receipts.normalise(code)
+    if not receipts.is_well_formed(code):
+        return None
+    for model in RECEIPT_TABLES:
+        found = session.scalars(scope.select(model, user).where(model.receipt == code)).first()
+        if found is not None:
+            return found
+    return None
+
+
+@dataclasses.dataclass
+class StationHistory:
+    area: PollingArea
+    turnout: list[TurnoutReport]
+    counts: list[CountReport]
+
+
+def station_history(session: Session, user: User, area_id: int) -> StationHistory:
+    """Every version of every report of the area, newest first, with who sent it, when, how and its state."""
+    area = scope.get(session, PollingArea, area_id, user)
+    turnout = session.scalars(
+        scope.select(TurnoutReport, user)
+        .where(TurnoutReport.polling_area_id == area.id)
+        .options(selectinload(TurnoutReport.figures), selectinload(TurnoutReport.submitted_by))
+        .order_by(TurnoutReport.submitted_at.desc(), TurnoutReport.id.desc())
+    ).all()
+    counts = session.scalars(
+        scope.select(CountReport, user)
+        .where(CountReport.polling_area_id == area.id)
+        .options(selectinload(CountReport.photos), selectinload(CountReport.submitted_by),
+                 selectinload(CountReport.contest))
+        .order_by(CountReport.submitted_at.desc(), CountReport.id.desc())
+    ).all()
+    return StationHistory(area, list(turnout), list(counts))
+
+
+def contest_of(session: Session, contest_id: int) -> Contest | None:
+    return session.get(Contest, contest_id)
+
+
+def photo_for(session: Session, user: User, photo_id: int) -> ReportPhoto:
+    """One photo, if the user sees the report it documents (else OutOfScope)."""
+    return scope.get(session, ReportPhoto, photo_id, user)
+
+
+def jsonable_findings(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    return [
+        {"check": f.check, "code": f.code, "severity": f.severity.value, "fields": list(f.fields),
+         "params": dict(f.params)}
+        for f in findings
+    ]

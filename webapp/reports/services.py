@@ -1,0 +1,33 @@
+"""The reports services in one place, for the views and the API: every function takes the session, the acting
+user, the clock (``now``), the channel and a client-generated id, validates and checks within the user's scope,
+flushes and never commits. Sending the same client id again returns the first result and creates nothing."""
+
+from webapp.reports.common import (
+    ClientUuidConflict,
+    ContestNotHeld,
+    NoReportTimes,
+    NotAllowed,
+    ReportError,
+    ReportLocked,
+    ReportRejected,
+    StationDay,
+    StationHistory,
+    Submission,
+    UnknownReportTime,
+    find_receipt,
+    may_submit,
+    photo_for,
+    station_day,
+    station_history,
+)
+from webapp.reports.counts import CountData, CountReview, count_report_for, review_count, station_counts, submit_count
+from webapp.reports.photos import PhotoRejected, attach_photo
+from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout, turnout_overview
+
+__all__ = [
+    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "NoReportTimes", "NotAllowed",
+    "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "StationDay", "StationHistory", "Submission",
+    "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
+    "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_history", "submit_count",
+    "submit_turnout", "turnout_overview",
+]

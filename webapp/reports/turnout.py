@@ -1,0 +1,243 @@
+"""Turnout during the day: for each report time, how many voters had voted so far (one number for every
+contest by default, one per contest when they differ)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import scope
+from webapp.accounts.models import User
+from webapp.audit.models import Channel
+from webapp.elections import services as elections
+from webapp.elections.models import Election, PollingArea, PollingAreaUnit
+from webapp.reports.checks import Finding, blocking, check_turnout
+from webapp.reports.common import (
+    NoReportTimes,
+    ReportRejected,
+    StationDay,
+    Submission,
+    UnknownReportTime,
+    area_contests,
+    area_for_submit,
+    insert_once,
+    new_receipt,
+    replayed,
+    station_day,
+)
+from webapp.reports.models import ReportStatus, TurnoutFigure, TurnoutReport
+
+# A report sent up to this long before a report time counts for that time (leaders send a little early).
+EARLY_WINDOW = timedelta(minutes=30)
+# Used when the area has no voter count yet: the "more than the list" check cannot apply.
+_UNKNOWN_LIST = 10**9
+
+
+@dataclasses.dataclass(frozen=True)
+class TurnoutInput:
+    """What the leader sends. ``voted`` is the one number for every contest; ``per_contest`` (contest id ->
+    number) replaces it when the numbers differ. ``slot`` is the report time shown on the leader's screen
+    (None: the current one)."""
+
+    voted: int | None = None
+    per_contest: Mapping[int, int | None] | None = None
+    reason: str = ""
+    slot: time | None = None
+    no_change: bool = False
+
+
+@dataclasses.dataclass
+class SlotState:
+    at: time
+    opens_at: datetime  # reports from here on count for this time
+    due: datetime  # the time plus its grace minutes
+    report: TurnoutReport | None  # the version that counts
+    late_minutes: int  # sent (or, if not sent, overdue) this many minutes after ``due``
+    state: str  # reported | missed | due | upcoming
+
+
+@dataclasses.dataclass
+class TurnoutOverview:
+    area: PollingArea
+    election: Election
+    day: StationDay
+    contests: list[PollingAreaUnit]
+    voters: dict[int, int | None]  # contest id -> voters on the list
+    slots: list[SlotState]
+    current: SlotState | None  # the report time a report sent now counts for
+    next: SlotState | None  # the next report time still to send
+    previous: TurnoutReport | None  # the day's latest report, repeated by "no change"
+    history: list[TurnoutReport]
+    within_hours: bool
+
+
+def _minutes_after(moment: datetime, deadline: datetime) -> int:
+    return max(0, math.ceil((moment - deadline).total_seconds() / 60))
+
+
+def _latest_by_slot(session: Session, election: Election, area: PollingArea) -> dict[time, TurnoutReport]:
+    rows = session.scalars(
+        sa.select(TurnoutReport)
+        .where(TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
+               TurnoutReport.is_latest)
+        .options(selectinload(TurnoutReport.figures))
+    ).all()
+    return {row.slot_at: row for row in rows}
+
+
+def _slots(session: Session, election: Election, area: PollingArea, day: StationDay, now: datetime,
+           latest: Mapping[time, TurnoutReport]) -> list[SlotState]:
+    out = []
+    for rt in elections.report_times(session, election, area.province_id):
+        at = day.at(rt.at)
+        due = at + timedelta(minutes=rt.grace_minutes)
+        report = latest.get(rt.at)
+        if report is not None:
+            state, late = "reported", _minutes_after(report.submitted_at, due)
+        elif now > due:
+            state, late = "missed", _minutes_after(now, due)
+        elif now >= at - EARLY_WINDOW:
+            state, late = "due", 0
+        else:
+            state, late = "upcoming", 0
+        out.append(SlotState(rt.at, at - EARLY_WINDOW, due, report, late, state))
+    return out
+
+
+def _current(slots: list[SlotState], now: datetime) -> SlotState | None:
+    """The last report time whose window has opened; before the first window, the first one."""
+    opened = [s for s in slots if s.opens_at <= now]
+    return opened[-1] if opened else (slots[0] if slots else None)
+
+
+def turnout_overview(session: Session, user: User, area_id: int, now: datetime) -> TurnoutOverview:
+    """The turnout page: the day's report times with their deadlines and state, the next one to send and
+    how late it is, the numbers of the last report and every version sent today."""
+    area = scope.get(session, PollingArea, area_id, user)
+    election = elections.current_election(session)
+    day = station_day(election, area)
+    latest = _latest_by_slot(session, election, area)
+    slots = _slots(session, election, area, day, now, latest)
+    current = _current(slots, now)
+    pending = [s for s in slots if s.report is None and (current is None or s.at >= current.at)]
+    history = session.scalars(
+        scope.select(TurnoutReport, user)
+        .where(TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id)
+        .options(selectinload(TurnoutReport.figures), selectinload(TurnoutReport.submitted_by))
+        .order_by(TurnoutReport.submitted_at.desc(), TurnoutReport.id.desc())
+    ).all()
+    contests = area_contests(session, area)
+    counts = elections.latest_voter_counts(session, [area.id])
+    return TurnoutOverview(
+        area=area, election=election, day=day, contests=contests,
+        voters={link.contest_id: (c.total if (c := counts.get((area.id, link.contest_id))) else None)
+                for link in contests},
+        slots=slots, current=current, next=pending[0] if pending else None,
+        previous=max(latest.values(), key=lambda r: r.slot_at) if latest else None,
+        history=list(history), within_hours=day.opens <= now <= day.closes,
+    )
+
+
+def _resolve_slot(slots: list[SlotState], wanted: time | None, now: datetime) -> SlotState | None:
+    if wanted is None:
+        return _current(slots, now)
+    for slot in slots:
+        if slot.at == wanted:
+            # A report time whose window has not opened yet cannot be reported for.
+            return slot if slot.opens_at <= now or slot is slots[0] else None
+    return None
+
+
+def _figures(data: TurnoutInput, contest_ids: list[int]) -> dict[int, int | None]:
+    if data.per_contest is not None:
+        return {cid: data.per_contest.get(cid) for cid in contest_ids}
+    return {cid: data.voted for cid in contest_ids}
+
+
+def _check(data: TurnoutInput, figures: Mapping[int, int | None], voters: Mapping[int, int | None],
+           previous: Mapping[int, int], day: StationDay, now: datetime) -> ReportRejected | None:
+    """Run the checks for each contest; the same finding for several contests is reported once."""
+    seen: dict[tuple[str, tuple], int | None] = {}
+    findings: list[Finding] = []
+    for cid, voted in figures.items():
+        for finding in check_turnout(voted=voted, voters_on_list=voters.get(cid) or _UNKNOWN_LIST,
+                                     previous=previous.get(cid), reason=data.reason, at=now, opens=day.opens,
+                                     closes=day.closes):
+            key = (finding.code, tuple(sorted(finding.params.items())))
+            if key not in seen:
+                seen[key] = cid if data.per_contest is not None or finding.code == "turnout_gt_on_list" else None
+                findings.append(finding)
+    if not blocking(findings):
+        return None
+    return ReportRejected(findings, contests=[seen[(f.code, tuple(sorted(f.params.items())))] for f in findings])
+
+
+def submit_turnout(
+    session: Session,
+    *,
+    actor: User,
+    area_id: int,
+    data: TurnoutInput,
+    client_uuid: uuid.UUID,
+    channel: Channel,
+    now: datetime,
+) -> Submission[TurnoutReport]:
+    """Store a turnout report for one report time of the area's polling day.
+
+    Refused (``ReportRejected``) when a number is blank or negative, more than the voters on the list, lower
+    than the last report without a written reason, or sent outside the day's allowed hours (05:00–21:00).
+    A second report for the same time is a correction: version n+1, the earlier one kept. The same
+    ``client_uuid`` sent again returns the first result and creates nothing.
+    """
+    area = area_for_submit(session, actor, area_id)
+    matches = lambda r: r.polling_area_id == area.id  # noqa: E731
+    if (earlier := replayed(session, TurnoutReport, client_uuid, matches)) is not None:
+        return earlier
+    election = elections.current_election(session)
+    day = station_day(election, area)
+    latest = _latest_by_slot(session, election, area)
+    slots = _slots(session, election, area, day, now, latest)
+    if not slots:
+        raise NoReportTimes
+    slot = _resolve_slot(slots, data.slot, now)
+    contest_ids = [link.contest_id for link in area_contests(session, area)]
+    figures = _figures(data, contest_ids)
+    # "The last one": the newest report at or before this report time (for a correction, the version it replaces).
+    earlier_reports = [r for at, r in latest.items() if slot is not None and at <= slot.at]
+    last = max(earlier_reports, key=lambda r: r.slot_at) if earlier_reports else None
+    previous = {f.contest_id: f.voters_voted for f in last.figures} if last else {}
+    counts = elections.latest_voter_counts(session, [area.id])
+    voters = {cid: (c.total if (c := counts.get((area.id, cid))) else None) for cid in contest_ids}
+    if (rejected := _check(data, figures, voters, previous, day, now)) is not None:
+        raise rejected
+    if slot is None:
+        raise UnknownReportTime
+
+    def build() -> TurnoutReport:
+        current = session.scalars(
+            sa.select(TurnoutReport).where(
+                TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
+                TurnoutReport.slot_at == slot.at, TurnoutReport.is_latest)
+        ).first()
+        if current is not None:
+            current.is_latest = False
+            session.flush()
+        report = TurnoutReport(
+            election=election, polling_area=area, slot_at=slot.at,
+            version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
+            is_latest=True, status=ReportStatus.RECEIVED, per_contest=data.per_contest is not None,
+            no_change=data.no_change, reason=(data.reason or "").strip(), client_uuid=client_uuid,
+            receipt=new_receipt(session), channel=channel, submitted_by=actor, submitted_at=now,
+        )
+        session.add(report)
+        for cid in contest_ids:
+            report.figures.append(TurnoutFigure(contest_id=cid, voters_voted=figures[cid]))
+        return report
+
+    return insert_once(session, TurnoutReport, client_uuid, build, matches)
