@@ -37,6 +37,40 @@ def register(app: Flask) -> None:
         click.echo(f"Provinces added: {result.provinces_added}, communes added: {result.communes_added}, "
                    f"updated: {result.updated}.")
 
+    @app.cli.command("gen-national")
+    @click.option("--areas", type=click.IntRange(min=1), help="Exactly this many polling areas [72,195].")
+    @click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="A fraction of 72,195.")
+    @click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same data.")
+    @click.option("--drill", is_flag=True, help="Make the election a drill (code 2026-DIENTAP).")
+    def gen_national(areas: int | None, scale: float | None, seed: int, drill: bool) -> None:
+        """Generate a synthetic national dataset (72,195 polling areas) into an empty database."""
+        import time
+
+        from webapp.seed import national
+
+        if areas and scale:
+            raise click.UsageError("Give --areas or --scale, not both.")
+        count = areas or max(1, round(national.NATIONAL.areas * (scale or 1.0)))
+        started = time.perf_counter()
+
+        def say(message: str) -> None:
+            click.echo(f"[{time.perf_counter() - started:6.1f} s] {message}")
+
+        with _cli_session() as session:
+            try:
+                result = national.generate_national(
+                    session, now=utcnow(), areas=count, seed=seed, drill=drill, progress=say
+                )
+            except national.NotEmpty as exc:
+                raise click.ClickException(str(exc)) from exc
+            session.commit()
+        say("Committed; refreshing the planner statistics.")
+        national.analyze(db.get_db().engine)
+        say("Done.")
+        click.echo("\n".join(national.summary_lines(result)))
+        click.echo("Leader, commune (xa<code>) and province (tinh<code>) accounts have no password: "
+                   "they sign in with an activation code.")
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the demo data into an empty database and print the demo accounts."""
