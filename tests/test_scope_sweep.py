@@ -51,10 +51,13 @@ def _unit_in(column: Any) -> Callable[[int], Any]:
 
 
 def _audit_entry(session: Session, area: PollingArea) -> AuditEntry:
-    entry = AuditEntry(at=NOW, actor_username=f"sweep-probe-{area.code}", channel=Channel.CLI, action="update",
-                       entity_type="polling_areas", entity_id=str(area.id), province_id=area.province_id,
-                       commune_id=area.commune_id, polling_area_id=area.id, before={"name": "x"},
-                       after={"name": "y"})
+    """An import's log entry at ``area`` (both the audit log and the import result pages show these)."""
+    probe = f"sweep-probe-{area.code}"
+    entry = AuditEntry(at=NOW, actor_username=probe, channel=Channel.IMPORT, action="import",
+                       entity_type="imports", entity_id="polling_areas", province_id=area.province_id,
+                       commune_id=area.commune_id, polling_area_id=area.id,
+                       after={"dataset": "polling_areas", "file": f"{probe}.xlsx", "sha256": "0" * 64, "rows": 1,
+                              "created": 0, "updated": 1, "unchanged": 0, "voter_counts_added": 0})
     session.add(entry)
     session.flush()
     return entry
@@ -74,18 +77,36 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
     "commune_id": Source(Commune, lambda pid: Commune.province_id == pid, lambda c: (c.name,)),
     "province_id": Source(Province, lambda pid: Province.id == pid, lambda p: (p.name,)),
     "user_id": Source(User, lambda pid: User.province_id == pid, lambda u: (u.username, u.full_name)),
-    ("audit.entry", "entry_id"): Source(AuditEntry, lambda pid: AuditEntry.province_id == pid,
-                                        lambda e: (e.actor_username,), make=_audit_entry),
+    "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
+                       make=_audit_entry),
 }
 
 # URL parameters that name no object of the election (checked per endpoint, so the name cannot hide one).
 NOT_OBJECTS = {
     ("static", "filename"): "a file under static/",
     ("set_language", "code"): "a language code",
+    ("imports.export", "dataset"): "a dataset name (the export itself is filtered by scope)",
+    ("imports.template", "dataset"): "a dataset name",
+    ("imports.template", "fmt"): "a file format",
 }
 
-PUBLIC_PREFIXES = ("/login", "/activate", "/static/", "/sw.js", "/manifest.webmanifest", "/lang/", "/healthz",
-                   "/api/openapi.json")
+# Reachable without signing in, each for a reason; every other route must send a stranger to /login.
+PUBLIC = {
+    "/login": "signing in",
+    "/activate": "first sign-in with an activation code",
+    "/static/": "files of the app shell",
+    "/sw.js": "the service worker",
+    "/manifest.webmanifest": "installing the app",
+    "/lang/": "choosing the language before signing in",
+    "/healthz": "the load balancer's health check",
+    "/api/openapi.json": "the API description",
+    "/outbox": "reports kept on the phone must stay visible after the session ends (filled by outbox.js)",
+    "/_/offline": "the service worker's offline page",
+    "/_/sw-config.js": "the service worker's list of shell files",
+    "/_/ping": "connectivity check, 204 with no content",
+    "/_/csrf": "the outbox asks for a fresh token; answers 401 to a stranger",
+}
+PUBLIC_PREFIXES = tuple(PUBLIC)
 RESTRICTED = ["to01", "xa", "tinh", "tongdai", "hn_to01", "hn_xa", "hn_tinh", "hn_tongdai"]
 NATIONAL = ["quantri", "tongdai_qg"]
 HOME_PROVINCE, OTHER_PROVINCE = "79", "01"

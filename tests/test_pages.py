@@ -1,0 +1,107 @@
+"""Whole page or fragment from the same URL, ``Vary: HX-Request`` on every HTML page, and the language switch."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import csrf_token, login
+from tests.test_scope_sweep import ID_SOURCES, NOT_OBJECTS, PUBLIC_PREFIXES, ROUTES, inside_object, sign_in
+
+FRAGMENT = {"HX-Request": "true"}
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+HISTORY = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+
+
+@pytest.mark.parametrize(("username", "path", "root"), [
+    ("to01", "/", "leader-home"),
+    ("xa", "/", "official-home"),
+    ("xa", "/stations?q=ben", "station-list"),
+])
+def test_htmx_gets_the_fragment_and_everyone_else_the_page(as_user, username, path, root):
+    client = as_user(username)
+    for headers, whole in (({}, True), (BOOSTED, True), (HISTORY, True), (FRAGMENT, False)):
+        response = client.get(path, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "HX-Request" in response.vary, f"{path} with {headers} lacks Vary: HX-Request"
+        assert ("<html" in html) is whole, f"{path} with {headers}: expected {'page' if whole else 'fragment'}"
+        soup = BeautifulSoup(html, "html.parser")
+        assert soup.select_one(f"#{root}") is not None, f"{path} with {headers} lacks #{root}"
+        if not whole:
+            assert soup.find(True)["id"] == root, "a fragment's first element is its root"
+
+
+def test_errors_vary_too_and_come_as_fragments_to_htmx(as_user):
+    client = as_user("xa")
+    page = client.get("/units/2000000000")
+    fragment = client.get("/units/2000000000", headers=FRAGMENT)
+    assert page.status_code == fragment.status_code == 404
+    assert "HX-Request" in page.vary and "HX-Request" in fragment.vary
+    assert "<html" in page.get_data(as_text=True)
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and 'id="error"' in html
+
+
+@pytest.mark.parametrize("username", ["to01", "xa", "tinh", "quantri"])
+def test_every_html_page_varies_on_hx_request(client, db_session, w, username):
+    """Any route answering HTML went through htmx.render (or the error handler): the cache must know."""
+    sign_in(client, username)
+    user = w.user(username)
+    checked = []
+    for route in ROUTES:
+        # Routes under /_/ only ever answer a fragment (house style), so they need not vary.
+        if "GET" not in route.methods or route.rule.startswith((*PUBLIC_PREFIXES, "/_/")):
+            continue
+        if any((route.endpoint, p) in NOT_OBJECTS for p in route.params):
+            continue
+        values = {}
+        for param in route.params:
+            source = ID_SOURCES.get((route.endpoint, param)) or ID_SOURCES.get(param)  # unknown: the sweep fails
+            obj = source and inside_object(db_session, source, user)
+            if obj is None:
+                break
+            values[param] = getattr(obj, source.attr)
+        else:
+            url = route.url(values)
+            for headers in ({}, FRAGMENT):
+                response = client.get(url, headers=headers)
+                if response.mimetype == "text/html" and response.status_code == 200:
+                    assert "HX-Request" in response.vary, f"GET {url} as {username} with {headers} lacks Vary"
+                    checked.append(url)
+    assert checked, "no HTML page was checked"
+
+
+def test_language_switch_for_a_stranger(client):
+    response = client.get("/lang/en?next=/login")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/login")
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Sign in" in html
+    client.get("/lang/vi?next=/login")
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="vi">' in html and "Đăng nhập" in html
+
+
+def test_language_switch_is_kept_with_the_account(client, w):
+    login(client, "xa")
+    assert client.get("/lang/en?next=/").status_code == 303
+    assert w.user("xa").locale == "en"
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Polling areas" in html and "Sign out" in html
+    client.get("/lang/vi?next=/")
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in html and "Khu vực bỏ phiếu" in html and "Đăng xuất" in html
+
+
+def test_language_switch_refuses_unknown_languages_and_foreign_targets(client):
+    assert client.get("/lang/fr").status_code == 404
+    response = client.get("/lang/en?next=//evil.example/")
+    assert response.status_code == 303 and "evil.example" not in response.headers["Location"]
+
+
+def test_csrf_token_is_on_every_page_for_htmx(as_user):
+    """htmx posts carry the token from <body hx-headers>; the meta tag serves the scripts."""
+    client = as_user("to01")
+    html = client.get("/").get_data(as_text=True)
+    body = BeautifulSoup(html, "html.parser").body
+    assert csrf_token(client, "/") in body["hx-headers"]
