@@ -1,6 +1,7 @@
 """Imports every model so that the metadata is complete (Alembic, tests)."""
 
 from webapp.accounts.models import User  # noqa: F401
+from webapp.api.models import ApiToken  # noqa: F401
 from webapp.audit.models import AuditEntry  # noqa: F401
 from webapp.db import Base
 from webapp.elections.models import (  # noqa: F401
