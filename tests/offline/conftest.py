@@ -1,0 +1,157 @@
+"""Fixtures for the offline tests: a live server of our own (demo data in a fresh database, a copy of static/ that
+a test may change to deploy a "new version", the test-only form of ``testapp.py``) that can be stopped and started
+again on the same port, and Debian's Chromium through Playwright. Without Chromium the browser tests skip, or
+fail when ``CI=true``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page
+from sqlalchemy.orm import Session
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from tests.browser.conftest import CHROMIUM_ARGS, HEIGHT, MISSING_CHROMIUM, WIDTH, chromium_path
+from tests.conftest import ARTIFACTS, create_database
+from tests.offline import testapp
+from tests.world import NOW, PASSWORD
+from webapp import ROOT, create_app, migrate
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.db import make_engine
+from webapp.seed import demo
+
+CONTEXT_ARGS: dict[str, Any] = {"viewport": {"width": WIDTH, "height": HEIGHT}, "device_scale_factor": 2,
+                                "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+class LiveServer:
+    """The app on 127.0.0.1; ``stop()`` and ``start()`` keep the port (the phone sees a server that went away)."""
+
+    def __init__(self, app: Flask, database_url: str, static_dir: Path) -> None:
+        self.app = app
+        self.database_url = database_url
+        self.static_dir = static_dir
+        self.port = 0
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        for _ in range(50):
+            try:
+                self._server = make_server("127.0.0.1", self.port, self.app, threaded=True,
+                                           request_handler=_QuietHandler)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert self._server is not None
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="offline-live-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            assert self._thread is not None
+            self._thread.join(timeout=10)
+            self._server = None
+
+    def scalar(self, statement: sa.Select) -> Any:
+        with Session(self.app.extensions["db"].engine) as session:
+            return session.scalar(statement)
+
+
+@pytest.fixture(scope="session")
+def offline_server() -> Iterator[LiveServer]:
+    """The demo in a database of its own, served with a copy of static/ and the test form."""
+    if not chromium_path():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{MISSING_CHROMIUM} (CI=true requires the browser tests to run)", pytrace=False)
+        pytest.skip(MISSING_CHROMIUM)
+    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "offline")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        demo.load_demo(session, NOW)
+        session.commit()
+    engine.dispose()
+    static_dir = Path(tempfile.mkdtemp(prefix="baucu-static-")) / "static"
+    shutil.copytree(ROOT / "static", static_dir)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "offline-test-secret-key-0123456789abcdef"})
+    app.static_folder = str(static_dir)
+    app.register_blueprint(testapp.bp)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = LiveServer(app, url, static_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        app.extensions["db"].engine.dispose()
+        shutil.rmtree(static_dir.parent, ignore_errors=True)
+        drop()
+
+
+@pytest.fixture
+def received() -> testapp.Received:
+    testapp.RECEIVED.clear()
+    return testapp.RECEIVED
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def phone(browser: Browser, offline_server: LiveServer) -> Iterator[Callable[[], BrowserContext]]:
+    """``phone()``: a new 360×740 browser context on the live server (closed after the test)."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context(base_url=offline_server.url, **CONTEXT_ARGS)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, username: str = "to01", password: str = PASSWORD, next_path: str = "/") -> None:
+    page.goto("/login" + (f"?next={next_path}" if next_path != "/" else ""))
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_function("p => location.pathname === p", arg=next_path)
+    page.wait_for_load_state()
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"offline-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

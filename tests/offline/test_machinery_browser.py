@@ -1,0 +1,40 @@
+"""The outbox machinery in a real Chromium, against the test-only form (tests/offline/testapp.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.offline.conftest import shot, sign_in
+from tests.offline.helpers import controlled, keep_pages, outbox, submit_test_form, wait_until
+
+pytestmark = pytest.mark.browser
+
+
+def test_twenty_offline_reports_arrive_exactly_once(phone, received):
+    """Online once, then offline: pages open from the cache, 20 reports wait, and arrive once each."""
+    context = phone()
+    page = context.new_page()
+    sign_in(page)
+    controlled(page)
+    page.goto("/_test/form?slot=warm")
+    keep_pages(page, ["/", "/outbox", "/_test/form?slot=warm"])
+
+    context.set_offline(True)
+    page.goto("/")
+    assert page.locator("#station").count() == 1
+    for n in range(20):
+        page.goto("/_test/form?slot=warm")
+        page.fill("#slot", f"s{n}")
+        page.fill("#voters", str(100 + n))
+        page.click("#test-form button[type=submit]")
+        page.wait_for_selector(".outbox-status.is-saved")
+    assert len(outbox(page)) == 20
+    page.goto("/")
+    assert page.inner_text("#outbox-badge") == "20 chờ gửi"
+    shot(page, "home-offline-20")
+    assert received.posts == []
+
+    context.set_offline(False)
+    wait_until(lambda: not outbox(page), timeout=60, message="the outbox to empty")
+    assert len(received.rows) == 20
+    assert sorted(int(r["voters"]) for r in received.rows.values()) == list(range(100, 120))
