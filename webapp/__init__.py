@@ -72,8 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.home.views import bp as home_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.offline.views import bp as offline_bp
+    from webapp.reports.views import bp as reports_bp
 
-    for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, offline_bp):
+    for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, offline_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -1,0 +1,175 @@
+"""A leader on a 360 × 740 phone: a count minutes with a mistake, the explanation, the fix, the read-back, the
+receipt; and the turnout page. Real Chromium through Playwright; screenshots go to test-artifacts/reports/."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import ARTIFACTS, create_database
+from tests.reports.helpers import AREA, good_numbers, links, vn
+from tests.world import NOW, PASSWORD, World
+from webapp import create_app, migrate
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.db import make_engine
+from webapp.elections.models import ContestKind
+from webapp.seed import demo
+
+pytestmark = [
+    pytest.mark.browser,
+    # Werkzeug answers a cached static file with 304 and drops the opened file without closing it
+    # (Response.set_data in make_conditional); the server thread's ResourceWarning is not ours to fix here.
+    pytest.mark.filterwarnings(r"ignore:Exception ignored in.*/static/:pytest.PytestUnraisableExceptionWarning"),
+]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+SHOTS = ARTIFACTS / "reports"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, object, object]]:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing and CI=true: apt-get install chromium", pytrace=False)
+        pytest.skip("chromium is not installed (apt-get install chromium); browser test skipped")
+    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "repbrowser")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        demo.load_demo(session, NOW)
+        session.commit()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "reports-browser-test-secret-0123456789abcdef",
+                      "REPORTING_CLOCK_OVERRIDE": vn(19, 40).isoformat()})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", app, engine
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        httpd.server_close()
+        app.extensions["db"].engine.dispose()
+        engine.dispose()
+        drop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def phone(chromium, server):
+    base, _app, _engine = server
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="vi-VN", base_url=base, service_workers="block")
+    tab = context.new_page()
+    tab.goto("/login")
+    tab.fill("input[name=username]", "to01")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(base + "/")
+    yield tab
+    tab.wait_for_load_state("networkidle")  # no request cut off mid-file when the context closes
+    context.close()
+
+
+def _no_horizontal_scroll(tab) -> None:
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def _shot(tab, name: str, *, full_page: bool = True) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def test_leader_sends_count_minutes_with_a_fixed_mistake(phone, server):
+    page = phone
+    _base, _app, engine = server
+    with Session(engine) as session:
+        w = World(session)
+        numbers = good_numbers(session, w.area(AREA), ContestKind.NATIONAL_ASSEMBLY)
+        area_id = w.area(AREA).id
+        contest_id = links(session, w.area(AREA))[ContestKind.NATIONAL_ASSEMBLY].contest_id
+    page.click("text=Biên bản kiểm phiếu")
+    page.click(f"a[href='/reports/{area_id}/count/{contest_id}']")
+    page.wait_for_selector("#count-entry")
+    for name in ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid"):
+        page.fill(f"input[name={name}]", str(getattr(numbers, name)))
+    for cid, votes in numbers.votes.items():
+        page.fill(f"input[name=votes_{cid}]", str(votes))
+    page.fill("input[name=invalid]", str(numbers.invalid + 2))  # the mistake: two too many
+    finding = page.locator("#count-findings .rep-block")
+    finding.first.wait_for()
+    assert "lệch 2" in finding.first.inner_text()
+    # While typing, the first problem also shows in a strip fixed at the bottom of the screen.
+    assert "lệch 2" in page.locator(".rep-live-bad").inner_text()
+    page.locator("input[name=invalid]").scroll_into_view_if_needed()
+    _shot(page, "count-form-typing", full_page=False)
+    page.fill("input[name=witness_1]", "Nguyễn Văn Chứng")
+    page.fill("input[name=witness_2]", "Lê Thị Kiến")
+    finding.first.scroll_into_view_if_needed()
+    _no_horizontal_scroll(page)
+    _shot(page, "count-form-with-finding")
+
+    page.fill("input[name=invalid]", str(numbers.invalid))
+    page.locator("#count-findings .rep-ok").wait_for()
+    page.click("button[value=review]")
+    page.wait_for_selector("#readback")
+    big = page.locator(".rep-big").first
+    assert big.inner_text().replace(".", "") == str(numbers.voters_on_list)
+    assert page.locator(".rep-words").first.inner_text().strip()
+    _no_horizontal_scroll(page)
+    _shot(page, "count-readback")
+
+    page.click("button[value=send]")
+    page.wait_for_selector(".rep-code")
+    code = page.locator(".rep-code").inner_text()
+    assert len(code.replace("-", "")) == 6
+    assert code in page.locator("#flash-messages").inner_text()
+    _no_horizontal_scroll(page)
+    _shot(page, "count-receipt")
+
+
+def test_turnout_page_on_a_phone(phone, server):
+    page = phone
+    base, app, _engine = server
+    app.config["REPORTING_CLOCK_OVERRIDE"] = vn(11, 50).isoformat()
+    try:
+        page.click("text=Báo cáo tiến độ cử tri đi bầu")
+        page.wait_for_selector("#turnout")
+        assert page.locator(".rep-badge-late").inner_text() == "Trễ 5 phút"
+        _no_horizontal_scroll(page)
+        _shot(page, "turnout-before")
+        page.fill("input[name=voted]", "812")
+        page.click("#turnout form[data-offline] button[type=submit]")
+        page.locator("#turnout-history code").first.wait_for()
+        assert "Đã nhận báo cáo lúc 11:30" in page.locator("#flash-messages").inner_text()
+        _no_horizontal_scroll(page)
+        _shot(page, "turnout-after")
+    finally:
+        app.config["REPORTING_CLOCK_OVERRIDE"] = vn(19, 40).isoformat()

@@ -1,0 +1,167 @@
+"""The count minutes of one contest: the form with live checks, the read-back in words, sending, the receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from webapp import db, scope
+from webapp.accounts.models import Role
+from webapp.audit.models import Channel
+from webapp.elections.models import PollingArea
+from webapp.htmx import render
+from webapp.i18n import _, _l
+from webapp.reports import receipts, services
+from webapp.reports.checks import Finding, Severity
+from webapp.reports.counts import InvalidSignatures
+from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form
+from webapp.reports.views import bp, reporting_now
+
+SIGNATURE_ERRORS = {
+    "no_signers": _l("Tick the team members who sign."),
+    "unknown_signer": _l("A ticked signer is not a member of this polling team. Reload the page."),
+    "witnesses_missing": _l("Write the names of the two witness voters."),
+    "witnesses_same": _l("The two witnesses must be two different people."),
+}
+
+
+def _field_name(finding_field: str) -> str:
+    """A finding's field ("votes:12", "names_kept:2") as the form's field name ("votes_12")."""
+    return finding_field.replace(":", "_")
+
+
+def _context(area_id: int, contest_id: int, numbers: Any = None) -> services.CountReview:
+    try:
+        return services.review_count(db.session, user=current_user, area_id=area_id, contest_id=contest_id,
+                                     numbers=numbers, now=reporting_now())
+    except services.ContestNotHeld:
+        abort(404)
+
+
+def _prefill(review: services.CountReview) -> dict[str, Any]:
+    """A correction starts from the version that counts; a first send starts with the usual signers."""
+    latest = review.latest
+    if latest is None:
+        leaders = [m.id for m in review.team if m.role.value in ("leader", "secretary")]
+        return {"signers": leaders}
+    data: dict[str, Any] = {name: str(getattr(latest, name)) for name in (*NUMBER_FIELDS, *COMPLAINT_FIELDS)}
+    data.update({f"votes_{v.candidate_id}": str(v.votes) for v in latest.votes})
+    data.update({f"names_kept_{k}": str(n) for k, n in (latest.names_kept or {}).items()})
+    data.update({f"explain_{code}": text for code, text in latest.explanations.items()})
+    data.update(signers=[s["id"] for s in latest.signers], witness_1=latest.witness_1, witness_2=latest.witness_2,
+                complaints_note=latest.complaints_note)
+    return data
+
+
+def _findings_context(review: services.CountReview, form: CountForm, live: bool, checked: bool = True) -> dict[str, Any]:
+    blank = [f for f in review.findings if f.code == "blank"]
+    shown = [f for f in review.findings if f.code != "blank"]
+    bad: set[str] = {_field_name(name) for f in review.blocking for name in f.fields} if not live else set()
+    return {"review": review, "form": form, "live": live, "checked": checked, "blank": blank, "shown": shown,
+            "bad_fields": bad, "names": review.candidate_names}
+
+
+def _form_page(review: services.CountReview, form: CountForm, status: int, live: bool = False,
+               checked: bool = True) -> Response:
+    return render("reports/count.html", "reports/_count_form.html", status=status,
+                  **_findings_context(review, form, live, checked))
+
+
+def _hidden_values() -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "step")]
+
+
+@bp.get("/reports/<int:area_id>/count")
+@login_required
+def counts(area_id: int) -> Response:
+    """The area's count minutes, one per contest it votes in, each with the state of its latest version."""
+    rows = services.station_counts(db.session, current_user, area_id)
+    area = scope.get(db.session, PollingArea, area_id, current_user)
+    return render("reports/counts.html", "reports/_counts.html", area=area, rows=rows,
+                  can_send=services.may_submit(current_user, area))
+
+
+@bp.route("/reports/<int:area_id>/count/<int:contest_id>", methods=["GET", "POST"])
+@login_required
+def count(area_id: int, contest_id: int) -> Response:
+    """The leader fills one contest's count minutes, reads every number back in words, then sends it."""
+    review = _context(area_id, contest_id)
+    if not services.may_submit(current_user, review.area):
+        abort(403)
+    if review.locked:
+        flash(_("These minutes were confirmed by the commune and can no longer be changed."), "info")
+        return redirect(url_for("reports.count_version", report_id=review.latest.id), 303)
+    if request.method == "GET":
+        form = count_form(review.link, review.candidates, review.team, formdata=None, data=_prefill(review))
+        form.fresh_uuid()
+        if review.latest is not None:  # a correction: show what the checks say about the version that counts
+            review = _context(area_id, contest_id, form.numbers())
+        return _form_page(review, form, 200, live=True, checked=review.latest is not None)
+    form = count_form(review.link, review.candidates, review.team)
+    step = request.form.get("step", "review")
+    valid = form.validate_on_submit()
+    review = _context(area_id, contest_id, form.numbers())
+    if step == "edit":
+        return _form_page(review, form, 200, live=True)
+    explained = form.explanations()
+    unexplained = [f for f in review.to_explain if not explained.get(f.code)]
+    if not valid or review.blocking or unexplained:
+        return _form_page(review, form, 422)
+    if step != "send":
+        return render("reports/readback.html", "reports/_readback.html", review=review, form=form,
+                      hidden=_hidden_values(), names=review.candidate_names)
+    return _send(review, form)
+
+
+def _send(review: services.CountReview, form: CountForm) -> Response:
+    try:
+        result = services.submit_count(db.session, actor=current_user, area_id=review.area.id,
+                                        contest_id=review.link.contest_id, data=form.to_data(),
+                                        client_uuid=form.uuid, channel=Channel.WEB, now=reporting_now())
+    except services.ReportLocked:
+        flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
+        return redirect(url_for("reports.counts", area_id=review.area.id), 303)
+    except services.ReportRejected:
+        return _form_page(review, form, 422)
+    except InvalidSignatures as exc:
+        form.signers.errors = [*form.signers.errors, str(SIGNATURE_ERRORS[exc.code])]
+        return _form_page(review, form, 422)
+    except services.ClientUuidConflict:
+        form.client_uuid.data = ""
+        form.fresh_uuid()
+        flash(_("This form was already used for another report. Check the numbers and send again."), "error")
+        return _form_page(review, form, 422)
+    db.session.commit()
+    report = result.report
+    code = receipts.display(report.receipt)
+    flash(_("These minutes had already been received. Receipt code: %(code)s", code=code) if result.replayed
+          else _("The minutes were received. Receipt code: %(code)s", code=code), "success")
+    return redirect(url_for("reports.count_version", report_id=report.id), 303)
+
+
+@bp.post("/_/reports/<int:area_id>/count/<int:contest_id>/check")
+@login_required
+def count_check(area_id: int, contest_id: int) -> Response:
+    """The findings for the minutes as typed so far (htmx, while the leader types)."""
+    if current_user.role is not Role.LEADER:
+        abort(403)
+    context = _context(area_id, contest_id)
+    form = count_form(context.link, context.candidates, context.team)
+    review = _context(area_id, contest_id, form.numbers())
+    return render("reports/_count_findings.html", "reports/_count_findings.html",
+                  **_findings_context(review, form, live=True))
+
+
+@bp.get("/reports/count/<int:report_id>")
+@login_required
+def count_version(report_id: int) -> Response:
+    """One version of a count minutes: its receipt, state, numbers, explanations, signers and photos."""
+    report = services.count_report_for(db.session, current_user, report_id)
+    return render("reports/version.html", "reports/_version.html", report=report,
+                  findings=[Finding(f["check"], f["code"], Severity(f["severity"]), tuple(f["fields"]), f["params"])
+                            for f in report.findings],
+                  names={v.candidate_id: v.candidate.full_name for v in report.votes},
+                  can_send=services.may_submit(current_user, report.polling_area))

@@ -1,0 +1,76 @@
+"""The photo of the signed paper minutes: sent after the numbers, shown to those in scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from webapp import db
+from webapp.audit.models import Channel
+from webapp.htmx import render
+from webapp.i18n import _, _l
+from webapp.reports import services
+from webapp.reports.forms import PhotoForm
+from webapp.reports.photos import MAX_BYTES
+from webapp.reports.views import bp, reporting_now
+
+PHOTO_ERRORS = {
+    "empty": _l("Choose or take a photo first."),
+    "too_large": _l("The photo is too large. Take it again, or choose a smaller one."),
+    "not_an_image": _l("This file is not a photo that can be read. Take the photo again."),
+    "unsupported_format": _l("Send the photo as JPEG, PNG or WebP (the camera's usual format)."),
+    "too_many_pixels": _l("The photo is too large. Take it again, or choose a smaller one."),
+    "too_small": _l("The photo is too small to read. Take it again, closer to the paper."),
+}
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
+
+
+@bp.route("/reports/count/<int:report_id>/photo", methods=["GET", "POST"])
+@login_required
+def photo(report_id: int) -> Response:
+    """The leader takes or chooses the photo of the signed paper minutes of one version."""
+    report = services.count_report_for(db.session, current_user, report_id)
+    if not services.may_submit(current_user, report.polling_area):
+        abort(403)
+    form = PhotoForm()
+    error = None
+    if request.method == "GET":
+        form.fresh_uuid()
+    elif form.validate_on_submit():
+        upload = request.files.get("photo")
+        content = upload.read(MAX_BYTES + 1) if upload else b""
+        try:
+            result = services.attach_photo(db.session, actor=current_user, report_id=report.id, content=content,
+                                           client_uuid=form.uuid, channel=Channel.WEB, now=reporting_now(),
+                                           upload_dir=upload_dir())
+        except services.PhotoRejected as exc:
+            error = str(PHOTO_ERRORS[exc.code])
+        except services.ClientUuidConflict:
+            error = _("This form was already used for another photo. Reload the page and send again.")
+        else:
+            db.session.commit()
+            flash(_("The photo of the minutes was received.") if not result.replayed
+                  else _("This photo had already been received."), "success")
+            return redirect(url_for("reports.count_version", report_id=report.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("reports/photo.html", "reports/_photo_form.html", status=status, report=report, form=form,
+                  error=error)
+
+
+@bp.get("/reports/photos/<int:photo_id>")
+@login_required
+def photo_file(photo_id: int) -> Response:
+    """The stored photo itself, to those who may see its report."""
+    found = services.photo_for(db.session, current_user, photo_id)
+    path = upload_dir() / found.path
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

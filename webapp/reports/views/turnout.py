@@ -1,0 +1,112 @@
+"""Turnout during the day: the next report time, its deadline, the big number, "no change" in one tap."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from webapp import db, scope
+from webapp.accounts.models import Role
+from webapp.audit.models import Channel
+from webapp.htmx import render
+from webapp.i18n import _
+from webapp.reports import receipts, services
+from webapp.reports.check_messages import describe
+from webapp.reports.forms import NoChangeForm, TurnoutForm
+from webapp.reports.models import TurnoutReport
+from webapp.reports.services import TurnoutInput
+from webapp.reports.views import CONTEST_SHORT, bp, reporting_now
+
+
+def _messages(exc: services.ReportError, overview: services.TurnoutOverview) -> list[str]:
+    if isinstance(exc, services.ReportRejected):
+        names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
+        return [f"{names[cid]}: {describe(f)}" if cid in names else describe(f)
+                for f, cid in zip(exc.findings, exc.contests, strict=True)]
+    if isinstance(exc, services.NoReportTimes):
+        return [_("No turnout report times are set for your province. Please call the commune.")]
+    if isinstance(exc, services.UnknownReportTime):
+        return [_("This report time has not started yet, or no longer exists. Reload the page.")]
+    if isinstance(exc, services.ClientUuidConflict):
+        return [_("This form was already used for another report. Reload the page and send again.")]
+    raise exc
+
+
+def _page(overview: services.TurnoutOverview, form: TurnoutForm, errors: list[str], status: int = 200) -> Response:
+    per_contest = form.is_per_contest or request.args.get("per_contest") == "1"
+    form.per_contest.data = "1" if per_contest else ""
+    if not form.slot.data and overview.current is not None:
+        form.slot.data = overview.current.at.strftime("%H:%M")
+    no_change = NoChangeForm(formdata=None)
+    no_change.fresh_uuid()
+    if overview.previous is not None and overview.current is not None:
+        no_change.slot.data = overview.current.at.strftime("%H:%M")
+        no_change.repeat.data = str(overview.previous.id)
+    return render("reports/turnout.html", "reports/_turnout.html", status=status, overview=overview, form=form,
+                  no_change=no_change, errors=errors, per_contest=per_contest, raw=request.form,
+                  can_send=services.may_submit(current_user, overview.area))
+
+
+def _sent(report: TurnoutReport, replayed: bool) -> Response:
+    values = {"time": report.slot_at.strftime("%H:%M"), "code": receipts.display(report.receipt)}
+    flash(_("The %(time)s report had already been received. Receipt code: %(code)s", **values) if replayed
+          else _("Received the %(time)s report. Receipt code: %(code)s", **values), "success")
+    return redirect(url_for("reports.turnout", area_id=report.polling_area_id), 303)
+
+
+@bp.route("/reports/<int:area_id>/turnout", methods=["GET", "POST"])
+@login_required
+def turnout(area_id: int) -> Response:
+    """The turnout page of one polling area; its leader sends the number of voters who have voted so far."""
+    now = reporting_now()
+    overview = services.turnout_overview(db.session, current_user, area_id, now)
+    form = TurnoutForm()
+    if request.method == "GET":
+        form.fresh_uuid()
+        return _page(overview, form, [])
+    if current_user.role is not Role.LEADER:
+        abort(403)
+    if not form.validate_on_submit():
+        return _page(overview, form, [], 422)
+    contest_ids = [link.contest_id for link in overview.contests]
+    try:
+        result = services.submit_turnout(db.session, actor=current_user, area_id=area_id,
+                                         data=form.to_input(contest_ids, request.form), client_uuid=form.uuid,
+                                         channel=Channel.WEB, now=now)
+    except services.NotAllowed:
+        abort(403)
+    except services.ReportError as exc:
+        return _page(overview, form, _messages(exc, overview), 422)
+    db.session.commit()
+    return _sent(result.report, result.replayed)
+
+
+@bp.post("/reports/<int:area_id>/turnout/no-change")
+@login_required
+def turnout_no_change(area_id: int) -> Response:
+    """One tap: the numbers of the last report, again, for the current report time."""
+    now = reporting_now()
+    overview = services.turnout_overview(db.session, current_user, area_id, now)
+    if current_user.role is not Role.LEADER:
+        abort(403)
+    form = NoChangeForm()
+    if not form.validate_on_submit() or not form.repeat.data.isdigit():
+        return _page(overview, TurnoutForm(formdata=None), [_("This form is out of date. Reload the page and send again.")], 422)
+    repeated = scope.get(db.session, TurnoutReport, int(form.repeat.data), current_user)
+    if repeated.polling_area_id != area_id:
+        abort(404)
+    figures = {f.contest_id: f.voters_voted for f in repeated.figures}
+    data = TurnoutInput(per_contest=figures, slot=form.slot_time(), no_change=True) if repeated.per_contest else (
+        TurnoutInput(voted=next(iter(figures.values())), slot=form.slot_time(), no_change=True))
+    try:
+        result = services.submit_turnout(db.session, actor=current_user, area_id=area_id, data=data,
+                                         client_uuid=form.uuid, channel=Channel.WEB, now=now)
+    except services.NotAllowed:
+        abort(403)
+    except services.ReportError as exc:
+        fresh = TurnoutForm(formdata=None)
+        fresh.fresh_uuid()
+        return _page(overview, fresh, _messages(exc, overview), 422)
+    db.session.commit()
+    return _sent(result.report, result.replayed)
