@@ -67,6 +67,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
 
     from webapp.accounts.views import bp as accounts_bp
+    from webapp.api.admin_views import bp as api_tokens_bp
+    from webapp.api.views import bp as api_bp
     from webapp.audit.views import bp as audit_bp
     from webapp.elections.views import bp as elections_bp
     from webapp.home.views import bp as home_bp
@@ -75,6 +77,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.reports.views import bp as reports_bp
 
     for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, offline_bp, reports_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -1,0 +1,156 @@
+"""Errors of the API as JSON: ``{"errors": [{"field", "code", "severity", "message": {"vi", "en"}, "params"}]}``.
+
+Every message is rendered in both languages, so an integration can show either and the phone's outbox can show
+the leader's language without asking again. Findings of the checks keep their own codes and parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from flask import Response, jsonify
+from flask_babel import force_locale
+
+from webapp.i18n import _
+from webapp.reports.check_messages import describe
+from webapp.reports.checks import Finding
+
+LOCALES = ("vi", "en")
+
+
+def bilingual(render: Callable[[], str]) -> dict[str, str]:
+    """``render`` called once under each locale."""
+    out = {}
+    for locale in LOCALES:
+        with force_locale(locale):
+            out[locale] = str(render())
+    return out
+
+
+def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
+    return {
+        # 400: not the documented shape
+        "invalid_json": lambda p: _("The request body is not valid JSON."),
+        "not_an_object": lambda p: _("The request body must be a JSON object."),
+        "required": lambda p: _("%(field)s is required.", field=p["field"]),
+        "invalid_type": lambda p: _("%(field)s has the wrong type: expected %(expected)s.", field=p["field"],
+                                    expected=p["expected"]),
+        "invalid_key": lambda p: _("%(field)s: “%(key)s” is not a valid key here.", field=p["field"], key=p["key"]),
+        "unknown_field": lambda p: _("%(field)s is not a field of this request.", field=p["field"]),
+        "invalid_uuid": lambda p: _("%(field)s is not a valid UUID.", field=p["field"]),
+        "invalid_time": lambda p: _("%(field)s is not a time of day (HH:MM).", field=p["field"]),
+        "invalid_text": lambda p: _("%(field)s contains characters that are not allowed.", field=p["field"]),
+        "too_many_items": lambda p: _("%(field)s has too many entries (at most %(max)s).", field=p["field"],
+                                      max=p["max"]),
+        "exclusive": lambda p: _("Send either %(field)s or %(other)s, not both.", field=p["field"],
+                                 other=p["other"]),
+        "csrf": lambda p: _("Your session has expired. Please log in again and resend."),
+        "missing_file": lambda p: _("Attach the photo as the multipart field “%(field)s”.", field=p["field"]),
+        # 422: the right shape, values refused
+        "out_of_range": lambda p: _("%(field)s = %(value)s is out of range (from %(min)s to %(max)s).",
+                                    field=p["field"], value=p["value"], min=p["min"], max=p["max"]),
+        "too_long": lambda p: _("%(field)s is too long (at most %(max)s characters).", field=p["field"],
+                                max=p["max"]),
+        "no_signers": lambda p: _("Choose the team members who signed the minutes."),
+        "unknown_signer": lambda p: _("A signer is not a member of this polling team."),
+        "witnesses_missing": lambda p: _("Enter the names of the two voters who witnessed the count."),
+        "witnesses_same": lambda p: _("The two witnesses must be different people."),
+        "contest_not_held": lambda p: _("This polling area does not vote in this contest."),
+        "unknown_report_time": lambda p: _("This is not one of the day's report times, or it has not started "
+                                           "yet."),
+        "empty": lambda p: _("The photo is empty."),
+        "too_large": lambda p: _("The photo is too large."),
+        "not_an_image": lambda p: _("The file is not a picture."),
+        "unsupported_format": lambda p: _("Send the photo as JPEG, PNG or WebP."),
+        "too_many_pixels": lambda p: _("The picture has too many pixels."),
+        "too_small": lambda p: _("The picture is too small to read."),
+        # Other statuses
+        "unauthenticated": lambda p: _("Log in, or send a valid API token."),
+        "invalid_token": lambda p: _("The API token is not valid, has expired or was revoked."),
+        "forbidden": lambda p: _("You do not have permission to do this."),
+        "not_allowed": lambda p: _("Only the polling team leader of this polling area sends its reports."),
+        "not_found": lambda p: _("Not found, or not within your area."),
+        "method_not_allowed": lambda p: _("This action is not allowed here."),
+        "payload_too_large": lambda p: _("The request is too large."),
+        "locked": lambda p: _("The commune has confirmed these minutes: a new version can be sent only after "
+                              "it reopens them."),
+        "client_uuid_conflict": lambda p: _("This client_uuid was already used for a different report."),
+        "no_report_times": lambda p: _("No turnout report times are set for this polling area."),
+        "internal": lambda p: _("Something went wrong on the server. Your entries were not saved; please try "
+                                "again."),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One error (or warning) about a request. ``field`` is a path into the JSON body ("votes.12")."""
+
+    code: str
+    field: str | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    severity: str = "block"
+
+    def as_json(self) -> dict[str, Any]:
+        params = {"field": self.field, **self.params}
+        message = _messages().get(self.code)
+        return {
+            "field": self.field,
+            "code": self.code,
+            "severity": self.severity,
+            "message": bilingual(lambda: message(params) if message else self.code),
+            "params": dict(self.params),
+        }
+
+
+class ApiError(Exception):
+    """Answered as ``status`` with the problems as JSON."""
+
+    def __init__(self, status: int, problems: Sequence[Problem] | Problem,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.headers = dict(headers or {})
+
+
+def api_error(status: int, code: str, field: str | None = None, **params: Any) -> ApiError:
+    return ApiError(status, Problem(code, field, params))
+
+
+def _path(name: str) -> str:
+    return name.replace(":", ".")
+
+
+def finding_json(finding: Finding, candidate_names: Mapping[int, str] | None = None, *,
+                 field: str | None = None, contest: str | None = None) -> dict[str, Any]:
+    """A finding of the checks as an error: its code, severity, check number, fields and numbers, and its
+    sentence in both languages."""
+    params = dict(finding.params)
+    if contest is not None:
+        params["contest"] = contest
+    return {
+        "field": field or (_path(finding.fields[0]) if finding.fields else None),
+        "fields": [_path(f) for f in finding.fields],
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "check": finding.check,
+        "message": bilingual(lambda: describe(finding, candidate_names)),
+        "params": params,
+    }
+
+
+def response(status: int, errors: Iterable[dict[str, Any]], warnings: Iterable[dict[str, Any]] = (),
+             headers: Mapping[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"errors": list(errors)}
+    warnings = list(warnings)
+    if warnings:
+        body["warnings"] = warnings
+    out = jsonify(body)
+    out.status_code = status
+    out.headers.update(headers or {})
+    return out
+
+
+def error_response(exc: ApiError) -> Response:
+    return response(exc.status, [p.as_json() for p in exc.problems], headers=exc.headers)

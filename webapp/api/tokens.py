@@ -1,0 +1,128 @@
+"""Personal API tokens: issue (the secret is shown once), list, revoke, and find the token a request carries.
+
+Who may issue and revoke: the national administrator for any account, a provincial election committee for the
+accounts of its province (its own included). The token acts exactly as its account: same role, same scope.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import scope
+from webapp.accounts.models import Role, User
+from webapp.api.models import ApiToken
+
+PREFIX = "bc26_"
+# 32 random bytes: as strong as the session key; far beyond any brute force, so a fast hash is safe.
+SECRET_BYTES = 32
+DISPLAY_CHARS = 12
+MAX_TOKEN_LENGTH = 100
+ISSUERS = (Role.ADMIN, Role.PROVINCE)
+# Writing "last used" on every request would add a write to every read; once a minute is enough to audit.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class TokenError(Exception):
+    """Base of the refusals of the token services."""
+
+
+class NotAllowed(TokenError):
+    """The actor may not issue or revoke tokens for this account."""
+
+
+class InvalidToken(TokenError):
+    """``field`` and ``reason`` say what is wrong with the request for a token."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # exists only here: the database keeps its hash
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def may_issue(actor: User) -> bool:
+    return actor.role in ISSUERS
+
+
+def issue_token(session: Session, *, actor: User, username: str, name: str, ttl: timedelta | None,
+                now: datetime) -> IssuedToken:
+    """Create a token acting as the account ``username`` (within the actor's scope, else ``InvalidToken``).
+
+    ``ttl`` None means it never expires. The returned secret is not stored and cannot be shown again."""
+    if not may_issue(actor):
+        raise NotAllowed
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= 100:
+        raise InvalidToken("name", "name_length")
+    user = session.scalars(scope.select(User, actor).where(User.username == (username or "").strip().lower())).first()
+    if user is None:
+        raise InvalidToken("username", "unknown_user")
+    if not user.is_active:
+        raise InvalidToken("username", "inactive_user")
+    secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+    token = ApiToken(user=user, name=name, token_hash=hash_secret(secret), prefix=secret[:DISPLAY_CHARS],
+                     created_by=actor, created_at=now, expires_at=now + ttl if ttl else None)
+    session.add(token)
+    session.flush()
+    return IssuedToken(token, secret)
+
+
+def list_tokens(session: Session, *, actor: User, include_revoked: bool = False) -> list[ApiToken]:
+    """The tokens of the accounts the actor sees, newest first."""
+    if not may_issue(actor):
+        raise NotAllowed
+    stmt = scope.select(ApiToken, actor).options(selectinload(ApiToken.user), selectinload(ApiToken.created_by))
+    if not include_revoked:
+        stmt = stmt.where(ApiToken.revoked_at.is_(None))
+    return list(session.scalars(stmt.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, *, actor: User, token_id: int, now: datetime) -> ApiToken:
+    """Revoke a token (OutOfScope when the actor does not see its account); revoking twice changes nothing."""
+    if not may_issue(actor):
+        raise NotAllowed
+    token = scope.get(session, ApiToken, token_id, actor)
+    if token.revoked_at is None:
+        token.revoked_at = now
+        token.revoked_by = actor
+        session.flush()
+    return token
+
+
+def authenticate(session: Session, secret: str, now: datetime) -> ApiToken | None:
+    """The usable token with this secret whose account is active, or None."""
+    if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    token = session.scalars(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)).options(selectinload(ApiToken.user))
+    ).first()
+    if token is None or not token.is_usable(now):
+        return None
+    user = token.user
+    if not user.is_active or user.needs_activation:
+        return None
+    return token
+
+
+def mark_used(session: Session, token: ApiToken, now: datetime) -> bool:
+    """Note the token's last use, at most once a minute, with a plain UPDATE: the audit log does not record
+    it (nobody changed anything). True when something was written."""
+    if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
+        return False
+    session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return True
