@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from webapp.i18n import _l
@@ -31,4 +31,23 @@ class SetPasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[EqualTo("password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AccountForm(FlaskForm):
+    """A new official's account; the role's choices and the province list are set by the view."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(message=_l("Choose a username.")), Length(max=60)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    full_name = StringField(_l("Full name or unit"), validators=[Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Length(max=20)], render_kw={"inputmode": "tel", "autocomplete": "off"})
+    role = SelectField(_l("Role"), choices=[])
+    province_id = SelectField(_l("Province"), choices=[])
+    commune_code = StringField(
+        _l("Commune code (commune officials only)"),
+        validators=[Length(max=5)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": "5"},
     )

@@ -1,0 +1,1 @@
+"""Configuration an election committee may change during the preparations: the turnout report times."""
