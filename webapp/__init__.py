@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     web.init_app(app)
 
+    from webapp.accounts.admin_views import bp as accounts_admin_bp
     from webapp.accounts.views import bp as accounts_bp
     from webapp.api.admin_views import bp as api_tokens_bp
     from webapp.api.views import bp as api_bp
@@ -75,8 +76,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.imports.views import bp as imports_bp
     from webapp.offline.views import bp as offline_bp
     from webapp.reports.views import bp as reports_bp
+    from webapp.settings.views import bp as settings_bp
 
-    for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, offline_bp, reports_bp):
+    for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, accounts_admin_bp, settings_bp,
+                      offline_bp, reports_bp):
         app.register_blueprint(blueprint)
     for blueprint in (api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
