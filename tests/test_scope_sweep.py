@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +25,10 @@ from tests.conftest import csrf_token, login
 from tests.world import NOW
 from webapp import create_app, scope
 from webapp.accounts.models import User
+from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry, Channel
-from webapp.elections.models import Candidate, ElectoralUnit, PollingArea, TeamMember
+from webapp.elections.models import Candidate, Contest, ElectoralUnit, PollingArea, TeamMember
+from webapp.reports.models import CountReport, ReportPhoto
 from webapp.geo.models import Commune, Province
 
 
@@ -33,10 +36,11 @@ from webapp.geo.models import Commune, Province
 class Source:
     """How to find objects a URL parameter names: the model, which rows belong to a province (by id), the
     strings that would give such an object away, and the attribute that goes into the URL. ``make`` creates
-    one at a given polling area (inside the test's transaction) for kinds the test world holds none of."""
+    one at a given polling area (inside the test's transaction) for kinds the test world holds none of.
+    ``in_province=None`` marks a kind that is the same for everyone (a contest): never out of scope."""
 
     model: type
-    in_province: Callable[[int], Any]
+    in_province: Callable[[int], Any] | None
     leaks: Callable[[Any], tuple[str, ...]] = lambda obj: ()
     attr: str = "id"
     make: Callable[[Session, PollingArea], Any] | None = None
@@ -63,6 +67,52 @@ def _audit_entry(session: Session, area: PollingArea) -> AuditEntry:
     return entry
 
 
+def _someone_at(session: Session, area: PollingArea) -> User:
+    """The account closest to ``area``: its leader, else its commune's, else its province's."""
+    for clause in (User.polling_area_id == area.id, User.commune_id == area.commune_id,
+                   User.province_id == area.province_id):
+        user = session.scalars(sa.select(User).where(clause).order_by(User.id)).first()
+        if user is not None:
+            return user
+    raise AssertionError(f"no account near {area.code}")
+
+
+def _count_report(session: Session, area: PollingArea) -> CountReport:
+    """Count minutes of the area's first contest (one per area: made once, then found)."""
+    link = min(area.unit_links, key=lambda lnk: lnk.contest_id)
+    found = session.scalars(sa.select(CountReport).where(CountReport.polling_area_id == area.id,
+                                                         CountReport.contest_id == link.contest_id)).first()
+    if found:
+        return found
+    report = CountReport(polling_area_id=area.id, contest_id=link.contest_id, unit_id=link.unit_id,
+                         voters_on_list=0, voters_voted=0, ballots_issued=0, ballots_received=0, valid=0,
+                         invalid=0, witness_1=f"Chứng kiến {area.code}", witness_2="Người thứ hai",
+                         client_uuid=uuid.uuid4(), receipt=f"Q{area.id:05d}"[-6:], channel=Channel.WEB,
+                         submitted_by_id=_someone_at(session, area).id, submitted_at=NOW)
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _photo(session: Session, area: PollingArea) -> ReportPhoto:
+    report = _count_report(session, area)
+    photo = ReportPhoto(count_report_id=report.id, sha256=uuid.uuid4().hex * 2, content_type="image/jpeg",
+                        size=1, width=1, height=1, path=f"sweep/{area.code}.jpg", client_uuid=uuid.uuid4(),
+                        channel=Channel.WEB, uploaded_by_id=report.submitted_by_id, uploaded_at=NOW)
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def _api_token(session: Session, area: PollingArea) -> ApiToken:
+    user = _someone_at(session, area)
+    token = ApiToken(user_id=user.id, name=f"sweep-token-{area.code}", token_hash=uuid.uuid4().hex * 2,
+                     prefix="bc26_sweep", created_by_id=user.id, created_at=NOW)
+    session.add(token)
+    session.flush()
+    return token
+
+
 _AREA = Source(PollingArea, lambda pid: PollingArea.province_id == pid, lambda a: (a.code,))
 
 # URL parameter name (or (endpoint, name) for a one-off meaning) -> where its objects come from.
@@ -77,17 +127,28 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
     "commune_id": Source(Commune, lambda pid: Commune.province_id == pid, lambda c: (c.name,)),
     "province_id": Source(Province, lambda pid: Province.id == pid, lambda p: (p.name,)),
     "user_id": Source(User, lambda pid: User.province_id == pid, lambda u: (u.username, u.full_name)),
+    "contest_id": Source(Contest, None),
+    "report_id": Source(CountReport, _area_in(CountReport.polling_area_id), lambda r: (r.receipt, r.witness_1),
+                        make=_count_report),
+    ("api.get_receipt", "code"): Source(CountReport, _area_in(CountReport.polling_area_id),
+                                        lambda r: (r.witness_1,), attr="receipt", make=_count_report),
+    "photo_id": Source(ReportPhoto, lambda pid: ReportPhoto.count_report_id.in_(
+        sa.select(CountReport.id).where(_area_in(CountReport.polling_area_id)(pid))), make=_photo),
+    "token_id": Source(ApiToken, lambda pid: ApiToken.user_id.in_(sa.select(User.id).where(User.province_id == pid)),
+                       lambda t: (t.name,), make=_api_token),
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
                        make=_audit_entry),
 }
 
-# URL parameters that name no object of the election (checked per endpoint, so the name cannot hide one).
-NOT_OBJECTS = {
-    ("static", "filename"): "a file under static/",
-    ("set_language", "code"): "a language code",
-    ("imports.export", "dataset"): "a dataset name (the export itself is filtered by scope)",
-    ("imports.template", "dataset"): "a dataset name",
-    ("imports.template", "fmt"): "a file format",
+# URL parameters that name no object of the election (per endpoint, so the name cannot hide one): why, and a
+# value the route accepts.
+NOT_OBJECTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("static", "filename"): ("a file under static/", "css/app.css"),
+    ("set_language", "code"): ("a language code", "vi"),
+    ("imports.export", "dataset"): ("a dataset name (the export itself is filtered by scope)", "polling_areas"),
+    ("imports.template", "dataset"): ("a dataset name", "polling_areas"),
+    ("imports.template", "fmt"): ("a file format", "xlsx"),
+    ("api.submit_count", "contest"): ("a contest kind", "na"),
 }
 
 # Reachable without signing in, each for a reason; every other route must send a stranger to /login.
@@ -202,7 +263,22 @@ def near_object(session: Session, source: Source, user: User) -> Any | None:
 
 
 def inside_object(session: Session, source: Source, user: User) -> Any | None:
+    """An object the user may see (for a kind the same for everyone, the first one)."""
+    if source.in_province is None:
+        return session.scalars(sa.select(source.model).order_by(_pk(source.model))).first()
+    if source.make:
+        area = inside_object(session, _AREA, user)
+        return source.make(session, area) if area else None
     return session.scalars(scope.select(source.model, user).order_by(_pk(source.model))).first()
+
+
+def value_for(session: Session, route: Route, param: str, user: User) -> Any:
+    """A value for ``param`` that is fine for ``user``: within their scope where they have one."""
+    if (route.endpoint, param) in NOT_OBJECTS:
+        return NOT_OBJECTS[(route.endpoint, param)][1]
+    source = source_for(route, param)
+    obj = inside_object(session, source, user) or far_object(session, source, user)
+    return getattr(obj, source.attr)
 
 
 _SIGNED_IN: dict[str, tuple[str, str]] = {}  # username -> (session cookie, CSRF token), per worker
@@ -236,20 +312,14 @@ def cases(session: Session, route: Route, user: User) -> list[tuple[str, dict[st
     found = []
     for param in route.objects():
         source = source_for(route, param)
+        if source.in_province is None:
+            continue
         for label, obj in (("other province", far_object(session, source, user)),
                            ("same province", near_object(session, source, user))):
             if obj is None:
                 continue
-            values = {}
-            for other in route.params:
-                if other == param:
-                    values[other] = getattr(obj, source.attr)
-                elif (route.endpoint, other) in NOT_OBJECTS:
-                    values[other] = "x"
-                else:
-                    other_source = source_for(route, other)
-                    mate = inside_object(session, other_source, user) or far_object(session, other_source, user)
-                    values[other] = getattr(mate, other_source.attr)
+            values = {other: value_for(session, route, other, user) for other in route.params if other != param}
+            values[param] = getattr(obj, source.attr)
             found.append((label, values, param, obj, source))
     return found
 
@@ -295,11 +365,19 @@ def test_every_url_parameter_is_known():
 
 
 def _any_values(session: Session, route: Route) -> dict[str, Any]:
+    """Real values (whoever may see them), so that a route that looked the object up first would show it."""
     values: dict[str, Any] = {}
     for param, kind in route.params.items():
         source = ID_SOURCES.get((route.endpoint, param)) or ID_SOURCES.get(param)
-        obj = source and session.scalars(sa.select(source.model).order_by(_pk(source.model))).first()
-        values[param] = getattr(obj, source.attr) if obj is not None and source else (1 if kind == "int" else "x")
+        if (route.endpoint, param) in NOT_OBJECTS:
+            values[param] = NOT_OBJECTS[(route.endpoint, param)][1]
+        elif source is None:
+            values[param] = 1 if kind == "int" else "x"  # test_every_url_parameter_is_known fails instead
+        else:
+            area = session.scalars(sa.select(PollingArea).order_by(PollingArea.id)).first()
+            obj = source.make(session, area) if source.make else session.scalars(
+                sa.select(source.model).order_by(_pk(source.model))).first()
+            values[param] = getattr(obj, source.attr)
     return values
 
 
