@@ -1,0 +1,166 @@
+"""Importing and exporting the election's configuration: read, validate every row, then write all or none.
+
+``import_file`` parses the upload, checks each row against the database and the importer's scope, and only
+when no row has a problem applies the writes (and flushes; the view commits once). A re-import of the same
+file finds every row unchanged and writes nothing; an edited file updates rows in place by natural keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from webapp.accounts.models import User
+from webapp.audit import services as audit
+from webapp.audit.models import AuditEntry
+from webapp.elections.services import NoElection, current_election
+from webapp.imports import accounts, areas, teams, units, workbooks
+from webapp.imports.common import (
+    IMPORTER_ROLES,
+    N_,
+    Context,
+    Counts,
+    ImportRejected,
+    Plan,
+    RowError,
+    file_error,
+)
+from webapp.imports.datasets import DATASETS, Dataset
+from webapp.imports.parsing import Table, read_table
+
+__all__ = [
+    "DATASETS",
+    "ImportRejected",
+    "ImportResult",
+    "NotAllowed",
+    "RowError",
+    "export_workbook",
+    "import_file",
+    "may_import",
+    "template_file",
+]
+
+DEFAULT_MAX_ROWS = 100_000
+
+PLANNERS: dict[str, Callable[[Context, Table], Plan]] = {
+    "units": units.plan_units,
+    "candidates": units.plan_candidates,
+    "polling_areas": areas.plan_areas,
+    "teams": teams.plan_teams,
+    "accounts": accounts.plan_accounts,
+}
+EXPORTERS: dict[str, Callable[[Session, User], list[list[Any]]]] = {
+    "units": units.export_units,
+    "candidates": units.export_candidates,
+    "polling_areas": areas.export_areas,
+    "teams": teams.export_teams,
+    "accounts": accounts.export_accounts,
+}
+
+
+class NotAllowed(Exception):
+    """Hotlines and polling-team leaders import nothing."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportResult:
+    dataset: str
+    filename: str
+    sha256: str
+    rows: int
+    counts: Counts
+    normalised_cells: int
+    entry_id: int | None
+
+
+def may_import(user: User) -> bool:
+    return user.role in IMPORTER_ROLES
+
+
+def _dataset(key: str) -> Dataset:
+    if key not in DATASETS:
+        raise file_error(N_("Choose what the file contains."))
+    return DATASETS[key]
+
+
+def import_file(
+    session: Session,
+    *,
+    actor: User,
+    dataset: str,
+    filename: str,
+    data: bytes,
+    now: datetime,
+    max_bytes: int,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> ImportResult:
+    """Import one file of ``dataset`` or raise ``ImportRejected`` with every problem found, having written
+    nothing. On success one audit event sums the import up (each changed row is audited by itself)."""
+    if not may_import(actor):
+        raise NotAllowed
+    ds = _dataset(dataset)
+    table = read_table(data, filename, ds, max_bytes=max_bytes, max_rows=max_rows)
+    try:
+        election = current_election(session)
+    except NoElection as exc:
+        raise file_error(N_("No election is set up yet.")) from exc
+    ctx = Context(
+        session, actor, now, election, {c.kind: c for c in election.contests}, errors=list(table.errors)
+    )
+    plan = PLANNERS[ds.key](ctx, table)
+    if ctx.errors:
+        raise ImportRejected(sorted(ctx.errors, key=lambda e: e.row))
+    try:
+        plan.apply()
+        session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise file_error(
+            N_("Someone changed the same data while this file was being imported. Import it again.")
+        ) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    audit.record_event(
+        session,
+        action="import",
+        entity_type="imports",
+        entity_id=ds.key,
+        place=actor.audit_place(),
+        after={
+            "dataset": ds.key,
+            "file": filename[:200],
+            "sha256": digest,
+            "rows": len(table.rows),
+            **plan.counts.as_dict(),
+        },
+    )
+    session.flush()
+    entry_id = session.scalar(
+        sa.select(sa.func.max(AuditEntry.id)).where(
+            AuditEntry.action == "import", AuditEntry.actor_id == actor.id
+        )
+    )
+    return ImportResult(
+        ds.key, filename, digest, len(table.rows), plan.counts, table.normalised_cells, entry_id
+    )
+
+
+def export_workbook(session: Session, *, user: User, dataset: str, translate: Callable[[str], str]) -> bytes:
+    """The rows of ``dataset`` the user may import back, as an .xlsx that imports unchanged."""
+    if not may_import(user):
+        raise NotAllowed
+    ds = _dataset(dataset)
+    return workbooks.write_xlsx(ds, EXPORTERS[ds.key](session, user), workbooks.guide_lines(ds, translate))
+
+
+def template_file(dataset: str, fmt: str, translate: Callable[[str], str]) -> bytes:
+    """An empty file to fill in: the Vietnamese header row and one example row (and a guide in .xlsx)."""
+    ds = _dataset(dataset)
+    rows = [workbooks.example_row(ds)]
+    if fmt == "csv":
+        return workbooks.write_csv(ds, rows)
+    return workbooks.write_xlsx(ds, rows, workbooks.guide_lines(ds, translate))
