@@ -1,0 +1,172 @@
+"""The official forms as PDF and as printable pages, and the commune's batch of count minutes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from webapp import db, scope
+from webapp.accounts.models import Role
+from webapp.clock import utcnow
+from webapp.elections.models import ContestKind
+from webapp.geo.models import Commune
+from webapp.htmx import render
+from webapp.results import batch, documents, minutes, progress, services
+from webapp.results.pdf import pdf_response, render_form, write_pdf
+from webapp.web import roles_required
+
+bp = Blueprint("results_print", __name__, url_prefix="/results")
+
+READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
+PROVINCE_READERS = (Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
+
+
+def _printed(template: str, pdf: bool, filename: str, **context: Any) -> Response:
+    """The form as a PDF download, or as the printable page with a toolbar."""
+    if pdf:
+        html = render_form(template, pdf=True, **context)
+        return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"", filename)
+    pdf_url = request.path + ".pdf" + (f"?{request.query_string.decode()}" if request.query_string else "")
+    referrer = request.referrer or ""
+    back_url = referrer if referrer.startswith(request.host_url) else url_for("results.index")
+    html = render_form(template, pdf=False, pdf_url=pdf_url, back_url=back_url, **context)
+    response = make_response(html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _contest(default: str = ContestKind.NATIONAL_ASSEMBLY.value) -> str:
+    return request.args.get("contest", default)[:20]
+
+
+@bp.get("/stations/<int:area_id>/minutes", defaults={"pdf": False})
+@bp.get("/stations/<int:area_id>/minutes.pdf", defaults={"pdf": True})
+@roles_required(*READERS, Role.LEADER)
+def station_minutes(area_id: int, pdf: bool) -> Response:
+    """A polling team's count minutes for one contest (?contest=na|provincial|commune), latest version."""
+    try:
+        report = minutes.latest_count_report(db.session, current_user, area_id, _contest())
+    except minutes.NoMinutes:
+        abort(404)
+    form = minutes.count_form(report)
+    filename = f"bien-ban-kiem-phieu-{report.polling_area.code}-{form.kind.value}.pdf"
+    return _printed("forms/count.pdf.html", pdf, filename, forms=[form])
+
+
+@bp.get("/units/<int:unit_id>/minutes", defaults={"pdf": False})
+@bp.get("/units/<int:unit_id>/minutes.pdf", defaults={"pdf": True})
+@roles_required(*READERS)
+def unit_minutes(unit_id: int, pdf: bool) -> Response:
+    """The Ban bầu cử's minutes determining the unit's result."""
+    outcome = services.unit_result(db.session, current_user, unit_id)
+    breakdown = services.unit_breakdown(db.session, current_user, outcome.unit)
+    form = documents.unit_form(outcome, breakdown, utcnow())
+    return _printed("forms/unit.pdf.html", pdf, f"bien-ban-xac-dinh-ket-qua-{outcome.unit.code}.pdf", u=form)
+
+
+def _record(results: services.CommitteeResults, kind: str, pdf: bool, code: str) -> Response:
+    contest = results.contest(kind) if kind in {k.value for k in ContestKind} else None
+    if contest is None:
+        abort(404)
+    form = documents.committee_form(results, contest, utcnow())
+    return _printed("forms/committee.pdf.html", pdf, f"bien-ban-{kind}-{code}.pdf", c=form)
+
+
+@bp.get("/provinces/<int:province_id>/record", defaults={"pdf": False})
+@bp.get("/provinces/<int:province_id>/record.pdf", defaults={"pdf": True})
+@roles_required(*PROVINCE_READERS)
+def province_record(province_id: int, pdf: bool) -> Response:
+    """The provincial committee's minutes of one contest (?contest=na: Mẫu 20/HĐBC-QH; provincial)."""
+    results = services.committee_results(db.session, current_user, province_id=province_id, confirmed_only=True)
+    return _record(results, _contest(), pdf, results.province.code)
+
+
+@bp.get("/communes/<int:commune_id>/record", defaults={"pdf": False})
+@bp.get("/communes/<int:commune_id>/record.pdf", defaults={"pdf": True})
+@roles_required(*READERS)
+def commune_record(commune_id: int, pdf: bool) -> Response:
+    """The commune committee's summary of its council election."""
+    results = services.committee_results(db.session, current_user, commune_id=commune_id, confirmed_only=True)
+    assert results.commune is not None
+    return _record(results, ContestKind.COMMUNE_COUNCIL.value, pdf, results.commune.code)
+
+
+@bp.get("/provinces/<int:province_id>/turnout/print", defaults={"pdf": False})
+@bp.get("/provinces/<int:province_id>/turnout.pdf", defaults={"pdf": True})
+@roles_required(*READERS)
+def province_turnout_form(province_id: int, pdf: bool) -> Response:
+    """A province's turnout progress report."""
+    found = progress.turnout_progress(db.session, current_user, province_id=province_id)
+    return _printed("forms/turnout.pdf.html", pdf, f"tien-do-{found.province.code}.pdf",
+                    p=documents.turnout_form(found, utcnow()))
+
+
+@bp.get("/communes/<int:commune_id>/turnout/print", defaults={"pdf": False})
+@bp.get("/communes/<int:commune_id>/turnout.pdf", defaults={"pdf": True})
+@roles_required(*READERS)
+def commune_turnout_form(commune_id: int, pdf: bool) -> Response:
+    """A commune's turnout progress report."""
+    found = progress.turnout_progress(db.session, current_user, commune_id=commune_id)
+    assert found.commune is not None
+    return _printed("forms/turnout.pdf.html", pdf, f"tien-do-{found.commune.code}.pdf",
+                    p=documents.turnout_form(found, utcnow()))
+
+
+def _export_dir() -> Path:
+    return Path(current_app.config.get("RESULTS_EXPORT_DIR") or Path(current_app.instance_path) / "exports")
+
+
+def _batch(commune: Commune) -> tuple[batch.Batch, int]:
+    fingerprint, count = minutes.commune_fingerprint(db.session, current_user, commune)
+    return batch.Batch(_export_dir(), commune.code, fingerprint), count
+
+
+@bp.post("/communes/<int:commune_id>/batch")
+@roles_required(*READERS)
+def start_batch(commune_id: int) -> Response:
+    """Start making one PDF of every count minutes of the commune's stations, in the background."""
+    commune = scope.get(db.session, Commune, commune_id, current_user)
+    job, count = _batch(commune)
+    if count and job.state not in ("ready", "running"):
+        reports = minutes.commune_count_reports(db.session, current_user, commune)
+        html = [render_form("forms/count.pdf.html", pdf=True, forms=[minutes.count_form(r)]) for r in reports]
+        if html:
+            batch.start(job, html, current_app.static_folder or "static",
+                        wait=bool(current_app.config.get("RESULTS_BATCH_WAIT")))
+    return redirect(url_for("results_print.batch_status", commune_id=commune.id), 303)
+
+
+@bp.get("/communes/<int:commune_id>/batch")
+@roles_required(*READERS)
+def batch_status(commune_id: int) -> Response:
+    """Whether the commune's file of count minutes is ready; polled every 2 s while it is being made."""
+    commune = scope.get(db.session, Commune, commune_id, current_user)
+    job, count = _batch(commune)
+    return render("results/batch.html", "results/_batch.html", commune=commune, job=job, count=count)
+
+
+@bp.get("/communes/<int:commune_id>/batch.pdf")
+@roles_required(*READERS)
+def batch_file(commune_id: int) -> Response:
+    """The commune's file of count minutes, once made (else back to its status page)."""
+    commune = scope.get(db.session, Commune, commune_id, current_user)
+    job, _count = _batch(commune)
+    if job.state != "ready":
+        return redirect(url_for("results_print.batch_status", commune_id=commune.id), 303)
+    response = send_file(job.pdf, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"bien-ban-kiem-phieu-{commune.code}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

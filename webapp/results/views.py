@@ -1,0 +1,168 @@
+"""Results pages: the committee's overview, one unit's result, the turnout progress, and their XLSX exports."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response
+from flask_login import current_user
+
+from webapp import db, scope
+from webapp.accounts.models import Role
+from webapp.clock import utcnow
+from webapp.elections.models import ElectoralUnit
+from webapp.geo.models import Province
+from webapp.htmx import render
+from webapp.i18n import _l
+from webapp.results import progress, services, xlsx
+from webapp.results.rules import format_percent
+from webapp.results.words import in_words
+from webapp.web import roles_required
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+
+READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
+STATION_STATUS = {"missing": _l("not sent"), "received": _l("awaiting review"), "returned": _l("returned"),
+                  "confirmed": _l("confirmed")}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.app_template_filter("vnum")
+def vnum(value: int | None) -> str:
+    """Digits grouped the Vietnamese way (1.234.567) whatever the interface language: the forms' numbers."""
+    return "" if value is None else f"{value:,}".replace(",", ".")
+
+
+@bp.app_template_filter("in_words")
+def in_words_filter(value: int | None) -> str:
+    return "" if value is None else in_words(value)
+
+
+@bp.app_template_global("result_pct")
+def result_pct(part: int, whole: int) -> str:
+    """A display percentage in the interface language (two decimals, never used to decide)."""
+    from flask_babel import get_locale
+
+    return format_percent(part, whole, locale=str(get_locale() or "vi"))
+
+
+def download(body: bytes, filename: str, mimetype: str = XLSX) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _higher(results: services.CommitteeResults) -> services.CommitteeResults:
+    """The National Assembly and provincial units the commune's polling areas vote in."""
+    assert results.commune is not None
+    return services.committee_results(db.session, current_user, province_id=results.province.id,
+                                      voted_in_by=results.commune.id)
+
+
+def _committee_page(results: services.CommitteeResults, higher: services.CommitteeResults | None = None) -> Response:
+    return render("results/committee.html", "results/_committee.html", results=results, higher=higher)
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index() -> Response:
+    """The results of the user's own committee, or the list of provinces for national users."""
+    user = current_user
+    if user.commune_id is not None:
+        results = services.committee_results(db.session, user, commune_id=user.commune_id)
+        return _committee_page(results, _higher(results))
+    if user.province_id is not None:
+        return _committee_page(services.committee_results(db.session, user, province_id=user.province_id))
+    provinces = db.session.scalars(
+        scope.select(Province, user)
+        .where(Province.id.in_(sa.select(ElectoralUnit.province_id)))
+        .order_by(Province.code)
+    ).all()
+    return render("results/index.html", "results/_index.html", provinces=provinces)
+
+
+@bp.get("/provinces/<int:province_id>")
+@roles_required(*READERS)
+def province(province_id: int) -> Response:
+    """A province's National Assembly and provincial council units, with completeness and winners."""
+    return _committee_page(services.committee_results(db.session, current_user, province_id=province_id))
+
+
+@bp.get("/communes/<int:commune_id>")
+@roles_required(*READERS)
+def commune(commune_id: int) -> Response:
+    """A commune's council units, and the higher units its polling areas vote in."""
+    results = services.committee_results(db.session, current_user, commune_id=commune_id)
+    return _committee_page(results, _higher(results))
+
+
+@bp.get("/provinces/<int:province_id>/results.xlsx")
+@roles_required(*READERS)
+def province_xlsx(province_id: int) -> Response:
+    """The province's units and candidates as a workbook."""
+    results = services.committee_results(db.session, current_user, province_id=province_id)
+    return download(xlsx.committee_workbook(results), f"ket-qua-{results.province.code}.xlsx")
+
+
+@bp.get("/communes/<int:commune_id>/results.xlsx")
+@roles_required(*READERS)
+def commune_xlsx(commune_id: int) -> Response:
+    """The commune's council units and candidates as a workbook."""
+    results = services.committee_results(db.session, current_user, commune_id=commune_id)
+    return download(xlsx.committee_workbook(results), f"ket-qua-{results.commune.code}.xlsx")
+
+
+@bp.get("/units/<int:unit_id>")
+@roles_required(*READERS)
+def unit(unit_id: int) -> Response:
+    """One unit's result: totals, votes and % of valid ballots, winners and flags, provisional figures apart."""
+    outcome = services.unit_result(db.session, current_user, unit_id, confirmed_only=False)
+    stations = services.unit_stations(db.session, current_user, outcome.unit)
+    return render("results/unit.html", "results/_unit.html", o=outcome, stations=stations,
+                  STATUS_LABELS=STATION_STATUS)
+
+
+@bp.get("/units/<int:unit_id>/results.xlsx")
+@roles_required(*READERS)
+def unit_xlsx(unit_id: int) -> Response:
+    """One unit's result, candidates and stations as a workbook."""
+    outcome = services.unit_result(db.session, current_user, unit_id, confirmed_only=False)
+    stations = services.unit_stations(db.session, current_user, outcome.unit)
+    return download(xlsx.unit_workbook(outcome, stations), f"ket-qua-{outcome.unit.code}.xlsx")
+
+
+def _turnout_page(found: progress.TurnoutProgress, level: str, place_id: int) -> Response:
+    return render("results/turnout.html", "results/_turnout.html", g=found, level=level, place_id=place_id,
+                  now=utcnow())
+
+
+@bp.get("/provinces/<int:province_id>/turnout")
+@roles_required(*READERS)
+def province_turnout(province_id: int) -> Response:
+    """Turnout progress of a province at each report time."""
+    found = progress.turnout_progress(db.session, current_user, province_id=province_id)
+    return _turnout_page(found, "provinces", province_id)
+
+
+@bp.get("/communes/<int:commune_id>/turnout")
+@roles_required(*READERS)
+def commune_turnout(commune_id: int) -> Response:
+    """Turnout progress of a commune at each report time."""
+    found = progress.turnout_progress(db.session, current_user, commune_id=commune_id)
+    return _turnout_page(found, "communes", commune_id)
+
+
+@bp.get("/provinces/<int:province_id>/turnout.xlsx")
+@roles_required(*READERS)
+def province_turnout_xlsx(province_id: int) -> Response:
+    """A province's turnout progress as a workbook."""
+    found = progress.turnout_progress(db.session, current_user, province_id=province_id)
+    return download(xlsx.turnout_workbook(found), f"tien-do-{found.province.code}.xlsx")
+
+
+@bp.get("/communes/<int:commune_id>/turnout.xlsx")
+@roles_required(*READERS)
+def commune_turnout_xlsx(commune_id: int) -> Response:
+    """A commune's turnout progress as a workbook."""
+    found = progress.turnout_progress(db.session, current_user, commune_id=commune_id)
+    return download(xlsx.turnout_workbook(found), f"tien-do-{found.commune.code}.xlsx")
