@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -21,15 +20,15 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from tests import sweep_objects as made
 from tests.conftest import csrf_token, login
-from tests.world import NOW
 from webapp import create_app, scope
 from webapp.accounts.models import User
 from webapp.api.models import ApiToken
-from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.models import AuditEntry
 from webapp.elections.models import Candidate, Contest, ElectoralUnit, PollingArea, TeamMember
-from webapp.reports.models import CountReport, ReportPhoto
 from webapp.geo.models import Commune, Province
+from webapp.reports.models import CountReport, ReportPhoto
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,65 +53,6 @@ def _unit_in(column: Any) -> Callable[[int], Any]:
     return lambda pid: column.in_(sa.select(ElectoralUnit.id).where(ElectoralUnit.province_id == pid))
 
 
-def _audit_entry(session: Session, area: PollingArea) -> AuditEntry:
-    """An import's log entry at ``area`` (both the audit log and the import result pages show these)."""
-    probe = f"sweep-probe-{area.code}"
-    entry = AuditEntry(at=NOW, actor_username=probe, channel=Channel.IMPORT, action="import",
-                       entity_type="imports", entity_id="polling_areas", province_id=area.province_id,
-                       commune_id=area.commune_id, polling_area_id=area.id,
-                       after={"dataset": "polling_areas", "file": f"{probe}.xlsx", "sha256": "0" * 64, "rows": 1,
-                              "created": 0, "updated": 1, "unchanged": 0, "voter_counts_added": 0})
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def _someone_at(session: Session, area: PollingArea) -> User:
-    """The account closest to ``area``: its leader, else its commune's, else its province's."""
-    for clause in (User.polling_area_id == area.id, User.commune_id == area.commune_id,
-                   User.province_id == area.province_id):
-        user = session.scalars(sa.select(User).where(clause).order_by(User.id)).first()
-        if user is not None:
-            return user
-    raise AssertionError(f"no account near {area.code}")
-
-
-def _count_report(session: Session, area: PollingArea) -> CountReport:
-    """Count minutes of the area's first contest (one per area: made once, then found)."""
-    link = min(area.unit_links, key=lambda lnk: lnk.contest_id)
-    found = session.scalars(sa.select(CountReport).where(CountReport.polling_area_id == area.id,
-                                                         CountReport.contest_id == link.contest_id)).first()
-    if found:
-        return found
-    report = CountReport(polling_area_id=area.id, contest_id=link.contest_id, unit_id=link.unit_id,
-                         voters_on_list=0, voters_voted=0, ballots_issued=0, ballots_received=0, valid=0,
-                         invalid=0, witness_1=f"Chứng kiến {area.code}", witness_2="Người thứ hai",
-                         client_uuid=uuid.uuid4(), receipt=f"Q{area.id:05d}"[-6:], channel=Channel.WEB,
-                         submitted_by_id=_someone_at(session, area).id, submitted_at=NOW)
-    session.add(report)
-    session.flush()
-    return report
-
-
-def _photo(session: Session, area: PollingArea) -> ReportPhoto:
-    report = _count_report(session, area)
-    photo = ReportPhoto(count_report_id=report.id, sha256=uuid.uuid4().hex * 2, content_type="image/jpeg",
-                        size=1, width=1, height=1, path=f"sweep/{area.code}.jpg", client_uuid=uuid.uuid4(),
-                        channel=Channel.WEB, uploaded_by_id=report.submitted_by_id, uploaded_at=NOW)
-    session.add(photo)
-    session.flush()
-    return photo
-
-
-def _api_token(session: Session, area: PollingArea) -> ApiToken:
-    user = _someone_at(session, area)
-    token = ApiToken(user_id=user.id, name=f"sweep-token-{area.code}", token_hash=uuid.uuid4().hex * 2,
-                     prefix="bc26_sweep", created_by_id=user.id, created_at=NOW)
-    session.add(token)
-    session.flush()
-    return token
-
-
 _AREA = Source(PollingArea, lambda pid: PollingArea.province_id == pid, lambda a: (a.code,))
 
 # URL parameter name (or (endpoint, name) for a one-off meaning) -> where its objects come from.
@@ -129,15 +69,15 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
     "user_id": Source(User, lambda pid: User.province_id == pid, lambda u: (u.username, u.full_name)),
     "contest_id": Source(Contest, None),
     "report_id": Source(CountReport, _area_in(CountReport.polling_area_id), lambda r: (r.receipt, r.witness_1),
-                        make=_count_report),
+                        make=made.count_report),
     ("api.get_receipt", "code"): Source(CountReport, _area_in(CountReport.polling_area_id),
-                                        lambda r: (r.witness_1,), attr="receipt", make=_count_report),
+                                        lambda r: (r.witness_1,), attr="receipt", make=made.count_report),
     "photo_id": Source(ReportPhoto, lambda pid: ReportPhoto.count_report_id.in_(
-        sa.select(CountReport.id).where(_area_in(CountReport.polling_area_id)(pid))), make=_photo),
+        sa.select(CountReport.id).where(_area_in(CountReport.polling_area_id)(pid))), make=made.photo),
     "token_id": Source(ApiToken, lambda pid: ApiToken.user_id.in_(sa.select(User.id).where(User.province_id == pid)),
-                       lambda t: (t.name,), make=_api_token),
+                       lambda t: (t.name,), make=made.api_token),
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
-                       make=_audit_entry),
+                       make=made.audit_entry),
 }
 
 # URL parameters that name no object of the election (per endpoint, so the name cannot hide one): why, and a
@@ -167,7 +107,12 @@ PUBLIC = {
     "/_/ping": "connectivity check, 204 with no content",
     "/_/csrf": "the outbox asks for a fresh token; answers 401 to a stranger",
 }
-PUBLIC_PREFIXES = tuple(PUBLIC)
+
+
+def is_public(rule: str) -> bool:
+    return any(rule == path or (path.endswith("/") and rule.startswith(path)) for path in PUBLIC)
+
+
 RESTRICTED = ["to01", "xa", "tinh", "tongdai", "hn_to01", "hn_xa", "hn_tinh", "hn_tongdai"]
 NATIONAL = ["quantri", "tongdai_qg"]
 HOME_PROVINCE, OTHER_PROVINCE = "79", "01"
@@ -211,7 +156,7 @@ def _routes() -> list[Route]:
 
 ROUTES = _routes()
 OBJECT_ROUTES = [r for r in ROUTES if r.objects()]
-PRIVATE_ROUTES = [r for r in ROUTES if not r.rule.startswith(PUBLIC_PREFIXES)]
+PRIVATE_ROUTES = [r for r in ROUTES if not is_public(r.rule)]
 
 
 def source_for(route: Route, param: str) -> Source:

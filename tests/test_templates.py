@@ -59,7 +59,7 @@ def test_fragment_never_extends(name):
     assert not list(_ast(name).find_all(nodes.Extends)), f"fragment {name} extends a layout"
 
 
-NUMBERISH = re.compile(r"count|total|votes|voters|ballots|number|seats|turnout|male|female|quantity", re.I)
+NUMBERISH = re.compile(r"count|total|votes|voters|ballots|number|seats|turnout|male|female|quantity", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

@@ -1,0 +1,75 @@
+"""Objects the test world holds none of, made at a given polling area inside a test's transaction, for the scope
+sweep (tests/test_scope_sweep.py). Plain rows, no services: the sweep needs something to look up, not a story."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.world import NOW
+from webapp.accounts.models import User
+from webapp.api.models import ApiToken
+from webapp.audit.models import AuditEntry, Channel
+from webapp.elections.models import PollingArea
+from webapp.reports.models import CountReport, ReportPhoto
+
+
+def audit_entry(session: Session, area: PollingArea) -> AuditEntry:
+    """An import's log entry at ``area`` (both the audit log and the import result pages show these)."""
+    probe = f"sweep-probe-{area.code}"
+    entry = AuditEntry(at=NOW, actor_username=probe, channel=Channel.IMPORT, action="import",
+                       entity_type="imports", entity_id="polling_areas", province_id=area.province_id,
+                       commune_id=area.commune_id, polling_area_id=area.id,
+                       after={"dataset": "polling_areas", "file": f"{probe}.xlsx", "sha256": "0" * 64, "rows": 1,
+                              "created": 0, "updated": 1, "unchanged": 0, "voter_counts_added": 0})
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def someone_at(session: Session, area: PollingArea) -> User:
+    """The account closest to ``area``: its leader, else its commune's, else its province's."""
+    for clause in (User.polling_area_id == area.id, User.commune_id == area.commune_id,
+                   User.province_id == area.province_id):
+        user = session.scalars(sa.select(User).where(clause).order_by(User.id)).first()
+        if user is not None:
+            return user
+    raise AssertionError(f"no account near {area.code}")
+
+
+def count_report(session: Session, area: PollingArea) -> CountReport:
+    """Count minutes of the area's first contest (one per area: made once, then found)."""
+    link = min(area.unit_links, key=lambda lnk: lnk.contest_id)
+    found = session.scalars(sa.select(CountReport).where(CountReport.polling_area_id == area.id,
+                                                         CountReport.contest_id == link.contest_id)).first()
+    if found:
+        return found
+    report = CountReport(polling_area_id=area.id, contest_id=link.contest_id, unit_id=link.unit_id,
+                         voters_on_list=0, voters_voted=0, ballots_issued=0, ballots_received=0, valid=0,
+                         invalid=0, witness_1=f"Chứng kiến {area.code}", witness_2="Người thứ hai",
+                         client_uuid=uuid.uuid4(), receipt=f"Q{area.id:05d}"[-6:], channel=Channel.WEB,
+                         submitted_by_id=someone_at(session, area).id, submitted_at=NOW)
+    session.add(report)
+    session.flush()
+    return report
+
+
+def photo(session: Session, area: PollingArea) -> ReportPhoto:
+    report = count_report(session, area)
+    photo = ReportPhoto(count_report_id=report.id, sha256=uuid.uuid4().hex * 2, content_type="image/jpeg",
+                        size=1, width=1, height=1, path=f"sweep/{area.code}.jpg", client_uuid=uuid.uuid4(),
+                        channel=Channel.WEB, uploaded_by_id=report.submitted_by_id, uploaded_at=NOW)
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def api_token(session: Session, area: PollingArea) -> ApiToken:
+    user = someone_at(session, area)
+    token = ApiToken(user_id=user.id, name=f"sweep-token-{area.code}", token_hash=uuid.uuid4().hex * 2,
+                     prefix="bc26_sweep", created_by_id=user.id, created_at=NOW)
+    session.add(token)
+    session.flush()
+    return token
