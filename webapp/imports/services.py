@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from webapp.accounts.models import User
 from webapp.audit import services as audit
-from webapp.audit.models import AuditEntry
+from webapp.audit.models import AuditEntry, Channel
 from webapp.elections.services import NoElection, current_election
 from webapp.imports import accounts, areas, teams, units, workbooks
 from webapp.imports.common import (
@@ -116,36 +116,37 @@ def import_file(
     plan = PLANNERS[ds.key](ctx, table)
     if ctx.errors:
         raise ImportRejected(sorted(ctx.errors, key=lambda e: e.row))
+    outer = audit.context_of(session)
+    audit.bind(session, dataclasses.replace(outer, channel=Channel.IMPORT))
     try:
         plan.apply()
+        session.flush()
+        summary = {
+            "dataset": ds.key,
+            "file": filename[:200],
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "rows": len(table.rows),
+            "normalised_cells": table.normalised_cells,
+            **plan.counts.as_dict(),
+        }
+        audit.record_event(
+            session,
+            action="import",
+            entity_type="imports",
+            entity_id=ds.key,
+            place=actor.audit_place(),
+            after=summary,
+        )
+        event = next(o for o in session.new if isinstance(o, AuditEntry))
         session.flush()
     except sa.exc.IntegrityError as exc:
         raise file_error(
             N_("Someone changed the same data while this file was being imported. Import it again.")
         ) from exc
-    digest = hashlib.sha256(data).hexdigest()
-    audit.record_event(
-        session,
-        action="import",
-        entity_type="imports",
-        entity_id=ds.key,
-        place=actor.audit_place(),
-        after={
-            "dataset": ds.key,
-            "file": filename[:200],
-            "sha256": digest,
-            "rows": len(table.rows),
-            **plan.counts.as_dict(),
-        },
-    )
-    session.flush()
-    entry_id = session.scalar(
-        sa.select(sa.func.max(AuditEntry.id)).where(
-            AuditEntry.action == "import", AuditEntry.actor_id == actor.id
-        )
-    )
+    finally:
+        audit.bind(session, outer)
     return ImportResult(
-        ds.key, filename, digest, len(table.rows), plan.counts, table.normalised_cells, entry_id
+        ds.key, filename, summary["sha256"], len(table.rows), plan.counts, table.normalised_cells, event.id
     )
 
 

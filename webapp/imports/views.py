@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from webapp import db, scope
 from webapp.accounts.models import Role
-from webapp.audit import services as audit
-from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.models import AuditEntry
 from webapp.clock import utcnow
 from webapp.errors import render_error
 from webapp.htmx import render
@@ -80,7 +78,6 @@ def upload() -> Response:
         data = storage.read(_max_bytes() + 1)
     finally:
         storage.close()  # a large upload is spooled to a temporary file
-    audit.bind(db.session, dataclasses.replace(audit.context_of(db.session), channel=Channel.IMPORT))
     try:
         result = services.import_file(
             db.session,
@@ -113,9 +110,7 @@ def upload() -> Response:
             entry=None,
         )
     db.session.commit()
-    return redirect(
-        url_for("imports.result", entry_id=result.entry_id, normalised=result.normalised_cells or None), 303
-    )
+    return redirect(url_for("imports.result", entry_id=result.entry_id), 303)
 
 
 @bp.get("/results/<int:entry_id>")
@@ -132,7 +127,7 @@ def result(entry_id: int) -> Response:
         entry=entry,
         dataset=DATASETS[entry.after["dataset"]],
         summary=entry.after,
-        normalised=request.args.get("normalised", 0, type=int),
+        normalised=entry.after.get("normalised_cells", 0),
     )
 
 

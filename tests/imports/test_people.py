@@ -1,0 +1,118 @@
+"""Polling teams and accounts: keyed in place, one leader per team, and no account beyond the importer's reach."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.imports.helpers import counts, headers, rejected, run, xlsx
+from webapp.accounts.models import Role, User
+from webapp.elections.models import TeamMember, TeamRole
+
+
+def team_file(*rows: list[object]) -> bytes:
+    return xlsx([headers("teams"), *rows])
+
+
+def account_file(*rows: list[object]) -> bytes:
+    return xlsx([headers("accounts"), *rows])
+
+
+def members(db_session, w, code: str) -> dict[int, TeamMember]:  # type: ignore[no-untyped-def]
+    area = w.area(code)
+    return {m.position: m for m in db_session.scalars(
+        sa.select(TeamMember).where(TeamMember.polling_area_id == area.id))}
+
+
+def test_team_members_added_and_edited_in_place(db_session, w) -> None:
+    rows = [["26743-01", 20, "Phạm Thị Mười", "Thành viên", "091 234 5678"],
+            ["26743-01", 21, "Lý Văn Mười Một", "Ủy viên", 912345679.0]]
+    assert counts(run(db_session, w, "xa", "teams", team_file(*rows))) == (2, 0, 0)
+    team = members(db_session, w, "26743-01")
+    assert (team[20].phone, team[21].phone, team[21].role) == ("0912345678", "0912345679", TeamRole.MEMBER)
+    assert counts(run(db_session, w, "xa", "teams", team_file(*rows))) == (0, 0, 2)
+    rows[1][3] = "Thư ký"
+    assert counts(run(db_session, w, "xa", "teams", team_file(*rows))) == (0, 1, 1)
+    assert members(db_session, w, "26743-01")[21].role is TeamRole.SECRETARY
+
+
+def test_a_team_has_one_leader(db_session, w) -> None:
+    errors = rejected(db_session, w, "xa", "teams", team_file(["26743-01", 20, "Người Thứ Hai", "Tổ trưởng", None]))
+    assert [(e.row, e.column, e.params) for e in errors] == [(2, "Chức vụ", {"n": 2})]
+    swap = [["26743-01", 0, members(db_session, w, "26743-01")[0].full_name, "Tổ phó", None],
+            ["26743-01", 20, "Người Thứ Hai", "Tổ trưởng", None]]
+    assert counts(run(db_session, w, "xa", "teams", team_file(*swap))) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    (["26743-99", 1, "A B", "Thành viên", None], "Mã KVBP"),
+    (["26743-01", 1, "A B", "Tổ trưởng bầu cử", None], "Chức vụ"),
+    (["26743-01", 1, "A B", "Thành viên", "12345"], "Số điện thoại"),
+    (["26743-01", "một", "A B", "Thành viên", None], "Thứ tự"),
+    (["26740-01", 1, "A B", "Thành viên", None], "Mã KVBP"),
+])
+def test_team_rows(db_session, w, row: list[object], column: str) -> None:
+    errors = rejected(db_session, w, "xa", "teams", team_file(row))
+    assert [(e.row, e.column) for e in errors] == [(2, column)]
+
+
+def test_hn_commune_cannot_touch_hcmc_teams(db_session, w) -> None:
+    errors = rejected(db_session, w, "hn_xa", "teams", team_file(["26743-01", 0, "X Y", "Tổ trưởng", None]))
+    assert [e.message_id for e in errors] == ["Not within your area."]
+
+
+def test_leader_accounts_created_without_password(db_session, w) -> None:
+    rows = [["to02-26743", "Nguyễn Văn Hai", "0912 000 002", "Tổ trưởng", None, None, "26743-02"]]
+    assert counts(run(db_session, w, "xa", "accounts", account_file(*rows))) == (1, 0, 0)
+    user = w.user("to02-26743")
+    assert (user.role, user.polling_area.code, user.commune.code, user.province.code) == (
+        Role.LEADER, "26743-02", "26743", "79")
+    assert user.password_hash is None and user.activation_code_hash is None and user.needs_activation
+    assert counts(run(db_session, w, "xa", "accounts", account_file(*rows))) == (0, 0, 1)
+
+
+def test_changing_role_or_place_ends_old_sessions(db_session, w) -> None:
+    user = w.user("to01")
+    version = user.session_version
+    row = ["to01", user.full_name, user.phone, "Tổ trưởng", None, None, "26743-03"]
+    assert counts(run(db_session, w, "tinh", "accounts", account_file(row))) == (0, 1, 0)
+    assert (user.polling_area.code, user.session_version) == ("26743-03", version + 1)
+    row[1] = "Tên Mới"
+    run(db_session, w, "tinh", "accounts", account_file(row))
+    assert user.session_version == version + 1
+
+
+@pytest.mark.parametrize(("username", "row", "column", "message"), [
+    ("tinh", ["tinh2", "X", None, "Quản trị", None, None, None], "Vai trò",
+     "You may not create or change accounts with this role."),
+    ("tinh", ["tongdai_moi", "X", None, "Tổng đài", None, None, None], "Tên đăng nhập", "Not within your area."),
+    ("xa", ["xa2", "X", None, "Cán bộ xã", None, "26743", None], "Vai trò",
+     "You may not create or change accounts with this role."),
+    ("xa", ["to01-26740", "X", None, "Tổ trưởng", None, None, "26740-01"], "Tên đăng nhập", "Not within your area."),
+    ("hn_tinh", ["tinh", "X", None, "Ủy ban bầu cử tỉnh", "01", None, None], "Tên đăng nhập",
+     "The account %(username)s exists and is not within your area."),
+    ("tinh", ["quantri", "X", None, "Ủy ban bầu cử tỉnh", "79", None, None], "Tên đăng nhập",
+     "The account %(username)s exists and is not within your area."),
+    ("tinh", ["tinh", "Tên khác", None, "Ủy ban bầu cử tỉnh", "79", None, None], "Tên đăng nhập",
+     "You cannot change your own account by import."),
+    ("xa", ["to99", "X", None, "Tổ trưởng", None, None, "26743-01"], "Mã KVBP",
+     "Polling area %(code)s already has a leader account (%(username)s)."),
+    ("tinh", ["ab", "X", None, "Cán bộ xã", None, None, None], "Mã xã", "An account with this role needs this code."),
+    ("tinh", ["ab", "X", None, "Ủy ban bầu cử tỉnh", "79", "26743", None], "Mã xã",
+     "Leave this empty for an account with this role."),
+    ("tinh", ["ab", "X", None, "Tổ trưởng", "79", "26740", "26743-01"], "Mã xã", "The polling area is not in this commune."),
+    ("tinh", ["Tên Có Dấu", "X", None, "Cán bộ xã", None, "26743", None], "Tên đăng nhập",
+     ("A username has 2 to 60 letters without accents, digits, dots, dashes or underscores, and starts with a "
+     "letter or digit.")),
+])
+def test_account_rules(db_session, w, username: str, row: list[object], column: str, message: str) -> None:
+    before = {u.username: (u.role, u.full_name) for u in db_session.scalars(sa.select(User))}
+    errors = rejected(db_session, w, username, "accounts", account_file(row))
+    assert [(e.row, e.column, e.message_id) for e in errors] == [(2, column, message)]
+    assert {u.username: (u.role, u.full_name) for u in db_session.scalars(sa.select(User))} == before
+
+
+def test_passwords_are_never_read_from_files(db_session, w) -> None:
+    data = xlsx([[*headers("accounts"), "Mật khẩu"], ["ab12", "X", None, "Cán bộ xã", None, "26743", None, "secret"]])
+    errors = rejected(db_session, w, "tinh", "accounts", data)
+    assert [(e.column, e.message_id[:14]) for e in errors] == [("Mật khẩu", "Unknown column")]
