@@ -6,7 +6,7 @@ import html
 import re
 import subprocess
 
-_PAGE = re.compile(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', re.S)
+_PAGE = re.compile(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', re.DOTALL)
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
 # Words joined without spaces: "Tênđăngnhập:to02-26743Mãdùngmộtlần:(cònhạnđến…)ACDE-FGHJ".
 _SLIP = re.compile(r"Tênđăngnhập:(\S+?)Mãdùngmộtlần:(?:\([^)]*\))?([A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -18,12 +18,14 @@ def text(pdf: bytes) -> str:
 
 def pages(pdf: bytes) -> int:
     out = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE).group(1))
 
 
 def slips(pdf: bytes) -> dict[str, str]:
     """username -> code of every slip: the words of each column of each page, read top to bottom."""
-    out = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
     found: dict[str, str] = {}
     for width, body in _PAGE.findall(out):
         words = [(float(x), float(y), html.unescape(w)) for x, y, w in _WORD.findall(body)]

@@ -72,11 +72,14 @@ def test_the_list_pages_by_username(db_session, w):
         page = admin.search_accounts(db_session, user=w.user("quantri"), limit=3, after=page.next_after)
         seen += [u.username for u in page.accounts]
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == db_session.scalar(
-        sa.select(sa.func.count()).select_from(User))
+        sa.select(sa.func.count()).select_from(User)
+    )
 
 
-@pytest.mark.parametrize("username, target", [("xa", "hn_to01"), ("xa", "tinh"), ("tinh", "hn_xa"),
-                                              ("hn_tinh", "to01"), ("hn_xa", "xa")])
+@pytest.mark.parametrize(
+    "username, target",
+    [("xa", "hn_to01"), ("xa", "tinh"), ("tinh", "hn_xa"), ("hn_tinh", "to01"), ("hn_xa", "xa")],
+)
 def test_out_of_scope_accounts_answer_404(as_user, w, username, target):
     client = as_user(username)
     ident = w.user(target).id
@@ -93,7 +96,9 @@ def test_xa_cannot_see_or_reset_another_provinces_station(as_user, w):
     assert client.post(f"/accounts/leaders/{hn_area.id}/reset", data={"csrf_token": token}).status_code == 404
     commune = w.commune("00070")
     assert client.get(f"/accounts/leaders?commune={commune.id}").status_code == 404
-    assert client.post("/accounts/leaders", data={"csrf_token": token, "commune": commune.id}).status_code == 404
+    assert (
+        client.post("/accounts/leaders", data={"csrf_token": token, "commune": commune.id}).status_code == 404
+    )
     assert client.get("/accounts/leaders?commune=abc").status_code == 404
 
 
@@ -109,18 +114,31 @@ def test_nobody_changes_their_own_account_here(as_user, w, username, target):
     ident = w.user(target).id
     page = client.get(f"/accounts/{ident}").get_data(as_text=True)
     assert "Khóa tài khoản" not in page
-    assert client.post(f"/accounts/{ident}/deactivate",
-                       data={"csrf_token": csrf_token(client, "/accounts/")}).status_code == 403
+    assert (
+        client.post(
+            f"/accounts/{ident}/deactivate", data={"csrf_token": csrf_token(client, "/accounts/")}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_province_may_not_change_a_fellow_provincial_account(as_user, db_session, w):
-    peer = User(username="tinh2", role=Role.PROVINCE, province_id=w.province("79").id, created_at=w.user("tinh").created_at)
+    peer = User(
+        username="tinh2",
+        role=Role.PROVINCE,
+        province_id=w.province("79").id,
+        created_at=w.user("tinh").created_at,
+    )
     db_session.add(peer)
     db_session.flush()
     client = as_user("tinh")
     assert client.get(f"/accounts/{peer.id}").status_code == 200
-    assert client.post(f"/accounts/{peer.id}/deactivate",
-                       data={"csrf_token": csrf_token(client, "/accounts/")}).status_code == 403
+    assert (
+        client.post(
+            f"/accounts/{peer.id}/deactivate", data={"csrf_token": csrf_token(client, "/accounts/")}
+        ).status_code
+        == 403
+    )
 
 
 def test_deactivation_ends_sessions_and_sign_in_until_reactivated(app, as_user, db_session, w):
@@ -134,12 +152,21 @@ def test_deactivation_ends_sessions_and_sign_in_until_reactivated(app, as_user, 
     assert "Đã khóa" in client.get(f"/accounts/{ident}").get_data(as_text=True)
     assert official.get("/").status_code == 302
     fresh = app.test_client()
-    assert fresh.post("/login", data={"username": "xa", "password": "baucu2026",
-                                      "csrf_token": csrf_token(fresh)}).status_code == 422
-    change = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "users",
-                                                            AuditEntry.entity_id == str(ident),
-                                                            AuditEntry.action == "update")
-                                .order_by(AuditEntry.id.desc())).first()
+    assert (
+        fresh.post(
+            "/login", data={"username": "xa", "password": "baucu2026", "csrf_token": csrf_token(fresh)}
+        ).status_code
+        == 422
+    )
+    change = db_session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.entity_type == "users",
+            AuditEntry.entity_id == str(ident),
+            AuditEntry.action == "update",
+        )
+        .order_by(AuditEntry.id.desc())
+    ).first()
     assert change.actor_username == "tinh" and change.after["is_active"] is False
     assert client.post(f"/accounts/{ident}/reactivate", data={"csrf_token": token}).status_code == 303
     login(app.test_client(), "xa")
@@ -150,61 +177,91 @@ def test_log_out_everywhere_for_another_account(app, as_user, db_session, w):
     login(leader, "to01")
     client = as_user("xa")
     ident = w.user("to01").id
-    response = client.post(f"/accounts/{ident}/logout-everywhere", data={"csrf_token": csrf_token(client, "/accounts/")})
+    response = client.post(
+        f"/accounts/{ident}/logout-everywhere", data={"csrf_token": csrf_token(client, "/accounts/")}
+    )
     assert response.status_code == 303
     assert leader.get("/").status_code == 302
-    event = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "logout_everywhere")
-                               .order_by(AuditEntry.id.desc())).first()
+    event = db_session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "logout_everywhere").order_by(AuditEntry.id.desc())
+    ).first()
     assert event.entity_id == str(ident) and event.actor_username == "xa" and event.after == {"by": "xa"}
     login(app.test_client(), "to01")  # the password still works
 
 
 def _new_account(client, **fields):
-    data = {"csrf_token": csrf_token(client, "/accounts/new"), "username": "", "full_name": "", "phone": "",
-            "role": "commune", "province_id": "", "commune_code": ""}
+    data = {
+        "csrf_token": csrf_token(client, "/accounts/new"),
+        "username": "",
+        "full_name": "",
+        "phone": "",
+        "role": "commune",
+        "province_id": "",
+        "commune_code": "",
+    }
     data.update(fields)
     return client.post("/accounts/new", data=data)
 
 
 def test_a_province_creates_a_commune_official_then_prints_the_slip(app, as_user, db_session, w):
     client = as_user("tinh")
-    response = _new_account(client, username="CanBo.SaiGon", full_name="Ủy ban bầu cử phường Sài Gòn",
-                            phone="0909 123 456", role="commune", commune_code="26740")
+    response = _new_account(
+        client,
+        username="CanBo.SaiGon",
+        full_name="Ủy ban bầu cử phường Sài Gòn",
+        phone="0909 123 456",
+        role="commune",
+        commune_code="26740",
+    )
     assert response.status_code == 303
     user = db_session.scalars(sa.select(User).where(User.username == "canbo.saigon")).one()
     assert response.headers["Location"].endswith(f"/accounts/{user.id}")
     assert (user.role, user.commune_id, user.province_id, user.phone) == (
-        Role.COMMUNE, w.commune("26740").id, w.province("79").id, "0909123456")
+        Role.COMMUNE,
+        w.commune("26740").id,
+        w.province("79").id,
+        "0909123456",
+    )
     assert user.needs_activation and user.activation_code_hash is None
-    response = client.post(f"/accounts/{user.id}/activation", data={"csrf_token": csrf_token(client, "/accounts/")})
+    response = client.post(
+        f"/accounts/{user.id}/activation", data={"csrf_token": csrf_token(client, "/accounts/")}
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     code = pdftext.slips(response.data)["canbo.saigon"]
     assert "Cán bộ xã/phường" in pdftext.text(response.data)
     official = app.test_client()
-    response = official.post("/login", data={"username": "canbo.saigon", "password": code,
-                                             "csrf_token": csrf_token(official)})
+    response = official.post(
+        "/login", data={"username": "canbo.saigon", "password": code, "csrf_token": csrf_token(official)}
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("/activate")
 
 
 def test_a_province_creates_its_hotline_in_its_own_province_only(as_user, db_session, w):
     client = as_user("tinh")
     # The province field is ignored for a provincial committee: its own province is used.
-    assert _new_account(client, username="tongdai2", role="hotline",
-                        province_id=str(w.province("01").id)).status_code == 303
+    assert (
+        _new_account(
+            client, username="tongdai2", role="hotline", province_id=str(w.province("01").id)
+        ).status_code
+        == 303
+    )
     user = db_session.scalars(sa.select(User).where(User.username == "tongdai2")).one()
     assert user.province_id == w.province("79").id
 
 
-@pytest.mark.parametrize("fields, field_id", [
-    ({"username": "xa"}, "username"),
-    ({"username": "to07-26743"}, "username"),
-    ({"username": "có dấu"}, "username"),
-    ({"username": "moi01", "commune_code": "00070"}, "commune_code"),  # Hà Nội: not in tinh's scope
-    ({"username": "moi01", "commune_code": ""}, "commune_code"),
-    ({"username": "moi01", "commune_code": "26740", "phone": "12ab"}, "phone"),
-    ({"username": "moi01", "role": "admin"}, "role"),
-    ({"username": "moi01", "role": "province"}, "role"),
-])
+@pytest.mark.parametrize(
+    "fields, field_id",
+    [
+        ({"username": "xa"}, "username"),
+        ({"username": "to07-26743"}, "username"),
+        ({"username": "có dấu"}, "username"),
+        ({"username": "moi01", "commune_code": "00070"}, "commune_code"),  # Hà Nội: not in tinh's scope
+        ({"username": "moi01", "commune_code": ""}, "commune_code"),
+        ({"username": "moi01", "commune_code": "26740", "phone": "12ab"}, "phone"),
+        ({"username": "moi01", "role": "admin"}, "role"),
+        ({"username": "moi01", "role": "province"}, "role"),
+    ],
+)
 def test_invalid_accounts_answer_422_with_the_entries_kept(as_user, fields, field_id):
     client = as_user("tinh")
     response = _new_account(client, full_name="Nguyễn Văn Mới", **fields)
@@ -216,11 +273,18 @@ def test_invalid_accounts_answer_422_with_the_entries_kept(as_user, fields, fiel
 
 def test_the_admin_creates_a_provincial_committee_and_a_national_hotline(as_user, db_session, w):
     client = as_user("quantri")
-    assert _new_account(client, username="tinh_hn2", role="province", province_id=str(w.province("01").id)
-                        ).status_code == 303
+    assert (
+        _new_account(
+            client, username="tinh_hn2", role="province", province_id=str(w.province("01").id)
+        ).status_code
+        == 303
+    )
     assert _new_account(client, username="tongdai_qg2", role="hotline").status_code == 303
     assert _new_account(client, username="tinh_x", role="province").status_code == 422
-    made = {u.username: u for u in db_session.scalars(sa.select(User).where(User.username.in_(["tinh_hn2", "tongdai_qg2"])))}
+    made = {
+        u.username: u
+        for u in db_session.scalars(sa.select(User).where(User.username.in_(["tinh_hn2", "tongdai_qg2"])))
+    }
     assert made["tinh_hn2"].province_id == w.province("01").id and made["tongdai_qg2"].province_id is None
 
 
@@ -230,4 +294,7 @@ def test_a_deactivated_account_gets_no_new_slip(as_user, w):
     token = csrf_token(client, "/accounts/")
     client.post(f"/accounts/{to01.id}/deactivate", data={"csrf_token": token})
     assert client.post(f"/accounts/{to01.id}/activation", data={"csrf_token": token}).status_code == 409
-    assert client.post(f"/accounts/leaders/{to01.polling_area_id}/reset", data={"csrf_token": token}).status_code == 409
+    assert (
+        client.post(f"/accounts/leaders/{to01.polling_area_id}/reset", data={"csrf_token": token}).status_code
+        == 409
+    )

@@ -15,15 +15,31 @@ from webapp.audit import services as audit
 from webapp.audit.models import AuditEntry, Channel
 
 
-def _events(db_session, w, n, *, action="test_event", commune="26743", area=None, at=None, channel=Channel.CLI,
-            actor="tests"):
+def _events(
+    db_session,
+    w,
+    n,
+    *,
+    action="test_event",
+    commune="26743",
+    area=None,
+    at=None,
+    channel=Channel.CLI,
+    actor="tests",
+):
     c = w.commune(commune)
     area_id = w.area(area).id if area else None
     clock = (lambda: at) if at else audit.context_of(db_session).clock
     audit.bind(db_session, audit.AuditContext(None, actor, channel, clock=clock))
     for i in range(n):
-        audit.record_event(db_session, action=action, entity_type="communes", entity_id=str(c.id),
-                           place=(c.province_id, c.id, area_id), after={"i": i})
+        audit.record_event(
+            db_session,
+            action=action,
+            entity_type="communes",
+            entity_id=str(c.id),
+            place=(c.province_id, c.id, area_id),
+            after={"i": i},
+        )
     db_session.flush()
     audit.bind(db_session, audit.AuditContext(None, "tests", Channel.CLI))
 
@@ -36,7 +52,12 @@ def _entry_ids(response) -> list[int]:
 def test_hn_tinh_sees_no_hcmc_entries(app, as_user, db_session, w):
     _events(db_session, w, 3, commune="26743")
     _events(db_session, w, 2, commune="00070")
-    hcmc = {e.id for e in db_session.scalars(sa.select(AuditEntry).where(AuditEntry.province_id == w.province("79").id))}
+    hcmc = {
+        e.id
+        for e in db_session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.province_id == w.province("79").id)
+        )
+    }
     client = as_user("hn_tinh")
     shown = _entry_ids(client.get("/audit/"))
     assert shown and not hcmc & set(shown)
@@ -99,7 +120,7 @@ def test_the_page_uses_neither_offset_nor_count(app, as_user, db_session, w):
     try:
         first = client.get("/audit/?action=test_event")
         soup = BeautifulSoup(first.get_data(as_text=True), "html.parser")
-        older = [a["href"] for a in soup.select(".keyset-pager a") if "before=" in a["href"]][0]
+        older = next(a["href"] for a in soup.select(".keyset-pager a") if "before=" in a["href"])
         second = client.get(older)
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
@@ -114,12 +135,17 @@ def test_filters(db_session, w):
     local_noon = datetime(2026, 3, 15, 5, 0, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
     _events(db_session, w, 2, action="f_event", at=local_noon, channel=Channel.WEB, actor="xa")
     _events(db_session, w, 3, action="f_event", at=local_noon - timedelta(hours=6), area="26743-02")  # 06:00
-    _events(db_session, w, 1, action="f_event", at=datetime(2026, 3, 14, 16, 59, tzinfo=UTC))  # 23:59 on the 14th
+    _events(
+        db_session, w, 1, action="f_event", at=datetime(2026, 3, 14, 16, 59, tzinfo=UTC)
+    )  # 23:59 on the 14th
     user = w.user("tinh")
 
     def count(**kw):
-        return len(browse.browse(db_session, user=user, filters=browse.AuditFilter(action="f_event", **kw),
-                                 limit=100).entries)
+        return len(
+            browse.browse(
+                db_session, user=user, filters=browse.AuditFilter(action="f_event", **kw), limit=100
+            ).entries
+        )
 
     assert count() == 6
     assert count(actor="XA") == 2
@@ -148,9 +174,11 @@ def test_an_entry_shows_before_and_after_as_a_diff(as_user, db_session, w):
     to01 = db_session.get(User, w.user("to01").id)
     to01.phone, to01.password_hash = "0911222333", "changed"
     db_session.flush()
-    entry = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "users",
-                                                           AuditEntry.action == "update")
-                               .order_by(AuditEntry.id.desc())).first()
+    entry = db_session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity_type == "users", AuditEntry.action == "update")
+        .order_by(AuditEntry.id.desc())
+    ).first()
     rows = {r.field: r for r in browse.diff(entry)}
     assert rows["phone"].after == "0911222333" and rows["phone"].changed
     assert rows["password_hash"].before == rows["password_hash"].after == "***"

@@ -31,8 +31,12 @@ def test_a_province_goes_to_its_own_times(as_user, w):
     client = as_user("tinh")
     response = client.get("/settings/report-times")
     hcmc = w.province("79")
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/settings/report-times/{hcmc.id}")
-    soup = BeautifulSoup(client.get(f"/settings/report-times/{hcmc.id}").get_data(as_text=True), "html.parser")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/settings/report-times/{hcmc.id}"
+    )
+    soup = BeautifulSoup(
+        client.get(f"/settings/report-times/{hcmc.id}").get_data(as_text=True), "html.parser"
+    )
     values = [i["value"] for i in soup.select('#report-times input[type="time"]') if i.get("value")]
     assert values == ["09:00", "11:30", "15:00", "19:00"]
     assert len(soup.select('#report-times input[type="time"]')) == 6  # two blank rows to add times
@@ -45,7 +49,12 @@ def test_a_province_without_its_own_times_starts_from_the_national_default(as_us
     assert "đang dùng giờ chung toàn quốc" in page
     soup = BeautifulSoup(page, "html.parser")
     assert [i["value"] for i in soup.select('input[type="time"]') if i.get("value")] == [
-        "09:00", "11:00", "14:00", "17:00", "19:00"]
+        "09:00",
+        "11:00",
+        "14:00",
+        "17:00",
+        "19:00",
+    ]
 
 
 def test_saving_replaces_the_provinces_set_sorted(as_user, db_session, w):
@@ -53,7 +62,9 @@ def test_saving_replaces_the_provinces_set_sorted(as_user, db_session, w):
     hcmc, hanoi = w.province("79"), w.province("01")
     path = f"/settings/report-times/{hcmc.id}"
     national = _times(db_session, None)
-    response = _post(client, path, [("13:00", "20"), ("08:00", ""), ("", ""), ("11:30", "15"), ("21:00", "0")])
+    response = _post(
+        client, path, [("13:00", "20"), ("08:00", ""), ("", ""), ("11:30", "15"), ("21:00", "0")]
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith(path)
     db_session.expire_all()
     assert _times(db_session, hcmc.id) == [(time(8), 15), (time(11, 30), 15), (time(13), 20), (time(21), 0)]
@@ -64,29 +75,37 @@ def test_saving_replaces_the_provinces_set_sorted(as_user, db_session, w):
 def test_only_what_changed_is_written_and_audited(as_user, db_session, w):
     client = as_user("tinh")
     hcmc = w.province("79")
-    kept = db_session.scalars(sa.select(ReportTime).where(ReportTime.province_id == hcmc.id,
-                                                          ReportTime.at == time(11, 30))).one()
+    kept = db_session.scalars(
+        sa.select(ReportTime).where(ReportTime.province_id == hcmc.id, ReportTime.at == time(11, 30))
+    ).one()
     last = db_session.scalar(sa.select(sa.func.max(AuditEntry.id)))
-    _post(client, f"/settings/report-times/{hcmc.id}", [("09:00", "15"), ("11:30", "30"), ("15:00", "15"),
-                                                        ("20:00", "15")])
-    entries = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.id > last,
-                                                             AuditEntry.entity_type == "report_times")).all()
+    _post(
+        client,
+        f"/settings/report-times/{hcmc.id}",
+        [("09:00", "15"), ("11:30", "30"), ("15:00", "15"), ("20:00", "15")],
+    )
+    entries = db_session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.id > last, AuditEntry.entity_type == "report_times")
+    ).all()
     assert sorted(e.action for e in entries) == ["create", "delete", "update"]
     assert {e.actor_username for e in entries} == {"tinh"} and {e.province_id for e in entries} == {hcmc.id}
     db_session.expire_all()
     assert db_session.get(ReportTime, kept.id).grace_minutes == 30
 
 
-@pytest.mark.parametrize("rows, message", [
-    ([("04:30", "15"), ("09:00", "15")], "từ 05:00 đến 21:00"),
-    ([("21:01", "15")], "từ 05:00 đến 21:00"),
-    ([("09:00", "15"), ("9:00", "10")], "Giờ này đã có trong danh sách"),
-    ([("", ""), ("", "")], "Cần ít nhất một mốc giờ báo cáo"),
-    ([("9 giờ", "15")], "GG:PP"),
-    ([("25:00", "15")], "GG:PP"),
-    ([("09:00", "300")], "từ 0 đến 240 phút"),
-    ([("09:00", "-5")], "số nguyên"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([("04:30", "15"), ("09:00", "15")], "từ 05:00 đến 21:00"),
+        ([("21:01", "15")], "từ 05:00 đến 21:00"),
+        ([("09:00", "15"), ("9:00", "10")], "Giờ này đã có trong danh sách"),
+        ([("", ""), ("", "")], "Cần ít nhất một mốc giờ báo cáo"),
+        ([("9 giờ", "15")], "GG:PP"),
+        ([("25:00", "15")], "GG:PP"),
+        ([("09:00", "300")], "từ 0 đến 240 phút"),
+        ([("09:00", "-5")], "số nguyên"),
+    ],
+)
 def test_invalid_times_answer_422_with_the_entries_kept(as_user, db_session, w, rows, message):
     client = as_user("tinh")
     hcmc = w.province("79")
@@ -102,7 +121,9 @@ def test_invalid_times_answer_422_with_the_entries_kept(as_user, db_session, w, 
     assert _times(db_session, hcmc.id) == before
 
 
-def test_the_admin_edits_the_national_default_which_provinces_without_their_own_follow(as_user, db_session, w):
+def test_the_admin_edits_the_national_default_which_provinces_without_their_own_follow(
+    as_user, db_session, w
+):
     client = as_user("quantri")
     page = client.get("/settings/report-times").get_data(as_text=True)
     assert "Giờ chung toàn quốc" in page and "Hà Nội" in page  # with the list of provinces
@@ -116,8 +137,9 @@ def test_the_admin_edits_the_national_default_which_provinces_without_their_own_
 def test_a_province_goes_back_to_the_national_default(as_user, db_session, w):
     client = as_user("tinh")
     hcmc = w.province("79")
-    response = client.post(f"/settings/report-times/{hcmc.id}/default",
-                           data={"csrf_token": csrf_token(client, "/accounts/")})
+    response = client.post(
+        f"/settings/report-times/{hcmc.id}/default", data={"csrf_token": csrf_token(client, "/accounts/")}
+    )
     assert response.status_code == 303
     db_session.expire_all()
     assert _times(db_session, hcmc.id) == _times(db_session, None)
@@ -126,7 +148,10 @@ def test_a_province_goes_back_to_the_national_default(as_user, db_session, w):
 def test_the_admin_edits_any_province(as_user, db_session, w):
     client = as_user("quantri")
     hanoi = w.province("01")
-    assert _post(client, f"/settings/report-times/{hanoi.id}", [("11:30", "15"), ("15:00", "15")]).status_code == 303
+    assert (
+        _post(client, f"/settings/report-times/{hanoi.id}", [("11:30", "15"), ("15:00", "15")]).status_code
+        == 303
+    )
     db_session.expire_all()
     assert _times(db_session, hanoi.id) == [(time(11, 30), 15), (time(15), 15)]
 
@@ -137,20 +162,27 @@ def test_another_provinces_times_answer_404(as_user, w):
     token = csrf_token(client, "/accounts/")
     assert client.get(f"/settings/report-times/{hanoi.id}").status_code == 404
     assert client.post(f"/settings/report-times/{hanoi.id}", data={"csrf_token": token}).status_code == 404
-    assert client.post(f"/settings/report-times/{hanoi.id}/default", data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/settings/report-times/{hanoi.id}/default", data={"csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_the_service_refuses_what_the_role_may_not_do(db_session, w):
     election = elections.current_election(db_session)
     slot = [(0, services.TimeSlot(time(9)))]
     with pytest.raises(services.NotAllowed):
-        services.replace_report_times(db_session, actor=w.user("tinh"), election=election, province_id=None, slots=slot)
+        services.replace_report_times(
+            db_session, actor=w.user("tinh"), election=election, province_id=None, slots=slot
+        )
     with pytest.raises(services.NotAllowed):
-        services.replace_report_times(db_session, actor=w.user("tinh"), election=election,
-                                      province_id=w.province("01").id, slots=slot)
+        services.replace_report_times(
+            db_session, actor=w.user("tinh"), election=election, province_id=w.province("01").id, slots=slot
+        )
     with pytest.raises(services.NotAllowed):
-        services.use_national_default(db_session, actor=w.user("xa"), election=election,
-                                      province_id=w.province("79").id)
+        services.use_national_default(
+            db_session, actor=w.user("xa"), election=election, province_id=w.province("79").id
+        )
 
 
 def test_the_leader_home_follows_the_override(app, as_user, db_session, w):

@@ -24,7 +24,9 @@ def _print_sheet(client, commune_id=None):
 
 
 def _sign_in_with_code(client, username, code):
-    return client.post("/login", data={"username": username, "password": code, "csrf_token": csrf_token(client)})
+    return client.post(
+        "/login", data={"username": username, "password": code, "csrf_token": csrf_token(client)}
+    )
 
 
 def test_leaders_page_lists_every_area_with_its_account_state(as_user):
@@ -36,7 +38,7 @@ def test_leaders_page_lists_every_area_with_its_account_state(as_user):
     assert len(rows) == 12
     assert "to01" in rows[0].get_text() and "Đang hoạt động" in rows[0].get_text()
     assert "Chưa có tài khoản" in rows[1].get_text()
-    form = soup.select_one(f'form[action="/accounts/leaders"]')
+    form = soup.select_one('form[action="/accounts/leaders"]')
     assert form["hx-boost"] == "false"  # the answer is a PDF download, not a page to swap in
 
 
@@ -60,9 +62,18 @@ def test_sheet_holds_every_new_account_with_its_code(as_user, db_session):
     # Only hashes are kept.
     db_session.expire_all()
     stored = db_session.scalars(sa.select(User).where(User.username == f"to02-{COMMUNE}")).one()
-    assert stored.activation_code_hash.startswith("$argon2") and found[stored.username] not in stored.activation_code_hash
-    assert db_session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "issue_codes")
-                              .order_by(AuditEntry.id.desc())).first().actor_username == "xa"
+    assert (
+        stored.activation_code_hash.startswith("$argon2")
+        and found[stored.username] not in stored.activation_code_hash
+    )
+    assert (
+        db_session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "issue_codes").order_by(AuditEntry.id.desc())
+        )
+        .first()
+        .actor_username
+        == "xa"
+    )
 
 
 def test_a_code_works_once_then_the_slip_is_useless(app, as_user):
@@ -72,8 +83,9 @@ def test_a_code_works_once_then_the_slip_is_useless(app, as_user):
     response = _sign_in_with_code(leader, f"to03-{COMMUNE}", code)
     assert response.status_code == 303 and response.headers["Location"].endswith("/activate")
     token = csrf_token(leader, "/activate")
-    response = leader.post("/activate", data={"password": "to03-moi-2026", "confirm": "to03-moi-2026",
-                                              "csrf_token": token})
+    response = leader.post(
+        "/activate", data={"password": "to03-moi-2026", "confirm": "to03-moi-2026", "csrf_token": token}
+    )
     assert response.status_code == 303
     assert "Khu vực bỏ phiếu số 3" in leader.get("/").get_data(as_text=True)
     other = app.test_client()
@@ -97,8 +109,9 @@ def test_nothing_to_print_when_every_leader_is_active(as_user, db_session, w):
     client = as_user("xa")
     _print_sheet(client)
     db_session.expire_all()
-    for user in db_session.scalars(sa.select(User).where(User.role == Role.LEADER,
-                                                         User.commune_id == w.commune(COMMUNE).id)):
+    for user in db_session.scalars(
+        sa.select(User).where(User.role == Role.LEADER, User.commune_id == w.commune(COMMUNE).id)
+    ):
         user.password_hash, user.activation_code_hash = "x", None
     db_session.flush()
     response = _print_sheet(client)
@@ -111,10 +124,13 @@ def test_reset_gives_a_new_code_and_the_old_one_stops_working(app, as_user, w):
     client = as_user("xa")
     old = pdftext.slips(_print_sheet(client).data)[f"to05-{COMMUNE}"]
     area = w.area(f"{COMMUNE}-05")
-    response = client.post(f"/accounts/leaders/{area.id}/reset",
-                           data={"csrf_token": csrf_token(client, "/accounts/leaders")})
+    response = client.post(
+        f"/accounts/leaders/{area.id}/reset", data={"csrf_token": csrf_token(client, "/accounts/leaders")}
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="phieu-kich-hoat-{COMMUNE}-05.pdf"'
+    assert (
+        response.headers["Content-Disposition"] == f'attachment; filename="phieu-kich-hoat-{COMMUNE}-05.pdf"'
+    )
     found = pdftext.slips(response.data)
     assert list(found) == [f"to05-{COMMUNE}"] and found[f"to05-{COMMUNE}"] != old
     assert pdftext.pages(response.data) == 1
@@ -128,8 +144,9 @@ def test_reset_of_an_active_leader_ends_the_password_and_sessions(app, as_user, 
     login(leader, "to01")
     client = as_user("xa")
     area = w.area(f"{COMMUNE}-01")
-    response = client.post(f"/accounts/leaders/{area.id}/reset",
-                           data={"csrf_token": csrf_token(client, "/accounts/leaders")})
+    response = client.post(
+        f"/accounts/leaders/{area.id}/reset", data={"csrf_token": csrf_token(client, "/accounts/leaders")}
+    )
     code = pdftext.slips(response.data)["to01"]
     assert leader.get("/").status_code == 302  # signed out on its phone
     assert _sign_in_with_code(app.test_client(), "to01", "baucu2026").status_code == 422
@@ -139,7 +156,9 @@ def test_reset_of_an_active_leader_ends_the_password_and_sessions(app, as_user, 
 def test_reset_from_the_account_page_prints_that_leaders_slip(as_user, w):
     client = as_user("tinh")
     to01 = w.user("to01")
-    response = client.post(f"/accounts/{to01.id}/activation", data={"csrf_token": csrf_token(client, "/accounts/")})
+    response = client.post(
+        f"/accounts/{to01.id}/activation", data={"csrf_token": csrf_token(client, "/accounts/")}
+    )
     assert response.status_code == 200 and list(pdftext.slips(response.data)) == ["to01"]
 
 

@@ -58,7 +58,7 @@ class InvalidAccount(services.AccountError):
 
 
 def may_manage(actor: User, target: User) -> bool:
-    """Whether ``actor`` may change ``target`` (loaded in the actor's scope). Nobody changes themselves here."""
+    """Whether ``actor`` may change ``target`` (loaded in the actor's scope). Never oneself."""
     return target.id != actor.id and target.role in MANAGES.get(actor.role, frozenset())
 
 
@@ -86,18 +86,28 @@ class AccountPage:
 
 
 def search_accounts(
-    session: Session, *, user: User, query: str = "", role: Role | None = None, after: str = "", limit: int = 50
+    session: Session,
+    *,
+    user: User,
+    query: str = "",
+    role: Role | None = None,
+    after: str = "",
+    limit: int = 50,
 ) -> AccountPage:
     """Accounts in the user's scope by username, name or phone, ordered by username, one page at a time."""
     stmt = (
-        scope.select(User, user).order_by(User.username).limit(limit + 1)
+        scope.select(User, user)
+        .order_by(User.username)
+        .limit(limit + 1)
         .options(selectinload(User.commune), selectinload(User.province), selectinload(User.polling_area))
     )
     text = nfc(query)
     if text:
         digits = re.sub(r"\D", "", text)
-        clauses = [User.username.like(contains(text.lower()), escape="\\"),
-                   User.full_name.ilike(contains(text), escape="\\")]
+        clauses = [
+            User.username.like(contains(text.lower()), escape="\\"),
+            User.full_name.ilike(contains(text), escape="\\"),
+        ]
         if len(digits) >= 3:
             clauses.append(User.phone.like(contains(digits), escape="\\"))
         stmt = stmt.where(sa.or_(*clauses))
@@ -160,8 +170,14 @@ def create_account(session: Session, *, actor: User, data: NewAccount, now: date
         elif data.role is Role.PROVINCE:
             raise InvalidAccount("province_id", "province_required")
     user = User(
-        username=username, full_name=nfc(data.full_name), phone=phone, role=data.role,
-        province_id=province_id, commune_id=commune_id, created_at=now, session_version=1,
+        username=username,
+        full_name=nfc(data.full_name),
+        phone=phone,
+        role=data.role,
+        province_id=province_id,
+        commune_id=commune_id,
+        created_at=now,
+        session_version=1,
     )
     session.add(user)
     session.flush()
@@ -186,12 +202,18 @@ def log_out_account(session: Session, *, actor: User, user: User) -> None:
     """End every session of another account (a lost or stolen phone)."""
     _require(may_manage(actor, user))
     services.log_out_everywhere(session, user=user)
-    audit.record_event(session, action="logout_everywhere", entity_type="users", entity_id=str(user.id),
-                       place=user.audit_place(), after={"by": actor.username})
+    audit.record_event(
+        session,
+        action="logout_everywhere",
+        entity_type="users",
+        entity_id=str(user.id),
+        place=user.audit_place(),
+        after={"by": actor.username},
+    )
 
 
 def issue_activation_code(session: Session, *, actor: User, user: User, now: datetime, ttl: timedelta) -> str:
-    """A new one-time code for an official's account; its password and sessions end. Leaders: ``reset_leader``."""
+    """A new one-time code for an official's account; password and sessions end (leaders: reset_leader)."""
     _require(may_manage(actor, user) and user.role is not Role.LEADER)
     if not user.is_active:
         raise AccountInactive(user.username)
@@ -201,8 +223,14 @@ def issue_activation_code(session: Session, *, actor: User, user: User, now: dat
     user.activation_expires_at = now + ttl
     user.session_version += 1
     session.flush()
-    audit.record_event(session, action="issue_code", entity_type="users", entity_id=str(user.id),
-                       place=user.audit_place(), after={"by": actor.username})
+    audit.record_event(
+        session,
+        action="issue_code",
+        entity_type="users",
+        entity_id=str(user.id),
+        place=user.audit_place(),
+        after={"by": actor.username},
+    )
     return code
 
 
@@ -211,7 +239,7 @@ def issue_commune_codes(
 ) -> list[services.IssuedCode]:
     """Create the missing leader accounts of the commune and give every account not yet activated a new code.
 
-    Deactivated accounts get a code too (the service does not tell them apart) but no slip: they cannot sign in.
+    Deactivated accounts get a code too (the service treats them alike) but no slip: it would not work.
     """
     _require(Role.LEADER in MANAGES.get(actor.role, frozenset()))
     issued = services.issue_leader_codes(session, actor=actor, commune=commune, now=now, ttl=ttl)
@@ -223,11 +251,14 @@ def reset_leader(
 ) -> services.IssuedCode:
     """A new code for one polling area's leader (creating the account if missing); the old password ends."""
     _require(Role.LEADER in MANAGES.get(actor.role, frozenset()))
-    current = session.scalars(sa.select(User).where(User.role == Role.LEADER, User.polling_area_id == area.id)).first()
+    current = session.scalars(
+        sa.select(User).where(User.role == Role.LEADER, User.polling_area_id == area.id)
+    ).first()
     if current is not None and not current.is_active:
         raise AccountInactive(current.username)
-    issued = services.issue_leader_codes(session, actor=actor, commune=area.commune, now=now, ttl=ttl,
-                                         area_ids={area.id})
+    issued = services.issue_leader_codes(
+        session, actor=actor, commune=area.commune, now=now, ttl=ttl, area_ids={area.id}
+    )
     return issued[0]
 
 
@@ -253,20 +284,26 @@ class LeaderRow:
 def leader_rows(session: Session, *, user: User, commune: Commune, now: datetime) -> list[LeaderRow]:
     """Each polling area of the commune with its leader's account and where that account stands."""
     areas = session.scalars(
-        scope.select(PollingArea, user).where(PollingArea.commune_id == commune.id).order_by(PollingArea.number)
+        scope.select(PollingArea, user)
+        .where(PollingArea.commune_id == commune.id)
+        .order_by(PollingArea.number)
     ).all()
-    names = dict(session.execute(
-        sa.select(TeamMember.polling_area_id, TeamMember.full_name)
-        .join(PollingArea, PollingArea.id == TeamMember.polling_area_id)
-        .where(PollingArea.commune_id == commune.id, TeamMember.role == TeamRole.LEADER)
-    ).all())
+    names = dict(
+        session.execute(
+            sa.select(TeamMember.polling_area_id, TeamMember.full_name)
+            .join(PollingArea, PollingArea.id == TeamMember.polling_area_id)
+            .where(PollingArea.commune_id == commune.id, TeamMember.role == TeamRole.LEADER)
+        ).all()
+    )
     accounts = {
         u.polling_area_id: u
         for u in session.scalars(
             scope.select(User, user).where(User.role == Role.LEADER, User.commune_id == commune.id)
         )
     }
-    return [LeaderRow(a, names.get(a.id, ""), accounts.get(a.id), _state(accounts.get(a.id), now)) for a in areas]
+    return [
+        LeaderRow(a, names.get(a.id, ""), accounts.get(a.id), _state(accounts.get(a.id), now)) for a in areas
+    ]
 
 
 def _state(account: User | None, now: datetime) -> LeaderState:
@@ -289,27 +326,39 @@ class CommuneRow:
     waiting: int
 
 
-def communes_for_leaders(session: Session, *, user: User, query: str = "", limit: int = 100) -> list[CommuneRow]:
+def communes_for_leaders(
+    session: Session, *, user: User, query: str = "", limit: int = 100
+) -> list[CommuneRow]:
     """Communes in scope (by code or name, accents optional) with how far their leaders' accounts are."""
     stmt = scope.select(Commune, user).order_by(Commune.code).limit(limit)
     folded = fold(query)
     if folded:
-        stmt = stmt.where(sa.or_(Commune.name_folded.like(contains(folded), escape="\\"),
-                                 Commune.code.like(_escape(folded) + "%", escape="\\")))
+        stmt = stmt.where(
+            sa.or_(
+                Commune.name_folded.like(contains(folded), escape="\\"),
+                Commune.code.like(_escape(folded) + "%", escape="\\"),
+            )
+        )
     communes = list(session.scalars(stmt))
     ids = [c.id for c in communes]
     if not ids:
         return []
-    areas = dict(session.execute(
-        sa.select(PollingArea.commune_id, sa.func.count()).where(PollingArea.commune_id.in_(ids))
-        .group_by(PollingArea.commune_id)
-    ).all())
+    areas = dict(
+        session.execute(
+            sa.select(PollingArea.commune_id, sa.func.count())
+            .where(PollingArea.commune_id.in_(ids))
+            .group_by(PollingArea.commune_id)
+        ).all()
+    )
     counts: dict[tuple[int, bool], int] = {
-        (cid, pending): n for cid, pending, n in session.execute(
+        (cid, pending): n
+        for cid, pending, n in session.execute(
             sa.select(User.commune_id, User.password_hash.is_(None), sa.func.count())
             .where(User.role == Role.LEADER, User.commune_id.in_(ids))
             .group_by(User.commune_id, User.password_hash.is_(None))
         )
     }
-    return [CommuneRow(c, areas.get(c.id, 0), counts.get((c.id, False), 0), counts.get((c.id, True), 0))
-            for c in communes]
+    return [
+        CommuneRow(c, areas.get(c.id, 0), counts.get((c.id, False), 0), counts.get((c.id, True), 0))
+        for c in communes
+    ]

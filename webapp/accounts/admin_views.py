@@ -35,8 +35,10 @@ def _not_allowed(_exc: admin.NotAllowed) -> Response:
 @bp.errorhandler(admin.AccountInactive)
 def _inactive(exc: admin.AccountInactive) -> Response:
     db.session.rollback()
-    return render_error(409, _("The account %(name)s is deactivated: reactivate it before printing a new slip.",
-                               name=str(exc)))
+    return render_error(
+        409,
+        _("The account %(name)s is deactivated: reactivate it before printing a new slip.", name=str(exc)),
+    )
 
 
 def _ttl() -> timedelta:
@@ -68,16 +70,29 @@ def leaders() -> Response:
     if commune is None:
         query = request.args.get("q", "")[:100]
         communes = admin.communes_for_leaders(db.session, user=current_user, query=query)
-        return render("accounts/leaders.html", "accounts/_leader_communes.html", commune=None,
-                      communes=communes, query=query)
+        return render(
+            "accounts/leaders.html",
+            "accounts/_leader_communes.html",
+            commune=None,
+            communes=communes,
+            query=query,
+        )
     return _leaders_page(commune)
 
 
 def _leaders_page(commune: Commune, status: int = 200, error: str = "") -> Response:
     rows = admin.leader_rows(db.session, user=current_user, commune=commune, now=utcnow())
     counts = {state: sum(1 for r in rows if r.state is state) for state in admin.LeaderState}
-    return render("accounts/leaders.html", "accounts/_leaders.html", commune=commune, rows=rows, counts=counts,
-                  States=admin.LeaderState, error=error, status=status)
+    return render(
+        "accounts/leaders.html",
+        "accounts/_leaders.html",
+        commune=commune,
+        rows=rows,
+        counts=counts,
+        States=admin.LeaderState,
+        error=error,
+        status=status,
+    )
 
 
 @bp.post("/leaders")
@@ -88,17 +103,28 @@ def print_slips() -> Response:
     if commune is None:
         abort(404)
     try:
-        issued = admin.issue_commune_codes(db.session, actor=current_user, commune=commune, now=utcnow(),
-                                           ttl=_ttl())
+        issued = admin.issue_commune_codes(
+            db.session, actor=current_user, commune=commune, now=utcnow(), ttl=_ttl()
+        )
     except services.DuplicateUsername as exc:
         db.session.rollback()
-        return _leaders_page(commune, 409, _("The username %(name)s is already used by another account. "
-                                             "Ask the administrator to rename it.", name=str(exc)))
+        return _leaders_page(
+            commune,
+            409,
+            _(
+                "The username %(name)s is already used by another account. "
+                "Ask the administrator to rename it.",
+                name=str(exc),
+            ),
+        )
     if not issued:
         flash(_("Every leader has already activated their account: there is no slip to print."), "info")
         return redirect(url_for(".leaders", commune=commune.id), 303)
-    pdf = slips.render_pdf([slips.leader_slip(i) for i in issued], heading=commune.name,
-                           report_times=_report_times(commune.province_id))
+    pdf = slips.render_pdf(
+        [slips.leader_slip(i) for i in issued],
+        heading=commune.name,
+        report_times=_report_times(commune.province_id),
+    )
     db.session.commit()
     # The one kind of POST that answers with content instead of a 303: the codes are stored only as hashes,
     # so the sheet can exist only in this response.
@@ -111,8 +137,9 @@ def reset_leader(area_id: int) -> Response:
     """A new code for one polling area's leader (lost phone, forgotten password), as a one-slip sheet."""
     area = scope.get(db.session, PollingArea, area_id, current_user)
     issued = admin.reset_leader(db.session, actor=current_user, area=area, now=utcnow(), ttl=_ttl())
-    pdf = slips.render_pdf([slips.leader_slip(issued)], heading=area.code,
-                           report_times=_report_times(area.province_id))
+    pdf = slips.render_pdf(
+        [slips.leader_slip(issued)], heading=area.code, report_times=_report_times(area.province_id)
+    )
     db.session.commit()
     # Answers with the PDF, not a 303: the new code exists only in this response.
     return slips.pdf_response(pdf, f"phieu-kich-hoat-{area.code}.pdf")
@@ -136,8 +163,15 @@ def index() -> Response:
     role = _role(request.args.get("role"))
     after = request.args.get("after", "")[:60]
     page = admin.search_accounts(db.session, user=current_user, query=query, role=role, after=after)
-    return render("accounts/index.html", "accounts/_account_list.html", result=page, query=query, role=role,
-                  after=after, can_create=bool(admin.CREATES.get(current_user.role)))
+    return render(
+        "accounts/index.html",
+        "accounts/_account_list.html",
+        result=page,
+        query=query,
+        role=role,
+        after=after,
+        can_create=bool(admin.CREATES.get(current_user.role)),
+    )
 
 
 @bp.get("/<int:user_id>")
@@ -145,8 +179,13 @@ def index() -> Response:
 def detail(user_id: int) -> Response:
     """One account: its place, state and the actions the viewer may take on it."""
     account = scope.get(db.session, User, user_id, current_user)
-    return render("accounts/detail.html", "accounts/_account_detail.html", account=account,
-                  can_manage=admin.may_manage(current_user, account), now=utcnow())
+    return render(
+        "accounts/detail.html",
+        "accounts/_account_detail.html",
+        account=account,
+        can_manage=admin.may_manage(current_user, account),
+        now=utcnow(),
+    )
 
 
 def _account_for_change(user_id: int) -> User:
@@ -195,11 +234,14 @@ def new_activation(user_id: int) -> Response:
     """Replace the account's password by a new one-time code, answered as a one-slip sheet."""
     account = _account_for_change(user_id)
     if account.role is Role.LEADER and account.polling_area is not None:
-        issued = admin.reset_leader(db.session, actor=current_user, area=account.polling_area, now=utcnow(),
-                                    ttl=_ttl())
+        issued = admin.reset_leader(
+            db.session, actor=current_user, area=account.polling_area, now=utcnow(), ttl=_ttl()
+        )
         slip = slips.leader_slip(issued)
     else:
-        code = admin.issue_activation_code(db.session, actor=current_user, user=account, now=utcnow(), ttl=_ttl())
+        code = admin.issue_activation_code(
+            db.session, actor=current_user, user=account, now=utcnow(), ttl=_ttl()
+        )
         slip = slips.account_slip(account, code, str(ROLE_LABELS[account.role]))
     pdf = slips.render_pdf([slip], heading=account.username, report_times=_report_times(account.province_id))
     db.session.commit()
@@ -224,7 +266,9 @@ def _account_form() -> AccountForm:
     form = AccountForm()
     form.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in admin.CREATES[current_user.role]]
     provinces = db.session.scalars(scope.select(Province, current_user).order_by(Province.name)).all()
-    form.province_id.choices = [("", _("Whole country (hotline only)"))] if current_user.role is Role.ADMIN else []
+    form.province_id.choices = (
+        [("", _("Whole country (hotline only)"))] if current_user.role is Role.ADMIN else []
+    )
     form.province_id.choices += [(str(p.id), p.name) for p in provinces]
     # A provincial committee creates accounts in its own province only; the field is not shown to it.
     form.province_id.validate_choice = current_user.role is Role.ADMIN
@@ -238,7 +282,9 @@ def new() -> Response:
     form = _account_form()
     if form.validate_on_submit():
         data = admin.NewAccount(
-            username=form.username.data or "", full_name=form.full_name.data or "", phone=form.phone.data or "",
+            username=form.username.data or "",
+            full_name=form.full_name.data or "",
+            phone=form.phone.data or "",
             role=Role(form.role.data),
             province_id=int(form.province_id.data) if (form.province_id.data or "").isdigit() else None,
             commune_code=form.commune_code.data or "",
@@ -249,8 +295,12 @@ def new() -> Response:
             getattr(form, exc.field).errors.append(_REASONS[exc.reason]())
         else:
             db.session.commit()
-            flash(_("Account %(name)s created. Print its activation slip below.", name=account.username),
-                  "success")
+            flash(
+                _("Account %(name)s created. Print its activation slip below.", name=account.username),
+                "success",
+            )
             return redirect(url_for(".detail", user_id=account.id), 303)
     invalid = any(f.errors for f in form)
-    return render("accounts/new.html", "accounts/_account_form.html", form=form, status=422 if invalid else 200)
+    return render(
+        "accounts/new.html", "accounts/_account_form.html", form=form, status=422 if invalid else 200
+    )

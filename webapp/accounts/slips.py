@@ -33,7 +33,7 @@ class Slip:
 
 def group_code(code: str, size: int = 4) -> str:
     """``ACDEFGHJ`` -> ``ACDE-FGHJ``: easier to read off paper and type on a phone."""
-    return "-".join(code[i:i + size] for i in range(0, len(code), size))
+    return "-".join(code[i : i + size] for i in range(0, len(code), size))
 
 
 def _place(user: User) -> str:
@@ -44,27 +44,40 @@ def _place(user: User) -> str:
 def leader_slip(issued: IssuedCode) -> Slip:
     area, user = issued.polling_area, issued.user
     return Slip(
-        title=nfc(area.name), reference=area.code, place=nfc(f"{area.commune.name}, {area.province.name}"),
-        holder=nfc(user.full_name), username=user.username, code=group_code(issued.code),
+        title=nfc(area.name),
+        reference=area.code,
+        place=nfc(f"{area.commune.name}, {area.province.name}"),
+        holder=nfc(user.full_name),
+        username=user.username,
+        code=group_code(issued.code),
         expires_at=user.activation_expires_at,
     )
 
 
 def account_slip(user: User, code: str, role_label: str) -> Slip:
     return Slip(
-        title=nfc(role_label), reference="", place=nfc(_place(user)), holder=nfc(user.full_name),
-        username=user.username, code=group_code(code), expires_at=user.activation_expires_at,
+        title=nfc(role_label),
+        reference="",
+        place=nfc(_place(user)),
+        holder=nfc(user.full_name),
+        username=user.username,
+        code=group_code(code),
+        expires_at=user.activation_expires_at,
     )
 
 
 def render_pdf(slips: Sequence[Slip], *, report_times: Sequence[str] = (), heading: str = "") -> bytes:
     """The sheet of slips as PDF bytes, always in Vietnamese (the slips go to polling teams)."""
-    pages = [slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
+    pages = [slips[i : i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
     with force_locale("vi"):
         html = render_template(
-            "accounts/slips.pdf.html", pages=pages, per_page=SLIPS_PER_PAGE,
-            public_url=current_app.config["PUBLIC_BASE_URL"], report_times=list(report_times),
-            heading=nfc(heading), Role=Role,
+            "accounts/slips.pdf.html",
+            pages=pages,
+            per_page=SLIPS_PER_PAGE,
+            public_url=current_app.config["PUBLIC_BASE_URL"],
+            report_times=list(report_times),
+            heading=nfc(heading),
+            Role=Role,
         )
     # base_url: the fonts are read from static/fonts, never from the machine's fontconfig.
     return HTML(string=html, base_url=current_app.static_folder + "/").write_pdf()

@@ -69,7 +69,9 @@ class AuditPage:
 
 def entity_types() -> list[str]:
     """The audited tables (the choices of the entity filter)."""
-    return sorted({m.class_.__tablename__ for m in Base.registry.mappers if getattr(m.class_, "__audit__", False)})
+    return sorted(
+        {m.class_.__tablename__ for m in Base.registry.mappers if getattr(m.class_, "__audit__", False)}
+    )
 
 
 def _local_midnight(day: date) -> datetime:
@@ -93,7 +95,9 @@ def _conditions(session: Session, user: User, f: AuditFilter) -> list[Any] | Non
         where.append(AuditEntry.at < _local_midnight(date.fromordinal(f.date_to.toordinal() + 1)))
     if f.area_code:
         area_id = session.scalar(
-            sa.select(PollingArea.id).where(scope.visible(PollingArea, user), PollingArea.code == f.area_code.strip())
+            sa.select(PollingArea.id).where(
+                scope.visible(PollingArea, user), PollingArea.code == f.area_code.strip()
+            )
         )
         if area_id is None:
             return None
@@ -106,7 +110,12 @@ def _exists(session: Session, where: list[Any]) -> bool:
 
 
 def browse(
-    session: Session, *, user: User, filters: AuditFilter, before: int | None = None, after: int | None = None,
+    session: Session,
+    *,
+    user: User,
+    filters: AuditFilter,
+    before: int | None = None,
+    after: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> AuditPage:
     """One page of entries, newest first: older than ``before``, or (going back) newer than ``after``."""
@@ -115,7 +124,9 @@ def browse(
         return AuditPage([], None, None, {}, unknown_area=True)
     stmt = sa.select(AuditEntry).where(*where)
     if after is not None:
-        rows = list(session.scalars(stmt.where(AuditEntry.id > after).order_by(AuditEntry.id.asc()).limit(limit + 1)))
+        rows = list(
+            session.scalars(stmt.where(AuditEntry.id > after).order_by(AuditEntry.id.asc()).limit(limit + 1))
+        )
         has_newer = len(rows) > limit
         entries = list(reversed(rows[:limit]))
         has_older = bool(entries) and _exists(session, [*where, AuditEntry.id < entries[-1].id])
@@ -125,7 +136,9 @@ def browse(
         rows = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit + 1)))
         has_older = len(rows) > limit
         entries = rows[:limit]
-        has_newer = before is not None and bool(entries) and _exists(session, [*where, AuditEntry.id > entries[0].id])
+        has_newer = (
+            before is not None and bool(entries) and _exists(session, [*where, AuditEntry.id > entries[0].id])
+        )
     return AuditPage(
         entries,
         older=entries[-1].id if has_older else None,
@@ -142,13 +155,19 @@ def _names(session: Session, column: Any, label: Any, ids: set[int]) -> dict[int
 
 def places_of(session: Session, entries: list[AuditEntry]) -> dict[int, str]:
     """Where each entry happened: the polling area's code, else the commune, else the province."""
-    areas = _names(session, PollingArea.id, PollingArea.code, {e.polling_area_id for e in entries if e.polling_area_id})
+    areas = _names(
+        session, PollingArea.id, PollingArea.code, {e.polling_area_id for e in entries if e.polling_area_id}
+    )
     communes = _names(session, Commune.id, Commune.name, {e.commune_id for e in entries if e.commune_id})
     provinces = _names(session, Province.id, Province.name, {e.province_id for e in entries if e.province_id})
     out = {}
     for e in entries:
-        out[e.id] = (areas.get(e.polling_area_id or 0) or communes.get(e.commune_id or 0)
-                     or provinces.get(e.province_id or 0) or "")
+        out[e.id] = (
+            areas.get(e.polling_area_id or 0)
+            or communes.get(e.commune_id or 0)
+            or provinces.get(e.province_id or 0)
+            or ""
+        )
     return out
 
 
@@ -163,6 +182,8 @@ class DiffRow:
 def _show(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return ", ".join(str(v) for v in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
@@ -174,6 +195,12 @@ def diff(entry: AuditEntry) -> list[DiffRow]:
     """The entry's fields side by side, in the order they were recorded; changed ones flagged."""
     before, after = entry.before or {}, entry.after or {}
     keys = list(after) + [k for k in before if k not in after]
-    return [DiffRow(k, _show(before.get(k)), _show(after.get(k)),
-                    entry.before is not None and entry.after is not None and before.get(k) != after.get(k))
-            for k in keys]
+    return [
+        DiffRow(
+            k,
+            _show(before.get(k)),
+            _show(after.get(k)),
+            entry.before is not None and entry.after is not None and before.get(k) != after.get(k),
+        )
+        for k in keys
+    ]

@@ -26,19 +26,31 @@ class AuditFilterForm(Form):
     """The filters of the audit log, read from the query string (a GET form: no CSRF)."""
 
     entity_type = SelectField(_l("Kind of record"), choices=[], validate_choice=False)
-    action = StringField(_l("Action"), validators=[Length(max=40)],
-                         render_kw={"list": "audit-actions", "autocapitalize": "none", "spellcheck": "false"})
-    actor = StringField(_l("By (username)"), validators=[Length(max=60)],
-                        render_kw={"autocapitalize": "none", "spellcheck": "false"})
+    action = StringField(
+        _l("Action"),
+        validators=[Length(max=40)],
+        render_kw={"list": "audit-actions", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    actor = StringField(
+        _l("By (username)"),
+        validators=[Length(max=60)],
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
     channel = SelectField(_l("Channel"), choices=[], validate_choice=False)
     date_from = StringField(_l("From"), validators=[_date_format], render_kw={"type": "date"})
     date_to = StringField(_l("To"), validators=[_date_format], render_kw={"type": "date"})
-    area = StringField(_l("Polling area code"), validators=[Length(max=20)],
-                       render_kw={"inputmode": "numeric", "placeholder": "26743-01", "autocomplete": "off"})
+    area = StringField(
+        _l("Polling area code"),
+        validators=[Length(max=20)],
+        render_kw={"inputmode": "numeric", "placeholder": "26743-01", "autocomplete": "off"},
+    )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.entity_type.choices = [("", _l("All")), *((t, f"{ENTITY_LABELS.get(t, t)} ({t})") for t in entity_types())]
+        self.entity_type.choices = [
+            ("", _l("All")),
+            *((t, f"{ENTITY_LABELS.get(t, t)} ({t})") for t in entity_types()),
+        ]
         self.channel.choices = [("", _l("All")), *((c.value, c.value) for c in Channel)]
 
     def to_filter(self) -> AuditFilter:

@@ -20,8 +20,10 @@ KNOWN_ACTIONS = tuple(browse.ACTION_LABELS)
 
 
 def _labels() -> dict[str, dict[str, str]]:
-    return {"action": {k: str(v) for k, v in browse.ACTION_LABELS.items()},
-            "entity": {k: str(v) for k, v in browse.ENTITY_LABELS.items()}}
+    return {
+        "action": {k: str(v) for k, v in browse.ACTION_LABELS.items()},
+        "entity": {k: str(v) for k, v in browse.ENTITY_LABELS.items()},
+    }
 
 
 def _id(name: str) -> int | None:
@@ -36,9 +38,20 @@ def index() -> Response:
     form = AuditFilterForm(request.args)
     valid = form.validate()
     filters = form.to_filter() if valid else browse.AuditFilter()
-    page = browse.browse(db.session, user=current_user, filters=filters, before=_id("before"), after=_id("after"))
-    return render("audit/index.html", "audit/_entries.html", form=form, result=page, args=form.query_args(),
-                  diff=browse.diff, actions=KNOWN_ACTIONS, labels=_labels(), status=200 if valid else 422)
+    page = browse.browse(
+        db.session, user=current_user, filters=filters, before=_id("before"), after=_id("after")
+    )
+    return render(
+        "audit/index.html",
+        "audit/_entries.html",
+        form=form,
+        result=page,
+        args=form.query_args(),
+        diff=browse.diff,
+        actions=KNOWN_ACTIONS,
+        labels=_labels(),
+        status=200 if valid else 422,
+    )
 
 
 @bp.get("/<int:entry_id>")
@@ -47,5 +60,11 @@ def entry(entry_id: int) -> Response:
     """One entry with its before and after side by side."""
     found = scope.get(db.session, AuditEntry, entry_id, current_user)
     places = browse.places_of(db.session, [found])
-    return render("audit/entry.html", "audit/_entry.html", entry=found, rows=browse.diff(found),
-                  place=places.get(found.id, ""), labels=_labels())
+    return render(
+        "audit/entry.html",
+        "audit/_entry.html",
+        entry=found,
+        rows=browse.diff(found),
+        place=places.get(found.id, ""),
+        labels=_labels(),
+    )

@@ -36,10 +36,16 @@ def _grace_format(_form: Form, field: Field) -> None:
 class TimeRowForm(Form):
     """One report time; a row left blank is ignored."""
 
-    at = StringField(_l("Time"), validators=[_time_format],
-                     render_kw={"type": "time", "min": "05:00", "max": "21:00", "step": "60"})
-    grace = StringField(_l("Grace (minutes)"), validators=[_grace_format],
-                        render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": "3"})
+    at = StringField(
+        _l("Time"),
+        validators=[_time_format],
+        render_kw={"type": "time", "min": "05:00", "max": "21:00", "step": "60"},
+    )
+    grace = StringField(
+        _l("Grace (minutes)"),
+        validators=[_grace_format],
+        render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": "3"},
+    )
 
     def slot(self) -> TimeSlot | None:
         at = parse_time(self.at.data or "")
@@ -58,6 +64,7 @@ class ReportTimesForm(FlaskForm):
 
     def pad(self, blanks: int = 2) -> None:
         """Blank rows at the end to add times in (no JavaScript needed)."""
-        while sum(1 for row in self.rows if not (row.form.at.data or "").strip()) < blanks \
-                and len(self.rows) < (self.rows.max_entries or 30):
+        while sum(1 for row in self.rows if not (row.form.at.data or "").strip()) < blanks and len(
+            self.rows
+        ) < (self.rows.max_entries or 30):
             self.rows.append_entry()

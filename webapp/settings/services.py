@@ -48,19 +48,28 @@ def may_edit(actor: User, province_id: int | None) -> bool:
 
 def own_report_times(session: Session, election: Election, province_id: int | None) -> list[ReportTime]:
     """Exactly the rows of this province (or of the national default), without falling back."""
-    return list(session.scalars(
-        sa.select(ReportTime)
-        .where(ReportTime.election_id == election.id, ReportTime.province_id.is_(None) if province_id is None
-               else ReportTime.province_id == province_id)
-        .order_by(ReportTime.at)
-    ))
+    return list(
+        session.scalars(
+            sa.select(ReportTime)
+            .where(
+                ReportTime.election_id == election.id,
+                ReportTime.province_id.is_(None)
+                if province_id is None
+                else ReportTime.province_id == province_id,
+            )
+            .order_by(ReportTime.at)
+        )
+    )
 
 
 def provinces_with_own_times(session: Session, election: Election) -> set[int]:
-    return set(session.scalars(
-        sa.select(ReportTime.province_id).where(ReportTime.election_id == election.id,
-                                                ReportTime.province_id.is_not(None)).distinct()
-    ))
+    return set(
+        session.scalars(
+            sa.select(ReportTime.province_id)
+            .where(ReportTime.election_id == election.id, ReportTime.province_id.is_not(None))
+            .distinct()
+        )
+    )
 
 
 def check_slots(election: Election, slots: Sequence[tuple[int, TimeSlot]]) -> list[TimeSlot]:
@@ -82,7 +91,11 @@ def check_slots(election: Election, slots: Sequence[tuple[int, TimeSlot]]) -> li
 
 
 def replace_report_times(
-    session: Session, *, actor: User, election: Election, province_id: int | None,
+    session: Session,
+    *,
+    actor: User,
+    election: Election,
+    province_id: int | None,
     slots: Sequence[tuple[int, TimeSlot]],
 ) -> list[ReportTime]:
     """Make ``slots`` the province's whole set of report times (``None``: the national default).
@@ -102,8 +115,11 @@ def replace_report_times(
     for at, slot in wanted.items():
         row = existing.get(at)
         if row is None:
-            session.add(ReportTime(election_id=election.id, province_id=province_id, at=at,
-                                   grace_minutes=slot.grace_minutes))
+            session.add(
+                ReportTime(
+                    election_id=election.id, province_id=province_id, at=at, grace_minutes=slot.grace_minutes
+                )
+            )
         elif row.grace_minutes != slot.grace_minutes:
             row.grace_minutes = slot.grace_minutes
     session.flush()

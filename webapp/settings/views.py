@@ -20,12 +20,14 @@ from webapp.web import roles_required
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-
 def _reason(reason: str, election: Election) -> str:
     return {
         "none": lambda: _("Keep at least one report time."),
-        "outside_hours": lambda: _("Report times must lie between %(start)s and %(end)s.",
-                                   start=f"{election.earliest_open:%H:%M}", end=f"{election.latest_close:%H:%M}"),
+        "outside_hours": lambda: _(
+            "Report times must lie between %(start)s and %(end)s.",
+            start=f"{election.earliest_open:%H:%M}",
+            end=f"{election.latest_close:%H:%M}",
+        ),
         "duplicate": lambda: _("This time is already in the list."),
         "grace": lambda: _("The grace must be between 0 and %(n)d minutes.", n=services.MAX_GRACE_MINUTES),
         "too_many": lambda: _("At most %(n)d report times.", n=services.MAX_TIMES),
@@ -57,8 +59,9 @@ def _edit(province: Province | None) -> Response:
         form = _form(election, province_id)
     elif form.validate():
         try:
-            services.replace_report_times(db.session, actor=current_user, election=election,
-                                          province_id=province_id, slots=form.slots())
+            services.replace_report_times(
+                db.session, actor=current_user, election=election, province_id=province_id, slots=form.slots()
+            )
         except services.NotAllowed:
             abort(403)
         except services.InvalidReportTimes as exc:
@@ -78,9 +81,18 @@ def _edit(province: Province | None) -> Response:
     if current_user.role is Role.ADMIN and province is None:
         provinces = list(db.session.scalars(scope.select(Province, current_user).order_by(Province.name)))
         with_own = services.provinces_with_own_times(db.session, election)
-    return render("settings/report_times.html", "settings/_report_times.html", form=form, province=province,
-                  own=own, provinces=provinces, with_own=with_own, election=election, problem=problem,
-                  status=422 if invalid else 200)
+    return render(
+        "settings/report_times.html",
+        "settings/_report_times.html",
+        form=form,
+        province=province,
+        own=own,
+        provinces=provinces,
+        with_own=with_own,
+        election=election,
+        problem=problem,
+        status=422 if invalid else 200,
+    )
 
 
 def _url(province_id: int | None) -> str:
@@ -111,7 +123,9 @@ def use_default(province_id: int) -> Response:
     """Drop the province's own report times: the national default applies again."""
     province = scope.get(db.session, Province, province_id, current_user)
     try:
-        services.use_national_default(db.session, actor=current_user, election=_election(), province_id=province.id)
+        services.use_national_default(
+            db.session, actor=current_user, election=_election(), province_id=province.id
+        )
     except services.NotAllowed:
         abort(403)
     db.session.commit()
