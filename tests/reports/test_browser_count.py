@@ -173,3 +173,43 @@ def test_turnout_page_on_a_phone(phone, server):
         _shot(page, "turnout-after")
     finally:
         app.config["REPORTING_CLOCK_OVERRIDE"] = vn(19, 40).isoformat()
+
+
+def test_the_photo_is_shrunk_on_the_phone_before_upload(phone, server, tmp_path):
+    """A 3000 × 2000 camera picture leaves the phone as a JPEG with a long side of 1,600 px."""
+    import sqlalchemy as sa
+    from PIL import Image
+
+    from tests.reports.helpers import count_data, new_id
+    from webapp.reports import services
+    from webapp.reports.models import ReportPhoto
+
+    page = phone
+    _base, app, engine = server
+    with Session(engine) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        w = World(session)
+        area = w.area(AREA)
+        kind = ContestKind.PROVINCIAL_COUNCIL
+        report = services.submit_count(
+            session, actor=w.user("to01"), area_id=area.id, contest_id=links(session, area)[kind].contest_id,
+            data=count_data(w, good_numbers(session, area, kind),
+                            explanations={"turnout_ne_voted": "Báo cáo tiến độ lúc 11:30 chưa phải số cuối ngày"}),
+            client_uuid=new_id(), channel=Channel.WEB,
+            now=vn(19, 45)).report
+        session.commit()
+        report_id = report.id
+    picture = tmp_path / "IMG_20260315_194500.png"
+    Image.new("RGB", (3000, 2000), (240, 240, 230)).save(picture)
+    page.goto(f"/reports/count/{report_id}/photo")
+    page.set_input_files("#photo-gallery", str(picture))
+    page.locator(".rep-photo-status", has_text="1600×1067").wait_for()
+    assert page.locator(".rep-preview").is_visible()
+    _no_horizontal_scroll(page)
+    _shot(page, "photo-ready")
+    page.click("form[data-photo-form] button[type=submit]")
+    page.wait_for_selector(".rep-code")
+    with Session(engine) as session:
+        photo = session.scalars(sa.select(ReportPhoto).where(ReportPhoto.count_report_id == report_id)).one()
+        assert (photo.width, photo.height) == (1600, 1067)
+    assert page.locator("img.rep-photo").count() == 1

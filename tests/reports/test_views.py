@@ -291,7 +291,8 @@ def test_photo_upload_then_visible_in_scope(as_user, w, clock, db_session, uploa
     values = form_values(page, "form[data-photo-form]")
     values.pop("photo", None)
     response = leader.post(f"/reports/count/{report.id}/photo",
-                           data={**values, "photo": (io.BytesIO(jpeg_bytes()), "IMG_0001.jpg")},
+                           # The camera input (unused, empty) comes first, then the gallery's picture.
+                           data={**values, "photo": [(io.BytesIO(b""), ""), (io.BytesIO(jpeg_bytes()), "IMG_0001.jpg")]},
                            content_type="multipart/form-data")
     assert response.status_code == 303
     photo = db_session.scalars(sa.select(ReportPhoto)).one()

@@ -20,12 +20,21 @@ from webapp.reports.common import (
     station_day,
     station_history,
 )
-from webapp.reports.counts import CountData, CountReview, count_report_for, review_count, station_counts, submit_count
+from webapp.reports.counts import (
+    CountData,
+    CountReview,
+    InvalidSignatures,
+    count_report_for,
+    review_count,
+    station_counts,
+    submit_count,
+)
 from webapp.reports.photos import PhotoRejected, attach_photo
 from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout, turnout_overview
 
 __all__ = [
-    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "NoReportTimes", "NotAllowed",
+    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "InvalidSignatures", "NoReportTimes",
+    "NotAllowed",
     "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "StationDay", "StationHistory", "Submission",
     "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
     "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_history", "submit_count",

@@ -43,7 +43,8 @@ def photo(report_id: int) -> Response:
     if request.method == "GET":
         form.fresh_uuid()
     elif form.validate_on_submit():
-        upload = request.files.get("photo")
+        # Two inputs share the name (camera, gallery); the one the leader did not use arrives empty.
+        upload = next((f for f in request.files.getlist("photo") if f.filename), None)
         content = upload.read(MAX_BYTES + 1) if upload else b""
         try:
             result = services.attach_photo(db.session, actor=current_user, report_id=report.id, content=content,
