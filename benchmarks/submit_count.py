@@ -15,6 +15,9 @@ What it does, in one run:
    so every one is checked and stored as a new version), the bare endpoint with the same JSON bodies;
 5. prints req/s, p50/p95/p99, the ratio, and compares the rows stored with the 201s acknowledged.
 
+``--via form`` drives the leader's HTML form instead (``POST /reports/{id}/count/{contest_id}`` with
+``step=send`` and the CSRF field, acknowledged by a 303 to the receipt).
+
 Targets (issue 3 §6): ratio ≥ 0.5, app p99 < 250 ms, stored == acknowledged. Exit status 1 if one is missed.
 """
 
@@ -194,8 +197,9 @@ class Client:
 class Leader:
     """A logged-in leader: session cookie, CSRF token, and the bodies of its station's minutes."""
 
-    def __init__(self, port: int, username: str, area_id: int) -> None:
+    def __init__(self, port: int, username: str, area_id: int, via: str = "api") -> None:
         self.client = Client(port)
+        self.via = via
         self.area_id = area_id
         status, page = self.client.request("GET", "/login")
         token = re.search(rb'name="csrf-token" content="([^"]+)"', page)
@@ -231,9 +235,27 @@ class Leader:
 
     def submit(self) -> int:
         kind, body = self.minutes()
+        if self.via == "form":
+            return self._submit_form(kind, body)
         status, _ = self.client.request(
             "POST", f"/api/v1/stations/{self.area_id}/count/{kind}", json.dumps(body).encode(),
             {"Content-Type": "application/json", "X-CSRFToken": self.csrf})
+        return status
+
+    def _submit_form(self, kind: str, body: dict[str, Any]) -> int:
+        """The leader's page: the read-back's final "send" (``step=send``), answered 303 to the receipt."""
+        contest_id = next(c["contest_id"] for c in self.contests if c["kind"] == kind)
+        fields: list[tuple[str, Any]] = [("csrf_token", self.csrf), ("client_uuid", body["client_uuid"]),
+                                         ("step", "send"), ("witness_1", body["witnesses"][0]),
+                                         ("witness_2", body["witnesses"][1])]
+        fields += [(name, body[name]) for name in ("voters_on_list", "voters_voted", "ballots_issued",
+                                                   "ballots_received", "valid", "invalid")]
+        fields += [(name, 0) for name in ("complaints_received", "complaints_resolved", "complaints_forwarded")]
+        fields += [(f"votes_{cid}", votes) for cid, votes in body["votes"].items()]
+        fields += [("signers", sid) for sid in body["signer_ids"]]
+        status, _ = self.client.request("POST", f"/reports/{self.area_id}/count/{contest_id}",
+                                        urlencode(fields).encode(),
+                                        {"Content-Type": "application/x-www-form-urlencoded"})
         return status
 
 
@@ -254,7 +276,7 @@ class Bare:
 # --- the load ----------------------------------------------------------------------------------------------
 
 
-def drive(senders: list[list[Any]], warmup: float, duration: float) -> dict[str, Any]:
+def drive(senders: list[list[Any]], warmup: float, duration: float, ack: int = 201) -> dict[str, Any]:
     """A closed loop: each thread sends its next request as soon as the previous one is answered. Every
     answer is tallied (warm-up included, for the stored-vs-acknowledged count); rate and latencies come from
     the requests completed inside the measured window."""
@@ -300,10 +322,10 @@ def drive(senders: list[list[Any]], warmup: float, duration: float) -> dict[str,
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
 
     return {
-        "rate": measured[201] / duration, "measured": sum(measured.values()), "ok": measured[201],
+        "rate": measured[ack] / duration, "measured": sum(measured.values()), "ok": measured[ack],
         "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": ordered[-1] * 1000 if ordered else 0,
         "mean_ms": statistics.fmean(ordered) * 1000 if ordered else float("nan"),
-        "acknowledged": statuses[201], "statuses": dict(statuses),
+        "acknowledged": statuses[ack], "statuses": dict(statuses),
     }
 
 
@@ -313,6 +335,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=16, help="concurrent closed-loop clients")
+    parser.add_argument("--via", choices=("api", "form"), default="api",
+                        help="the API with session + X-CSRFToken (default), or the leader's HTML form (303)")
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -330,7 +354,7 @@ def main() -> int:
         servers = [app, bare]
         app.wait_ready("/healthz")
         bare.wait_ready("/healthz")
-        logged = [Leader(app.port, username, area_id) for username, area_id in leaders]
+        logged = [Leader(app.port, username, area_id, args.via) for username, area_id in leaders]
         groups = [logged[i::args.clients] for i in range(min(args.clients, len(logged)))]
         print(f"gunicorn app :{app.port}, bare :{bare.port}; {len(logged)} leaders logged in; "
               f"{len(groups)} clients, {args.warmup:g} s warm-up + {args.duration:g} s each", flush=True)
@@ -339,7 +363,7 @@ def main() -> int:
         results["bare"] = drive([[Bare(bare.port, leader) for leader in group] for group in groups],
                                 args.warmup, args.duration)
         results["bare"]["stored"] = count_rows(url, "bench_bare_reports")
-        results["app"] = drive(groups, args.warmup, args.duration)
+        results["app"] = drive(groups, args.warmup, args.duration, 303 if args.via == "form" else 201)
         results["app"]["stored"] = count_rows(url, "count_reports")
     finally:
         for server in servers:
@@ -354,7 +378,8 @@ def main() -> int:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("| endpoint | req/s | p50 ms | p95 ms | p99 ms | max ms | answers (measured) | acknowledged | stored |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, label in (("bare", "bare Flask, one INSERT"), ("app", "count minutes (session + CSRF, all checks)")):
+    via = "HTML form, 303" if args.via == "form" else "API"
+    for name, label in (("bare", "bare Flask, one INSERT"), ("app", f"count minutes ({via}; session + CSRF, all checks)")):
         r = results[name]
         print(f"| {label} | {r['rate']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
               f"{r['max_ms']:.0f} | {r['measured']} {r['statuses']} | {r['acknowledged']} | {r['stored']} |")

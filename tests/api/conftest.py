@@ -33,7 +33,7 @@ def token_for(db_session, w):
 @pytest.fixture
 def election_night(app, monkeypatch):
     """The server's clock at 20:00 on election day: voting has closed, count minutes may be sent."""
-    monkeypatch.setitem(app.config, "TESTING_NOW", vn(20, 0))
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(20, 0))
     return vn(20, 0)
 
 

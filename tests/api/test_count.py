@@ -124,7 +124,7 @@ def test_a_correction_is_version_two(api, db_session, w, token_for, election_nig
 def test_minutes_sent_before_voting_closes_are_refused(api, app, db_session, w, token_for, monkeypatch):
     from tests.reports.helpers import vn
 
-    monkeypatch.setitem(app.config, "TESTING_NOW", vn(18, 0))
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(18, 0))
     response = api("POST", count_url(w), token_for("to01"), json=count_body(db_session, w))
     assert response.status_code == 422
     assert response.json["errors"][0]["code"] == "submitted_before_close"

@@ -14,7 +14,7 @@ from webapp.reports.models import TurnoutReport
 
 @pytest.fixture
 def morning(app, monkeypatch):
-    monkeypatch.setitem(app.config, "TESTING_NOW", vn(9, 5))
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(9, 5))
 
 
 def url(w, area: str = AREA) -> str:

@@ -17,13 +17,13 @@ from webapp.api import auth, bodies, openapi
 from webapp.api.parsing import INT_MAX, Reader, load_json
 from webapp.api.problems import ApiError, Problem, api_error, error_response, finding_json, response
 from webapp.audit.models import Channel
-from webapp.clock import utcnow
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, Contest, ContestKind, Election, PollingArea, PollingAreaUnit
 from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.models import CountReport, TurnoutReport
+from webapp.reports.views import reporting_now
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # auth.authenticate checks CSRF itself for every request not authenticated by a token
@@ -35,9 +35,8 @@ _STATUS_CODES = {400: "invalid_json", 401: "unauthenticated", 403: "forbidden", 
 
 
 def now() -> datetime:
-    """The clock; tests may fix it (``TESTING_NOW``, honoured only with ``TESTING``)."""
-    fixed = current_app.config.get("TESTING_NOW") if current_app.testing else None
-    return fixed or utcnow()
+    """The reports' clock, as the forms read it (``REPORTING_CLOCK_OVERRIDE`` freezes it for drills)."""
+    return reporting_now()
 
 
 # --- errors -----------------------------------------------------------------------------------------------
