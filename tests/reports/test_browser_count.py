@@ -157,9 +157,10 @@ def test_leader_sends_count_minutes_with_a_fixed_mistake(phone, server):
 
 def test_turnout_page_on_a_phone(phone, server):
     page = phone
-    base, app, _engine = server
+    _base, app, _engine = server
     app.config["REPORTING_CLOCK_OVERRIDE"] = vn(11, 50).isoformat()
     try:
+        _shot(page, "leader-home", full_page=False)
         page.click("text=Báo cáo tiến độ cử tri đi bầu")
         page.wait_for_selector("#turnout")
         assert page.locator(".rep-badge-late").inner_text() == "Trễ 5 phút"
@@ -185,7 +186,7 @@ def test_the_photo_is_shrunk_on_the_phone_before_upload(phone, server, tmp_path)
     from webapp.reports.models import ReportPhoto
 
     page = phone
-    _base, app, engine = server
+    _base, _app, engine = server
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
         w = World(session)

@@ -214,7 +214,7 @@ def submit_count(
     """
     area = area_for_submit(session, actor, area_id)
     link = _link(session, area, contest_id)
-    matches = lambda r: r.polling_area_id == area.id and r.contest_id == contest_id  # noqa: E731
+    matches = lambda r: r.polling_area_id == area.id and r.contest_id == contest_id
     if (earlier := replayed(session, CountReport, client_uuid, matches)) is not None:
         return earlier
     review = _review(session, area, link, data.numbers, now)

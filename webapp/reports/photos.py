@@ -127,7 +127,7 @@ def attach_photo(
     report = scope.get(session, CountReport, report_id, actor)
     if not may_submit(actor, report.polling_area):
         raise NotAllowed
-    matches = lambda p: p.count_report_id == report.id  # noqa: E731
+    matches = lambda p: p.count_report_id == report.id
     if (earlier := replayed(session, ReportPhoto, client_uuid, matches)) is not None:
         return earlier
     image = process_image(content, max_bytes=max_bytes)

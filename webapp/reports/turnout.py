@@ -196,7 +196,7 @@ def submit_turnout(
     ``client_uuid`` sent again returns the first result and creates nothing.
     """
     area = area_for_submit(session, actor, area_id)
-    matches = lambda r: r.polling_area_id == area.id  # noqa: E731
+    matches = lambda r: r.polling_area_id == area.id
     if (earlier := replayed(session, TurnoutReport, client_uuid, matches)) is not None:
         return earlier
     election = elections.current_election(session)
