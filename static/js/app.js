@@ -405,10 +405,27 @@
   }
 
   // ---- Triggers -------------------------------------------------------------------------------------------------
+  var timer = null;
+
+  /* The interval catches everything; an item whose backoff ends sooner gets its own timer. */
+  function scheduleNext(all) {
+    var next = Math.min.apply(null, all.filter(function (i) { return i.state === O.STATE.WAITING; })
+      .map(function (i) { return i.next_at || 0; }));
+    if (!isFinite(next)) return;
+    var wait = Math.max(1000, next - Date.now() + 50);
+    if (wait > 20000) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () { replaySoon(false); }, wait);
+  }
+
   function replaySoon(force) {
-    O.items().then(function (all) {
+    return O.items().then(function (all) {
       if (all.some(function (i) { return i.state === O.STATE.WAITING; })) return O.replay({ force: force });
-    }).then(refresh, refresh);
+    }).then(function (summary) {
+      // The worker (or another tab) is sending: look again soon, and keep this call's urgency.
+      if (summary && summary.busy) setTimeout(function () { replaySoon(force); }, 2000);
+      return refresh();
+    }, refresh).then(function (all) { if (all) scheduleNext(all); });
   }
 
   function onPage(scope) {
@@ -418,7 +435,10 @@
 
   O.onChange(function () { refresh(); });
   document.addEventListener("htmx:load", function (e) { onPage(e.detail && e.detail.elt); });
-  document.addEventListener("htmx:afterSettle", function () { refresh(); warm(); });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    // A boosted navigation (signing in again, too) counts as opening the app.
+    if (e.detail && e.detail.boosted) { replaySoon(true); warm(); } else refresh();
+  });
   document.addEventListener("htmx:sendError", function (e) {
     // A boosted link with no network: a real navigation lets the service worker answer from its cache.
     var cfg = e.detail && e.detail.requestConfig;

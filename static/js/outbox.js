@@ -275,11 +275,21 @@
     });
   }
 
-  function isDue(item, opts, now, waitingNumbers) {
-    if (item.state !== STATE.WAITING) return false;
-    if (item.depends_on && waitingNumbers[item.depends_on]) return false;
-    if (opts.force || item.client_uuid === opts.foreground) return true;
-    return (item.next_at || 0) <= now;
+  /* The first item to send, in order. An item still in its backoff holds back everything after it: reports
+     must reach the server in the order they were made. One that needs fixing, or waits for its numbers, or for
+     another account, is passed over. */
+  function nextDue(all, opts, now, tried) {
+    var pending = {};
+    all.forEach(function (it) { pending[it.client_uuid] = true; });
+    for (var j = 0; j < all.length; j++) {
+      var item = all[j];
+      if (tried[item.id] || item.state !== STATE.WAITING) continue;
+      if (item.depends_on && pending[item.depends_on]) continue;
+      if (item.owner && opts.user && String(item.owner) !== String(opts.user)) continue;
+      if (opts.force || item.client_uuid === opts.foreground || (item.next_at || 0) <= now) return item;
+      return null;
+    }
+    return null;
   }
 
   async function replayLocked(opts) {
@@ -294,12 +304,7 @@
     for (var round = 0; round < 500; round++) {
       all = await items();
       var now = Date.now();
-      var pending = {};
-      all.forEach(function (it) { pending[it.client_uuid] = true; });
-      var next = null;
-      for (var j = 0; j < all.length; j++) {
-        if (!tried[all[j].id] && isDue(all[j], opts, now, pending)) { next = all[j]; break; }
-      }
+      var next = nextDue(all, { force: opts.force, foreground: opts.foreground, user: tok && tok.user }, now, tried);
       if (!next) break;
       tried[next.id] = true;
       if (!tok) {
@@ -341,7 +346,9 @@
         var attempts = (next.attempts || 0) + 1;
         await update(next.id, { state: STATE.WAITING, attempts: attempts, last_status: out.status,
                                 last_error: out.error, next_at: Date.now() + backoff(attempts) });
-        if (out.network) { summary.offline = true; break; }
+        // Stop here: the next item may depend on this one (turnout never goes down; corrections replace).
+        if (out.network) summary.offline = true;
+        break;
       }
     }
     notify({ type: "replayed", summary: summary });

@@ -27,11 +27,16 @@ from tests.conftest import ARTIFACTS, create_database
 from tests.offline import testapp
 from tests.world import NOW, PASSWORD
 from webapp import ROOT, create_app, migrate
+from webapp.accounts import services as accounts
+from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.db import make_engine
+from webapp.elections.models import PollingArea
 from webapp.seed import demo
 
+# Election day, just after the 11:30 report time opened: the turnout form takes reports.
+CLOCK = "2026-03-15T11:35"
 CONTEXT_ARGS: dict[str, Any] = {"viewport": {"width": WIDTH, "height": HEIGHT}, "device_scale_factor": 2,
                                 "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
 
@@ -69,6 +74,10 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="offline-live-server", daemon=True)
         self._thread.start()
 
+    def ensure_running(self) -> None:
+        if self._server is None:
+            self.start()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
@@ -80,6 +89,28 @@ class LiveServer:
     def scalar(self, statement: sa.Select) -> Any:
         with Session(self.app.extensions["db"].engine) as session:
             return session.scalar(statement)
+
+
+LEADERS = [f"off{n:02d}" for n in range(1, 13)]
+_handed_out: list[str] = []
+
+
+def _add_leaders(session: Session) -> None:
+    """One leader account per test (off01, off02, …), each on a polling area of its own: reports never mix."""
+    password = accounts.hash_secret(PASSWORD)
+    areas = session.scalars(sa.select(PollingArea).order_by(PollingArea.code).offset(1).limit(len(LEADERS))).all()
+    for username, area in zip(LEADERS, areas, strict=True):
+        session.add(User(username=username, role=Role.LEADER, full_name=f"Tổ trưởng {area.code}",
+                         province_id=area.province_id, commune_id=area.commune_id, polling_area_id=area.id,
+                         password_hash=password, created_at=NOW, session_version=1))
+
+
+@pytest.fixture
+def leader() -> str:
+    """A leader account no other test has used."""
+    username = LEADERS[len(_handed_out)]
+    _handed_out.append(username)
+    return username
 
 
 @pytest.fixture(scope="session")
@@ -95,11 +126,13 @@ def offline_server() -> Iterator[LiveServer]:
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
         demo.load_demo(session, NOW)
+        _add_leaders(session)
         session.commit()
     engine.dispose()
     static_dir = Path(tempfile.mkdtemp(prefix="baucu-static-")) / "static"
     shutil.copytree(ROOT / "static", static_dir)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "offline-test-secret-key-0123456789abcdef"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "offline-test-secret-key-0123456789abcdef",
+                      "REPORTING_CLOCK_OVERRIDE": CLOCK, "UPLOAD_FOLDER": str(Path(tempfile.mkdtemp()) / "up")})
     app.static_folder = str(static_dir)
     app.register_blueprint(testapp.bp)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -112,6 +145,14 @@ def offline_server() -> Iterator[LiveServer]:
         app.extensions["db"].engine.dispose()
         shutil.rmtree(static_dir.parent, ignore_errors=True)
         drop()
+
+
+@pytest.fixture(autouse=True)
+def _server_back_up(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that stopped the server and failed must not take the next tests with it."""
+    yield
+    if "offline_server" in request.fixturenames:
+        request.getfixturevalue("offline_server").ensure_running()
 
 
 @pytest.fixture

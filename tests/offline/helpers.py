@@ -37,7 +37,9 @@ PAGES_KEPT = """async (paths) => {
 }"""
 
 
-def wait_until(check: Callable[[], object], timeout: float = 20, message: str = "condition") -> object:
+def wait_until(check: Callable[[], object], timeout: float = 20, message: str = "condition",
+               page: Page | None = None) -> object:
+    """Poll ``check``. With ``page``, wait through Playwright so that route handlers keep running meanwhile."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -45,7 +47,10 @@ def wait_until(check: Callable[[], object], timeout: float = 20, message: str = 
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {message}; last value {value!r}")
-        time.sleep(0.2)
+        if page is not None:
+            page.wait_for_timeout(200)
+        else:
+            time.sleep(0.2)
 
 
 def controlled(page: Page) -> None:
@@ -57,7 +62,7 @@ def outbox(page: Page) -> list[dict]:
 
 
 def keep_pages(page: Page, paths: list[str]) -> None:
-    wait_until(lambda: page.evaluate(PAGES_KEPT, paths), message=f"pages kept: {paths}")
+    wait_until(lambda: page.evaluate(PAGES_KEPT, paths), message=f"pages kept: {paths}", page=page)
 
 
 def submit_test_form(page: Page, slot: str, voters: str) -> None:

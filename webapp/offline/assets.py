@@ -67,6 +67,7 @@ def _gzip(response: Response) -> Response:
     if response.is_streamed and not response.direct_passthrough:
         return response  # a generator (e.g. a large export): never buffer it here
     static = request.endpoint == "static" or response.direct_passthrough
+    original = response.response
     etag, _weak = response.get_etag()
     key = (request.path, etag or "")
     body = _gzipped.get(key) if static and etag else None
@@ -83,6 +84,8 @@ def _gzip(response: Response) -> Response:
     else:
         response.direct_passthrough = False
     response.set_data(body)
+    if hasattr(original, "close"):
+        original.close()  # a file wrapper for a static file
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     if etag:
