@@ -151,6 +151,10 @@ def test_printable_pages_use_the_same_forms(db_session, w, as_user):
     html = client.get(f"/results/stations/{area.id}/minutes?contest=na").get_data(as_text=True)
     assert "tám trăm mười hai" in html and "forms.css" in html and 'data-print' in html
     assert "<style" not in html  # the CSP allows only the stylesheet file
+    assert f'href="/results/stations/{area.id}/minutes.pdf?contest=na"' in html
+    commune = w.commune(BEN_THANH)
+    html = client.get(f"/results/communes/{commune.id}/turnout/print").get_data(as_text=True)
+    assert "BÁO CÁO TIẾN ĐỘ" in html and f'href="/results/communes/{commune.id}/turnout.pdf"' in html
 
 
 def test_leaders_print_their_own_minutes_only(db_session, w, as_user):

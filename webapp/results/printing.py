@@ -39,7 +39,7 @@ def _printed(template: str, pdf: bool, filename: str, **context: Any) -> Respons
     if pdf:
         html = render_form(template, pdf=True, **context)
         return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"", filename)
-    pdf_url = request.path + ".pdf" + (f"?{request.query_string.decode()}" if request.query_string else "")
+    pdf_url = url_for(request.endpoint or "", **{**(request.view_args or {}), "pdf": True}, **request.args)
     referrer = request.referrer or ""
     back_url = referrer if referrer.startswith(request.host_url) else url_for("results.index")
     html = render_form(template, pdf=False, pdf_url=pdf_url, back_url=back_url, **context)

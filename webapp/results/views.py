@@ -23,6 +23,8 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 STATION_STATUS = {"missing": _l("not sent"), "received": _l("awaiting review"), "returned": _l("returned"),
                   "confirmed": _l("confirmed")}
+CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
+                 "commune": _l("Commune People's Council")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -133,7 +135,7 @@ def unit_xlsx(unit_id: int) -> Response:
 
 def _turnout_page(found: progress.TurnoutProgress, level: str, place_id: int) -> Response:
     return render("results/turnout.html", "results/_turnout.html", g=found, level=level, place_id=place_id,
-                  now=utcnow())
+                  now=utcnow(), CONTEST_SHORT=CONTEST_SHORT)
 
 
 @bp.get("/provinces/<int:province_id>/turnout")

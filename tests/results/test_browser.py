@@ -1,0 +1,154 @@
+"""The results pages on a 360×740 phone, with minutes in the database: screenshots to look at, no sideways
+scrolling, touch targets of 44 px (Chromium through pytest-playwright, as in tests/browser)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from tests import world
+from tests.browser.conftest import (  # noqa: F401  (fixtures)
+    HEIGHT,
+    WIDTH,
+    _QuietHandler,
+    _require_chromium,
+    browser_type_launch_args,
+    screenshot,
+)
+from tests.conftest import create_database
+from tests.results.helpers import BEN_THANH, COMMUNE, NA, PROV, RECEIVED, put_report, put_turnout
+from webapp import create_app, migrate
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.db import make_engine
+from webapp.reports.models import ReportStatus
+
+pytestmark = pytest.mark.browser
+
+SMALL_TARGETS = """() => [...document.querySelectorAll('#main a, #main button, #main .button, #main summary')]
+    .filter(el => el.offsetParent !== null)
+    .map(el => ({text: el.textContent.trim().slice(0, 40), height: el.getBoundingClientRect().height}))
+    .filter(t => t.height < 44)"""
+
+
+def _seed(session: Session) -> None:
+    w = world.World(session)
+    areas = [w.area(f"{BEN_THANH}-{n:02d}") for n in range(1, 13)]
+    for i, area in enumerate(areas):
+        status = RECEIVED if i >= 10 else ReportStatus.CONFIRMED
+        for kind in (NA, PROV, COMMUNE):
+            put_report(session, w, area, kind, on_list=1500 + 10 * i, voted=1300 + 7 * i, invalid=9,
+                       votes={1: 900, 2: 780 + i, 3: 700, 4: 655}, status=status)
+        put_turnout(session, w, area, 9, 300 + i)
+        put_turnout(session, w, area, 11, 700 + i, minute=30)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """The test world plus Bến Thành's minutes (10 confirmed, 2 awaiting review), served on a free port."""
+    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "resultslive")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        world.build(session)
+        _seed(session)
+        session.commit()
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef"})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="results-live", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["db"].engine.dispose()
+        drop()
+
+
+@pytest.fixture
+def signed_in(server, browser):  # type: ignore[no-untyped-def]
+    """``signed_in("xa")``: a phone-sized page signed in on this module's server; ``page.base`` is its URL.
+    The contexts are made here, not by pytest-playwright, whose base_url belongs to tests/browser."""
+    contexts = []
+
+    def open_as(username: str) -> Page:
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2,
+                                      is_mobile=True, has_touch=True, locale="vi-VN")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{server}/login")
+        page.fill("#username", username)
+        page.fill("#password", world.PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(f"{server}/", timeout=10_000)
+        page.base = server  # type: ignore[attr-defined]
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def fits_a_phone(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= WIDTH, f"{page.url} scrolls sideways: {width} px wide"
+    assert not page.evaluate(SMALL_TARGETS), f"small touch targets on {page.url}"
+
+
+def test_the_commune_official_reads_results_on_a_phone(signed_in):
+    page = signed_in("xa")
+    page.click("nav.mainnav >> text=Kết quả")
+    page.wait_for_selector("#results-committee")
+    screenshot(page, "results-commune")
+    fits_a_phone(page)
+    assert "Biên bản đã xác nhận: 10/12" in page.inner_text("#results-committee")
+    page.click(".result-unit >> nth=3 >> a")  # the NA unit, among the higher units
+    page.wait_for_selector("#results-unit")
+    screenshot(page, "results-unit-na")
+    fits_a_phone(page)
+    assert "Tạm tính — gồm cả biên bản chưa xác nhận" in page.inner_text(".result-provisional")
+    page.click(".result-stations summary")
+    screenshot(page, "results-unit-na-stations")
+    fits_a_phone(page)
+
+
+def test_the_turnout_progress_and_the_batch_pages(signed_in):
+    page = signed_in("xa")
+    page.goto(f"{page.base}/results/")
+    page.click("text=Tiến độ cử tri đi bầu")
+    page.wait_for_selector("#results-turnout")
+    screenshot(page, "results-turnout")
+    assert "11:30" in page.inner_text("#results-turnout")
+    page.goto(f"{page.base}/results/")
+    page.click("text=Biên bản kiểm phiếu của tất cả các tổ (PDF)")
+    page.wait_for_selector("#batch-status")
+    screenshot(page, "results-batch")
+    fits_a_phone(page)
+    assert "36" in page.inner_text("#batch-status")
+
+
+def test_the_printable_minutes_on_a_phone(signed_in):
+    page = signed_in("tinh")
+    page.goto(f"{page.base}/results/")
+    page.wait_for_selector("#results-committee")
+    screenshot(page, "results-province")
+    fits_a_phone(page)
+    href = page.get_attribute("a:has-text('Mẫu 20')", "href")
+    assert href and href.endswith("/record?contest=na")
+    response = page.goto(page.base + href)
+    assert response is not None and response.ok, response and response.status
+    screenshot(page, "results-form20-print")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.inner_text("body")
+    assert page.is_visible("[data-print]")  # print.js ran under the CSP
