@@ -149,6 +149,9 @@ def insert_once(
             if attempt == attempts - 1:
                 raise
             continue
+        except BaseException:
+            savepoint.rollback()
+            raise
         savepoint.commit()
         return Submission(obj, False)
     raise AssertionError("unreachable")
