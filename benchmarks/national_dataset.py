@@ -63,11 +63,16 @@ def flask(url: str, *args: str, timed: bool = False) -> str:
     command = [FLASK, "--app", "wsgi", *args]
     if timed:
         command = ["/usr/bin/time", "-v", *command]
-    done = subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, capture_output=True,
-                          text=True, check=False)
-    if done.returncode:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout + done.stderr
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wal, peak_wal = Path(SQLITE_PATH + "-wal"), 0
+    while process.poll() is None:  # the SQLite WAL holds the whole load until the commit's checkpoint
+        peak_wal = max(peak_wal, wal.stat().st_size if wal.exists() else 0)
+        time.sleep(0.2)
+    output = process.stdout.read() if process.stdout else ""
+    if process.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{output}")
+    return output + f"\npeak WAL: {peak_wal}\n"
 
 
 def generate(kind: str, url: str, areas: int) -> list[tuple[str, str]]:
@@ -76,12 +81,22 @@ def generate(kind: str, url: str, areas: int) -> list[tuple[str, str]]:
     output = flask(url, "gen-national", "--areas", str(areas), timed=True)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", output)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", output)
-    inserted = re.search(r"Generated in ([\d.]+) s", output)
-    return [
-        ("gen-national wall time (incl. start-up)", wall.group(1) if wall else "?"),
-        ("  of which generating + committing", f"{inserted.group(1)} s" if inserted else "?"),
+    cpu = [float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", output)]
+    committed = re.search(r"\[\s*([\d.]+) s\] Committed", output)
+    done = re.search(r"\[\s*([\d.]+) s\] Done", output)
+    rows = [
+        ("gen-national wall time (incl. interpreter start-up)", wall.group(1) if wall else "?"),
+        ("  generating + committing", f"{committed.group(1)} s" if committed else "?"),
+        ("  ANALYZE (SQLite) / VACUUM (ANALYZE) (PostgreSQL)",
+         f"{float(done.group(1)) - float(committed.group(1)):.1f} s" if done and committed else "?"),
+        ("  CPU time of the generator process (user + sys)", f"{sum(cpu):.1f} s"),
         ("gen-national peak RSS", f"{int(rss.group(1)) / 1024:.0f} MiB" if rss else "?"),
+        ("machine load at the end (1-minute average, 2 cores)", f"{os.getloadavg()[0]:.1f}"),
     ]
+    peak_wal = re.search(r"peak WAL: (\d+)", output)
+    if kind == "sqlite" and peak_wal:
+        rows.append(("  peak WAL file during the load", _mib(int(peak_wal.group(1)))))
+    return rows
 
 
 def sizes(kind: str, engine: sa.Engine) -> list[tuple[str, str]]:
