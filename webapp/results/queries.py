@@ -38,33 +38,39 @@ def _count_if(condition: Any, label: str) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0).label(label)
 
 
-def report_sums(session: Session, unit_ids: Any) -> dict[int, dict[str, int]]:
-    """unit id -> {"official_valid": …, "provisional_valid": …, …, "confirmed": n, "received": n, "returned": n}."""
+def report_sums_stmt(unit_ids: Any) -> sa.Select[Any]:
     columns = [
         _sum_if(_IS[side], getattr(CountReport, name), f"{side}_{name}")
         for side in SIDES for name in SUMMED + COMPLAINTS
     ]
     columns += [_count_if(CountReport.status == status, status.value) for status in ReportStatus]
-    stmt = (
+    return (
         sa.select(CountReport.unit_id, *columns)
         .where(CountReport.is_latest, CountReport.unit_id.in_(unit_ids))
         .group_by(CountReport.unit_id)
     )
+
+
+def report_sums(session: Session, unit_ids: Any) -> dict[int, dict[str, int]]:
+    """unit id -> {"official_valid": …, "provisional_valid": …, …, "confirmed": n, "received": n, "returned": n}."""
     return {row.unit_id: {k: int(v) for k, v in row._mapping.items() if k != "unit_id"}
-            for row in session.execute(stmt)}
+            for row in session.execute(report_sums_stmt(unit_ids))}
 
 
-def vote_sums(session: Session, unit_ids: Any) -> dict[tuple[int, str], dict[int, int]]:
-    """(unit id, side) -> {candidate id: votes}."""
-    stmt = (
+def vote_sums_stmt(unit_ids: Any) -> sa.Select[Any]:
+    return (
         sa.select(CountReport.unit_id, CountVote.candidate_id,
                   *(_sum_if(_IS[side], CountVote.votes, side) for side in SIDES))
         .join(CountReport, CountVote.report_id == CountReport.id)
         .where(CountReport.is_latest, CountReport.unit_id.in_(unit_ids))
         .group_by(CountReport.unit_id, CountVote.candidate_id)
     )
+
+
+def vote_sums(session: Session, unit_ids: Any) -> dict[tuple[int, str], dict[int, int]]:
+    """(unit id, side) -> {candidate id: votes}."""
     out: dict[tuple[int, str], dict[int, int]] = {}
-    for row in session.execute(stmt):
+    for row in session.execute(vote_sums_stmt(unit_ids)):
         for side in SIDES:
             out.setdefault((row.unit_id, side), {})[row.candidate_id] = int(getattr(row, side))
     return out
