@@ -75,6 +75,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.home.views import bp as home_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.offline.views import bp as offline_bp
+    from webapp.progress.api import bp as progress_api_bp
+    from webapp.progress.views import bp as progress_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.results.api import bp as results_api_bp
     from webapp.results.printing import bp as results_print_bp
@@ -82,7 +84,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.settings.views import bp as settings_bp
 
     for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, accounts_admin_bp, settings_bp,
-                      offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp):
+                      offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
+                      progress_api_bp):
         app.register_blueprint(blueprint)
     for blueprint in (api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)

@@ -16,6 +16,9 @@ from webapp.elections.models import (  # noqa: F401
     VoterCount,
 )
 from webapp.geo.models import Commune, Province  # noqa: F401
+from webapp.progress.models import (  # noqa: F401
+    CountRollup, CountStation, Correction, Dirty, RefreshState, TurnoutRollup, TurnoutStation,
+)
 from webapp.reports.models import CountReport, CountVote, ReportPhoto, TurnoutFigure, TurnoutReport  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,156 @@
+"""Progress as JSON for higher-level systems (read-only, described in ``webapp.progress.openapi``): the same
+figures as the pages, with the same ETag, so that a system pulling every few seconds gets 304 while nothing
+changed. Counts are integers; percentages are display strings with two decimals ("70.12") or null."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask_login import current_user
+
+from webapp import db
+from webapp.progress import services
+from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
+from webapp.progress.views import READERS, conditional
+from webapp.reports.views import reporting_now
+from webapp.web import roles_required
+
+bp = Blueprint("progress_api", __name__, url_prefix="/api/v1/progress")
+
+
+def _pct(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _part(stations: int, voted: int, on_list: int, pct: Decimal | None) -> dict[str, Any]:
+    return {"stations": stations, "voters_voted": voted, "voters_on_list": on_list, "turnout_percent": _pct(pct)}
+
+
+def slot_json(s: SlotFigures) -> dict[str, Any]:
+    return {
+        "at": s.at.strftime("%H:%M"), "due_at": _iso(s.due_at), "stations_expected": s.expected,
+        "stations_reported": s.reported, "stations_missing": s.missing, "stations_overdue": s.overdue,
+        "stations_reported_late": s.reported_late, "stations_returned": s.returned,
+        "stations_confirmed": s.confirmed, "voters_on_list": s.on_list,
+        "provisional": _part(s.reported, s.voted, s.voted_on_list, s.percent),
+        "confirmed": _part(s.confirmed, s.confirmed_voted, s.confirmed_on_list, s.confirmed_percent),
+    }
+
+
+def count_json(c: CountFigures) -> dict[str, Any]:
+    return {
+        "stations_expected": c.expected, "stations_sent": c.sent, "stations_received": c.received,
+        "stations_returned": c.returned, "stations_confirmed": c.confirmed, "stations_missing": c.missing,
+        "provisional": _part(c.sent, c.voted, c.voted_on_list, c.percent),
+        "confirmed": _part(c.confirmed, c.confirmed_voted, c.confirmed_on_list, c.confirmed_percent),
+    }
+
+
+def _contests(p: PlaceProgress, figures: Figures) -> list[dict[str, Any]]:
+    return [{"contest": c.kind.value, "contest_id": c.id, "turnout": [slot_json(s) for s in figures.series(c.id)],
+             "count": count_json(figures.counts[c.id]) if c.id in figures.counts else None} for c in p.contests]
+
+
+def _stations(p: PlaceProgress) -> list[dict[str, Any]]:
+    return [
+        {"id": st.id, "code": st.code, "name": st.name, "contests": [
+            {"contest": c.kind.value, "contest_id": c.id, "voters_on_list": st.on_list.get(c.id),
+             "turnout": [{"at": at.strftime("%H:%M"), "status": slot.status.value if slot.status else None,
+                          "voters_voted": slot.voted, "late": slot.late, "overdue": slot.overdue}
+                         for at in p.times if (slot := st.turnout.get((c.id, at))) is not None],
+             "count_status": st.counts[c.id].value if c.id in st.counts else None}
+            for c in p.contests if c.id in st.contests]}
+        for st in p.children
+    ]
+
+
+def progress_json(p: PlaceProgress) -> dict[str, Any]:
+    place = p.commune or p.province
+    body: dict[str, Any] = {
+        "level": p.level,
+        "place": {"id": place.id, "code": place.code, "name": place.name} if place else None,
+        "as_of": _iso(p.state.refreshed_at) if p.state and p.state.version else None,
+        "version": p.state.version if p.state else 0,
+        "now": _iso(p.now),
+        "contests": _contests(p, p.figures),
+    }
+    if p.level == "commune":
+        body["stations"] = _stations(p)
+    else:
+        body["children"] = [{"id": ch.id, "code": ch.code, "name": ch.name,
+                             "contests": _contests(p, ch.figures or Figures())} for ch in p.children]
+    return body
+
+
+@bp.get("/nation")
+@roles_required(*READERS)
+def nation() -> Response:
+    """The whole country and its provinces (national users)."""
+    services.nation_place(current_user)
+    return conditional(lambda _token: jsonify(progress_json(
+        services.nation_progress(db.session, current_user, reporting_now()))))
+
+
+@bp.get("/provinces/<int:province_id>")
+@roles_required(*READERS)
+def province(province_id: int) -> Response:
+    """A province and its communes."""
+    services.province_place(db.session, current_user, province_id)
+    return conditional(lambda _token: jsonify(progress_json(
+        services.province_progress(db.session, current_user, province_id, reporting_now()))))
+
+
+@bp.get("/communes/<int:commune_id>")
+@roles_required(*READERS)
+def commune(commune_id: int) -> Response:
+    """A commune and its stations."""
+    services.commune_place(db.session, current_user, commune_id)
+    return conditional(lambda _token: jsonify(progress_json(
+        services.commune_progress(db.session, current_user, commune_id, reporting_now()))))
+
+
+@bp.get("/corrections")
+@roles_required(*READERS)
+def corrections() -> Response:
+    """Corrections inside the caller's place (and the province or commune asked for), newest first."""
+    province_id = request.args.get("province_id", type=int)
+    commune_id = request.args.get("commune_id", type=int)
+    since_text = request.args.get("since")
+    try:
+        since = datetime.fromisoformat(since_text) if since_text else None
+    except ValueError:
+        since = None
+    if since is not None and since.tzinfo is None:
+        since = None
+    limit = min(max(request.args.get("limit", 100, type=int), 1), 1000)
+    if province_id is not None:
+        services.province_place(db.session, current_user, province_id)
+    if commune_id is not None:
+        services.commune_place(db.session, current_user, commune_id)
+    rows = services.corrections(db.session, current_user, province_id=province_id, commune_id=commune_id,
+                                limit=limit, since=since)
+    return jsonify({"corrections": [
+        {"id": r.correction.id, "at": _iso(r.correction.at), "kind": r.correction.kind.value,
+         "change": r.correction.change.value, "lowered": r.correction.lowered,
+         "station": {"id": r.area.id, "code": r.area.code, "name": r.area.name},
+         "province_id": r.correction.province_id, "commune_id": r.correction.commune_id,
+         "slot": r.correction.slot_at.strftime("%H:%M") if r.correction.slot_at else None,
+         "contest": r.contest.kind.value if r.contest else None,
+         "version_before": r.correction.version_before, "version_after": r.correction.version_after,
+         "status_before": r.correction.status_before.value, "status_after": r.correction.status_after.value,
+         "status_now": r.report.status.value if r.report else None,
+         "sent_by": r.correction.actor_username or None,
+         "confirmed_by": (r.reviewer.username if r.reviewer and r.report
+                          and r.report.status.value == "confirmed" else None),
+         "confirmed_at": _iso(getattr(r.report, "reviewed_at", None)) if r.reviewer else None,
+         "changes": [{"kind": line.kind, "label": line.label, "before": line.before, "after": line.after}
+                     for line in r.lines]}
+        for r in rows
+    ]})

@@ -1,0 +1,387 @@
+"""Reading progress at one level: the nation (sum of its provinces' rollups), a province (its communes'
+rollups) or a commune (its stations). Every figure carries the number of stations it covers; provisional and
+confirmed figures stay apart; "overdue" is computed from counts (expected − reported past the deadline), never
+by listing stations above the commune level. The size of what is read does not grow with the country."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import scope
+from webapp.accounts.models import User
+from webapp.clock import VN_TZ
+from webapp.elections import services as elections
+from webapp.elections.models import Candidate, Contest, Election, PollingArea
+from webapp.geo.models import Commune, Province
+from webapp.progress.models import (
+    Change,
+    Correction,
+    CountRollup,
+    CountStation,
+    Level,
+    RefreshState,
+    ReportKind,
+    TurnoutRollup,
+    TurnoutStation,
+)
+from webapp.progress.refresh import latest_voters
+from webapp.progress.tracking import COUNT_FIELDS
+from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
+from webapp.results.rules import percent
+
+_TURNOUT = ("expected", "on_list", "reported", "reported_late", "returned", "confirmed", "voted", "voted_on_list",
+            "confirmed_voted", "confirmed_on_list")
+_COUNT = ("expected", "received", "returned", "confirmed", "voted", "voted_on_list", "confirmed_voted",
+          "confirmed_on_list")
+
+
+@dataclasses.dataclass
+class SlotFigures:
+    """One report time of one contest at one place."""
+
+    at: time
+    expected: int = 0
+    on_list: int = 0
+    reported: int = 0  # not counting returned reports
+    reported_late: int = 0
+    returned: int = 0
+    confirmed: int = 0
+    voted: int = 0  # provisional: received and confirmed reports
+    voted_on_list: int = 0
+    confirmed_voted: int = 0
+    confirmed_on_list: int = 0
+    overdue: int = 0  # expected stations without a valid report after the deadline
+    due_at: datetime | None = None  # the latest deadline among the rows summed
+
+    def add(self, row: Any, now: datetime) -> None:
+        for name in _TURNOUT:
+            setattr(self, name, getattr(self, name) + getattr(row, name))
+        if row.due_at < now:
+            self.overdue += row.expected - row.reported
+        self.due_at = row.due_at if self.due_at is None else max(self.due_at, row.due_at)
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.expected - self.reported)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent(self.voted, self.voted_on_list)
+
+    @property
+    def confirmed_percent(self) -> Decimal | None:
+        return percent(self.confirmed_voted, self.confirmed_on_list)
+
+
+@dataclasses.dataclass
+class CountFigures:
+    """The count minutes of one contest at one place."""
+
+    expected: int = 0
+    received: int = 0
+    returned: int = 0
+    confirmed: int = 0
+    voted: int = 0
+    voted_on_list: int = 0
+    confirmed_voted: int = 0
+    confirmed_on_list: int = 0
+
+    def add(self, row: Any) -> None:
+        for name in _COUNT:
+            setattr(self, name, getattr(self, name) + getattr(row, name))
+
+    @property
+    def sent(self) -> int:
+        return self.received + self.confirmed
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.expected - self.sent)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent(self.voted, self.voted_on_list)
+
+    @property
+    def confirmed_percent(self) -> Decimal | None:
+        return percent(self.confirmed_voted, self.confirmed_on_list)
+
+
+@dataclasses.dataclass
+class Figures:
+    """Everything about one place: {contest id: {report time: SlotFigures}} and {contest id: CountFigures}."""
+
+    slots: dict[int, dict[time, SlotFigures]] = dataclasses.field(default_factory=lambda: defaultdict(dict))
+    counts: dict[int, CountFigures] = dataclasses.field(default_factory=lambda: defaultdict(CountFigures))
+
+    def slot(self, contest_id: int, at: time) -> SlotFigures | None:
+        return self.slots.get(contest_id, {}).get(at)
+
+    def series(self, contest_id: int) -> list[SlotFigures]:
+        return [self.slots[contest_id][at] for at in sorted(self.slots.get(contest_id, {}))]
+
+
+@dataclasses.dataclass
+class StationSlot:
+    """One station's report for one report time and contest (None fields: not reported)."""
+
+    status: ReportStatus | None
+    voted: int | None
+    late: bool
+    overdue: bool  # no valid report and the deadline has passed
+
+
+@dataclasses.dataclass
+class Child:
+    """A row of the table under the place: a province, a commune or a station."""
+
+    id: int
+    code: str
+    name: str
+    figures: Figures | None = None  # provinces and communes
+    on_list: dict[int, int] = dataclasses.field(default_factory=dict)  # stations: contest id -> voters
+    turnout: dict[tuple[int, time], StationSlot] = dataclasses.field(default_factory=dict)  # stations
+    counts: dict[int, ReportStatus] = dataclasses.field(default_factory=dict)  # stations: contest -> status
+    contests: frozenset[int] = frozenset()  # stations: the contests it votes in
+
+
+@dataclasses.dataclass
+class PlaceProgress:
+    level: str  # nation | province | commune
+    election: Election
+    province: Province | None
+    commune: Commune | None
+    state: RefreshState | None
+    now: datetime
+    contests: list[Contest]
+    figures: Figures
+    children: list[Child]
+
+    @property
+    def name(self) -> str:
+        place = self.commune or self.province
+        return place.name if place else ""
+
+    @property
+    def times(self) -> list[time]:
+        return sorted({at for by_time in self.figures.slots.values() for at in by_time})
+
+    def current_time(self) -> time | None:
+        """The latest report time already reached today, else the first one."""
+        times = self.times
+        local = self.now.astimezone(VN_TZ)
+        reached = [at for at in times if local.date() > self.election.polling_date
+                   or (local.date() == self.election.polling_date and at <= local.time())]
+        return reached[-1] if reached else (times[0] if times else None)
+
+
+def _sum_turnout(rows: Iterable[Any], now: datetime, into: dict[Any, Figures], key: Any) -> None:
+    for row in rows:
+        figures = into[key(row)]
+        by_time = figures.slots[row.contest_id]
+        by_time.setdefault(row.slot_at, SlotFigures(row.slot_at)).add(row, now)
+
+
+def _sum_counts(rows: Iterable[Any], into: dict[Any, Figures], key: Any) -> None:
+    for row in rows:
+        into[key(row)].counts[row.contest_id].add(row)
+
+
+def _contests(session: Session, election: Election) -> list[Contest]:
+    return list(session.scalars(sa.select(Contest).where(Contest.election_id == election.id).order_by(Contest.id)))
+
+
+def _rollups(session: Session, user: User, election: Election, level: Level, *where: Any) -> tuple[list, list]:
+    turnout = session.execute(
+        sa.select(TurnoutRollup).where(TurnoutRollup.election_id == election.id, TurnoutRollup.level == level,
+                                       scope.visible(TurnoutRollup, user), *[w(TurnoutRollup) for w in where])
+    ).scalars().all()
+    counts = session.execute(
+        sa.select(CountRollup).where(CountRollup.election_id == election.id, CountRollup.level == level,
+                                     scope.visible(CountRollup, user), *[w(CountRollup) for w in where])
+    ).scalars().all()
+    return list(turnout), list(counts)
+
+
+def _progress(session: Session, user: User, now: datetime, level: str, province: Province | None,
+              commune: Commune | None, totals: tuple[list, list], children: list[Child],
+              child_rows: tuple[list, list] | None) -> PlaceProgress:
+    election = elections.current_election(session)
+    figures: dict[Any, Figures] = defaultdict(Figures)
+    _sum_turnout(totals[0], now, figures, lambda _r: None)
+    _sum_counts(totals[1], figures, lambda _r: None)
+    if child_rows is not None:
+        by_child: dict[Any, Figures] = defaultdict(Figures)
+        _sum_turnout(child_rows[0], now, by_child, lambda r: r.place_id)
+        _sum_counts(child_rows[1], by_child, lambda r: r.place_id)
+        for child in children:
+            child.figures = by_child.get(child.id, Figures())
+    return PlaceProgress(level=level, election=election, province=province, commune=commune,
+                         state=session.get(RefreshState, election.id), now=now,
+                         contests=_contests(session, election), figures=figures[None], children=children)
+
+
+def nation_place(user: User) -> None:
+    """Only national users see the nation (else OutOfScope)."""
+    if scope.Scope.of(user).level is not scope.Level.NATION:
+        raise scope.OutOfScope("nation")
+
+
+def province_place(session: Session, user: User, province_id: int) -> Province:
+    """The province, for national users and its own (commune officials see their commune only)."""
+    if scope.Scope.of(user).level > scope.Level.PROVINCE:
+        raise scope.OutOfScope("province")
+    return scope.get(session, Province, province_id, user)
+
+
+def commune_place(session: Session, user: User, commune_id: int) -> Commune:
+    if scope.Scope.of(user).level > scope.Level.COMMUNE:
+        raise scope.OutOfScope("commune")
+    return scope.get(session, Commune, commune_id, user)
+
+
+def nation_progress(session: Session, user: User, now: datetime) -> PlaceProgress:
+    """The whole country: the sum of the 34 provinces' rollups (national users only, else OutOfScope)."""
+    nation_place(user)
+    election = elections.current_election(session)
+    rows = _rollups(session, user, election, Level.PROVINCE)
+    provinces = session.scalars(scope.select(Province, user).where(
+        Province.id.in_({r.place_id for r in rows[0]} | {r.place_id for r in rows[1]})).order_by(Province.code))
+    children = [Child(p.id, p.code, p.name) for p in provinces]
+    return _progress(session, user, now, "nation", None, None, rows, children, rows)
+
+
+def province_progress(session: Session, user: User, province_id: int, now: datetime) -> PlaceProgress:
+    """A province: its own rollups, and its communes' (OutOfScope outside the user's place)."""
+    province = province_place(session, user, province_id)
+    election = elections.current_election(session)
+    own = _rollups(session, user, election, Level.PROVINCE, lambda m: m.place_id == province.id)
+    rows = _rollups(session, user, election, Level.COMMUNE, lambda m: m.province_id == province.id)
+    places = {r.place_id for r in rows[0]} | {r.place_id for r in rows[1]}
+    communes = session.scalars(scope.select(Commune, user).where(Commune.id.in_(places)).order_by(Commune.code))
+    children = [Child(c.id, c.code, c.name) for c in communes]
+    return _progress(session, user, now, "province", province, None, own, children, rows)
+
+
+def commune_progress(session: Session, user: User, commune_id: int, now: datetime) -> PlaceProgress:
+    """A commune: its rollups, and each of its stations' reports (at most about a hundred)."""
+    commune = commune_place(session, user, commune_id)
+    election = elections.current_election(session)
+    own = _rollups(session, user, election, Level.COMMUNE, lambda m: m.place_id == commune.id)
+    areas = list(session.scalars(
+        scope.select(PollingArea, user).where(PollingArea.commune_id == commune.id)
+        .options(selectinload(PollingArea.unit_links)).order_by(PollingArea.number)))
+    voters = latest_voters(PollingArea.commune_id == commune.id)
+    on_list: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in session.execute(sa.select(voters.c.polling_area_id, voters.c.contest_id, voters.c.total)):
+        on_list[row.polling_area_id][row.contest_id] = row.total
+    children = {a.id: Child(a.id, a.code, a.name, on_list=on_list[a.id],
+                            contests=frozenset(link.contest_id for link in a.unit_links)) for a in areas}
+    dues = {(r.contest_id, r.slot_at, r.day): r.due_at for r in own[0]}
+    for s in session.scalars(sa.select(TurnoutStation).where(
+            TurnoutStation.election_id == election.id, TurnoutStation.commune_id == commune.id,
+            scope.visible(TurnoutStation, user))):
+        if (child := children.get(s.polling_area_id)) is not None:
+            child.turnout[(s.contest_id, s.slot_at)] = StationSlot(s.status, s.voted, s.late, False)
+    for c in session.scalars(sa.select(CountStation).where(
+            CountStation.election_id == election.id, CountStation.commune_id == commune.id,
+            scope.visible(CountStation, user))):
+        if (child := children.get(c.polling_area_id)) is not None:
+            child.counts[c.contest_id] = c.status
+    for area in areas:
+        day = area.early_voting_date or election.polling_date
+        for (contest_id, at, rday), due in dues.items():
+            if rday != day or contest_id not in children[area.id].contests:
+                continue
+            slot = children[area.id].turnout.get((contest_id, at))
+            if slot is None or slot.status is ReportStatus.RETURNED:
+                children[area.id].turnout[(contest_id, at)] = StationSlot(
+                    slot.status if slot else None, slot.voted if slot else None, False, due < now)
+    return _progress(session, user, now, "commune", commune.province, commune, own, list(children.values()),
+                     None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    kind: str  # contest (label: its kind) | field (label: the minutes' field) | candidate (label: the name)
+    label: str
+    before: int
+    after: int
+
+
+@dataclasses.dataclass
+class CorrectionRow:
+    correction: Correction
+    area: PollingArea
+    contest: Contest | None
+    report: TurnoutReport | CountReport | None  # the version concerned, with its current state
+    reviewer: User | None
+    lines: list[Line]
+
+
+def _lines(c: Correction, contests: dict[int, Contest], names: dict[int, str]) -> list[Line]:
+    if c.kind is ReportKind.TURNOUT:
+        return [Line("contest", contests[int(k)].kind.value if int(k) in contests else k, c.before.get(k, 0),
+                     c.after.get(k, 0)) for k in sorted(set(c.before) | set(c.after), key=int)]
+    lines = [Line("field", name, c.before.get(name, 0), c.after.get(name, 0)) for name in COUNT_FIELDS
+             if c.change is not Change.FIGURES or c.before.get(name) != c.after.get(name)]
+    votes_before, votes_after = c.before.get("votes", {}), c.after.get("votes", {})
+    if c.change is Change.FIGURES:
+        lines += [Line("candidate", names.get(int(k), k), votes_before.get(k, 0), votes_after.get(k, 0))
+                  for k in sorted(set(votes_before) | set(votes_after), key=int)
+                  if votes_before.get(k) != votes_after.get(k)]
+    return lines
+
+
+def corrections(session: Session, user: User, *, province_id: int | None = None, commune_id: int | None = None,
+                limit: int = 50, since: datetime | None = None) -> list[CorrectionRow]:
+    """Changes that lowered or withdrew numbers, newest first, inside the user's place (and the given one)."""
+    election = elections.current_election(session)
+    stmt = (scope.select(Correction, user).where(Correction.election_id == election.id)
+            .order_by(Correction.at.desc(), Correction.id.desc()).limit(limit))
+    if province_id is not None:
+        stmt = stmt.where(Correction.province_id == province_id)
+    if commune_id is not None:
+        stmt = stmt.where(Correction.commune_id == commune_id)
+    if since is not None:
+        stmt = stmt.where(Correction.at > since)
+    rows = list(session.scalars(stmt))
+    if not rows:
+        return []
+    areas = {a.id: a for a in session.scalars(sa.select(PollingArea).where(
+        PollingArea.id.in_({r.polling_area_id for r in rows})))}
+    contests = {c.id: c for c in session.scalars(sa.select(Contest).where(Contest.election_id == election.id))}
+    turnout = {r.id: r for r in session.scalars(sa.select(TurnoutReport).where(
+        TurnoutReport.id.in_({r.turnout_report_id for r in rows if r.turnout_report_id})))}
+    counts = {r.id: r for r in session.scalars(sa.select(CountReport).where(
+        CountReport.id.in_({r.count_report_id for r in rows if r.count_report_id})))}
+    reviewers = {u.id: u for u in session.scalars(sa.select(User).where(
+        User.id.in_({r.reviewed_by_id for r in counts.values() if r.reviewed_by_id})))}
+    candidate_ids = {int(k) for r in rows if r.kind is ReportKind.COUNT
+                     for side in (r.before, r.after) for k in side.get("votes", {})}
+    names = dict(session.execute(sa.select(Candidate.id, Candidate.full_name)
+                                 .where(Candidate.id.in_(candidate_ids))).tuples().all()) if candidate_ids else {}
+    out = []
+    for r in rows:
+        report = turnout.get(r.turnout_report_id or 0) or counts.get(r.count_report_id or 0)
+        reviewer = reviewers.get(getattr(report, "reviewed_by_id", None) or 0)
+        out.append(CorrectionRow(r, areas[r.polling_area_id], contests.get(r.contest_id or 0), report, reviewer,
+                                 _lines(r, contests, names)))
+    return out
+
+
+def passed_deadline(session: Session, election_id: int, now: datetime) -> datetime | None:
+    """The latest deadline already passed: overdue counts change when it does (part of the views' ETag)."""
+    return session.scalar(sa.select(sa.func.max(TurnoutRollup.due_at)).where(
+        TurnoutRollup.election_id == election_id, TurnoutRollup.level == Level.PROVINCE,
+        TurnoutRollup.due_at < now))
+
+

@@ -1,0 +1,236 @@
+"""Progress pages: the nation, a province, a commune; the corrections feed; XLSX exports.
+
+The page's fragment polls itself every 20 s with the version token of what it shows (``v``): when nothing
+changed the answer is 204 (htmx does not swap) after two small queries; the page and fragment also carry an
+ETag and Last-Modified so that a conditional request answers 304. When the snapshot is stale, the first reader
+refreshes it after its response has been sent (``refresh_after``), never while the reader waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from webapp import db, scope
+from webapp.accounts.models import Role
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.elections import services as elections
+from webapp.htmx import is_fragment_request, render
+from webapp.i18n import _l
+from webapp.progress import chart, refresh, services, xlsx
+from webapp.progress.models import RefreshState
+from webapp.reports.views import reporting_now
+from webapp.web import roles_required
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+log = logging.getLogger(__name__)
+
+READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
+                 "commune": _l("Commune People's Council")}
+
+
+def _register_cli(state: object) -> None:
+    from webapp.progress import cli, tracking
+
+    tracking.install()
+    state.app.cli.add_command(cli.rebuild_progress)  # type: ignore[attr-defined]
+
+
+bp.record_once(_register_cli)
+
+
+def setting(name: str, default: float) -> float:
+    return float(current_app.config.get(name, default))
+
+
+def run_refresh(app: Flask, clock: Callable[[], datetime]) -> None:
+    """Claim the refresh (single flight across processes), then refresh; a failure releases the claim."""
+    ttl = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_SECONDS", 10)))
+    lease = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_LEASE", 300)))
+    with app.app_context():
+        session = db.get_db(app).sessionmaker()
+        audit.bind(session, audit.AuditContext(None, "progress", Channel.SYSTEM))
+        try:
+            election = elections.current_election(session)
+            now = clock()
+            if not refresh.claim(session, election.id, now, ttl=ttl, lease=lease):
+                session.rollback()
+                return
+            session.commit()
+            try:
+                refresh.refresh(session, now=now)
+                session.commit()
+            except Exception:
+                session.rollback()
+                refresh.release(session, election.id)
+                session.commit()
+                raise
+        except Exception:
+            log.exception("progress refresh failed")
+        finally:
+            session.close()
+
+
+def refresh_after(response: Response, state: RefreshState | None, now: datetime) -> None:
+    """When the snapshot is stale, refresh it once this response has gone out."""
+    ttl = timedelta(seconds=setting("PROGRESS_REFRESH_SECONDS", 10))
+    if refresh.is_stale(db.session, state, now, ttl):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(lambda: run_refresh(app, reporting_now))
+
+
+def _token(state: RefreshState | None, passed: datetime | None) -> str:
+    args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "v")
+    parts = [state.version if state else 0, state.refreshed_at.isoformat() if state else "", passed or "",
+             current_user.id, current_user.session_version, str(get_locale()), request.path, args,
+             is_fragment_request()]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def conditional(view: Callable[[str], Response]) -> Response:
+    """Answer 204 to a poll whose version is current, 304 to a matching conditional request, else the view."""
+    election = elections.current_election(db.session)
+    now = reporting_now()
+    state = db.session.get(RefreshState, election.id)
+    passed = services.passed_deadline(db.session, election.id, now)
+    token = _token(state, passed)
+    stamps = [t for t in (state.refreshed_at if state else None, passed) if t is not None]
+    modified = max(stamps) if stamps else None
+    if request.args.get("v") == token and is_fragment_request():
+        response = Response(status=204)
+    elif request.if_none_match.contains_weak(token) or (
+            not request.if_none_match and modified and request.if_modified_since
+            and request.if_modified_since >= modified.replace(microsecond=0)):
+        response = Response(status=304)
+    else:
+        response = view(token)
+    response.set_etag(token, weak=True)
+    if modified:
+        response.last_modified = modified
+    response.vary.add("HX-Request")
+    refresh_after(response, state, now)
+    return response
+
+
+def _selected(p: services.PlaceProgress) -> tuple[int | None, time | None]:
+    wanted = request.args.get("contest", type=int)
+    contest = next((c.id for c in p.contests if c.id == wanted), p.contests[0].id if p.contests else None)
+    at = request.args.get("at", "")
+    chosen = next((t for t in p.times if t.strftime("%H:%M") == at), None) or p.current_time()
+    return contest, chosen
+
+
+def _page(p: services.PlaceProgress, token: str) -> Response:
+    contest_id, at = _selected(p)
+    args = {k: v for k, v in request.args.items() if k != "v"}
+    poll = url_for(request.endpoint or "progress.index", **(request.view_args or {}), **args, v=token)
+    feed = services.corrections(db.session, current_user, limit=5,
+                                province_id=p.province.id if p.province else None,
+                                commune_id=p.commune.id if p.commune else None)
+    series = p.figures.series(contest_id) if contest_id else []
+    return render("progress/place.html", "progress/_place.html", p=p, contest_id=contest_id, at=at,
+                  poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
+                  chart=chart.turnout_chart(series, p.now), CONTEST_SHORT=CONTEST_SHORT)
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index() -> Response:
+    """The user's own level: the nation for national users, else their province or commune."""
+    if current_user.commune_id is not None:
+        return redirect(url_for("progress.commune", commune_id=current_user.commune_id), 303)
+    if current_user.province_id is not None:
+        return redirect(url_for("progress.province", province_id=current_user.province_id), 303)
+    services.nation_place(current_user)
+    return conditional(lambda token: _page(services.nation_progress(db.session, current_user, reporting_now()),
+                                           token))
+
+
+@bp.get("/provinces/<int:province_id>")
+@roles_required(*READERS)
+def province(province_id: int) -> Response:
+    """A province's progress and its communes."""
+    services.province_place(db.session, current_user, province_id)
+    return conditional(lambda token: _page(
+        services.province_progress(db.session, current_user, province_id, reporting_now()), token))
+
+
+@bp.get("/communes/<int:commune_id>")
+@roles_required(*READERS)
+def commune(commune_id: int) -> Response:
+    """A commune's progress and each of its stations."""
+    services.commune_place(db.session, current_user, commune_id)
+    return conditional(lambda token: _page(
+        services.commune_progress(db.session, current_user, commune_id, reporting_now()), token))
+
+
+@bp.get("/corrections")
+@roles_required(*READERS)
+def corrections() -> Response:
+    """Every change that lowered or withdrew numbers, newest first, inside the user's place."""
+    province_id = request.args.get("province", type=int)
+    commune_id = request.args.get("commune", type=int)
+    if province_id is not None:
+        scope.get(db.session, services.Province, province_id, current_user)
+    if commune_id is not None:
+        scope.get(db.session, services.Commune, commune_id, current_user)
+    rows = services.corrections(db.session, current_user, province_id=province_id, commune_id=commune_id,
+                                limit=500)
+    return render("progress/corrections.html", "progress/_corrections.html", feed=rows,
+                  CONTEST_SHORT=CONTEST_SHORT)
+
+
+def _download(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/export.xlsx")
+@roles_required(*READERS)
+def export_nation() -> Response:
+    """The nation's progress as XLSX."""
+    p = services.nation_progress(db.session, current_user, reporting_now())
+    return _download(xlsx.workbook(p), f"tien-do-toan-quoc-{p.now:%Y%m%d-%H%M}.xlsx")
+
+
+@bp.get("/provinces/<int:province_id>/export.xlsx")
+@roles_required(*READERS)
+def export_province(province_id: int) -> Response:
+    """A province's progress as XLSX."""
+    p = services.province_progress(db.session, current_user, province_id, reporting_now())
+    return _download(xlsx.workbook(p), f"tien-do-tinh-{p.province.code}-{p.now:%Y%m%d-%H%M}.xlsx")
+
+
+@bp.get("/communes/<int:commune_id>/export.xlsx")
+@roles_required(*READERS)
+def export_commune(commune_id: int) -> Response:
+    """A commune's progress as XLSX."""
+    p = services.commune_progress(db.session, current_user, commune_id, reporting_now())
+    return _download(xlsx.workbook(p), f"tien-do-xa-{p.commune.code}-{p.now:%Y%m%d-%H%M}.xlsx")
+
+
+@bp.app_template_global("pg_pct")
+def pg_pct(value: object) -> str:
+    """A display percentage with two decimals in the interface language ("—" when there is none)."""
+    if value is None:
+        return "—"
+    text = f"{value:.2f}%"
+    return text.replace(".", ",") if str(get_locale() or "vi").startswith("vi") else text
+
+
+@bp.app_template_global("pg_pct_of")
+def pg_pct_of(part: int, whole: int) -> str:
+    from webapp.results.rules import percent
+
+    return pg_pct(percent(part, whole))
