@@ -18,8 +18,10 @@ const WARM_MAX = 40;
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
+    // A versioned URL never changes: whatever the HTTP cache holds for it (the page just loaded it) will do.
+    const shell = CFG.shell.map((url) => new Request(url, { cache: url.includes("?v=") ? "force-cache" : "default" }));
     // The offline page is rendered for nobody in particular: no cookie goes with it.
-    await cache.addAll([...CFG.shell, new Request(CFG.offline, { credentials: "omit" })]);
+    await cache.addAll([...shell, new Request(CFG.offline, { credentials: "omit" })]);
     await self.skipWaiting();
   })());
 });
@@ -68,6 +70,11 @@ function keepable(response) {
 async function keepPage(url, response) {
   if (!keepable(response)) return;
   if (new URL(url).pathname === "/login") return;
+  if (response.redirected) {
+    // A response that went through a redirect cannot answer a navigation later: keep a plain copy.
+    response = new Response(await response.blob(), { status: response.status, statusText: response.statusText,
+                                                      headers: response.headers });
+  }
   const cache = await caches.open(PAGES);
   await cache.put(pageKey(url), response);
 }
@@ -120,12 +127,16 @@ async function staticRequest(request) {
   }
 }
 
-async function loginRequest(request) {
-  const response = await fetch(request);
+async function loginRequest(event) {
+  const response = await fetch(event.request);
   // A new session starts with no pages of the previous one kept (they may be somebody else's).
   const signedIn = response.type === "opaqueredirect"
     || (response.redirected && new URL(response.url).pathname !== "/login");
-  if (signedIn) await clearPages();
+  if (signedIn) {
+    await clearPages();
+    // htmx followed the redirect: the home page is here already, keep it rather than fetch it again.
+    if (response.redirected) event.waitUntil(keepPage(response.url, response.clone()).catch(() => {}));
+  }
   return response;
 }
 
@@ -135,7 +146,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST") {
     if (url.pathname === "/logout" || url.pathname === "/logout-everywhere") event.waitUntil(clearPages());
-    else if (url.pathname === "/login") event.respondWith(loginRequest(request));
+    else if (url.pathname === "/login") event.respondWith(loginRequest(event));
     return;
   }
   if (request.method !== "GET") return;
@@ -163,7 +174,8 @@ async function warm(urls) {
     if (have && date && Date.now() - date < WARM_FRESH) continue;
     let response;
     try {
-      response = await fetch(key.url, { credentials: "same-origin", redirect: "follow" });
+      response = await fetch(key.url, { credentials: "same-origin", redirect: "follow",
+                                        headers: { "X-Offline-Warm": "1" } });
     } catch (err) {
       return;
     }

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 SW_READY = """async () => {
   const reg = await navigator.serviceWorker.ready;
@@ -58,7 +59,16 @@ def controlled(page: Page) -> None:
 
 
 def outbox(page: Page) -> list[dict]:
-    return page.evaluate(OUTBOX)
+    """The items waiting in the page's outbox (the page may be navigating: the app moves on after a send)."""
+    for _ in range(20):
+        try:
+            page.wait_for_load_state()
+            page.wait_for_function("() => !!window.Outbox")
+            return page.evaluate(OUTBOX)
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+    raise AssertionError("the page kept navigating")
 
 
 def keep_pages(page: Page, paths: list[str]) -> None:

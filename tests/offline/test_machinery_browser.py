@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.offline.conftest import shot, sign_in
-from tests.offline.helpers import controlled, keep_pages, outbox, submit_test_form, wait_until
+from tests.offline.helpers import controlled, keep_pages, outbox, wait_until
 
 pytestmark = pytest.mark.browser
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 YEAR = 365 * 24 * 3600
 COMPRESSIBLE = {
@@ -95,7 +96,22 @@ def _gzip(response: Response) -> Response:
     return response
 
 
+# Files that are the same for everybody: they never carry the session cookie. Otherwise every one of them
+# answers "Vary: Cookie" with a fresh Set-Cookie (the permanent session is refreshed on each request), so the
+# browser's cache never matches them again, and a shared cache must not keep a response that sets a cookie.
+SESSIONLESS = {"static", "service_worker", "manifest", "offline.service_worker_config", "offline.ping"}
+
+
+class SessionlessStatic(SecureCookieSessionInterface):
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint in SESSIONLESS:
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = SessionlessStatic()
     app.url_defaults(_add_version)
     # after_request functions run last-registered first: gzip must see the final body, so it goes first.
     app.after_request(_gzip)

@@ -27,7 +27,7 @@ NO_STORE = "no-store"
 
 def _htmx_file() -> str:
     vendor = Path(current_app.static_folder or "static") / "vendor"
-    return "vendor/" + sorted(p.name for p in vendor.glob("htmx-*.min.js"))[-1]
+    return "vendor/" + max(p.name for p in vendor.glob("htmx-*.min.js"))
 
 
 def shell_urls() -> list[str]:
@@ -63,10 +63,12 @@ def fallback() -> Response:
 @bp.get("/_/sw-config.js")
 def service_worker_config() -> Response:
     """The shell's versioned URLs for /sw.js (imported by it, so a new shell updates the worker)."""
-    body = "self.SW_CONFIG = " + json.dumps(sw_config(), separators=(",", ":")) + ";\n"
+    config = sw_config()
+    body = "self.SW_CONFIG = " + json.dumps(config, separators=(",", ":")) + ";\n"
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.set_etag(str(config["version"]))
+    return response.make_conditional(request)
 
 
 @bp.route("/_/ping", methods=["GET", "HEAD"])
