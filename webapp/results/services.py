@@ -35,6 +35,7 @@ from webapp.reports.models import CountReport, ReportStatus
 from webapp.results import queries
 from webapp.results.queries import OFFICIAL, PROVISIONAL
 from webapp.results.rules import UnitResult, UnitTotals, decide_unit, percent
+from webapp.textnorm import nfc
 
 PROVINCE_CONTESTS = (ContestKind.NATIONAL_ASSEMBLY, ContestKind.PROVINCIAL_COUNCIL)
 COMMUNE_CONTESTS = (ContestKind.COMMUNE_COUNCIL,)
@@ -173,7 +174,7 @@ def _figures(unit: ElectoralUnit, totals: UnitTotals, complaints: dict[str, int]
     passed = {r.candidate_id for r in result.ranking if r.passed_threshold}
     winners, undecided = set(result.winners), set(result.undecided)
     lines = [
-        CandidateLine(id=c.id, ballot_order=c.ballot_order, full_name=c.full_name, birth_date=c.birth_date,
+        CandidateLine(id=c.id, ballot_order=c.ballot_order, full_name=nfc(c.full_name), birth_date=c.birth_date,
                       votes=totals.votes.get(c.id, 0), percent=percent(totals.votes.get(c.id, 0), totals.valid),
                       passed=c.id in passed, elected=c.id in winners, undecided=c.id in undecided, rank=rank[c.id])
         for c in unit.candidates
