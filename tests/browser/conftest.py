@@ -1,6 +1,12 @@
 """Browser tests: the app served by a real HTTP server on a free port, driven by Debian's Chromium through
 pytest-playwright (whose ``browser_type_launch_args``, ``browser_context_args`` and ``base_url`` fixtures are
-overridden here). Without Chromium the tests skip, or fail when ``CI=true``."""
+overridden here). Without Chromium the tests skip, or fail when ``CI=true``.
+
+Browser tests in other folders reuse this set-up by importing the overrides into their module or conftest
+(``from tests.browser.conftest import browser_context_args, browser_type_launch_args  # noqa: F401``) and asking
+for pytest-playwright's ``browser`` / ``new_context`` / ``page``. Never start ``sync_playwright()`` yourself:
+pytest-playwright keeps one Playwright per worker for the whole session, and a second one in the same process
+fails with "It looks like you are using Playwright Sync API inside the asyncio loop"."""
 
 from __future__ import annotations
 
