@@ -219,3 +219,20 @@ def test_a_sheet_claiming_a_huge_size_is_read_by_its_content(db_session, w) -> N
     data = buffer.getvalue().replace(b'<dimension ref="A1:G90"/>', b'<dimension ref="A1:XFD1048576"/>')
     assert run(db_session, w, "xa", "units", data).counts.created == 1
     assert count(db_session, PollingArea) > 0
+
+
+@pytest.mark.parametrize("dataset", ["units", "candidates", "polling_areas", "teams", "accounts"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_templates_example_row_is_not_imported(db_session, w, dataset: str, fmt: str) -> None:
+    from webapp.imports import services
+
+    data = services.template_file(dataset, fmt, lambda s: s)
+    errors = rejected(db_session, w, "quantri", dataset, data, f"mau.{fmt}")
+    assert (2, "", "This is the template's example row. Delete it.") in [(e.row, e.column, e.message_id)
+                                                                          for e in errors]
+
+
+def test_a_csv_with_a_monstrous_field(db_session, w) -> None:
+    data = ",".join(headers("units")).encode() + b"\n" + b"x" * 200_000 + b"\n"
+    errors = rejected(db_session, w, "xa", "units", data, "donvi.csv")
+    assert [(e.row, e.message_id) for e in errors] == [(0, "The CSV file is malformed (%(detail)s).")]

@@ -160,11 +160,16 @@ def to_phone(value: Any) -> str:
     return text
 
 
+_SPELLINGS: dict[int, dict[str, Any]] = {}
+
+
 def to_choice(value: Any, words: dict[Any, tuple[str, ...]]) -> Any:
-    folded = header_key(str(value))
-    for member, spellings in words.items():
-        if folded in {header_key(s) for s in spellings}:
-            return member
+    spellings = _SPELLINGS.get(id(words))
+    if spellings is None:  # the word lists are module constants: fold them once
+        spellings = _SPELLINGS[id(words)] = {header_key(s): m for m, forms in words.items() for s in forms}
+    member = spellings.get(header_key(str(value)))
+    if member is not None:
+        return member
     raise CellError(
         N_("“%(value)s” is not one of: %(choices)s."),
         value=str(value)[:40],

@@ -13,6 +13,7 @@ import io
 import unicodedata
 import warnings
 import zipfile
+from datetime import date, datetime, time
 from typing import Any
 
 from webapp.imports.common import N_, ImportRejected, RowError, file_error
@@ -97,6 +98,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
             N_("The Excel file is protected with a password. Remove the password and try again.")
         )
     from openpyxl import load_workbook
+    from openpyxl.cell.read_only import EMPTY_CELL
 
     grid: list[tuple[int, list[Any]]] = []
     try:
@@ -114,7 +116,10 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
                 ):
                     if number > max_rows + HEADER_SEARCH_ROWS:
                         raise _too_many_rows(max_rows)
-                    grid.append((number, [_xlsx_value(cell) for cell in cells]))
+                    width = len(cells)
+                    while width and cells[width - 1] is EMPTY_CELL:  # rows are padded to MAX_COLUMNS
+                        width -= 1
+                    grid.append((number, [_xlsx_value(cells[i]) for i in range(width)]))
             finally:
                 workbook.close()
     except ImportRejected:
@@ -262,12 +267,30 @@ def _tabulate(grid: list[tuple[int, list[Any]]], dataset: Dataset, max_rows: int
         for position, key in mapping.items():
             value = cells[position] if position < len(cells) else None
             row.cells[key] = _clean(value, number, dataset.header(key), table)
+        if _is_example(row, dataset):
+            table.errors.append(RowError(number, "", N_("This is the template's example row. Delete it.")))
         table.rows.append(row)
         if len(table.rows) > max_rows:
             raise _too_many_rows(max_rows)
     if not table.rows:
         raise file_error(N_("The file has a header row but no data rows."))
     return table
+
+
+def _comparable(value: Any) -> str:
+    if isinstance(value, datetime) and value.time() == time(0):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value)
+
+
+def _is_example(row: Row, dataset: Dataset) -> bool:
+    """The template's example row left in by mistake would overwrite real data that happens to match it."""
+    examples = [(c.key, c.example) for c in dataset.columns if c.example is not None and c.key in row.cells]
+    return len(examples) >= 3 and all(_comparable(row.cells[k]) == _comparable(e) for k, e in examples)
 
 
 def _clean(value: Any, row: int, column: str, table: Table) -> Any:
@@ -295,7 +318,9 @@ def _clean(value: Any, row: int, column: str, table: Table) -> Any:
     if len(value) > MAX_CELL_CHARS:
         table.errors.append(RowError(row, column, N_("The text is too long.")))
         return INVALID
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\t\n\r" for ch in value):
+    if not value.isprintable() and any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\t\n\r" for ch in value
+    ):
         table.errors.append(
             RowError(row, column, N_("The text contains invisible or control characters. Type it again."))
         )

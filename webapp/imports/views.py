@@ -66,6 +66,20 @@ def index() -> Response:
     return _page(ImportForm())
 
 
+def _read_upload(form: ImportForm) -> tuple[str, bytes]:
+    storage = form.file.data
+    try:
+        return storage.filename or "", storage.read(_max_bytes() + 1)
+    finally:
+        storage.close()  # a large upload is spooled to a temporary file
+
+
+def _preview(result: services.ImportResult) -> Response:
+    summary = {"file": result.filename, "rows": result.rows, **result.counts.as_dict()}
+    return render("imports/result.html", "imports/_result.html", dry_run=True, entry=None,
+                  dataset=DATASETS[result.dataset], summary=summary, normalised=result.normalised_cells)
+
+
 @bp.post("/import")
 @importers_only
 def upload() -> Response:
@@ -73,42 +87,18 @@ def upload() -> Response:
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(form, status=422)
-    storage = form.file.data
+    filename, data = _read_upload(form)
+    max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", services.DEFAULT_MAX_ROWS))
     try:
-        data = storage.read(_max_bytes() + 1)
-    finally:
-        storage.close()  # a large upload is spooled to a temporary file
-    try:
-        result = services.import_file(
-            db.session,
-            actor=current_user,
-            dataset=form.dataset.data,
-            filename=storage.filename or "",
-            data=data,
-            now=utcnow(),
-            max_bytes=_max_bytes(),
-            max_rows=int(current_app.config.get("IMPORT_MAX_ROWS", services.DEFAULT_MAX_ROWS)),
-        )
+        result = services.import_file(db.session, actor=current_user, dataset=form.dataset.data, filename=filename,
+                                      data=data, now=utcnow(), max_bytes=_max_bytes(), max_rows=max_rows)
     except services.ImportRejected as exc:
         db.session.rollback()
-        return _page(
-            form,
-            status=422,
-            errors=_translated(exc.errors),
-            error_total=len(exc.errors),
-            filename=storage.filename,
-        )
+        return _page(form, status=422, errors=_translated(exc.errors), error_total=len(exc.errors),
+                     filename=filename)
     if form.dry_run.data:
         db.session.rollback()
-        return render(
-            "imports/result.html",
-            "imports/_result.html",
-            dry_run=True,
-            dataset=DATASETS[result.dataset],
-            summary={"file": result.filename, "rows": result.rows, **result.counts.as_dict()},
-            normalised=result.normalised_cells,
-            entry=None,
-        )
+        return _preview(result)
     db.session.commit()
     return redirect(url_for("imports.result", entry_id=result.entry_id), 303)
 
