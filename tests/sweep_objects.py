@@ -4,6 +4,7 @@ sweep (tests/test_scope_sweep.py). Plain rows, no services: the sweep needs some
 from __future__ import annotations
 
 import uuid
+from datetime import time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,8 +13,8 @@ from tests.world import NOW
 from webapp.accounts.models import User
 from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry, Channel
-from webapp.elections.models import PollingArea
-from webapp.reports.models import CountReport, ReportPhoto
+from webapp.elections.models import Election, PollingArea
+from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
 
 
 def audit_entry(session: Session, area: PollingArea) -> AuditEntry:
@@ -73,3 +74,18 @@ def api_token(session: Session, area: PollingArea) -> ApiToken:
     session.add(token)
     session.flush()
     return token
+
+
+def turnout_report(session: Session, area: PollingArea) -> TurnoutReport:
+    """A turnout report of the area at 09:00 (one per area: made once, then found)."""
+    found = session.scalars(sa.select(TurnoutReport).where(TurnoutReport.polling_area_id == area.id)).first()
+    if found:
+        return found
+    election = session.scalars(sa.select(Election).order_by(Election.polling_date.desc())).first()
+    assert election is not None
+    report = TurnoutReport(election_id=election.id, polling_area_id=area.id, slot_at=time(9), client_uuid=uuid.uuid4(),
+                           receipt=f"T{area.id:05d}"[-6:], channel=Channel.WEB,
+                           submitted_by_id=someone_at(session, area).id, submitted_at=NOW)
+    session.add(report)
+    session.flush()
+    return report

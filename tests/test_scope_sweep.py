@@ -28,7 +28,7 @@ from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry
 from webapp.elections.models import Candidate, Contest, ElectoralUnit, PollingArea, TeamMember
 from webapp.geo.models import Commune, Province
-from webapp.reports.models import CountReport, ReportPhoto
+from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +72,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                         make=made.count_report),
     ("api.get_receipt", "code"): Source(CountReport, _area_in(CountReport.polling_area_id),
                                         lambda r: (r.witness_1,), attr="receipt", make=made.count_report),
+    "turnout_id": Source(TurnoutReport, _area_in(TurnoutReport.polling_area_id), lambda r: (r.receipt,),
+                         make=made.turnout_report),
     "photo_id": Source(ReportPhoto, lambda pid: ReportPhoto.count_report_id.in_(
         sa.select(CountReport.id).where(_area_in(CountReport.polling_area_id)(pid))), make=made.photo),
     "token_id": Source(ApiToken, lambda pid: ApiToken.user_id.in_(sa.select(User.id).where(User.province_id == pid)),
