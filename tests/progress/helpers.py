@@ -21,7 +21,7 @@ from webapp.reports import services as reports
 from webapp.reports.models import ReportStatus, TurnoutFigure, TurnoutReport
 from webapp.reports.services import TurnoutInput
 
-__all__ = ["vn", "leader", "send", "areas_of", "raw_turnout", "rebuild_now", "refresh_now"]
+__all__ = ["areas_of", "leader", "raw_turnout", "rebuild_now", "refresh_now", "send", "vn"]
 
 
 def leader(session: Session, area: PollingArea) -> User:

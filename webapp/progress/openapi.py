@@ -126,69 +126,6 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "stations": {"type": "array", "items": _ref("ProgressStation"), "description": "Commune level."},
         },
     },
-    "ProgressCorrections"),
-}
-
-_PART = _object({"stations": _INT, "voters_voted": _INT, "voters_on_list": _INT, "turnout_percent": _PCT},
-                "Turnout over the lists of the stations counted.")
-
-OPENAPI_SCHEMAS: dict[str, Any] = {
-    "ProgressPart": _PART,
-    "ProgressSlot": _object({
-        "at": _TIME, "due_at": {**_DATETIME, "type": ["string", "null"]}, "stations_expected": _INT,
-        "stations_reported": {**_INT, "description": "With a report that is not returned."},
-        "stations_missing": {**_INT, "description": "Expected − reported (returned ones included)."},
-        "stations_overdue": {**_INT, "description": "Missing after the report time plus its grace minutes."},
-        "stations_reported_late": _INT, "stations_returned": _INT, "stations_confirmed": _INT,
-        "voters_on_list": {**_INT, "description": "On the lists of every expected station."},
-        "provisional": {**_ref("ProgressPart"), "description": "Received and confirmed reports."},
-        "confirmed": {**_ref("ProgressPart"), "description": "Confirmed reports only."},
-    }, "One report time of one contest."),
-    "ProgressCount": _object({
-        "stations_expected": _INT, "stations_sent": _INT, "stations_received": _INT, "stations_returned": _INT,
-        "stations_confirmed": _INT, "stations_missing": _INT, "provisional": _ref("ProgressPart"),
-        "confirmed": _ref("ProgressPart"),
-    }, "The count minutes of one contest.", nullable=True),
-    "ProgressContest": _object({
-        "contest": _KIND, "contest_id": {"type": "integer"},
-        "turnout": {"type": "array", "items": _ref("ProgressSlot")}, "count": _ref("ProgressCount"),
-    }),
-    "ProgressChild": _object({
-        "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
-        "contests": {"type": "array", "items": _ref("ProgressContest")},
-    }, "A province (nation) or a commune (province)."),
-    "ProgressStation": _object({
-        "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
-        "contests": {"type": "array", "items": _object({
-            "contest": _KIND, "contest_id": {"type": "integer"},
-            "voters_on_list": {"type": ["integer", "null"]},
-            "turnout": {"type": "array", "items": _object({
-                "at": _TIME, "status": _STATUS, "voters_voted": {"type": ["integer", "null"]},
-                "late": {"type": "boolean"}, "overdue": {"type": "boolean"}})},
-            "count_status": _STATUS})},
-    }, "A polling area (commune view)."),
-    "PlaceProgress": {
-        **_object({
-            "level": {"type": "string", "enum": ["nation", "province", "commune"]},
-            "place": _object({"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}},
-                             nullable=True),
-            "as_of": {"type": ["string", "null"], "format": "date-time",
-                      "description": "When the summaries were refreshed; null while never computed."},
-            "version": {"type": "integer"}, "now": _DATETIME,
-            "contests": {"type": "array", "items": _ref("ProgressContest")},
-        }),
-        "properties": {
-            "level": {"type": "string", "enum": ["nation", "province", "commune"]},
-            "place": _object({"id": {"type": "integer"}, "code": {"type": "string"},
-                              "name": {"type": "string"}}, nullable=True),
-            "as_of": {"type": ["string", "null"], "format": "date-time"},
-            "version": {"type": "integer"}, "now": _DATETIME,
-            "contests": {"type": "array", "items": _ref("ProgressContest")},
-            "children": {"type": "array", "items": _ref("ProgressChild"),
-                         "description": "Nation and province levels."},
-            "stations": {"type": "array", "items": _ref("ProgressStation"), "description": "Commune level."},
-        },
-    },
     "ProgressCorrections": _object({"corrections": {"type": "array", "items": _object({
         "id": {"type": "integer"}, "at": _DATETIME, "kind": {"type": "string", "enum": ["turnout", "count"]},
         "change": {"type": "string", "enum": ["figures", "returned", "reopened"]}, "lowered": {"type": "boolean"},

@@ -322,7 +322,8 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> RefreshRe
         if times:
             fix_deadlines(session, election, None if None in times else {p for p in times if p is not None})
         if provinces:
-            communes.update(session.scalars(sa.select(Commune.id).where(Commune.province_id.in_(provinces))))
+            communes.update(session.scalars(sa.select(PollingArea.commune_id)
+                                            .where(PollingArea.province_id.in_(provinces)).distinct()))
     touched = _recompute(session, election, communes)
     if full or communes:
         state.version = (state.version or 0) + 1

@@ -368,7 +368,7 @@ def corrections(session: Session, user: User, *, province_id: int | None = None,
     candidate_ids = {int(k) for r in rows if r.kind is ReportKind.COUNT
                      for side in (r.before, r.after) for k in side.get("votes", {})}
     names = dict(session.execute(sa.select(Candidate.id, Candidate.full_name)
-                                 .where(Candidate.id.in_(candidate_ids))).tuples().all()) if candidate_ids else {}
+                                 .where(Candidate.id.in_(candidate_ids))).all()) if candidate_ids else {}
     out = []
     for r in rows:
         report = turnout.get(r.turnout_report_id or 0) or counts.get(r.count_report_id or 0)

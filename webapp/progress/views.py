@@ -91,8 +91,7 @@ def refresh_after(response: Response, state: RefreshState | None, now: datetime)
 def _token(state: RefreshState | None, passed: datetime | None) -> str:
     args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "v")
     parts = [state.version if state else 0, state.refreshed_at.isoformat() if state else "", passed or "",
-             current_user.id, current_user.session_version, str(get_locale()), request.path, args,
-             is_fragment_request()]
+             current_user.id, current_user.session_version, str(get_locale()), request.path, args]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
@@ -103,17 +102,18 @@ def conditional(view: Callable[[str], Response]) -> Response:
     state = db.session.get(RefreshState, election.id)
     passed = services.passed_deadline(db.session, election.id, now)
     token = _token(state, passed)
+    etag = f"{token}-f" if is_fragment_request() else token  # the page and its fragment differ
     stamps = [t for t in (state.refreshed_at if state else None, passed) if t is not None]
     modified = max(stamps) if stamps else None
     if request.args.get("v") == token and is_fragment_request():
         response = Response(status=204)
-    elif request.if_none_match.contains_weak(token) or (
+    elif request.if_none_match.contains_weak(etag) or (
             not request.if_none_match and modified and request.if_modified_since
             and request.if_modified_since >= modified.replace(microsecond=0)):
         response = Response(status=304)
     else:
         response = view(token)
-    response.set_etag(token, weak=True)
+    response.set_etag(etag, weak=True)
     if modified:
         response.last_modified = modified
     response.vary.add("HX-Request")
@@ -137,8 +137,12 @@ def _page(p: services.PlaceProgress, token: str) -> Response:
                                 province_id=p.province.id if p.province else None,
                                 commune_id=p.commune.id if p.commune else None)
     series = p.figures.series(contest_id) if contest_id else []
+
+    def link(**changes: object) -> str:
+        return url_for(request.endpoint or "progress.index", **(request.view_args or {}), **changes)
+
     return render("progress/place.html", "progress/_place.html", p=p, contest_id=contest_id, at=at,
-                  poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
+                  link=link, poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
                   chart=chart.turnout_chart(series, p.now), CONTEST_SHORT=CONTEST_SHORT)
 
 
