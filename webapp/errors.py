@@ -28,7 +28,17 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+_API_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests", 500: "internal"}
+
+
 def render_error(code: int, message: str | None = None, *, error_code: str | None = None) -> Response:
+    if request.path.startswith("/api/"):
+        # The API's one error shape, also for what never reaches its blueprint (unknown path, wrong method).
+        from webapp.api.problems import Problem, response
+
+        problem = Problem(error_code or _API_CODES.get(code, "internal" if code >= 500 else "bad_request"))
+        return response(code, [problem.as_json()])
     message = message or _messages().get(code, _messages()[500])
     if _wants_json():
         response = jsonify({"error": {"code": error_code or str(code), "message": message}})

@@ -77,6 +77,8 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
                               "it reopens them."),
         "client_uuid_conflict": lambda p: _("This client_uuid was already used for a different report."),
         "no_report_times": lambda p: _("No turnout report times are set for this polling area."),
+        "bad_request": lambda p: _("The request could not be understood."),
+        "too_many_requests": lambda p: _("Too many attempts. Please wait a few minutes and try again."),
         "internal": lambda p: _("Something went wrong on the server. Your entries were not saved; please try "
                                 "again."),
     }
