@@ -23,7 +23,7 @@ from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.htmx import is_fragment_request, render
-from webapp.i18n import _l
+from webapp.i18n import _, _l
 from webapp.progress import chart, refresh, services, xlsx
 from webapp.progress.models import RefreshState
 from webapp.reports.views import reporting_now
@@ -138,11 +138,18 @@ def _page(p: services.PlaceProgress, token: str) -> Response:
                                 commune_id=p.commune.id if p.commune else None)
     series = p.figures.series(contest_id) if contest_id else []
 
+    parents: list[tuple[str, str]] = []  # the levels above that the user may open
+    if p.level != "nation" and current_user.province_id is None:
+        parents.append((url_for("progress.index", contest=contest_id), _("Whole country")))
+    if p.level == "commune" and current_user.commune_id is None and p.province is not None:
+        parents.append((url_for("progress.province", province_id=p.province.id, contest=contest_id),
+                        p.province.name))
+
     def link(**changes: object) -> str:
         return url_for(request.endpoint or "progress.index", **(request.view_args or {}), **changes)
 
     return render("progress/place.html", "progress/_place.html", p=p, contest_id=contest_id, at=at,
-                  link=link, poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
+                  link=link, parents=parents, poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
                   chart=chart.turnout_chart(series, p.now), CONTEST_SHORT=CONTEST_SHORT)
 
 
@@ -151,9 +158,9 @@ def _page(p: services.PlaceProgress, token: str) -> Response:
 def index() -> Response:
     """The user's own level: the nation for national users, else their province or commune."""
     if current_user.commune_id is not None:
-        return redirect(url_for("progress.commune", commune_id=current_user.commune_id), 303)
+        return redirect(url_for("progress.commune", commune_id=current_user.commune_id, **request.args), 303)
     if current_user.province_id is not None:
-        return redirect(url_for("progress.province", province_id=current_user.province_id), 303)
+        return redirect(url_for("progress.province", province_id=current_user.province_id, **request.args), 303)
     services.nation_place(current_user)
     return conditional(lambda token: _page(services.nation_progress(db.session, current_user, reporting_now()),
                                            token))
