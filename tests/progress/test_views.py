@@ -74,7 +74,7 @@ def test_the_province_page_says_how_many_stations_each_figure_covers(as_user, w,
     assert "3/40 tổ đã báo cáo" in slots["11:30"]
     assert "37 quá hạn" in slots["11:30"] and "1 báo cáo trễ" in slots["11:30"]
     assert "0/40" in slots["15:00"] and "quá hạn" not in slots["15:00"]
-    rows = page.select("#progress .pg-table tbody tr")
+    rows = page.select("#progress .pg-children > li")
     assert len(rows) == 4  # the four communes of the demo
     assert page.select_one("#progress")["hx-trigger"] == "every 20s"
     assert page.select_one("svg polyline.pg-line") is not None
@@ -82,7 +82,7 @@ def test_the_province_page_says_how_many_stations_each_figure_covers(as_user, w,
 
 def test_the_commune_page_lists_its_stations_with_their_state(as_user, w, day):
     page = soup(as_user("xa").get(f"/progress/communes/{w.commune('26743').id}?at=11:30"))
-    rows = page.select("#progress .pg-table tbody tr")
+    rows = page.select("#progress .pg-children > li")
     assert len(rows) == 12
     text = [r.get_text(" ", strip=True) for r in rows]
     assert "500" in text[0] and "đã nhận" in text[0]
