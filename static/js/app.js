@@ -16,7 +16,7 @@
   var TEXT = {
     vi: {
       waiting: "chờ gửi", sending: "đang gửi", sent: "đã gửi", needs_fix: "cần sửa",
-      badge: "%n chờ gửi", badgeFix: "%n chờ gửi · %f cần sửa",
+      badge: "%n chờ gửi", badgeFix: "%f cần sửa",
       bannerAuth: "Phiên đăng nhập hết hạn — đăng nhập lại để gửi tiếp. %n mục vẫn được giữ trên điện thoại.",
       bannerOffline: "Đang không có mạng. %n mục đã lưu trên điện thoại, chưa gửi.",
       login: "Đăng nhập", saving: "Đang lưu trên điện thoại…", sendingNow: "Đã lưu trên điện thoại. Đang gửi…",
@@ -34,11 +34,12 @@
       persisted: "Trình duyệt đã đồng ý giữ dữ liệu này trên điện thoại.",
       notPersisted: "Trình duyệt chưa hứa giữ dữ liệu: đừng xoá dữ liệu duyệt web; thêm ứng dụng vào màn hình chính.",
       sendResult: "Đã gửi %n mục.", exportHead: "Báo cáo lưu trên điện thoại, xuất lúc %s", code: "Mã",
-      to: "Gửi tới", state: "Trạng thái", error: "Lỗi gần nhất", nothing: "(không có mục nào)"
+      to: "Gửi tới", state: "Trạng thái", error: "Lỗi gần nhất", nothing: "(không có mục nào)",
+      notKept: "Không có mạng — CHƯA GỬI, và bước này không lưu được trên điện thoại. Số đã nhập vẫn còn trên màn hình: gửi lại khi có mạng."
     },
     en: {
       waiting: "waiting", sending: "sending", sent: "sent", needs_fix: "needs fixing",
-      badge: "%n waiting", badgeFix: "%n waiting · %f to fix",
+      badge: "%n waiting", badgeFix: "%f to fix",
       bannerAuth: "Your session has expired — sign in again to continue sending. %n items are kept on this phone.",
       bannerOffline: "No network. %n items are saved on this phone, not sent yet.",
       login: "Sign in", saving: "Saving on the phone…", sendingNow: "Saved on the phone. Sending…",
@@ -56,7 +57,8 @@
       persisted: "The browser agreed to keep this data on the phone.",
       notPersisted: "The browser has not promised to keep this data: do not clear browsing data; add the app to the home screen.",
       sendResult: "%n items sent.", exportHead: "Reports saved on the phone, exported %s", code: "Code",
-      to: "Sent to", state: "State", error: "Last error", nothing: "(nothing)"
+      to: "Sent to", state: "State", error: "Last error", nothing: "(nothing)",
+      notKept: "No network — NOT SENT, and this step cannot be kept on the phone. What you typed is still here: send again when the network returns."
     }
   };
   var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
@@ -119,7 +121,10 @@
     var authNeeded = await O.getMeta("auth_needed");
     var badge = badgeEl();
     if (badge) {
-      badge.textContent = fix ? say("badgeFix", { n: all.length, f: fix }) : say("badge", { n: all.length });
+      var parts = [];
+      if (all.length - fix) parts.push(say("badge", { n: all.length - fix }));
+      if (fix) parts.push(say("badgeFix", { f: fix }));
+      badge.textContent = parts.join(" · ");
       badge.hidden = all.length === 0;
       badge.classList.toggle("has-fix", fix > 0);
     }
@@ -368,7 +373,7 @@
       var form = showFix(item, panel);
       panel.insertBefore(el("h2", { text: say("fixTitle", { s: item.label }) }), panel.firstChild);
       if (!form) panel.appendChild(el("p", { class: "error", text: L.noForm }));
-      panel.scrollIntoView();
+      ((form && form.querySelector("[role=alert], .error")) || panel).scrollIntoView();
     }
   }
 
@@ -443,6 +448,9 @@
     // A boosted link with no network: a real navigation lets the service worker answer from its cache.
     var cfg = e.detail && e.detail.requestConfig;
     if (cfg && cfg.verb === "get" && (cfg.boosted || e.detail.boosted)) window.location.assign(cfg.path);
+    // A form that is not kept by the outbox: say so, rather than nothing at all. What was typed stays.
+    var form = e.detail && e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
+    if (cfg && cfg.verb === "post" && form && !form.hasAttribute("data-offline")) statusBox(form).show(L.notKept, "is-auth");
   });
   window.addEventListener("pageshow", function (e) { if (e.persisted) { onPage(document); refresh(); } });
   window.addEventListener("online", function () { requestSync(); replaySoon(true); });

@@ -184,6 +184,11 @@ def phone(browser: Browser, offline_server: LiveServer) -> Iterator[Callable[[],
 
 def sign_in(page: Page, username: str = "to01", password: str = PASSWORD, next_path: str = "/") -> None:
     page.goto("/login" + (f"?next={next_path}" if next_path != "/" else ""))
+    try:
+        page.wait_for_selector("#username", timeout=5000)
+    except Exception:
+        print("DEBUG", page.url, page.inner_text("body")[:400])
+        raise
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#login-form button[type=submit]")
