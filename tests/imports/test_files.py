@@ -236,3 +236,9 @@ def test_a_csv_with_a_monstrous_field(db_session, w) -> None:
     data = ",".join(headers("units")).encode() + b"\n" + b"x" * 200_000 + b"\n"
     errors = rejected(db_session, w, "xa", "units", data, "donvi.csv")
     assert [(e.row, e.message_id) for e in errors] == [(0, "The CSV file is malformed (%(detail)s).")]
+
+
+def test_digits_that_are_not_ascii(db_session, w) -> None:
+    row = ["HĐND xã", "X-26743-09", "²", "Đơn vị", "79", "２６７４３", "٣"]
+    errors = rejected(db_session, w, "xa", "units", xlsx([headers("units"), row]))
+    assert [e.column for e in errors] == ["Số đơn vị", "Mã xã", "Số đại biểu được bầu"]

@@ -48,6 +48,12 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(db_session, w) -> No
     assert read_xlsx(data)[1][4] == "=HYPERLINK(\"http://evil\")"
 
 
+def test_control_characters_in_the_database_do_not_break_an_export(db_session, w) -> None:
+    w.area("26743-01").name = "Khu vực\x07 số 1"
+    db_session.flush()
+    assert read_xlsx(export(db_session, w, "xa", "polling_areas"))[1][3] == "Khu vực số 1"
+
+
 def test_the_import_event(db_session, w) -> None:
     data = xlsx([headers("units"), ["HĐND xã", "X-26743-09", 9, "Đơn vị bầu cử số 9", "79", "26743", 3]])
     result = run(db_session, w, "xa", "units", data, "đơn vị.xlsx")

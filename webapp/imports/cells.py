@@ -33,14 +33,17 @@ def to_text(value: Any, max_length: int = 300) -> str:
     return text
 
 
+_CODE = re.compile(r"[A-Z0-9_./-]+")
+
+
 def to_code(value: Any, *, digits: int | None = None, max_length: int = 20) -> str:
     """A code: numbers that lost their leading zeros in Excel get them back."""
     text = to_text(value, max_length=max_length).upper()
     if digits is not None:
-        if not text.isdigit() or len(text) > digits:
+        if not (text.isascii() and text.isdigit()) or len(text) > digits:
             raise CellError(N_("Expected a code of %(n)d digits."), n=digits)
         return text.zfill(digits)
-    if not all(ch.isascii() and (ch.isalnum() or ch in "-_./") for ch in text):
+    if not _CODE.fullmatch(text):
         raise CellError(N_("A code may hold only letters without accents, digits and - _ . /"))
     return text
 
@@ -58,7 +61,7 @@ def to_int(value: Any, *, minimum: int = 0, maximum: int = 10_000_000) -> int:
         parts = text.replace(",", ".").split(".")
         if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3:
             text = "".join(parts)
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise CellError(N_("Expected a whole number."))
         value = int(text)
     if not isinstance(value, int):
@@ -152,7 +155,7 @@ def to_phone(value: Any) -> str:
         text = "0" + text[2:]
     if text.isdigit() and len(text) == 9 and not text.startswith("0"):
         text = "0" + text
-    if not (text.isdigit() and text.startswith("0") and len(text) in (10, 11)):
+    if not (text.isascii() and text.isdigit() and text.startswith("0") and len(text) in (10, 11)):
         raise CellError(
             N_("“%(value)s” is not a Vietnamese phone number (10 digits starting with 0)."),
             value=str(value)[:20],

@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -23,6 +24,8 @@ BOLD = Font(bold=True)
 
 
 def _cell(sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters cannot be stored in a worksheet
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text, never a formula, whatever the database holds
