@@ -14,7 +14,7 @@ from flask import Flask, jsonify, request
 
 TABLE = sa.Table(
     "bench_bare_reports", sa.MetaData(),
-    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column("client_uuid", sa.Uuid, unique=True, nullable=False),
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),

@@ -197,8 +197,9 @@ class Client:
 class Leader:
     """A logged-in leader: session cookie, CSRF token, and the bodies of its station's minutes."""
 
-    def __init__(self, port: int, username: str, area_id: int, via: str = "api") -> None:
-        self.client = Client(port)
+    def __init__(self, port: int | Any, username: str, area_id: int, via: str = "api") -> None:
+        # A port of a server, or any object with Client's ``request`` (the in-process profiler's test client).
+        self.client = Client(port) if isinstance(port, int) else port
         self.via = via
         self.area_id = area_id
         status, page = self.client.request("GET", "/login")

@@ -11,12 +11,20 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import scope
 from webapp.accounts.models import Role, User
+from webapp.audit.models import Channel
 from webapp.clock import VN_TZ
-from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit
+from webapp.elections.models import (
+    Contest,
+    ContestKind,
+    Election,
+    ElectoralUnit,
+    PollingArea,
+    PollingAreaUnit,
+)
 from webapp.reports import receipts
 from webapp.reports.checks import Finding
 from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
@@ -96,26 +104,52 @@ def station_day(election: Election, area: PollingArea) -> StationDay:
     return StationDay(day, at(election.earliest_open), at(election.latest_close), at(election.standard_close))
 
 
-def may_submit(actor: User, area: PollingArea) -> bool:
+def may_submit(actor: User, area: PollingArea, channel: Channel | None = None) -> bool:
+    """The area's polling-team leader sends its reports. The hotline enters them on the leader's behalf when the
+    leader reports by phone (proxy entry, webapp.hotline): only with ``channel`` PHONE, and only for an area the
+    caller has already found in the hotline's scope."""
+    if actor.role is Role.HOTLINE:
+        return channel is Channel.PHONE
     return actor.role is Role.LEADER and actor.polling_area_id == area.id
 
 
-def area_for_submit(session: Session, actor: User, area_id: int) -> PollingArea:
-    """The area, if the actor sees it (else OutOfScope, a 404) and leads its polling team (else NotAllowed)."""
-    area = scope.get(session, PollingArea, area_id, actor)
-    if not may_submit(actor, area):
+def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool = False) -> PollingArea:
+    """The area if the user sees it (else OutOfScope): ``scope.get``, or with ``with_team`` the same scoped
+    query with the polling team joined in (one statement instead of a lazy load later)."""
+    if not with_team:
+        return scope.get(session, PollingArea, area_id, user)
+    try:
+        ident = int(area_id)
+    except (TypeError, ValueError) as exc:
+        raise scope.OutOfScope(PollingArea.__name__) from exc
+    area = session.scalars(
+        scope.select(PollingArea, user).where(PollingArea.id == ident).options(joinedload(PollingArea.team))
+    ).unique().first()
+    if area is None:
+        raise scope.OutOfScope(PollingArea.__name__)
+    return area
+
+
+def area_for_submit(session: Session, actor: User, area_id: int, channel: Channel | None = None, *,
+                    with_team: bool = False) -> PollingArea:
+    """The area, if the actor sees it (else OutOfScope, a 404) and may send its reports (else NotAllowed)."""
+    area = scoped_area(session, actor, area_id, with_team=with_team)
+    if not may_submit(actor, area, channel):
         raise NotAllowed
     return area
 
 
-def area_contests(session: Session, area: PollingArea) -> list[PollingAreaUnit]:
-    """The contests the area votes in, widest electorate first (NA, provincial, commune)."""
+def area_contests(session: Session, area: PollingArea, *, with_candidates: bool = False) -> list[PollingAreaUnit]:
+    """The contests the area votes in, widest electorate first (NA, provincial, commune), each with its contest
+    and unit (and the unit's candidates with ``with_candidates``) loaded in the same statement."""
+    unit = joinedload(PollingAreaUnit.unit)
     links = session.scalars(
         sa.select(PollingAreaUnit)
         .where(PollingAreaUnit.polling_area_id == area.id)
-        .options(selectinload(PollingAreaUnit.contest), selectinload(PollingAreaUnit.unit))
-    ).all()
-    order = {kind: i for i, kind in enumerate(type(links[0].contest.kind))} if links else {}
+        .options(joinedload(PollingAreaUnit.contest),
+                 unit.joinedload(ElectoralUnit.candidates) if with_candidates else unit)
+    ).unique().all()
+    order = {kind: i for i, kind in enumerate(ContestKind)}
     return sorted(links, key=lambda link: order[link.contest.kind])
 
 

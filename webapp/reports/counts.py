@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import unicodedata
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -16,7 +18,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, ElectoralUnit, PollingArea, PollingAreaUnit, TeamMember
+from webapp.elections.models import Candidate, PollingArea, PollingAreaUnit, TeamMember
 from webapp.reports.checks import (
     CountContext,
     CountInput,
@@ -28,6 +30,7 @@ from webapp.reports.checks import (
     needing_explanation,
 )
 from webapp.reports.common import (
+    ClientUuidConflict,
     ContestNotHeld,
     ReportError,
     ReportLocked,
@@ -38,10 +41,10 @@ from webapp.reports.common import (
     insert_once,
     jsonable_findings,
     new_receipt,
-    replayed,
+    scoped_area,
     station_day,
 )
-from webapp.reports.models import CountReport, CountVote, ReportStatus, TurnoutReport
+from webapp.reports.models import CountReport, CountVote, ReportStatus, TurnoutFigure, TurnoutReport
 
 
 class InvalidSignatures(ReportError):
@@ -65,6 +68,9 @@ class CountData:
     complaints_note: str = ""
 
 
+_UNSET: Any = object()
+
+
 @dataclasses.dataclass
 class CountReview:
     """Everything the form, the live check and the read-back show about one contest's minutes."""
@@ -75,8 +81,22 @@ class CountReview:
     team: list[TeamMember]
     findings: list[Finding]  # checks 1–9, 13, 14 and (WARN) 11, blocking first
     latest: CountReport | None
-    last_turnout: int | None
-    voters_on_record: int | None  # the voter count the commune entered, as a hint
+    session: Session = dataclasses.field(repr=False, compare=False)
+    _last_turnout: Any = dataclasses.field(default=_UNSET, repr=False, compare=False)
+
+    @property
+    def last_turnout(self) -> int | None:
+        """Voters who had voted by the area's last turnout report (read when first asked for)."""
+        if self._last_turnout is _UNSET:
+            self._last_turnout = _last_turnout(self.session, self.area.id, self.link.contest_id)
+        return self._last_turnout
+
+    @functools.cached_property
+    def voters_on_record(self) -> int | None:
+        """The voter count the commune entered, as a hint (read when first asked for: the form shows it)."""
+        counts = elections.latest_voter_counts(self.session, [self.area.id])
+        record = counts.get((self.area.id, self.link.contest_id))
+        return record.total if record else None
 
     @property
     def blocking(self) -> list[Finding]:
@@ -102,35 +122,44 @@ class CountReview:
 _SEVERITY_ORDER = {Severity.BLOCK: 0, Severity.EXPLAIN: 1, Severity.WARN: 2}
 
 
-def _link(session: Session, area: PollingArea, contest_id: int) -> PollingAreaUnit:
-    link = session.scalars(
-        sa.select(PollingAreaUnit)
-        .where(PollingAreaUnit.polling_area_id == area.id, PollingAreaUnit.contest_id == contest_id)
-        .options(selectinload(PollingAreaUnit.contest),
-                 selectinload(PollingAreaUnit.unit).selectinload(ElectoralUnit.candidates))
-    ).first()
-    if link is None:
-        raise ContestNotHeld
-    return link
+def _link(links: list[PollingAreaUnit], contest_id: int) -> PollingAreaUnit:
+    """The area's link to the contest (check 12: the area must vote in it)."""
+    for link in links:
+        if link.contest_id == contest_id:
+            return link
+    raise ContestNotHeld
 
 
-def _latest(session: Session, area_id: int, contest_id: int) -> CountReport | None:
+def _latest_reports(session: Session, area_id: int, client_uuid: uuid.UUID | None = None) -> (
+        tuple[dict[int, CountReport], CountReport | None]):
+    """The version that counts of each of the area's minutes ({contest id: report}) and, in the same statement,
+    the report already stored under ``client_uuid`` (anywhere), if any."""
+    wanted = sa.and_(CountReport.polling_area_id == area_id, CountReport.is_latest)
+    if client_uuid is not None:
+        wanted = sa.or_(wanted, CountReport.client_uuid == client_uuid)
+    rows = session.scalars(sa.select(CountReport).where(wanted)).all()
+    latest = {r.contest_id: r for r in rows if r.polling_area_id == area_id and r.is_latest}
+    return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
+
+
+def _fresh_latest(session: Session, area_id: int, contest_id: int) -> CountReport | None:
+    """The version that counts as the database has it now (a retry after a clash with another request)."""
     return session.scalars(
         sa.select(CountReport).where(CountReport.polling_area_id == area_id, CountReport.contest_id == contest_id,
                                      CountReport.is_latest)
+        .execution_options(populate_existing=True)
     ).first()
 
 
-def _last_turnout(session: Session, area: PollingArea, contest_id: int) -> int | None:
-    report = session.scalars(
-        sa.select(TurnoutReport)
-        .where(TurnoutReport.polling_area_id == area.id, TurnoutReport.is_latest)
-        .order_by(TurnoutReport.slot_at.desc())
-        .options(selectinload(TurnoutReport.figures))
-    ).first()
-    if report is None:
-        return None
-    return next((f.voters_voted for f in report.figures if f.contest_id == contest_id), None)
+def _last_turnout(session: Session, area_id: int, contest_id: int) -> int | None:
+    """The contest's figure in the area's latest turnout report (the latest report time), or None."""
+    return session.scalar(
+        sa.select(TurnoutFigure.voters_voted).select_from(TurnoutReport)
+        .outerjoin(TurnoutFigure, sa.and_(TurnoutFigure.report_id == TurnoutReport.id,
+                                          TurnoutFigure.contest_id == contest_id))
+        .where(TurnoutReport.polling_area_id == area_id, TurnoutReport.is_latest)
+        .order_by(TurnoutReport.slot_at.desc()).limit(1)
+    )
 
 
 def _as_input(report: CountReport) -> CountInput:
@@ -138,41 +167,42 @@ def _as_input(report: CountReport) -> CountInput:
                       report.valid, report.invalid, votes={})
 
 
-def _across(session: Session, area: PollingArea, link: PollingAreaUnit, numbers: CountInput) -> list[Finding]:
+def _across(links: list[PollingAreaUnit], latest: Mapping[int, CountReport], link: PollingAreaUnit,
+            numbers: CountInput) -> list[Finding]:
     """Check 11 against the latest minutes of the area's other contests; only findings about this contest."""
     kind = link.contest.kind.value
     reports = {kind: numbers}
-    for other in area_contests(session, area):
-        if other.contest_id != link.contest_id and (latest := _latest(session, area.id, other.contest_id)):
-            reports[other.contest.kind.value] = _as_input(latest)
+    for other in links:
+        if other.contest_id != link.contest_id and (report := latest.get(other.contest_id)) is not None:
+            reports[other.contest.kind.value] = _as_input(report)
     return [f for f in check_across_contests(reports) if kind in (f.params.get("contest"), f.params.get("wider_contest"))]
 
 
-def _review(session: Session, area: PollingArea, link: PollingAreaUnit, numbers: CountInput | None,
-            now: datetime) -> CountReview:
-    candidates = list(link.unit.candidates)
-    last_turnout = _last_turnout(session, area, link.contest_id)
-    findings: list[Finding] = []
-    if numbers is not None:
-        election = elections.current_election(session)
-        ctx = CountContext(seats=link.unit.seats, candidate_ids=frozenset(c.id for c in candidates),
-                           last_turnout=last_turnout, submitted_at=now,
-                           voting_closed_at=station_day(election, area).voting_closes)
-        findings = check_count(numbers, ctx) + _across(session, area, link, numbers)
-        findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
-    counts = elections.latest_voter_counts(session, [area.id])
-    record = counts.get((area.id, link.contest_id))
-    return CountReview(area=area, link=link, candidates=candidates, team=list(area.team), findings=findings,
-                       latest=_latest(session, area.id, link.contest_id), last_turnout=last_turnout,
-                       voters_on_record=record.total if record else None)
+def _findings(session: Session, area: PollingArea, links: list[PollingAreaUnit], link: PollingAreaUnit,
+              latest: Mapping[int, CountReport], numbers: CountInput, now: datetime, last_turnout: int | None) -> (
+        list[Finding]):
+    election = elections.current_election(session)
+    ctx = CountContext(seats=link.unit.seats, candidate_ids=frozenset(c.id for c in link.unit.candidates),
+                       last_turnout=last_turnout, submitted_at=now,
+                       voting_closed_at=station_day(election, area).voting_closes)
+    findings = check_count(numbers, ctx) + _across(links, latest, link, numbers)
+    findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
+    return findings
 
 
 def review_count(session: Session, *, user: User, area_id: int, contest_id: int, numbers: CountInput | None,
                  now: datetime) -> CountReview:
     """The checks of one contest's minutes as they would run if sent ``now`` (the live check and read-back);
     ``numbers=None`` gives the context alone (candidates, team, the latest version)."""
-    area = scope.get(session, PollingArea, area_id, user)
-    return _review(session, area, _link(session, area, contest_id), numbers, now)
+    area = scoped_area(session, user, area_id, with_team=True)
+    links = area_contests(session, area, with_candidates=True)
+    link = _link(links, contest_id)
+    latest, _ = _latest_reports(session, area.id)
+    review = CountReview(area=area, link=link, candidates=list(link.unit.candidates), team=list(area.team),
+                         findings=[], latest=latest.get(contest_id), session=session)
+    if numbers is not None:
+        review.findings = _findings(session, area, links, link, latest, numbers, now, review.last_turnout)
+    return review
 
 
 def _clean_name(name: str) -> str:
@@ -211,29 +241,47 @@ def submit_count(
     latest version is confirmed, ``ReportRejected`` on blocking findings or on suspicious findings without a
     written explanation, ``InvalidSignatures`` when signers or witnesses are missing. The same
     ``client_uuid`` sent again returns the first result and creates nothing.
+
+    Statements on the usual path (pinned by tests/reports/test_statement_count.py): the area with its team
+    (scoped), the area's contests with units and candidates, the latest minutes of every contest together with
+    any report under this client id, the last turnout figure, the election, the receipt check, then one flush
+    inside a SAVEPOINT.
     """
-    area = area_for_submit(session, actor, area_id)
-    link = _link(session, area, contest_id)
+    area = area_for_submit(session, actor, area_id, channel, with_team=True)
+    links = area_contests(session, area, with_candidates=True)
+    link = _link(links, contest_id)
     matches = lambda r: r.polling_area_id == area.id and r.contest_id == contest_id
-    if (earlier := replayed(session, CountReport, client_uuid, matches)) is not None:
-        return earlier
-    review = _review(session, area, link, data.numbers, now)
-    if review.locked:
+    latest, earlier = _latest_reports(session, area.id, client_uuid)
+    if earlier is not None:
+        if not matches(earlier):
+            raise ClientUuidConflict
+        return Submission(earlier, True)
+    findings = _findings(session, area, links, link, latest, data.numbers, now,
+                         _last_turnout(session, area.id, contest_id))
+    current = latest.get(contest_id)
+    if current is not None and current.status is ReportStatus.CONFIRMED:
         raise ReportLocked
-    unexplained = [f for f in review.to_explain if not (data.explanations.get(f.code) or "").strip()]
-    if review.blocking or unexplained:
-        raise ReportRejected(review.findings, unexplained)
+    to_explain = needing_explanation(findings)
+    unexplained = [f for f in to_explain if not (data.explanations.get(f.code) or "").strip()]
+    if blocking(findings) or unexplained:
+        raise ReportRejected(findings, unexplained)
     signers, witnesses = _signers(area, data)
     n = data.numbers
-    explanations = {f.code: data.explanations[f.code].strip() for f in review.to_explain}
+    explanations = {f.code: data.explanations[f.code].strip() for f in to_explain}
+    attempts = 0
 
     def build() -> CountReport:
-        current = _latest(session, area.id, contest_id)
+        nonlocal current, attempts
+        if attempts:  # a retry after a clash: read the version that counts again
+            current = _fresh_latest(session, area.id, contest_id)
+        attempts += 1
+        receipt = new_receipt(session)  # a query: before any change, so that it does not flush one early
         if current is not None:
             if current.status is ReportStatus.CONFIRMED:
                 raise ReportLocked
+            # Flushed with the new version below: the unit of work sends a table's UPDATEs before its INSERTs,
+            # so the partial unique index on is_latest never sees two latest versions.
             current.is_latest = False
-            session.flush()
         report = CountReport(
             polling_area=area, contest_id=contest_id, unit_id=link.unit_id,
             version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
@@ -244,12 +292,11 @@ def submit_count(
             complaints_received=n.complaints_received or 0, complaints_resolved=n.complaints_resolved or 0,
             complaints_forwarded=n.complaints_forwarded or 0, complaints_note=(data.complaints_note or "").strip(),
             signers=signers, witness_1=witnesses[0], witness_2=witnesses[1], explanations=explanations,
-            findings=jsonable_findings(review.findings), client_uuid=client_uuid, receipt=new_receipt(session),
+            findings=jsonable_findings(findings), client_uuid=client_uuid, receipt=receipt,
             channel=channel, submitted_by=actor, submitted_at=now,
+            votes=[CountVote(candidate_id=c.id, votes=n.votes[c.id]) for c in link.unit.candidates],
         )
         session.add(report)
-        for candidate in review.candidates:
-            report.votes.append(CountVote(candidate_id=candidate.id, votes=n.votes[candidate.id]))
         return report
 
     return insert_once(session, CountReport, client_uuid, build, matches)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import scope
 from webapp.accounts.models import User
@@ -19,6 +19,7 @@ from webapp.elections import services as elections
 from webapp.elections.models import Election, PollingArea, PollingAreaUnit
 from webapp.reports.checks import Finding, blocking, check_turnout
 from webapp.reports.common import (
+    ClientUuidConflict,
     NoReportTimes,
     ReportRejected,
     StationDay,
@@ -28,7 +29,6 @@ from webapp.reports.common import (
     area_for_submit,
     insert_once,
     new_receipt,
-    replayed,
     station_day,
 )
 from webapp.reports.models import ReportStatus, TurnoutFigure, TurnoutReport
@@ -81,14 +81,24 @@ def _minutes_after(moment: datetime, deadline: datetime) -> int:
     return max(0, math.ceil((moment - deadline).total_seconds() / 60))
 
 
-def _latest_by_slot(session: Session, election: Election, area: PollingArea) -> dict[time, TurnoutReport]:
+def _latest_rows(session: Session, election: Election, area: PollingArea, client_uuid: uuid.UUID | None = None) -> (
+        tuple[dict[time, TurnoutReport], TurnoutReport | None]):
+    """The version that counts for each report time ({time: report}, with figures) and, in the same statement,
+    the report already stored under ``client_uuid`` (anywhere), if any."""
+    wanted = sa.and_(TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
+                     TurnoutReport.is_latest)
+    if client_uuid is not None:
+        wanted = sa.or_(wanted, TurnoutReport.client_uuid == client_uuid)
     rows = session.scalars(
-        sa.select(TurnoutReport)
-        .where(TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
-               TurnoutReport.is_latest)
-        .options(selectinload(TurnoutReport.figures))
-    ).all()
-    return {row.slot_at: row for row in rows}
+        sa.select(TurnoutReport).where(wanted).options(joinedload(TurnoutReport.figures))
+    ).unique().all()
+    latest = {row.slot_at: row for row in rows
+              if row.election_id == election.id and row.polling_area_id == area.id and row.is_latest}
+    return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
+
+
+def _latest_by_slot(session: Session, election: Election, area: PollingArea) -> dict[time, TurnoutReport]:
+    return _latest_rows(session, election, area)[0]
 
 
 def _slots(session: Session, election: Election, area: PollingArea, day: StationDay, now: datetime,
@@ -195,13 +205,14 @@ def submit_turnout(
     A second report for the same time is a correction: version n+1, the earlier one kept. The same
     ``client_uuid`` sent again returns the first result and creates nothing.
     """
-    area = area_for_submit(session, actor, area_id)
-    matches = lambda r: r.polling_area_id == area.id
-    if (earlier := replayed(session, TurnoutReport, client_uuid, matches)) is not None:
-        return earlier
+    area = area_for_submit(session, actor, area_id, channel)
     election = elections.current_election(session)
+    latest, earlier = _latest_rows(session, election, area, client_uuid)
+    if earlier is not None:
+        if earlier.polling_area_id != area.id:
+            raise ClientUuidConflict
+        return Submission(earlier, True)
     day = station_day(election, area)
-    latest = _latest_by_slot(session, election, area)
     slots = _slots(session, election, area, day, now, latest)
     if not slots:
         raise NoReportTimes
@@ -218,26 +229,32 @@ def submit_turnout(
         raise rejected
     if slot is None:
         raise UnknownReportTime
+    current = latest.get(slot.at)
+    attempts = 0
 
     def build() -> TurnoutReport:
-        current = session.scalars(
-            sa.select(TurnoutReport).where(
-                TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
-                TurnoutReport.slot_at == slot.at, TurnoutReport.is_latest)
-        ).first()
+        nonlocal current, attempts
+        if attempts:  # a retry after a clash: read the version that counts again
+            current = session.scalars(
+                sa.select(TurnoutReport).where(
+                    TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
+                    TurnoutReport.slot_at == slot.at, TurnoutReport.is_latest)
+                .execution_options(populate_existing=True)
+            ).first()
+        attempts += 1
+        receipt = new_receipt(session)  # a query: before any change, so that it does not flush one early
         if current is not None:
+            # Flushed with the new version: the unit of work sends a table's UPDATEs before its INSERTs.
             current.is_latest = False
-            session.flush()
         report = TurnoutReport(
             election=election, polling_area=area, slot_at=slot.at,
             version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
             is_latest=True, status=ReportStatus.RECEIVED, per_contest=data.per_contest is not None,
             no_change=data.no_change, reason=(data.reason or "").strip(), client_uuid=client_uuid,
-            receipt=new_receipt(session), channel=channel, submitted_by=actor, submitted_at=now,
+            receipt=receipt, channel=channel, submitted_by=actor, submitted_at=now,
+            figures=[TurnoutFigure(contest_id=cid, voters_voted=figures[cid]) for cid in contest_ids],
         )
         session.add(report)
-        for cid in contest_ids:
-            report.figures.append(TurnoutFigure(contest_id=cid, voters_voted=figures[cid]))
         return report
 
-    return insert_once(session, TurnoutReport, client_uuid, build, matches)
+    return insert_once(session, TurnoutReport, client_uuid, build, lambda r: r.polling_area_id == area.id)

@@ -103,6 +103,9 @@ def count(area_id: int, contest_id: int) -> Response:
     form = count_form(review.link, review.candidates, review.team)
     step = request.form.get("step", "review")
     valid = form.validate_on_submit()
+    if step == "send" and valid:
+        # The service runs every check itself; the page's own review is built only if it refuses.
+        return _send(review, form)
     review = _context(area_id, contest_id, form.numbers())
     if step == "edit":
         return _form_page(review, form, 200, live=True)
@@ -110,30 +113,29 @@ def count(area_id: int, contest_id: int) -> Response:
     unexplained = [f for f in review.to_explain if not explained.get(f.code)]
     if not valid or review.blocking or unexplained:
         return _form_page(review, form, 422)
-    if step != "send":
-        return render("reports/readback.html", "reports/_readback.html", review=review, form=form,
-                      hidden=_hidden_values(), names=review.candidate_names)
-    return _send(review, form)
+    return render("reports/readback.html", "reports/_readback.html", review=review, form=form,
+                  hidden=_hidden_values(), names=review.candidate_names)
 
 
 def _send(review: services.CountReview, form: CountForm) -> Response:
+    area_id, contest_id = review.area.id, review.link.contest_id
     try:
-        result = services.submit_count(db.session, actor=current_user, area_id=review.area.id,
-                                        contest_id=review.link.contest_id, data=form.to_data(),
-                                        client_uuid=form.uuid, channel=Channel.WEB, now=reporting_now())
+        result = services.submit_count(db.session, actor=current_user, area_id=area_id, contest_id=contest_id,
+                                        data=form.to_data(), client_uuid=form.uuid, channel=Channel.WEB,
+                                        now=reporting_now())
     except services.ReportLocked:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
-        return redirect(url_for("reports.counts", area_id=review.area.id), 303)
+        return redirect(url_for("reports.counts", area_id=area_id), 303)
     except services.ReportRejected:
-        return _form_page(review, form, 422)
+        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
     except InvalidSignatures as exc:
         form.signers.errors = [*form.signers.errors, str(SIGNATURE_ERRORS[exc.code])]
-        return _form_page(review, form, 422)
+        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
     except services.ClientUuidConflict:
         form.client_uuid.data = ""
         form.fresh_uuid()
         flash(_("This form was already used for another report. Check the numbers and send again."), "error")
-        return _form_page(review, form, 422)
+        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
     db.session.commit()
     report = result.report
     code = receipts.display(report.receipt)
