@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from webapp import scope
 from webapp.accounts.models import User
 from webapp.clock import VN_TZ
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, Contest, Election, PollingArea
+from webapp.elections.models import Candidate, Contest, Election, PollingArea, PollingAreaUnit
 from webapp.geo.models import Commune, Province
 from webapp.progress.models import (
     Change,
@@ -183,50 +183,87 @@ class PlaceProgress:
         return reached[-1] if reached else (times[0] if times else None)
 
 
-def _sum_turnout(rows: Iterable[Any], now: datetime, into: dict[Any, Figures], key: Any) -> None:
+_T_COLS = (TurnoutRollup.place_id, TurnoutRollup.contest_id, TurnoutRollup.slot_at, TurnoutRollup.due_at,
+           *(getattr(TurnoutRollup, name) for name in _TURNOUT))
+_C_COLS = (CountRollup.place_id, CountRollup.contest_id, *(getattr(CountRollup, name) for name in _COUNT))
+
+
+def _slot(row: Any, overdue: int) -> SlotFigures:
+    return SlotFigures(row.slot_at, *(getattr(row, name) for name in _TURNOUT), overdue=overdue, due_at=row.due_at)
+
+
+def _turnout_into(rows: Iterable[Any], now: datetime, figures_of: Any) -> None:
+    """Rows (one per place, contest, report time and polling day) into each place's Figures."""
     for row in rows:
-        figures = into[key(row)]
-        by_time = figures.slots[row.contest_id]
-        by_time.setdefault(row.slot_at, SlotFigures(row.slot_at)).add(row, now)
+        by_time = figures_of(row).slots[row.contest_id]
+        existing = by_time.get(row.slot_at)
+        if existing is None:
+            by_time[row.slot_at] = _slot(row, row.expected - row.reported if row.due_at < now else 0)
+        else:  # another polling day (early voting) at the same report time
+            existing.add(row, now)
 
 
-def _sum_counts(rows: Iterable[Any], into: dict[Any, Figures], key: Any) -> None:
+def _counts_into(rows: Iterable[Any], figures_of: Any) -> None:
     for row in rows:
-        into[key(row)].counts[row.contest_id].add(row)
+        figures_of(row).counts[row.contest_id].add(row)
 
 
-def _contests(session: Session, election: Election) -> list[Contest]:
-    return list(session.scalars(sa.select(Contest).where(Contest.election_id == election.id).order_by(Contest.id)))
+def _where(model: Any, user: User, election: Election, level: Level, place: Any, contest_id: int | None) -> list:
+    where = [model.election_id == election.id, model.level == level, scope.visible(model, user), place(model)]
+    if contest_id is not None:
+        where.append(model.contest_id == contest_id)
+    return where
 
 
-def _rollups(session: Session, user: User, election: Election, level: Level, *where: Any) -> tuple[list, list]:
-    turnout = session.execute(
-        sa.select(TurnoutRollup).where(TurnoutRollup.election_id == election.id, TurnoutRollup.level == level,
-                                       scope.visible(TurnoutRollup, user), *[w(TurnoutRollup) for w in where])
-    ).scalars().all()
+def _totals(session: Session, user: User, election: Election, level: Level, place: Any, now: datetime) -> Figures:
+    """The place's own figures, summed in SQL (the nation: over its provinces' rows)."""
+    t, c = TurnoutRollup, CountRollup
+    figures = Figures()
+    rows = session.execute(
+        sa.select(t.contest_id, t.slot_at, sa.func.max(t.due_at).label("due_at"),
+                  *(sa.func.sum(getattr(t, name)).label(name) for name in _TURNOUT),
+                  sa.func.sum(sa.case((t.due_at < now, t.expected - t.reported), else_=0)).label("overdue"))
+        .where(*_where(t, user, election, level, place, None)).group_by(t.contest_id, t.slot_at))
+    for row in rows:
+        figures.slots[row.contest_id][row.slot_at] = _slot(row, int(row.overdue))
     counts = session.execute(
-        sa.select(CountRollup).where(CountRollup.election_id == election.id, CountRollup.level == level,
-                                     scope.visible(CountRollup, user), *[w(CountRollup) for w in where])
-    ).scalars().all()
-    return list(turnout), list(counts)
+        sa.select(c.contest_id, *(sa.func.sum(getattr(c, name)).label(name) for name in _COUNT))
+        .where(*_where(c, user, election, level, place, None)).group_by(c.contest_id))
+    _counts_into(counts, lambda _row: figures)
+    return figures
 
 
-def _progress(session: Session, user: User, now: datetime, level: str, province: Province | None,
-              commune: Commune | None, totals: tuple[list, list], children: list[Child],
-              child_rows: tuple[list, list] | None) -> PlaceProgress:
-    election = elections.current_election(session)
-    figures: dict[Any, Figures] = defaultdict(Figures)
-    _sum_turnout(totals[0], now, figures, lambda _r: None)
-    _sum_counts(totals[1], figures, lambda _r: None)
-    if child_rows is not None:
-        by_child: dict[Any, Figures] = defaultdict(Figures)
-        _sum_turnout(child_rows[0], now, by_child, lambda r: r.place_id)
-        _sum_counts(child_rows[1], by_child, lambda r: r.place_id)
-        for child in children:
-            child.figures = by_child.get(child.id, Figures())
+def _children_figures(session: Session, user: User, election: Election, level: Level, place: Any,
+                      now: datetime, contest_id: int | None) -> dict[int, Figures]:
+    by_child: dict[int, Figures] = defaultdict(Figures)
+    _turnout_into(session.execute(sa.select(*_T_COLS).where(
+        *_where(TurnoutRollup, user, election, level, place, contest_id))), now, lambda r: by_child[r.place_id])
+    _counts_into(session.execute(sa.select(*_C_COLS).where(
+        *_where(CountRollup, user, election, level, place, contest_id))), lambda r: by_child[r.place_id])
+    return by_child
+
+
+def current_election(session: Session) -> Election:
+    """The election being run, looked up once per session (a request's session is short-lived)."""
+    if "progress_election" not in session.info:
+        session.info["progress_election"] = elections.current_election(session)
+    return session.info["progress_election"]
+
+
+def contests_of(session: Session) -> list[Contest]:
+    if "progress_contests" not in session.info:
+        election = current_election(session)
+        session.info["progress_contests"] = list(session.scalars(
+            sa.select(Contest).where(Contest.election_id == election.id).order_by(Contest.id)))
+    return session.info["progress_contests"]
+
+
+def _progress(session: Session, now: datetime, level: str, province: Province | None, commune: Commune | None,
+              figures: Figures, children: list[Child]) -> PlaceProgress:
+    election = current_election(session)
     return PlaceProgress(level=level, election=election, province=province, commune=commune,
-                         state=session.get(RefreshState, election.id), now=now,
-                         contests=_contests(session, election), figures=figures[None], children=children)
+                         state=session.get(RefreshState, election.id), now=now, contests=contests_of(session),
+                         figures=figures, children=children)
 
 
 def nation_place(user: User) -> None:
@@ -248,65 +285,88 @@ def commune_place(session: Session, user: User, commune_id: int) -> Commune:
     return scope.get(session, Commune, commune_id, user)
 
 
-def nation_progress(session: Session, user: User, now: datetime) -> PlaceProgress:
-    """The whole country: the sum of the 34 provinces' rollups (national users only, else OutOfScope)."""
+def nation_progress(session: Session, user: User, now: datetime, contest_id: int | None = None) -> PlaceProgress:
+    """The whole country: the sum of the 34 provinces' rollups (national users only, else OutOfScope).
+    ``contest_id`` limits the provinces' rows to one contest (the page shows one at a time)."""
     nation_place(user)
-    election = elections.current_election(session)
-    rows = _rollups(session, user, election, Level.PROVINCE)
-    provinces = session.scalars(scope.select(Province, user).where(
-        Province.id.in_({r.place_id for r in rows[0]} | {r.place_id for r in rows[1]})).order_by(Province.code))
-    children = [Child(p.id, p.code, p.name) for p in provinces]
-    return _progress(session, user, now, "nation", None, None, rows, children, rows)
+    election = current_election(session)
+    anywhere = lambda _m: sa.true()
+    by_child = _children_figures(session, user, election, Level.PROVINCE, anywhere, now, contest_id)
+    provinces = session.execute(sa.select(Province.id, Province.code, Province.name).where(
+        scope.visible(Province, user), Province.id.in_(by_child)).order_by(Province.code))
+    children = [Child(p.id, p.code, p.name, figures=by_child[p.id]) for p in provinces]
+    figures = _totals(session, user, election, Level.PROVINCE, anywhere, now)
+    return _progress(session, now, "nation", None, None, figures, children)
 
 
-def province_progress(session: Session, user: User, province_id: int, now: datetime) -> PlaceProgress:
+def province_progress(session: Session, user: User, province_id: int, now: datetime,
+                      contest_id: int | None = None) -> PlaceProgress:
     """A province: its own rollups, and its communes' (OutOfScope outside the user's place)."""
     province = province_place(session, user, province_id)
-    election = elections.current_election(session)
-    own = _rollups(session, user, election, Level.PROVINCE, lambda m: m.place_id == province.id)
-    rows = _rollups(session, user, election, Level.COMMUNE, lambda m: m.province_id == province.id)
-    places = {r.place_id for r in rows[0]} | {r.place_id for r in rows[1]}
-    communes = session.scalars(scope.select(Commune, user).where(Commune.id.in_(places)).order_by(Commune.code))
-    children = [Child(c.id, c.code, c.name) for c in communes]
-    return _progress(session, user, now, "province", province, None, own, children, rows)
+    election = current_election(session)
+    figures = _totals(session, user, election, Level.PROVINCE, lambda m: m.place_id == province.id, now)
+    by_child = _children_figures(session, user, election, Level.COMMUNE, lambda m: m.province_id == province.id,
+                                 now, contest_id)
+    communes = session.execute(sa.select(Commune.id, Commune.code, Commune.name).where(
+        scope.visible(Commune, user), Commune.province_id == province.id, Commune.id.in_(by_child))
+        .order_by(Commune.code))
+    children = [Child(c.id, c.code, c.name, figures=by_child[c.id]) for c in communes]
+    return _progress(session, now, "province", province, None, figures, children)
 
 
-def commune_progress(session: Session, user: User, commune_id: int, now: datetime) -> PlaceProgress:
+def _stations(session: Session, user: User, election: Election, commune: Commune,
+              contest_id: int | None) -> dict[int, Child]:
+    areas = session.execute(sa.select(PollingArea.id, PollingArea.code, PollingArea.name).where(
+        scope.visible(PollingArea, user), PollingArea.commune_id == commune.id).order_by(PollingArea.number))
+    children = {a.id: Child(a.id, a.code, a.name) for a in areas}
+    held: dict[int, set[int]] = defaultdict(set)
+    for area_id, cid in session.execute(sa.select(PollingAreaUnit.polling_area_id, PollingAreaUnit.contest_id)
+                                        .join(PollingArea).where(PollingArea.commune_id == commune.id)):
+        held[area_id].add(cid)
+    voters = latest_voters(PollingArea.commune_id == commune.id)
+    for row in session.execute(sa.select(voters.c.polling_area_id, voters.c.contest_id, voters.c.total)):
+        if (child := children.get(row.polling_area_id)) is not None:
+            child.on_list[row.contest_id] = row.total
+    for area_id, child in children.items():
+        child.contests = frozenset(held[area_id])
+    s = TurnoutStation
+    where = [s.election_id == election.id, s.commune_id == commune.id, scope.visible(s, user)]
+    if contest_id is not None:
+        where.append(s.contest_id == contest_id)
+    for row in session.execute(sa.select(s.polling_area_id, s.contest_id, s.slot_at, s.status, s.voted, s.late)
+                               .where(*where)):
+        if (child := children.get(row.polling_area_id)) is not None:
+            child.turnout[(row.contest_id, row.slot_at)] = StationSlot(row.status, row.voted, row.late, False)
+    for row in session.execute(sa.select(CountStation.polling_area_id, CountStation.contest_id, CountStation.status)
+                               .where(CountStation.election_id == election.id,
+                                      CountStation.commune_id == commune.id, scope.visible(CountStation, user))):
+        if (child := children.get(row.polling_area_id)) is not None:
+            child.counts[row.contest_id] = row.status
+    return children
+
+
+def commune_progress(session: Session, user: User, commune_id: int, now: datetime,
+                     contest_id: int | None = None) -> PlaceProgress:
     """A commune: its rollups, and each of its stations' reports (at most about a hundred)."""
     commune = commune_place(session, user, commune_id)
-    election = elections.current_election(session)
-    own = _rollups(session, user, election, Level.COMMUNE, lambda m: m.place_id == commune.id)
-    areas = list(session.scalars(
-        scope.select(PollingArea, user).where(PollingArea.commune_id == commune.id)
-        .options(selectinload(PollingArea.unit_links)).order_by(PollingArea.number)))
-    voters = latest_voters(PollingArea.commune_id == commune.id)
-    on_list: dict[int, dict[int, int]] = defaultdict(dict)
-    for row in session.execute(sa.select(voters.c.polling_area_id, voters.c.contest_id, voters.c.total)):
-        on_list[row.polling_area_id][row.contest_id] = row.total
-    children = {a.id: Child(a.id, a.code, a.name, on_list=on_list[a.id],
-                            contests=frozenset(link.contest_id for link in a.unit_links)) for a in areas}
-    dues = {(r.contest_id, r.slot_at, r.day): r.due_at for r in own[0]}
-    for s in session.scalars(sa.select(TurnoutStation).where(
-            TurnoutStation.election_id == election.id, TurnoutStation.commune_id == commune.id,
-            scope.visible(TurnoutStation, user))):
-        if (child := children.get(s.polling_area_id)) is not None:
-            child.turnout[(s.contest_id, s.slot_at)] = StationSlot(s.status, s.voted, s.late, False)
-    for c in session.scalars(sa.select(CountStation).where(
-            CountStation.election_id == election.id, CountStation.commune_id == commune.id,
-            scope.visible(CountStation, user))):
-        if (child := children.get(c.polling_area_id)) is not None:
-            child.counts[c.contest_id] = c.status
-    for area in areas:
-        day = area.early_voting_date or election.polling_date
-        for (contest_id, at, rday), due in dues.items():
-            if rday != day or contest_id not in children[area.id].contests:
+    election = current_election(session)
+    figures = _totals(session, user, election, Level.COMMUNE, lambda m: m.place_id == commune.id, now)
+    children = _stations(session, user, election, commune, contest_id)
+    days = dict(session.execute(sa.select(PollingArea.id, PollingArea.early_voting_date)
+                                .where(PollingArea.commune_id == commune.id)).all())
+    t = TurnoutRollup
+    dues = session.execute(sa.select(t.contest_id, t.slot_at, t.day, t.due_at).where(
+        *_where(t, user, election, Level.COMMUNE, lambda m: m.place_id == commune.id, contest_id))).all()
+    for child in children.values():
+        day = days.get(child.id) or election.polling_date
+        for contest, at, rday, due in dues:
+            if rday != day or contest not in child.contests:
                 continue
-            slot = children[area.id].turnout.get((contest_id, at))
+            slot = child.turnout.get((contest, at))
             if slot is None or slot.status is ReportStatus.RETURNED:
-                children[area.id].turnout[(contest_id, at)] = StationSlot(
-                    slot.status if slot else None, slot.voted if slot else None, False, due < now)
-    return _progress(session, user, now, "commune", commune.province, commune, own, list(children.values()),
-                     None)
+                child.turnout[(contest, at)] = StationSlot(slot.status if slot else None,
+                                                           slot.voted if slot else None, False, due < now)
+    return _progress(session, now, "commune", commune.province, commune, figures, list(children.values()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -344,7 +404,7 @@ def _lines(c: Correction, contests: dict[int, Contest], names: dict[int, str]) -
 def corrections(session: Session, user: User, *, province_id: int | None = None, commune_id: int | None = None,
                 limit: int = 50, since: datetime | None = None) -> list[CorrectionRow]:
     """Changes that lowered or withdrew numbers, newest first, inside the user's place (and the given one)."""
-    election = elections.current_election(session)
+    election = current_election(session)
     stmt = (scope.select(Correction, user).where(Correction.election_id == election.id)
             .order_by(Correction.at.desc(), Correction.id.desc()).limit(limit))
     if province_id is not None:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -97,7 +97,7 @@ def _token(state: RefreshState | None, passed: datetime | None) -> str:
 
 def conditional(view: Callable[[str], Response]) -> Response:
     """Answer 204 to a poll whose version is current, 304 to a matching conditional request, else the view."""
-    election = elections.current_election(db.session)
+    election = services.current_election(db.session)
     now = reporting_now()
     state = db.session.get(RefreshState, election.id)
     passed = services.passed_deadline(db.session, election.id, now)
@@ -119,6 +119,13 @@ def conditional(view: Callable[[str], Response]) -> Response:
     response.vary.add("HX-Request")
     refresh_after(response, state, now)
     return response
+
+
+def shown_contest() -> int | None:
+    """The contest asked for (``?contest=``), else the first one: the page shows one contest at a time."""
+    ids = [c.id for c in services.contests_of(db.session)]
+    wanted = request.args.get("contest", type=int)
+    return wanted if wanted in ids else (ids[0] if ids else None)
 
 
 def _selected(p: services.PlaceProgress) -> tuple[int | None, time | None]:
@@ -145,11 +152,20 @@ def _page(p: services.PlaceProgress, token: str) -> Response:
         parents.append((url_for("progress.province", province_id=p.province.id, contest=contest_id),
                         p.province.name))
 
+    # One url_for per kind of link, not per row: the id is put into a pattern.
+    child_endpoint = {"nation": ("progress.province", "province_id"), "province": ("progress.commune", "commune_id"),
+                      "commune": ("reports.history", "area_id")}[p.level]
+    child_pattern = url_for(child_endpoint[0], **{child_endpoint[1]: 987654321})
+
+    def child_url(ident: int) -> str:
+        return child_pattern.replace("987654321", str(ident)) + (
+            f"?contest={contest_id}" if contest_id and p.level != "commune" else "")
+
     def link(**changes: object) -> str:
         return url_for(request.endpoint or "progress.index", **(request.view_args or {}), **changes)
 
     return render("progress/place.html", "progress/_place.html", p=p, contest_id=contest_id, at=at,
-                  link=link, parents=parents, poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
+                  link=link, child_url=child_url, parents=parents, poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
                   chart=chart.turnout_chart(series, p.now), CONTEST_SHORT=CONTEST_SHORT)
 
 
@@ -162,8 +178,8 @@ def index() -> Response:
     if current_user.province_id is not None:
         return redirect(url_for("progress.province", province_id=current_user.province_id, **request.args), 303)
     services.nation_place(current_user)
-    return conditional(lambda token: _page(services.nation_progress(db.session, current_user, reporting_now()),
-                                           token))
+    return conditional(lambda token: _page(
+        services.nation_progress(db.session, current_user, reporting_now(), shown_contest()), token))
 
 
 @bp.get("/provinces/<int:province_id>")
@@ -172,7 +188,7 @@ def province(province_id: int) -> Response:
     """A province's progress and its communes."""
     services.province_place(db.session, current_user, province_id)
     return conditional(lambda token: _page(
-        services.province_progress(db.session, current_user, province_id, reporting_now()), token))
+        services.province_progress(db.session, current_user, province_id, reporting_now(), shown_contest()), token))
 
 
 @bp.get("/communes/<int:commune_id>")
@@ -181,7 +197,7 @@ def commune(commune_id: int) -> Response:
     """A commune's progress and each of its stations."""
     services.commune_place(db.session, current_user, commune_id)
     return conditional(lambda token: _page(
-        services.commune_progress(db.session, current_user, commune_id, reporting_now()), token))
+        services.commune_progress(db.session, current_user, commune_id, reporting_now(), shown_contest()), token))
 
 
 @bp.get("/corrections")
@@ -231,13 +247,28 @@ def export_commune(commune_id: int) -> Response:
     return _download(xlsx.workbook(p), f"tien-do-xa-{p.commune.code}-{p.now:%Y%m%d-%H%M}.xlsx")
 
 
+def _vietnamese() -> bool:
+    if "pg_vi" not in g:
+        g.pg_vi = str(get_locale() or "vi").startswith("vi")
+    return bool(g.pg_vi)
+
+
+@bp.app_template_filter("pg_num")
+def pg_num(value: int | None) -> str:
+    """Digits grouped as the interface language does (1.234 / 1,234), without Babel's per-call cost."""
+    if value is None:
+        return ""
+    text = f"{value:,}"
+    return text.replace(",", ".") if _vietnamese() else text
+
+
 @bp.app_template_global("pg_pct")
 def pg_pct(value: object) -> str:
     """A display percentage with two decimals in the interface language ("—" when there is none)."""
     if value is None:
         return "—"
     text = f"{value:.2f}%"
-    return text.replace(".", ",") if str(get_locale() or "vi").startswith("vi") else text
+    return text.replace(".", ",") if _vietnamese() else text
 
 
 @bp.app_template_global("pg_pct_of")
