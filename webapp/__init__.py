@@ -73,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.audit.views import bp as audit_bp
     from webapp.elections.views import bp as elections_bp
     from webapp.home.views import bp as home_bp
+    from webapp.hotline.views import bp as hotline_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.offline.views import bp as offline_bp
     from webapp.progress.api import bp as progress_api_bp
@@ -81,13 +82,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.results.api import bp as results_api_bp
     from webapp.results.printing import bp as results_print_bp
     from webapp.results.views import bp as results_bp
+    from webapp.review.views import bp as review_bp
     from webapp.settings.views import bp as settings_bp
 
     for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, accounts_admin_bp, settings_bp,
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
                       progress_api_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_bp, api_tokens_bp):
+    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

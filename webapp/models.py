@@ -16,9 +16,11 @@ from webapp.elections.models import (  # noqa: F401
     VoterCount,
 )
 from webapp.geo.models import Commune, Province  # noqa: F401
+from webapp.hotline.models import CallLog  # noqa: F401
 from webapp.progress.models import (  # noqa: F401
     CountRollup, CountStation, Correction, Dirty, RefreshState, TurnoutRollup, TurnoutStation,
 )
 from webapp.reports.models import CountReport, CountVote, ReportPhoto, TurnoutFigure, TurnoutReport  # noqa: F401
+from webapp.review.models import ReviewAction  # noqa: F401
 
 metadata = Base.metadata

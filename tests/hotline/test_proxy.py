@@ -1,0 +1,132 @@
+"""Entry by phone: the hotline types what the leader reads out, must read it back, and the report is stored as
+received by phone, by the hotline user, waiting for the commune's confirmation like any other."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from tests.conftest import csrf_token
+from tests.reports.helpers import good_numbers, links, new_id
+from tests.review.helpers import vn
+from webapp.audit.models import AuditEntry, Channel
+from webapp.elections.models import ContestKind
+from webapp.reports import services as reports
+from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
+from webapp.reports.services import TurnoutInput
+from webapp.review import queries
+
+
+@pytest.fixture
+def clock(app):
+    def set_clock(hour: int, minute: int = 0) -> None:
+        app.config["REPORTING_CLOCK_OVERRIDE"] = vn(hour, minute).isoformat()
+
+    yield set_clock
+    app.config.pop("REPORTING_CLOCK_OVERRIDE", None)
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_turnout_by_phone_is_read_back_then_saved_as_received_by_phone(as_user, clock, db_session, w):
+    clock(9, 20)
+    area = w.area("26740-04")
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{area.id}/turnout"
+    form = soup(client.get(url)).select_one("#hotline-turnout form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    assert form.select_one("select[name=slot] option[selected]")["value"] == "09:00"
+    data.update(voted="1.234", slot="09:00", reason="")
+    readback = client.post(url, data={**data, "step": "review"})
+    assert readback.status_code == 200
+    text = soup(readback).select_one("#hotline-turnout").text
+    assert "1.234" in text and "một nghìn hai trăm ba mươi bốn" in text
+    refused = client.post(url, data={**data, "step": "send"})  # the read-back box not ticked
+    assert refused.status_code == 422
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0
+    saved = client.post(url, data={**data, "step": "send", "read_back": "y"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"/hotline/stations/{area.id}")
+    report = db_session.scalars(sa.select(TurnoutReport)).one()
+    assert (report.channel, report.submitted_by.username, report.status, report.slot_at) == (
+        Channel.PHONE, "tongdai", ReportStatus.RECEIVED, time(9))
+    assert [f.voters_voted for f in report.figures] == [1234] * len(report.figures)
+    created = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "turnout_reports")).one()
+    assert (created.channel, created.actor_username) == (Channel.PHONE, "tongdai")
+    flash = soup(client.get(saved.headers["Location"])).select_one("#flash").text
+    assert report.receipt[:3] in flash
+    queue = queries.review_queue(db_session, w.user("tinh"), queries.QueueFilters())  # Sài Gòn has no "xa" account
+    assert [i.report.id for i in queue.items] == [report.id]
+
+
+def _count_form_data(session, area, kind: ContestKind) -> tuple[int, dict]:
+    link = links(session, area)[kind]
+    n = good_numbers(session, area, kind)
+    data = {name: str(getattr(n, name)) for name in
+            ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")}
+    data.update({f"votes_{cid}": str(v) for cid, v in n.votes.items()})
+    data.update(complaints_received="0", complaints_resolved="0", complaints_forwarded="0",
+                witness_1="Nguyễn Văn Chứng", witness_2="Lê Thị Kiến")
+    return link.contest_id, data
+
+
+def test_count_minutes_by_phone_need_the_read_back_and_wait_for_the_commune(as_user, clock, db_session, w):
+    clock(20, 15)
+    area = w.area("26743-01")
+    contest_id, data = _count_form_data(db_session, area, ContestKind.NATIONAL_ASSEMBLY)
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{area.id}/count/{contest_id}"
+    page = soup(client.get(url))
+    form = page.select_one("#hotline-count-entry")
+    hidden = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    signers = [i["value"] for i in form.select("input[name=signers][checked]")]
+    assert signers
+    body = {**hidden, **data, "signers": signers}
+    readback = client.post(url, data={**body, "step": "review"})
+    assert readback.status_code == 200
+    assert soup(readback).select_one("#hotline-count form input[name=read_back]") is not None
+    assert client.post(url, data={**body, "step": "send"}).status_code == 422
+    saved = client.post(url, data={**body, "step": "send", "read_back": "y"})
+    assert saved.status_code == 303
+    report = db_session.scalars(sa.select(CountReport)).one()
+    assert (report.channel, report.submitted_by.username, report.status) == (
+        Channel.PHONE, "tongdai", ReportStatus.RECEIVED)
+    items = queries.review_queue(db_session, w.user("xa"), queries.QueueFilters()).items
+    assert [(i.kind.value, i.report.id, i.report.channel) for i in items] == [("count", report.id, Channel.PHONE)]
+
+
+def test_the_queue_marks_what_came_by_phone(as_user, clock, db_session, w):
+    area = w.area("26743-01")
+    reports.submit_turnout(db_session, actor=w.user("tongdai"), area_id=area.id, data=TurnoutInput(voted=200),
+                           client_uuid=new_id(), channel=Channel.PHONE, now=vn(9, 20))
+    page = soup(as_user("xa").get("/review/"))
+    assert page.select_one("#review-queue .rv-item .rv-tag-phone") is not None
+
+
+def test_the_hotline_cannot_send_as_if_it_were_the_leader(db_session, w):
+    area = w.area("26743-01")
+    for channel in (Channel.WEB, Channel.API):
+        with pytest.raises(reports.NotAllowed):
+            reports.submit_turnout(db_session, actor=w.user("tongdai"), area_id=area.id,
+                                   data=TurnoutInput(voted=200), client_uuid=new_id(), channel=channel,
+                                   now=vn(9, 20))
+    with pytest.raises(reports.NotAllowed):  # by phone is the hotline's job, not the province's
+        reports.submit_turnout(db_session, actor=w.user("tinh"), area_id=area.id, data=TurnoutInput(voted=200),
+                               client_uuid=new_id(), channel=Channel.PHONE, now=vn(9, 20))
+
+
+@pytest.mark.parametrize(("username", "status"), [("tinh", 403), ("xa", 403), ("to01", 403), ("hn_tongdai", 404)])
+def test_only_the_hotline_in_scope_enters_by_phone(as_user, clock, w, username, status):
+    clock(9, 20)
+    area = w.area("26743-01")
+    contest_id = links(w.session, area)[ContestKind.NATIONAL_ASSEMBLY].contest_id
+    client = as_user(username)
+    token = csrf_token(client, "/")
+    assert client.get(f"/hotline/stations/{area.id}/turnout").status_code == status
+    assert client.post(f"/hotline/stations/{area.id}/turnout",
+                       data={"csrf_token": token, "voted": "10"}).status_code == status
+    assert client.get(f"/hotline/stations/{area.id}/count/{contest_id}").status_code == status

@@ -1,0 +1,46 @@
+"""The hotline's forms: a call's outcome, and the read-back confirmation of an entry by phone."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from webapp.hotline.models import CallOutcome
+from webapp.i18n import _l
+
+OUTCOME_LABELS = {
+    CallOutcome.REACHED: _l("Reached"),
+    CallOutcome.NO_ANSWER: _l("No answer"),
+    CallOutcome.REPORTED_BY_PHONE: _l("Reported by phone"),
+    CallOutcome.DEVICE_PROBLEM: _l("Device problem"),
+}
+
+
+class CallForm(FlaskForm):
+    outcome = RadioField(_l("How did the call go?"),
+                         choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
+                         validators=[DataRequired(message=_l("Choose how the call went."))])
+    phone = StringField(_l("Number called"), validators=[Optional(), Length(max=20)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    note = TextAreaField(_l("Note"), validators=[Length(max=1000)], render_kw={"rows": 2})
+    slot = HiddenField(validators=[Optional(), Regexp(r"^\d{2}:\d{2}$")])
+
+    @property
+    def outcome_value(self) -> CallOutcome:
+        return CallOutcome(self.outcome.data)
+
+    @property
+    def slot_time(self) -> time | None:
+        return time.fromisoformat(self.slot.data) if self.slot.data and re.fullmatch(r"\d{2}:\d{2}", self.slot.data) else None
+
+
+class ReadBackForm(FlaskForm):
+    """Ticked on the read-back page: the hotline read every number back and the leader confirmed it."""
+
+    read_back = BooleanField(_l("I read every number back to the leader and the leader confirmed it"),
+                             validators=[DataRequired(message=_l("Read the numbers back to the leader first."))])

@@ -1,0 +1,144 @@
+"""The hotline's reading and its one kind of writing (besides entry by phone): find a station by code, name,
+commune, a team member's phone or a receipt code; a station's timeline; record how a call went."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import scope
+from webapp.accounts.models import Role, User
+from webapp.elections.models import PollingArea, TeamMember
+from webapp.geo.models import Commune
+from webapp.hotline.models import CallLog, CallOutcome
+from webapp.reports import receipts
+from webapp.reports import services as reports
+from webapp.reports.models import CountReport, TurnoutReport
+from webapp.review.queries import area_actions
+from webapp.textnorm import fold
+
+SEARCH_LIMIT = 50
+CALLERS = frozenset({Role.HOTLINE, Role.PROVINCE, Role.ADMIN})
+_PHONE_CHARS = re.compile(r"^[\d\s.+()-]+$")
+
+
+class HotlineError(Exception):
+    """Base of the hotline's refusals."""
+
+
+class NotCaller(HotlineError):
+    """Only the hotline and provincial or national officials record calls (403)."""
+
+
+def phone_digits(query: str) -> str | None:
+    """A phone number as stored (0 and 9–10 digits), from what was typed ("+84 912 000 001"), or None when the
+    query is not a phone number (at least 6 digits, nothing else but spaces and punctuation)."""
+    text = query.strip()
+    if not _PHONE_CHARS.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+84") or (digits.startswith("84") and len(digits) == 11):
+        digits = "0" + digits[2:]
+    return digits if len(digits) >= 6 else None
+
+
+@dataclasses.dataclass
+class SearchResult:
+    query: str
+    how: str  # "receipt" | "number" (a phone or a code) | "text" | ""
+    areas: list[PollingArea]
+    report: TurnoutReport | CountReport | None = None  # the report a receipt code names
+
+    @property
+    def report_kind(self) -> str | None:
+        return None if self.report is None else ("count" if isinstance(self.report, CountReport) else "turnout")
+
+
+def _area_options() -> Any:
+    return selectinload(PollingArea.commune), selectinload(PollingArea.team)
+
+
+def search_stations(session: Session, user: User, query: str) -> SearchResult:
+    """Stations in the user's scope: by receipt code (the report it names), by a team member's or leader's phone
+    (a part of the number is enough), or by code, name or commune name with or without diacritics, every word
+    of the query matching one of them ("ben thanh 3")."""
+    query = query.strip()[:100]
+    if not query:
+        return SearchResult(query, "", [])
+    code = receipts.normalise(query)
+    if len(query) <= 8 and receipts.is_well_formed(code):
+        found = reports.find_receipt(session, user, code)
+        if found is not None:
+            area = scope.get(session, PollingArea, found.polling_area_id, user)
+            return SearchResult(query, "receipt", [area], found)
+    stmt = scope.select(PollingArea, user).join(Commune, Commune.id == PollingArea.commune_id)
+    digits = phone_digits(query)
+    if digits is not None:
+        like = f"%{digits}%"
+        members = sa.select(TeamMember.polling_area_id).where(TeamMember.phone.like(like))
+        leaders = sa.select(User.polling_area_id).where(User.phone.like(like), User.polling_area_id.is_not(None))
+        # Station codes look like numbers too ("00070-01"): a number matches a phone or a code.
+        stmt = stmt.where(sa.or_(PollingArea.id.in_(members), PollingArea.id.in_(leaders),
+                                 PollingArea.code.like(f"%{query}%")))
+        how = "number"
+    else:
+        for word in fold(query).split():
+            like = f"%{word}%"
+            stmt = stmt.where(sa.or_(PollingArea.name_folded.like(like), PollingArea.code.like(like),
+                                     Commune.name_folded.like(like)))
+        how = "text"
+    areas = session.scalars(stmt.order_by(PollingArea.code).limit(SEARCH_LIMIT).options(*_area_options())).all()
+    return SearchResult(query, how, list(areas))
+
+
+@dataclasses.dataclass
+class Event:
+    at: datetime
+    kind: str  # turnout | count | photo | review | call
+    obj: Any
+
+
+@dataclasses.dataclass
+class Timeline:
+    area: PollingArea
+    team: list[TeamMember]
+    leaders: list[User]  # the area's leader accounts (their phone may differ from the team list)
+    events: list[Event]
+
+
+def station_timeline(session: Session, user: User, area_id: int) -> Timeline:
+    """Everything that happened at one station, newest first: every version of every report (state, who, when,
+    channel, receipt), the photos, the commune's decisions and the hotline's calls."""
+    history = reports.station_history(session, user, area_id)
+    area = history.area
+    events = [Event(r.submitted_at, "turnout", r) for r in history.turnout]
+    events += [Event(r.submitted_at, "count", r) for r in history.counts]
+    events += [Event(p.uploaded_at, "photo", p) for r in history.counts for p in r.photos]
+    events += [Event(a.at, "review", a) for a in area_actions(session, user, area.id)]
+    calls = session.scalars(scope.select(CallLog, user).where(CallLog.polling_area_id == area.id)
+                            .options(selectinload(CallLog.caller))).all()
+    events += [Event(c.at, "call", c) for c in calls]
+    order = {"call": 0, "review": 1, "photo": 2, "count": 3, "turnout": 4}
+    events.sort(key=lambda e: (e.at, -order[e.kind], getattr(e.obj, "id", 0)), reverse=True)
+    leaders = session.scalars(scope.select(User, user).where(User.polling_area_id == area.id,
+                                                             User.role == Role.LEADER)).all()
+    return Timeline(area, list(area.team), list(leaders), events)
+
+
+def record_call(session: Session, *, actor: User, area_id: int, outcome: CallOutcome, note: str = "",
+                number: str = "", slot_at: time | None = None, now: datetime) -> CallLog:
+    """Record one call about a station in the caller's scope: the outcome, the number called, a note."""
+    if actor.role not in CALLERS:
+        raise NotCaller
+    area = scope.get(session, PollingArea, area_id, actor)
+    call = CallLog(polling_area_id=area.id, province_id=area.province_id, commune_id=area.commune_id,
+                   slot_at=slot_at, outcome=outcome, number=re.sub(r"[^\d+]", "", number or "")[:20],
+                   note=(note or "").strip()[:1000], caller_id=actor.id, at=now)
+    session.add(call)
+    session.flush()
+    return call

@@ -1,0 +1,1 @@
+"""The commune's review of the polling teams' reports: confirm, return for correction, reopen."""

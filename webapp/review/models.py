@@ -1,0 +1,86 @@
+"""What the commune decided about a report version, and when: the history behind the report's status."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp import scope
+from webapp.accounts.models import User
+from webapp.db import Base, enum_type
+from webapp.reports.models import ReportStatus
+
+
+class ReportKind(enum.StrEnum):
+    TURNOUT = "turnout"
+    COUNT = "count"
+
+
+class Decision(enum.StrEnum):
+    CONFIRM = "confirm"
+    RETURN = "return"
+    REOPEN = "reopen"
+
+
+class ReviewAction(Base):
+    """One decision of a commune (or higher) official about one version of a turnout report or count minutes."""
+
+    __tablename__ = "review_actions"
+    __audit__ = True
+    __table_args__ = (
+        sa.CheckConstraint("(turnout_report_id IS NULL) <> (count_report_id IS NULL)", name="one_report"),
+        sa.Index("ix_review_actions_commune_at", "commune_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReportKind] = mapped_column(enum_type(ReportKind, 10))
+    turnout_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("turnout_reports.id"), index=True)
+    count_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("count_reports.id"), index=True)
+    # Where the report sits, copied so that the scope filter is one comparison.
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("provinces.id"))
+    commune_id: Mapped[int] = mapped_column(sa.ForeignKey("communes.id"))
+    polling_area_id: Mapped[int] = mapped_column(sa.ForeignKey("polling_areas.id"), index=True)
+    version: Mapped[int]
+    decision: Mapped[Decision] = mapped_column(enum_type(Decision, 10))
+    status_before: Mapped[ReportStatus] = mapped_column(enum_type(ReportStatus))
+    status_after: Mapped[ReportStatus] = mapped_column(enum_type(ReportStatus))
+    # Reason codes (webapp.review.reasons) of a return; the written text of a return or a reopening.
+    reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime]
+
+    actor: Mapped[User] = relationship()
+
+    @property
+    def report_id(self) -> int:
+        return self.turnout_report_id if self.kind is ReportKind.TURNOUT else self.count_report_id  # type: ignore[return-value]
+
+    def audit_place(self) -> tuple[int | None, int | None, int | None]:
+        return (self.province_id, self.commune_id, self.polling_area_id)
+
+    def __repr__(self) -> str:
+        return f"<ReviewAction {self.decision} {self.kind} {self.report_id}>"
+
+
+def place_rule(province: Any, commune: Any, area: Any) -> Any:
+    """A scope rule for rows that carry their province, commune and polling area."""
+
+    def rule(s: scope.Scope) -> Any:
+        if s.level is scope.Level.NATION:
+            return sa.true()
+        if s.level is scope.Level.PROVINCE:
+            return province == s.province_id
+        if s.level is scope.Level.COMMUNE:
+            return commune == s.commune_id
+        return area == s.polling_area_id
+
+    return rule
+
+
+scope.register(ReviewAction, place_rule(ReviewAction.province_id, ReviewAction.commune_id,
+                                        ReviewAction.polling_area_id))

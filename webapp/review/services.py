@@ -1,0 +1,189 @@
+"""The commune's decisions about a report version: confirm it, return it for correction with reason codes, or
+reopen a confirmed one with a written reason. Every function takes the session, the acting official and the
+clock, checks scope and role, flushes and never commits.
+
+Two officials may act on the same version at once. Each action names the status it was shown, and the status
+change starts with a conditional UPDATE (``… WHERE id = :id AND status = :shown AND is_latest``) that takes the
+row's lock: on PostgreSQL the second official's UPDATE waits for the first to commit, then finds the condition
+false and matches no row; the second official is told who acted and when (``ReviewConflict``). The status itself
+then changes through the ORM, so that the audit log and the progress summaries see it like any other write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from webapp import scope
+from webapp.accounts.models import Role, User
+from webapp.audit import services as audit
+from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
+from webapp.review import reasons as reason_codes
+from webapp.review.models import Decision, ReportKind, ReviewAction
+
+Report = TurnoutReport | CountReport
+MODELS: dict[ReportKind, type[TurnoutReport | CountReport]] = {
+    ReportKind.TURNOUT: TurnoutReport,
+    ReportKind.COUNT: CountReport,
+}
+REVIEWERS = frozenset({Role.COMMUNE, Role.PROVINCE, Role.ADMIN})
+# Which shown status each decision may start from, and where it leads. A reopened report goes back to
+# "received": it waits in the queue again, and the leader may send a new version.
+ALLOWED_FROM = {
+    Decision.CONFIRM: frozenset({ReportStatus.RECEIVED, ReportStatus.RETURNED}),
+    Decision.RETURN: frozenset({ReportStatus.RECEIVED}),
+    Decision.REOPEN: frozenset({ReportStatus.CONFIRMED}),
+}
+LEADS_TO = {
+    Decision.CONFIRM: ReportStatus.CONFIRMED,
+    Decision.RETURN: ReportStatus.RETURNED,
+    Decision.REOPEN: ReportStatus.RECEIVED,
+}
+MIN_REOPEN_REASON = 10  # characters: "reopen" needs a sentence, not "x"
+
+
+class ReviewError(Exception):
+    """Base of every refusal of a review decision."""
+
+
+class NotReviewer(ReviewError):
+    """Only commune, provincial and national officials review reports (the hotline and leaders do not: 403)."""
+
+
+class ReasonRequired(ReviewError):
+    """A return needs at least one known reason code (and text with "other"); a reopening needs a written
+    reason. ``field`` names what is missing: "reasons" or "text"."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class InvalidDecision(ReviewError):
+    """The decision cannot start from the status the form says it was shown (e.g. reopen a received report)."""
+
+
+class ReviewConflict(ReviewError):
+    """Someone else acted first, or a newer version arrived: nothing was changed. ``action`` is the latest
+    decision about this version (who and when), ``newer`` the version that replaced it, if any."""
+
+    def __init__(self, report: Report, action: ReviewAction | None, newer: Report | None) -> None:
+        super().__init__(report.id)
+        self.report = report
+        self.action = action
+        self.newer = newer
+
+
+def may_review(user: User) -> bool:
+    return user.role in REVIEWERS
+
+
+def kind_of(report: Report) -> ReportKind:
+    return ReportKind.COUNT if isinstance(report, CountReport) else ReportKind.TURNOUT
+
+
+def load_report(session: Session, user: User, kind: ReportKind, report_id: int) -> Report:
+    """One version of a report, if the user sees its polling area (else ``scope.OutOfScope``, a 404)."""
+    return scope.get(session, MODELS[kind], report_id, user)
+
+
+def last_action(session: Session, kind: ReportKind, report_id: int) -> ReviewAction | None:
+    column = ReviewAction.turnout_report_id if kind is ReportKind.TURNOUT else ReviewAction.count_report_id
+    return session.scalars(
+        sa.select(ReviewAction).where(column == report_id).order_by(ReviewAction.at.desc(), ReviewAction.id.desc())
+    ).first()
+
+
+def latest_version(session: Session, report: Report) -> Report | None:
+    """The version that counts now for the same station and contest (count) or report time (turnout)."""
+    if isinstance(report, CountReport):
+        where: Any = (CountReport.polling_area_id == report.polling_area_id,
+                      CountReport.contest_id == report.contest_id, CountReport.is_latest)
+        return session.scalars(sa.select(CountReport).where(*where)).first()
+    return session.scalars(sa.select(TurnoutReport).where(
+        TurnoutReport.election_id == report.election_id, TurnoutReport.polling_area_id == report.polling_area_id,
+        TurnoutReport.slot_at == report.slot_at, TurnoutReport.is_latest)).first()
+
+
+def _claim(session: Session, model: type, report_id: int, shown: ReportStatus) -> bool:
+    """Lock the version if it is still the latest and still in the status the official was shown."""
+    table = model.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == report_id, table.c.status == shown, table.c.is_latest)
+        .values(status=table.c.status)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _conflict(session: Session, kind: ReportKind, report: Report) -> ReviewConflict:
+    session.refresh(report)
+    newer = None if report.is_latest else latest_version(session, report)
+    return ReviewConflict(report, last_action(session, kind, report.id), newer)
+
+
+def _decide(session: Session, *, actor: User, kind: ReportKind, report_id: int, shown: ReportStatus,
+            decision: Decision, reasons: Sequence[str] = (), text: str = "", now: datetime) -> ReviewAction:
+    if not may_review(actor):
+        raise NotReviewer
+    report = load_report(session, actor, kind, report_id)
+    if shown not in ALLOWED_FROM[decision]:
+        raise InvalidDecision(decision)
+    if not _claim(session, MODELS[kind], report.id, shown):
+        raise _conflict(session, kind, report)
+    before, after = report.status, LEADS_TO[decision]
+    report.status = after
+    if isinstance(report, CountReport):
+        report.reviewed_by_id = actor.id
+        report.reviewed_at = now
+        report.returned_reasons = reason_codes.summarise(reasons, text) if decision is Decision.RETURN else ""
+    area = report.polling_area
+    action = ReviewAction(
+        kind=kind, turnout_report_id=report.id if kind is ReportKind.TURNOUT else None,
+        count_report_id=report.id if kind is ReportKind.COUNT else None, province_id=area.province_id,
+        commune_id=area.commune_id, polling_area_id=area.id, version=report.version, decision=decision,
+        status_before=before, status_after=after, reasons=list(reasons), text=text, actor_id=actor.id, at=now,
+    )
+    session.add(action)
+    if decision is Decision.REOPEN:
+        audit.record_event(session, action="reopen", entity_type=report.__tablename__, entity_id=str(report.id),
+                           place=report.audit_place(), before={"status": before.value},
+                           after={"status": after.value, "reason": text})
+    session.flush()
+    return action
+
+
+def confirm_report(session: Session, *, actor: User, kind: ReportKind, report_id: int, shown: ReportStatus,
+                   now: datetime) -> ReviewAction:
+    """Confirm one version as matching the paper: it is locked (the reports refuse a new version of confirmed
+    count minutes) until someone reopens it. ``shown`` is the status the official saw on the page."""
+    return _decide(session, actor=actor, kind=kind, report_id=report_id, shown=shown, decision=Decision.CONFIRM,
+                   now=now)
+
+
+def return_report(session: Session, *, actor: User, kind: ReportKind, report_id: int, shown: ReportStatus,
+                  reasons: Sequence[str], text: str, now: datetime) -> ReviewAction:
+    """Send a received version back to the polling team with reason codes and a note; the leader sees them on
+    their home page and sends a corrected version, which needs confirming again."""
+    codes = list(dict.fromkeys(c for c in reasons if c in reason_codes.REASONS))
+    text = (text or "").strip()
+    if not codes or len(codes) != len(set(reasons)):
+        raise ReasonRequired("reasons")
+    if reason_codes.NEEDS_TEXT & set(codes) and not text:
+        raise ReasonRequired("text")
+    return _decide(session, actor=actor, kind=kind, report_id=report_id, shown=shown, decision=Decision.RETURN,
+                   reasons=codes, text=text, now=now)
+
+
+def reopen_report(session: Session, *, actor: User, kind: ReportKind, report_id: int, reason: str,
+                  now: datetime) -> ReviewAction:
+    """Unlock a confirmed version (back to "received") with a written reason, recorded in the audit log. The
+    leader may then send a new version, which needs confirming again."""
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REOPEN_REASON:
+        raise ReasonRequired("text")
+    return _decide(session, actor=actor, kind=kind, report_id=report_id, shown=ReportStatus.CONFIRMED,
+                   decision=Decision.REOPEN, text=reason, now=now)

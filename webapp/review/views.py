@@ -1,0 +1,180 @@
+"""The commune's review pages: the queue, one version beside its photo and the version it replaced, and the
+decisions (confirm, return with reasons, reopen with a written reason)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+from werkzeug.wrappers import Response
+
+from webapp import db
+from webapp.accounts.models import Role
+from webapp.htmx import render
+from webapp.i18n import _, _l
+from webapp.reports.models import ReportStatus
+from webapp.reports.views import reporting_now
+from webapp.review import queries, reasons, services
+from webapp.review.forms import ConfirmForm, ReopenForm, ReturnForm
+from webapp.review.models import Decision, ReportKind
+from webapp.web import local_dt, roles_required
+
+bp = Blueprint("review", __name__)
+
+REVIEWERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN)
+DECISION_LABELS = {
+    Decision.CONFIRM: _l("Confirmed"),
+    Decision.RETURN: _l("Returned for correction"),
+    Decision.REOPEN: _l("Reopened"),
+}
+STATE_FILTERS = {
+    "received": _l("Waiting for review"),
+    "returned": _l("Returned for correction"),
+    "confirmed": _l("Confirmed"),
+    "all": _l("Every state"),
+}
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"REVIEW_DECISION": DECISION_LABELS, "REVIEW_REASONS": reasons.REASONS,
+            "review_reason_labels": reasons.labels}
+
+
+def _filters() -> queries.QueueFilters:
+    args = request.args
+    kind = args.get("kind", "")
+    state = args.get("state", "received")
+    contest = args.get("contest", "")
+    page = args.get("page", "1")
+    return queries.QueueFilters(
+        kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
+        contest_id=int(contest) if contest.isdigit() else None,
+        state=ReportStatus(state) if state in ReportStatus._value2member_map_ else (
+            None if state == "all" else ReportStatus.RECEIVED),
+        flagged=args.get("flagged") == "1",
+        page=int(page) if page.isdigit() else 1,
+    )
+
+
+@bp.get("/review/")
+@roles_required(*REVIEWERS)
+def queue() -> Response:
+    """New and corrected reports of the official's stations waiting for a decision, newest first."""
+    filters = _filters()
+    found = queries.review_queue(db.session, current_user, filters)
+    return render("review/queue.html", "review/_queue.html", found=found, filters=filters,
+                  contests=queries.queue_contests(db.session), states=STATE_FILTERS)
+
+
+def _page(kind: ReportKind, report_id: int, status: int = 200, **forms: Any) -> Response:
+    detail = queries.report_detail(db.session, current_user, kind, report_id)
+    shown = detail.report.status.value
+    context = {
+        "confirm_form": ConfirmForm(formdata=None, shown=shown),
+        "return_form": ReturnForm(formdata=None, shown=shown),
+        "reopen_form": ReopenForm(formdata=None),
+        **forms,
+    }
+    return render("review/detail.html", "review/_detail.html", status=status, detail=detail,
+                  can_review=current_user.role in REVIEWERS, **context)
+
+
+@bp.get("/review/count/<int:report_id>")
+@roles_required(*REVIEWERS)
+def count(report_id: int) -> Response:
+    """One version of a count minutes beside its photo and the version it replaced, with the decisions."""
+    return _page(ReportKind.COUNT, report_id)
+
+
+@bp.get("/review/turnout/<int:turnout_id>")
+@roles_required(*REVIEWERS)
+def turnout(turnout_id: int) -> Response:
+    """One version of a turnout report beside the version it replaced, with the decisions."""
+    return _page(ReportKind.TURNOUT, turnout_id)
+
+
+def conflict_message(exc: services.ReviewConflict) -> str:
+    if exc.newer is not None:
+        return _("A newer version (version %(n)d) arrived at %(time)s; nothing was changed. Review the new one.",
+                 n=exc.newer.version, time=local_dt(exc.newer.submitted_at))
+    action = exc.action
+    if action is None:
+        return _("This report changed meanwhile; nothing was changed. Check it again.")
+    who = action.actor.full_name or action.actor.username
+    when = local_dt(action.at)
+    messages = {
+        Decision.CONFIRM: _("Already confirmed by %(who)s at %(time)s.", who=who, time=when),
+        Decision.RETURN: _("Already returned for correction by %(who)s at %(time)s.", who=who, time=when),
+        Decision.REOPEN: _("Already reopened by %(who)s at %(time)s.", who=who, time=when),
+    }
+    return messages[action.decision]
+
+
+def _attempt(call: Callable[[], Any], tries: int = 4) -> Any:
+    """SQLite refuses a write whose transaction read before another writer committed ("database is locked"):
+    start again after a moment, now seeing that write. PostgreSQL waits on the row lock instead."""
+    for attempt in range(tries):
+        try:
+            return call()
+        except OperationalError:
+            if attempt == tries - 1:
+                raise
+            db.session.rollback()
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
+    detail_url = url_for(f"review.{kind.value}", **{"report_id" if kind is ReportKind.COUNT else "turnout_id": report_id})
+    services.load_report(db.session, current_user, kind, report_id)  # 404 before anything else
+    form: Any = {Decision.CONFIRM: ConfirmForm, Decision.RETURN: ReturnForm, Decision.REOPEN: ReopenForm}[decision]()
+    if not form.validate_on_submit():
+        return _page(kind, report_id, 422, **{f"{decision.value}_form": form})
+    now = reporting_now()
+    common = {"actor": current_user, "kind": kind, "report_id": report_id, "now": now}
+    calls = {
+        Decision.CONFIRM: lambda: services.confirm_report(db.session, shown=form.shown_status, **common),
+        Decision.RETURN: lambda: services.return_report(db.session, shown=form.shown_status,
+                                                        reasons=form.reasons.data, text=form.text.data, **common),
+        Decision.REOPEN: lambda: services.reopen_report(db.session, reason=form.reason.data, **common),
+    }
+    try:
+        _attempt(calls[decision])
+    except services.ReviewConflict as exc:
+        db.session.rollback()
+        flash(conflict_message(exc), "warning")
+        return redirect(detail_url, 303)
+    except services.InvalidDecision:
+        flash(_("This page is out of date. Reload it and decide again."), "warning")
+        return redirect(detail_url, 303)
+    except services.ReasonRequired:
+        return _page(kind, report_id, 422, **{f"{decision.value}_form": form})
+    db.session.commit()
+    done = {Decision.CONFIRM: _("Confirmed. The report is locked."),
+            Decision.RETURN: _("Returned to the polling team with your reasons."),
+            Decision.REOPEN: _("Reopened. The report waits for review again.")}
+    flash(done[decision], "success")
+    return redirect(url_for("review.queue") if decision is not Decision.REOPEN else detail_url, 303)
+
+
+@bp.post("/review/count/<int:report_id>/confirm", defaults={"decision": "confirm"})
+@bp.post("/review/count/<int:report_id>/return", defaults={"decision": "return"})
+@bp.post("/review/count/<int:report_id>/reopen", defaults={"decision": "reopen"})
+@roles_required(*REVIEWERS)
+def decide_count(report_id: int, decision: str) -> Response:
+    """Confirm, return or reopen one version of a count minutes."""
+    return _decide(ReportKind.COUNT, report_id, Decision(decision))
+
+
+@bp.post("/review/turnout/<int:turnout_id>/confirm", defaults={"decision": "confirm"})
+@bp.post("/review/turnout/<int:turnout_id>/return", defaults={"decision": "return"})
+@bp.post("/review/turnout/<int:turnout_id>/reopen", defaults={"decision": "reopen"})
+@roles_required(*REVIEWERS)
+def decide_turnout(turnout_id: int, decision: str) -> Response:
+    """Confirm, return or reopen one version of a turnout report."""
+    return _decide(ReportKind.TURNOUT, turnout_id, Decision(decision))
