@@ -17,12 +17,14 @@ The bare one-INSERT endpoint (``benchmarks/bare_app.py``) is measured the same w
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,21 @@ class InProcess:
                 headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         response = self.test_client.open(path, method=method, data=body, headers=headers or {})
         return response.status_code, response.get_data()
+
+
+class TurnoutSender:
+    """A logged-in leader sending turnout reports (the current report time; every one a new version)."""
+
+    def __init__(self, leader: Leader) -> None:
+        self.leader, self.client = leader, leader.client
+        self.voted = min(c["voters_on_list"] for c in leader.contests) // 2
+
+    def submit(self) -> int:
+        body = {"client_uuid": str(uuid.uuid4()), "voters_voted": self.voted}
+        status, _ = self.client.request("POST", f"/api/v1/stations/{self.leader.area_id}/turnout",
+                                        json.dumps(body).encode(),
+                                        {"Content-Type": "application/json", "X-CSRFToken": self.leader.csrf})
+        return status
 
 
 class Statements:
@@ -91,6 +108,10 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite database instead")
     parser.add_argument("-n", type=int, default=300, help="measured requests per endpoint (after 40 warm-up)")
     parser.add_argument("--via", choices=("api", "form"), default="api")
+    parser.add_argument("--kind", choices=("count", "turnout"), default="count",
+                        help="count minutes (default) or turnout reports (API, at 15:00 on polling day)")
+    parser.add_argument("--without-progress", action="store_true",
+                        help="also measure the app with the progress summaries' after_flush listener removed")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one app request")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the app loop (.html or .txt)")
     parser.add_argument("--cprofile", type=int, metavar="N",
@@ -103,13 +124,18 @@ def main() -> int:
         url, drop = create_database(args.pg)
     try:
         leaders = prepare(url)
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)})
+        config = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)}
+        if args.kind == "turnout":
+            config["REPORTING_CLOCK_OVERRIDE"] = "2026-03-15T15:00"
+        app = create_app(config)
         engine = app.extensions["db"].engine
         counter = Statements(engine)
         logged = [Leader(InProcess(app), username, area_id, args.via) for username, area_id in leaders]
+        if args.kind == "turnout":
+            logged = [TurnoutSender(leader) for leader in logged]
         bare_app.engine = sa.create_engine(url, pool_size=10, max_overflow=10)
         bare_counter = Statements(bare_app.engine)
-        bares = [Bare(0, leader) for leader in logged]
+        bares = [Bare(0, getattr(leader, "leader", leader)) for leader in logged]
         for bare in bares:
             bare.client = InProcess(bare_app.app)
 
@@ -131,13 +157,20 @@ def main() -> int:
         results["app"] = measure(logged, args.n, counter, ack)
         if args.cprofile:
             cprof.disable()
-            pstats.Stats(cprof).sort_stats("cumulative").print_stats(args.cprofile)
+            pstats.Stats(cprof).sort_stats(os.environ.get("CPROFILE_SORT", "cumulative")).print_stats(args.cprofile)
         if args.profile:
             profiler.stop()
             text = profiler.output_html() if args.profile.suffix == ".html" else profiler.output_text(
                 unicode=True, show_all=False)
             args.profile.write_text(text)
             print(f"profile written to {args.profile}")
+        if args.without_progress:
+            from sqlalchemy.orm import Session
+
+            from webapp.progress import tracking
+
+            event.remove(Session, "after_flush", tracking._after_flush)
+            results["app without progress hook"] = measure(logged, args.n, counter, ack)
         if args.show_sql:
             counter.keep = True
             logged[0].submit()
@@ -146,12 +179,14 @@ def main() -> int:
             for i, text in enumerate(counter.seen, 1):
                 print(f"{i:3}. {text}")
         stored = count_rows(url, "count_reports")
-        print(f"\n{'SQLite' if args.sqlite else 'PostgreSQL'}, via {args.via}, {args.n} requests each "
+        print(f"\n{'SQLite' if args.sqlite else 'PostgreSQL'}, {args.kind} via {args.via}, {args.n} requests each "
               f"(load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}); count_reports stored: {stored}")
         print("| endpoint | CPU ms/request (mean) | median | SQL statements/request | max |")
         print("|---|---|---|---|---|")
-        for name, label in (("bare", "bare Flask, one INSERT"), ("app", f"count minutes ({args.via})")):
-            r = results[name]
+        labels = {"bare": "bare Flask, one INSERT", "app": f"{args.kind} ({args.via})",
+                  "app without progress hook": f"{args.kind} ({args.via}), progress after_flush removed"}
+        for name, r in results.items():
+            label = labels[name]
             print(f"| {label} | {r['cpu_ms_mean']:.2f} | {r['cpu_ms_median']:.2f} | {r['statements']:.1f} | "
                   f"{r['statements_max']} |")
         app.extensions["db"].engine.dispose()

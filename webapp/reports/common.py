@@ -4,6 +4,7 @@ exactly-once insert, and the station's history. Callers import ``webapp.reports.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
@@ -139,18 +140,27 @@ def area_for_submit(session: Session, actor: User, area_id: int, channel: Channe
     return area
 
 
+@functools.cache
+def _links_statement(with_candidates: bool) -> sa.Select[tuple[PollingAreaUnit]]:
+    # Built once (on first use, when every mapper is known): building a statement costs about as much CPU as
+    # running it, and these run on every submission (benchmarks/README.md).
+    unit = joinedload(PollingAreaUnit.unit)
+    return (
+        sa.select(PollingAreaUnit)
+        .where(PollingAreaUnit.polling_area_id == sa.bindparam("area_id"))
+        .options(joinedload(PollingAreaUnit.contest),
+                 unit.joinedload(ElectoralUnit.candidates) if with_candidates else unit)
+    )
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(ContestKind)}
+
+
 def area_contests(session: Session, area: PollingArea, *, with_candidates: bool = False) -> list[PollingAreaUnit]:
     """The contests the area votes in, widest electorate first (NA, provincial, commune), each with its contest
     and unit (and the unit's candidates with ``with_candidates``) loaded in the same statement."""
-    unit = joinedload(PollingAreaUnit.unit)
-    links = session.scalars(
-        sa.select(PollingAreaUnit)
-        .where(PollingAreaUnit.polling_area_id == area.id)
-        .options(joinedload(PollingAreaUnit.contest),
-                 unit.joinedload(ElectoralUnit.candidates) if with_candidates else unit)
-    ).unique().all()
-    order = {kind: i for i, kind in enumerate(ContestKind)}
-    return sorted(links, key=lambda link: order[link.contest.kind])
+    links = session.scalars(_links_statement(with_candidates), {"area_id": area.id}).unique().all()
+    return sorted(links, key=lambda link: _KIND_ORDER[link.contest.kind])
 
 
 def find_by_uuid(session: Session, model: type[T], client_uuid: uuid.UUID) -> T | None:
@@ -163,11 +173,12 @@ def insert_once(
     client_uuid: uuid.UUID,
     build: Callable[[], T],
     matches: Callable[[T], bool],
-    attempts: int = 3,
+    attempts: int = 6,
 ) -> Submission[T]:
-    """Run ``build`` (which adds and flushes a new version) inside a SAVEPOINT. If another request inserted
+    """Run ``build`` (which adds a new version) and flush it inside a SAVEPOINT. If another request inserted
     the same client id meanwhile (a double tap racing itself), the UNIQUE constraint refuses ours and the
-    winner's row is returned instead; other clashes (a version or receipt drawn twice) are retried."""
+    winner's row is returned instead; other clashes (a version or receipt drawn twice) are retried. Six
+    attempts: a receipt clash is about 1 in 200 late in the day, six in a row practically never."""
     for attempt in range(attempts):
         savepoint = session.begin_nested()
         try:
@@ -202,8 +213,9 @@ def replayed(session: Session, model: type[T], client_uuid: uuid.UUID, matches: 
     return Submission(existing, True)
 
 
-def new_receipt(session: Session) -> str:
-    return receipts.new_receipt(session, RECEIPT_TABLES)
+def new_receipt(model: type) -> str:
+    """A receipt code for a new row of ``model`` (no query: see ``receipts.FIRST``)."""
+    return receipts.generate("turnout" if model is TurnoutReport else "count")
 
 
 def find_receipt(session: Session, user: User, code: str) -> TurnoutReport | CountReport | None:

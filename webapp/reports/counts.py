@@ -130,14 +130,21 @@ def _link(links: list[PollingAreaUnit], contest_id: int) -> PollingAreaUnit:
     raise ContestNotHeld
 
 
+@functools.cache
+def _latest_statement(with_uuid: bool) -> sa.Select[tuple[CountReport]]:
+    # Built once, like common._links_statement.
+    wanted = sa.and_(CountReport.polling_area_id == sa.bindparam("area_id"), CountReport.is_latest)
+    if with_uuid:
+        wanted = sa.or_(wanted, CountReport.client_uuid == sa.bindparam("client_uuid"))
+    return sa.select(CountReport).where(wanted)
+
+
 def _latest_reports(session: Session, area_id: int, client_uuid: uuid.UUID | None = None) -> (
         tuple[dict[int, CountReport], CountReport | None]):
     """The version that counts of each of the area's minutes ({contest id: report}) and, in the same statement,
     the report already stored under ``client_uuid`` (anywhere), if any."""
-    wanted = sa.and_(CountReport.polling_area_id == area_id, CountReport.is_latest)
-    if client_uuid is not None:
-        wanted = sa.or_(wanted, CountReport.client_uuid == client_uuid)
-    rows = session.scalars(sa.select(CountReport).where(wanted)).all()
+    rows = session.scalars(_latest_statement(client_uuid is not None),
+                           {"area_id": area_id, "client_uuid": client_uuid}).all()
     latest = {r.contest_id: r for r in rows if r.polling_area_id == area_id and r.is_latest}
     return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
 
@@ -151,15 +158,20 @@ def _fresh_latest(session: Session, area_id: int, contest_id: int) -> CountRepor
     ).first()
 
 
-def _last_turnout(session: Session, area_id: int, contest_id: int) -> int | None:
-    """The contest's figure in the area's latest turnout report (the latest report time), or None."""
-    return session.scalar(
+@functools.cache
+def _last_turnout_statement() -> sa.Select[tuple[int]]:
+    return (
         sa.select(TurnoutFigure.voters_voted).select_from(TurnoutReport)
         .outerjoin(TurnoutFigure, sa.and_(TurnoutFigure.report_id == TurnoutReport.id,
-                                          TurnoutFigure.contest_id == contest_id))
-        .where(TurnoutReport.polling_area_id == area_id, TurnoutReport.is_latest)
+                                          TurnoutFigure.contest_id == sa.bindparam("contest_id")))
+        .where(TurnoutReport.polling_area_id == sa.bindparam("area_id"), TurnoutReport.is_latest)
         .order_by(TurnoutReport.slot_at.desc()).limit(1)
     )
+
+
+def _last_turnout(session: Session, area_id: int, contest_id: int) -> int | None:
+    """The contest's figure in the area's latest turnout report (the latest report time), or None."""
+    return session.scalar(_last_turnout_statement(), {"area_id": area_id, "contest_id": contest_id})
 
 
 def _as_input(report: CountReport) -> CountInput:
@@ -275,7 +287,6 @@ def submit_count(
         if attempts:  # a retry after a clash: read the version that counts again
             current = _fresh_latest(session, area.id, contest_id)
         attempts += 1
-        receipt = new_receipt(session)  # a query: before any change, so that it does not flush one early
         if current is not None:
             if current.status is ReportStatus.CONFIRMED:
                 raise ReportLocked
@@ -292,7 +303,7 @@ def submit_count(
             complaints_received=n.complaints_received or 0, complaints_resolved=n.complaints_resolved or 0,
             complaints_forwarded=n.complaints_forwarded or 0, complaints_note=(data.complaints_note or "").strip(),
             signers=signers, witness_1=witnesses[0], witness_2=witnesses[1], explanations=explanations,
-            findings=jsonable_findings(findings), client_uuid=client_uuid, receipt=receipt,
+            findings=jsonable_findings(findings), client_uuid=client_uuid, receipt=new_receipt(CountReport),
             channel=channel, submitted_by=actor, submitted_at=now,
             votes=[CountVote(candidate_id=c.id, votes=n.votes[c.id]) for c in link.unit.candidates],
         )

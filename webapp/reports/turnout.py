@@ -4,6 +4,7 @@ contest by default, one per contest when they differ)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import uuid
 from collections.abc import Mapping
@@ -81,17 +82,22 @@ def _minutes_after(moment: datetime, deadline: datetime) -> int:
     return max(0, math.ceil((moment - deadline).total_seconds() / 60))
 
 
+@functools.cache
+def _latest_statement(with_uuid: bool) -> sa.Select[tuple[TurnoutReport]]:
+    # Built once (common._links_statement says why).
+    wanted = sa.and_(TurnoutReport.election_id == sa.bindparam("election_id"),
+                     TurnoutReport.polling_area_id == sa.bindparam("area_id"), TurnoutReport.is_latest)
+    if with_uuid:
+        wanted = sa.or_(wanted, TurnoutReport.client_uuid == sa.bindparam("client_uuid"))
+    return sa.select(TurnoutReport).where(wanted).options(joinedload(TurnoutReport.figures))
+
+
 def _latest_rows(session: Session, election: Election, area: PollingArea, client_uuid: uuid.UUID | None = None) -> (
         tuple[dict[time, TurnoutReport], TurnoutReport | None]):
     """The version that counts for each report time ({time: report}, with figures) and, in the same statement,
     the report already stored under ``client_uuid`` (anywhere), if any."""
-    wanted = sa.and_(TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
-                     TurnoutReport.is_latest)
-    if client_uuid is not None:
-        wanted = sa.or_(wanted, TurnoutReport.client_uuid == client_uuid)
-    rows = session.scalars(
-        sa.select(TurnoutReport).where(wanted).options(joinedload(TurnoutReport.figures))
-    ).unique().all()
+    rows = session.scalars(_latest_statement(client_uuid is not None),
+                           {"election_id": election.id, "area_id": area.id, "client_uuid": client_uuid}).unique().all()
     latest = {row.slot_at: row for row in rows
               if row.election_id == election.id and row.polling_area_id == area.id and row.is_latest}
     return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
@@ -242,7 +248,6 @@ def submit_turnout(
                 .execution_options(populate_existing=True)
             ).first()
         attempts += 1
-        receipt = new_receipt(session)  # a query: before any change, so that it does not flush one early
         if current is not None:
             # Flushed with the new version: the unit of work sends a table's UPDATEs before its INSERTs.
             current.is_latest = False
@@ -251,7 +256,7 @@ def submit_turnout(
             version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
             is_latest=True, status=ReportStatus.RECEIVED, per_contest=data.per_contest is not None,
             no_change=data.no_change, reason=(data.reason or "").strip(), client_uuid=client_uuid,
-            receipt=receipt, channel=channel, submitted_by=actor, submitted_at=now,
+            receipt=new_receipt(TurnoutReport), channel=channel, submitted_by=actor, submitted_at=now,
             figures=[TurnoutFigure(contest_id=cid, voters_voted=figures[cid]) for cid in contest_ids],
         )
         session.add(report)
