@@ -158,22 +158,3 @@ def record_event(
             after=after,
         )
     )
-
-
-def bulk_audit_rows(
-    session: Session, action: str, entity_type: str, items: Sequence[tuple[str, tuple[Any, Any, Any], Any]]
-) -> None:
-    """Audit rows for a Core bulk insert, which bypasses the ORM listener (used by the dataset generator)."""
-    ctx = context_of(session)
-    now = ctx.clock()
-    rows = [
-        {
-            "at": now, "actor_id": ctx.actor_id, "actor_username": ctx.actor_username, "channel": ctx.channel,
-            "ip": ctx.ip, "action": action, "entity_type": entity_type, "entity_id": entity_id,
-            "province_id": place[0], "commune_id": place[1], "polling_area_id": place[2],
-            "before": None, "after": after,
-        }
-        for entity_id, place, after in items
-    ]
-    if rows:
-        session.execute(sa.insert(AuditEntry), rows)
