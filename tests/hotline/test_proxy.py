@@ -130,3 +130,19 @@ def test_only_the_hotline_in_scope_enters_by_phone(as_user, clock, w, username, 
     assert client.post(f"/hotline/stations/{area.id}/turnout",
                        data={"csrf_token": token, "voted": "10"}).status_code == status
     assert client.get(f"/hotline/stations/{area.id}/count/{contest_id}").status_code == status
+
+
+def test_numbers_the_checks_refuse_are_shown_before_the_read_back(as_user, clock, db_session, w):
+    clock(9, 20)
+    area = w.area("26740-04")
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{area.id}/turnout"
+    form = soup(client.get(url)).select_one("#hotline-turnout form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    response = client.post(url, data={**data, "voted": "99999", "slot": "09:00", "step": "review"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#hotline-turnout .rep-finding.rep-block") is not None
+    assert page.select_one("input[name=read_back]") is None
+    assert page.select_one("input[name=voted]")["value"] == "99999"
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0

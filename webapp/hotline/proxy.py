@@ -72,6 +72,23 @@ def _turnout_page(overview: reports.TurnoutOverview, form: TurnoutForm, errors: 
                   read_back=read_back or ReadBackForm(formdata=None), hidden=_hidden())
 
 
+def _dry_run(area_id: int, data: reports.TurnoutInput, form: TurnoutForm,
+             overview: reports.TurnoutOverview) -> Response | None:
+    """Run the report through the reports' own checks before the read-back, and undo it: the hotline must not
+    read back numbers that will then be refused."""
+    savepoint = db.session.begin_nested()
+    try:
+        reports.submit_turnout(db.session, actor=current_user, area_id=area_id, data=data, client_uuid=form.uuid,
+                               channel=Channel.PHONE, now=reporting_now())
+    except reports.NotAllowed:
+        abort(403)
+    except reports.ReportError as exc:
+        return _turnout_page(overview, form, _turnout_messages(exc, overview), 422)
+    finally:
+        savepoint.rollback()
+    return None
+
+
 @bp.route("/hotline/stations/<int:area_id>/turnout", methods=["GET", "POST"])
 @roles_required(Role.HOTLINE)
 def enter_turnout(area_id: int) -> Response:
@@ -88,9 +105,13 @@ def enter_turnout(area_id: int) -> Response:
     numbers = list(data.per_contest.values()) if data.per_contest is not None else [data.voted]
     if any(not isinstance(n, int) for n in numbers):
         return _turnout_page(overview, form, [_("Enter every number, in digits.")], 422)
+    if step != "send":
+        if (refused := _dry_run(area_id, data, form, overview)) is not None:
+            return refused
+        return _turnout_page(overview, form, [], 200, ReadBackForm(formdata=None), data)
     read_back = ReadBackForm()
-    if step != "send" or not read_back.validate():
-        return _turnout_page(overview, form, [], 422 if step == "send" else 200, read_back, data)
+    if not read_back.validate():
+        return _turnout_page(overview, form, [], 422, read_back, data)
     _by_phone()
     try:
         result = reports.submit_turnout(db.session, actor=current_user, area_id=area_id, data=data,

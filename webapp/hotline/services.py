@@ -110,6 +110,20 @@ class Timeline:
     leaders: list[User]  # the area's leader accounts (their phone may differ from the team list)
     events: list[Event]
 
+    @property
+    def other_leader_phones(self) -> list[User]:
+        """Leader accounts whose number is not already on the team list."""
+        listed = {m.phone for m in self.team if m.phone}
+        return [u for u in self.leaders if u.phone and u.phone not in listed]
+
+    @property
+    def team_leaders(self) -> list[TeamMember]:
+        return [m for m in self.team if m.role.value == "leader"]
+
+    @property
+    def team_others(self) -> list[TeamMember]:
+        return [m for m in self.team if m.role.value != "leader"]
+
 
 def station_timeline(session: Session, user: User, area_id: int) -> Timeline:
     """Everything that happened at one station, newest first: every version of every report (state, who, when,

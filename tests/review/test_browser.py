@@ -1,0 +1,237 @@
+"""The commune's queue and review page, the leader's returned report, the hotline's timeline and call list, on a
+360 × 740 phone in real Chromium. Screenshots go to test-artifacts/review/ for people to look at."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from datetime import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.browser.conftest import HEIGHT, WIDTH, browser_type_launch_args, chromium_path  # noqa: F401
+from tests.conftest import ARTIFACTS, create_database
+from tests.reports.helpers import new_id
+from tests.review.helpers import send_count, send_turnout, vn
+from tests.world import NOW, PASSWORD, World
+from webapp import create_app, migrate
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.db import make_engine
+from webapp.elections.models import ContestKind
+from webapp.hotline import services as hotline
+from webapp.hotline.models import CallOutcome
+from webapp.reports import services as reports
+from webapp.reports.models import ReportStatus
+from webapp.review import services as review
+from webapp.review.models import ReportKind
+from webapp.seed import demo
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings(r"ignore:Exception ignored in.*/static/:pytest.PytestUnraisableExceptionWarning"),
+]
+SHOTS = ARTIFACTS / "review"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+def _minutes_photo() -> bytes:
+    """A stand-in for the photo of a signed paper: a page of lines of text."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (900, 1200), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.text((300, 60), "BIEN BAN KET QUA KIEM PHIEU", fill=(20, 20, 20))
+    for row in range(30):
+        y = 140 + row * 34
+        draw.line((80, y + 22, 820, y + 22), fill=(200, 200, 200))
+        draw.text((90, y), f"{row + 1}. ........................ {1000 + row * 37}", fill=(30, 30, 60))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _story(session: Session, uploads: str) -> dict[str, int]:
+    """Election day in Bến Thành at 20:30: turnout reports (some stations silent), corrected minutes with a
+    photo, a returned turnout report, a confirmed one, and two calls."""
+    audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+    w = World(session)
+    xa = w.user("xa")
+    t9 = send_turnout(session, w, 312, slot=time(9), at=(9, 6))
+    review.confirm_report(session, actor=xa, kind=ReportKind.TURNOUT, report_id=t9.id,
+                          shown=ReportStatus.RECEIVED, now=vn(9, 40))
+    t11 = send_turnout(session, w, 640, slot=time(11, 30), at=(11, 41))
+    t15 = send_turnout(session, w, 598, slot=time(15), at=(15, 10), reason="Lần trước cộng nhầm")
+    review.return_report(session, actor=xa, kind=ReportKind.TURNOUT, report_id=t15.id, shown=ReportStatus.RECEIVED,
+                         reasons=["numbers_mismatch"], text="Số thấp hơn lần 11:30, đề nghị kiểm tra lại sổ",
+                         now=vn(15, 30))
+    area = w.area("26743-01")
+    for code, at in (("26743-02", (9, 4)), ("26743-03", (9, 8))):
+        other = w.area(code)
+        reports.submit_turnout(session, actor=w.user("tongdai"), area_id=other.id,
+                               data=reports.TurnoutInput(voted=250, slot=time(9)), client_uuid=new_id(),
+                               channel=Channel.PHONE, now=vn(*at))
+    hotline.record_call(session, actor=w.user("tongdai"), area_id=w.area("26743-04").id,
+                        outcome=CallOutcome.NO_ANSWER, number=w.area("26743-04").team[0].phone,
+                        note="Gọi 2 lần không nghe máy", slot_at=time(19), now=vn(20, 10))
+    hotline.record_call(session, actor=w.user("tongdai"), area_id=area.id, outcome=CallOutcome.REACHED,
+                        note="Tổ trưởng sẽ gửi lại báo cáo 15:00", slot_at=time(15), now=vn(15, 45))
+    v1 = send_count(session, w, at=(20, 0), explanations={"turnout_ne_voted": "Cử tri đi bầu sau 15 giờ"})
+    v2 = send_count(session, w, voted=v1.voters_voted - 2, at=(20, 12),
+                    explanations={"turnout_ne_voted": "Cử tri đi bầu sau 15 giờ"})
+    reports.attach_photo(session, actor=w.user("to01"), report_id=v2.id, content=_minutes_photo(),
+                         client_uuid=new_id(), channel=Channel.WEB, now=vn(20, 14), upload_dir=Path(uploads))
+    send_count(session, w, kind=ContestKind.PROVINCIAL_COUNCIL, at=(20, 20),
+               explanations={"turnout_ne_voted": "Cử tri đi bầu sau 15 giờ"})
+    session.commit()
+    return {"area": area.id, "count": v2.id, "t11": t11.id}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, dict[str, int]]]:
+    if not chromium_path():
+        pytest.skip("chromium is not installed (apt-get install chromium); browser test skipped")
+    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "rvbrowser")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    uploads = tempfile.mkdtemp(prefix="rv-uploads-")
+    with Session(engine) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        demo.load_demo(session, NOW)
+        session.commit()
+        ids = _story(session, uploads)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "review-browser-test-secret-0123456789abcdef",
+                      "REPORTING_CLOCK_OVERRIDE": vn(20, 30).isoformat(), "UPLOAD_FOLDER": uploads})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", ids
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        httpd.server_close()
+        app.extensions["db"].engine.dispose()
+        engine.dispose()
+        drop()
+
+
+@pytest.fixture
+def phone(browser, server):  # type: ignore[no-untyped-def]
+    """``phone("xa")``: a 360 × 740 page signed in on this module's server (contexts made here: pytest-playwright's
+    base_url belongs to tests/browser)."""
+    base, _ids = server
+    contexts = []
+
+    def open_as(username: str):  # type: ignore[no-untyped-def]
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2,
+                                      is_mobile=True, has_touch=True, locale="vi-VN", base_url=base,
+                                      service_workers="block")
+        contexts.append(context)
+        tab = context.new_page()
+        tab.goto("/login")
+        tab.fill("input[name=username]", username)
+        tab.fill("input[name=password]", PASSWORD)
+        tab.click("button[type=submit]")
+        tab.wait_for_url(base + "/")
+        return tab
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def _fits(tab) -> None:  # type: ignore[no-untyped-def]
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def _shot(tab, name: str) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_the_commune_reviews_the_corrected_minutes_beside_the_photo(phone, server):
+    _base, ids = server
+    tab = phone("xa")
+    tab.click("nav.mainnav >> text=Xác nhận")
+    tab.wait_for_selector("#review-queue .rv-item")
+    _fits(tab)
+    _shot(tab, "queue")
+    tab.click(f"a[href='/review/count/{ids['count']}']")
+    tab.wait_for_selector("#review-detail .rv-photos img")
+    assert tab.locator("td.rv-changed").count() >= 4
+    assert tab.evaluate("document.querySelector('.rv-photos img').naturalWidth") > 0
+    _fits(tab)
+    _shot(tab, "detail")
+    tab.click("details.rv-return summary")
+    tab.check("input[name=reasons][value=numbers_mismatch]")
+    tab.fill("textarea[name=text]", "Số phiếu hợp lệ của ông B ghi 412, ảnh là 421")
+    tab.click("details.rv-return button[type=submit]")
+    tab.wait_for_selector("#review-queue")
+    assert "Đã trả lại" in tab.locator("#flash").inner_text()
+
+
+def test_the_leader_sees_what_was_returned_first(phone, server):
+    tab = phone("to01")
+    box = tab.locator("#leader-home > *").first
+    assert box.get_attribute("id") == "returned-reports"
+    assert "đề nghị kiểm tra lại sổ" in box.inner_text()
+    _fits(tab)
+    _shot(tab, "leader-home-returned")
+
+
+def test_the_hotline_timeline_and_call_list(phone, server):
+    _base, ids = server
+    tab = phone("tongdai")
+    tab.click("nav.mainnav >> text=Tổng đài")
+    tab.fill("#hl-q", "ben thanh")
+    tab.click("#hotline-search button[type=submit]")
+    tab.wait_for_selector("#hotline-search .hl-results a")
+    _fits(tab)
+    _shot(tab, "hotline-search")
+    tab.goto(f"/hotline/stations/{ids['area']}")
+    tab.wait_for_selector("#hotline-station .hl-timeline")
+    assert tab.locator(".hl-event").count() >= 8
+    _fits(tab)
+    _shot(tab, "hotline-timeline")
+    tab.goto("/hotline/calls")
+    tab.wait_for_selector("#call-list .hl-call")
+    first = tab.locator(".hl-call").first
+    assert first.locator("a.hl-tel-main").get_attribute("href").startswith("tel:")
+    _fits(tab)
+    _shot(tab, "hotline-calls")
+
+
+def test_the_hotline_enters_turnout_by_phone_with_a_read_back(phone, server):
+    _base, _ids = server
+    tab = phone("tongdai")
+    tab.goto("/hotline/?q=26743-05")
+    tab.click("#hotline-search .hl-results a")
+    tab.wait_for_selector("#hotline-station")
+    tab.click("text=Nhập số cử tri đi bầu qua điện thoại")
+    tab.wait_for_selector("#hotline-turnout select[name=slot]")
+    assert tab.locator("select[name=slot]").input_value() == "19:00"
+    tab.fill("input[name=voted]", "906")
+    tab.click("button[value=review]")
+    tab.wait_for_selector("#hotline-turnout .rep-big")
+    assert "chín trăm lẻ sáu" in tab.locator(".rep-words").inner_text()
+    _fits(tab)
+    _shot(tab, "hotline-readback")
+    tab.check("input[name=read_back]")
+    tab.click("button[value=send]")
+    tab.wait_for_selector("#hotline-station")
+    assert "Đọc mã biên nhận cho tổ trưởng" in tab.locator("#flash").inner_text()
+    newest = tab.locator(".hl-event").first.inner_text()
+    assert "906" in newest and "Tổng đài" in newest
