@@ -11,8 +11,9 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,9 +54,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _columns(obj: Any) -> list[str]:
-    redacted = set(getattr(obj, "__audit_redact__", ()))
-    return [a.key for a in sa.inspect(obj).mapper.column_attrs if a.key not in redacted]
+@functools.cache
+def _columns_of(cls: type) -> tuple[str, ...]:
+    redacted = set(getattr(cls, "__audit_redact__", ()))
+    return tuple(a.key for a in sa.inspect(cls).column_attrs if a.key not in redacted)
+
+
+def _columns(obj: Any) -> tuple[str, ...]:
+    return _columns_of(type(obj))
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
@@ -119,7 +125,12 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
         if getattr(obj, "__audit__", False):
             rows.append(_row(ctx, now, "delete", obj, snapshot(obj), None))
     if rows:
-        session.connection().execute(sa.insert(AuditEntry), rows)
+        session.connection().execute(_insert_statement(), rows)
+
+
+@functools.cache
+def _insert_statement() -> sa.Insert:
+    return sa.insert(AuditEntry)  # built once: the listener runs on every flush
 
 
 def install() -> None:

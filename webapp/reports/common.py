@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -114,6 +115,26 @@ def may_submit(actor: User, area: PollingArea, channel: Channel | None = None) -
     return actor.role is Role.LEADER and actor.polling_area_id == area.id
 
 
+# Within one request the leader's page reads the area and its contests, then the service reads them again to send:
+# the second read is served from the session until its next flush, commit or rollback (when the memo is dropped,
+# so a change made in between is always seen). The area is kept per scope (``scope.Scope``), so it is only ever
+# handed to a user with the same place in the hierarchy as the one whose scoped query found it.
+_MEMO = "reports.memo"
+
+
+def _memo(session: Session) -> dict[tuple[Any, ...], Any]:
+    return session.info.setdefault(_MEMO, {})
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_MEMO, None)
+
+
+for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    if not event.contains(Session, _event, _forget):
+        event.listen(Session, _event, _forget)
+
+
 def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool = False) -> PollingArea:
     """The area if the user sees it (else OutOfScope): ``scope.get``, or with ``with_team`` the same scoped
     query with the polling team joined in (one statement instead of a lazy load later)."""
@@ -123,11 +144,14 @@ def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool =
         ident = int(area_id)
     except (TypeError, ValueError) as exc:
         raise scope.OutOfScope(PollingArea.__name__) from exc
-    area = session.scalars(
-        scope.select(PollingArea, user).where(PollingArea.id == ident).options(joinedload(PollingArea.team))
-    ).unique().first()
-    if area is None:
-        raise scope.OutOfScope(PollingArea.__name__)
+    key = ("area", scope.Scope.of(user), ident)
+    if (area := _memo(session).get(key)) is None:
+        area = session.scalars(
+            scope.select(PollingArea, user).where(PollingArea.id == ident).options(joinedload(PollingArea.team))
+        ).unique().first()
+        if area is None:
+            raise scope.OutOfScope(PollingArea.__name__)
+        _memo(session)[key] = area
     return area
 
 
@@ -159,8 +183,11 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(ContestKind)}
 def area_contests(session: Session, area: PollingArea, *, with_candidates: bool = False) -> list[PollingAreaUnit]:
     """The contests the area votes in, widest electorate first (NA, provincial, commune), each with its contest
     and unit (and the unit's candidates with ``with_candidates``) loaded in the same statement."""
-    links = session.scalars(_links_statement(with_candidates), {"area_id": area.id}).unique().all()
-    return sorted(links, key=lambda link: _KIND_ORDER[link.contest.kind])
+    key = ("links", area.id, with_candidates)
+    if (links := _memo(session).get(key)) is None:
+        rows = session.scalars(_links_statement(with_candidates), {"area_id": area.id}).unique().all()
+        links = _memo(session)[key] = sorted(rows, key=lambda link: _KIND_ORDER[link.contest.kind])
+    return list(links)
 
 
 def find_by_uuid(session: Session, model: type[T], client_uuid: uuid.UUID) -> T | None:

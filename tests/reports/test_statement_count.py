@@ -1,0 +1,195 @@
+"""How many SQL statements one submission sends, pinned so that it cannot grow unnoticed.
+
+The count of statements is what decides the submission rate through gunicorn on a busy 2-core machine (every
+statement is a round trip that waits for the PostgreSQL backend and then for the worker thread; see the
+count-submission section of benchmarks/README.md). The budgets are the numbers measured when they were set; a
+change that needs more must say why and raise them here. Statements on the ``progress_*`` tables belong to the
+progress summaries' ``after_flush`` listener (webapp.progress.tracking) and are counted apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import csrf_token, login
+from tests.reports.helpers import AREA, count_data, good_numbers, links, new_id, vn
+from webapp.audit.models import Channel
+from webapp.elections.models import ContestKind
+from webapp.reports import receipts, services
+from webapp.reports.services import TurnoutInput
+
+NA = ContestKind.NATIONAL_ASSEMBLY
+
+
+class Seen(list[str]):
+    """The statements sent, in order. The progress listener runs after the audit listener in the same flush, so
+    what comes between the (last) audit INSERT and the RELEASE of the insert's SAVEPOINT is the progress
+    summaries' work; the rest is the submission's own."""
+
+    def _progress_span(self) -> tuple[int, int]:
+        audits = [i for i, s in enumerate(self) if s.startswith("INSERT INTO audit_entries")]
+        if not audits:
+            return len(self), len(self)
+        end = next((i for i in range(audits[-1] + 1, len(self)) if self[i].startswith("RELEASE SAVEPOINT")),
+                   len(self))
+        return audits[-1] + 1, end
+
+    @property
+    def own(self) -> list[str]:
+        start, end = self._progress_span()
+        return self[:start] + self[end:]
+
+    @property
+    def progress(self) -> list[str]:
+        start, end = self._progress_span()
+        return self[start:end]
+
+    def listing(self) -> str:
+        start, end = self._progress_span()
+        return "\n".join(f"{i:3}. {'[progress] ' if start <= i - 1 < end else ''}{s[:150]}"
+                         for i, s in enumerate(self, 1))
+
+
+@contextlib.contextmanager
+def statements(app) -> Iterator[Seen]:
+    seen = Seen()
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def count_args(db_session, w, numbers) -> dict[str, object]:
+    """Everything submit_count takes but the client id and the clock, read before counting (the helpers query)."""
+    area = w.area(AREA)
+    return {"actor": w.user("to01"), "area_id": area.id, "contest_id": links(db_session, area)[NA].contest_id,
+            "data": count_data(w, numbers), "channel": Channel.WEB}
+
+
+def submit(db_session, args, client_uuid: uuid.UUID | None = None, now=None):
+    return services.submit_count(db_session, **args, client_uuid=client_uuid or new_id(), now=now or vn(20, 0))
+
+
+def test_first_count_minutes(app, db_session, w):
+    args = count_args(db_session, w, good_numbers(db_session, w.area(AREA), NA))
+    with statements(app) as seen:
+        submit(db_session, args)
+    # The area with its team (scoped), its contests with units and candidates, the latest minutes with any report
+    # under this client id, the last turnout figure, the election; SAVEPOINT, INSERT minutes, INSERT votes (one
+    # executemany), INSERT audit rows (one executemany), RELEASE.
+    assert len(seen.own) <= 10, seen.listing()
+    assert len(seen.progress) <= 3, seen.listing()
+
+
+def test_a_correction(app, db_session, w):
+    numbers = good_numbers(db_session, w.area(AREA), NA)
+    submit(db_session, count_args(db_session, w, numbers))
+    args = count_args(db_session, w, good_numbers(db_session, w.area(AREA), NA, voted=numbers.voters_voted - 2))
+    with statements(app) as seen:
+        report = submit(db_session, args, now=vn(20, 5)).report
+    assert report.version == 2
+    # As above, plus the UPDATE of the previous version's is_latest (in the same flush).
+    assert len(seen.own) <= 11, seen.listing()
+    # The previous version's votes (to compare), its station row replaced, a correction row, the commune queued.
+    assert len(seen.progress) <= 5, seen.listing()
+
+
+def test_a_replay_reads_one_statement_after_the_area(app, db_session, w):
+    args = count_args(db_session, w, good_numbers(db_session, w.area(AREA), NA))
+    client_uuid = new_id()
+    first = submit(db_session, args, client_uuid)
+    with statements(app) as seen:
+        again = submit(db_session, args, client_uuid)
+    assert again.replayed and again.report is first.report
+    assert len(seen) <= 3, seen.listing()  # area, contests, latest minutes with the replayed one
+
+
+def test_turnout_report(app, db_session, w):
+    area, leader = w.area(AREA), w.user("to01")
+    send = lambda voted, at: services.submit_turnout(
+        db_session, actor=leader, area_id=area.id, data=TurnoutInput(voted=voted), client_uuid=new_id(),
+        channel=Channel.WEB, now=at)
+    send(100, vn(9, 0))
+    with statements(app) as seen:
+        report = send(120, vn(9, 5)).report
+    assert report.version == 2
+    # The area (scoped), the election, the latest reports of each report time with their figures and any report
+    # under this client id, the report times, the contests, the voter counts; SAVEPOINT, UPDATE previous version,
+    # INSERT report, INSERT figures, INSERT audit rows, RELEASE.
+    assert len(seen.own) <= 12, seen.listing()
+
+
+def test_count_minutes_through_the_api_logged_in_with_csrf(app, client, db_session, w, clock_at_night):
+    """The benchmark's request: session cookie, X-CSRFToken, every check, a new version each time."""
+    login(client, "to01")
+    token = client.get("/api/v1/me").json["csrf_token"]
+    url = f"/api/v1/stations/{w.area(AREA).id}/count/na"
+    numbers = good_numbers(db_session, w.area(AREA), NA)
+    team = [m.id for m in w.area(AREA).team[:3]]
+
+    def body() -> dict[str, object]:
+        return {"client_uuid": str(uuid.uuid4()), **{name: getattr(numbers, name) for name in (
+            "voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")},
+            "votes": {str(k): v for k, v in numbers.votes.items()}, "signer_ids": team,
+            "witnesses": ["Nguyễn Văn Chứng", "Lê Thị Kiến"]}
+
+    assert client.post(url, json=body(), headers={"X-CSRFToken": token}).status_code == 201
+    with statements(app) as seen:
+        response = client.post(url, json=body(), headers={"X-CSRFToken": token})
+    assert response.status_code == 201 and response.json["version"] == 2
+    # The correction's statements, plus the account (Flask-Login) and the contest id of "na" (the API's own),
+    # plus the SAVEPOINT and RELEASE that only tests add around the request's transaction (conftest.connection).
+    assert len(seen.own) <= 11 + 2 + 2, seen.listing()
+
+
+def test_the_leader_form_sends_with_one_review(app, client, db_session, w, clock_at_night):
+    """The read-back's "send": the page reads the area and its contests once for the form and the service reuses
+    them (the session's memo), and the checks run once, in the service."""
+    login(client, "to01")
+    area = w.area(AREA)
+    link = links(db_session, area)[NA]
+    numbers = good_numbers(db_session, area, NA)
+    path = f"/reports/{area.id}/count/{link.contest_id}"
+    form = {"csrf_token": csrf_token(client, path), "client_uuid": str(uuid.uuid4()), "step": "send",
+            "witness_1": "Nguyễn Văn Chứng", "witness_2": "Lê Thị Kiến",
+            **{name: str(getattr(numbers, name)) for name in (
+                "voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")},
+            **{name: "0" for name in ("complaints_received", "complaints_resolved", "complaints_forwarded")},
+            **{f"votes_{cid}": str(v) for cid, v in numbers.votes.items()},
+            "signers": [str(m.id) for m in area.team[:3]]}
+    with statements(app) as seen:
+        response = client.post(path, data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    # The account, the area and contests for the form (reused by the service), the latest minutes twice (the
+    # page's "locked?", then the service's, with the client id), the last turnout, the election, the insert's
+    # five (first minutes: no UPDATE), and the SAVEPOINT/RELEASE pair that only tests add.
+    assert len(seen.own) <= 12 + 2, seen.listing()
+
+
+@pytest.fixture
+def clock_at_night(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(20, 0))
+
+
+def test_receipts_of_the_two_kinds_never_share_a_code(db_session, w):
+    count = submit(db_session, count_args(db_session, w, good_numbers(db_session, w.area(AREA), NA))).report
+    turnout = services.submit_turnout(db_session, actor=w.user("to01"), area_id=w.area(AREA).id,
+                                      data=TurnoutInput(voted=100), client_uuid=new_id(), channel=Channel.WEB,
+                                      now=vn(9, 0)).report
+    assert count.receipt[0] in receipts.FIRST["count"] and receipts.is_well_formed(count.receipt)
+    assert turnout.receipt[0] in receipts.FIRST["turnout"] and receipts.is_well_formed(turnout.receipt)
+    assert not set(receipts.FIRST["count"]) & set(receipts.FIRST["turnout"])
+    assert set(receipts.FIRST["count"]) | set(receipts.FIRST["turnout"]) == set(receipts.ALPHABET)
+    for kind in ("count", "turnout"):
+        assert all(receipts.generate(kind)[0] in receipts.FIRST[kind] for _ in range(200))
