@@ -14,6 +14,8 @@ from tests.conftest import csrf_token
 from tests.review.helpers import send_turnout, vn
 from tests.world import NOW
 from webapp.accounts.models import Role, User
+from webapp.elections import services as elections
+from webapp.elections.models import PollingArea
 from webapp.hotline import calllist
 from webapp.hotline.models import CallLog, CallOutcome
 
@@ -143,3 +145,17 @@ def test_who_may_record_a_call_about_a_station(as_user, db_session, w, username,
     assert response.status_code == status
     assert client.get(f"/hotline/stations/{area.id}").status_code == status
     assert db_session.scalar(sa.select(sa.func.count()).select_from(CallLog)) == 0
+
+
+def test_the_database_cuts_the_list_to_the_page(db_session, w):
+    """Only the most overdue come back from the query, with the number of late stations."""
+    send_turnout(db_session, w, 120, slot=time(9), at=(9, 10))
+    tongdai = w.user("tongdai")
+    election = elections.current_election(db_session)
+    slots = ((time(9), 15), (time(11, 30), 15), (time(15), 15), (time(19), 15))
+    rows, total = calllist._late_in(db_session, tongdai, election, election.polling_date, [tongdai.province_id],
+                                    slots, vn(12, 0), 5)
+    assert total == HCMC_AREAS
+    assert [r.overdue_minutes for r in rows] == [165] * 5
+    assert [r.code for r in rows] == sorted(a.code for a in db_session.scalars(sa.select(PollingArea))
+                                            if a.province_id == tongdai.province_id and a.code != "26743-01")[:5]

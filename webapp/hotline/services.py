@@ -79,9 +79,10 @@ def search_stations(session: Session, user: User, query: str) -> SearchResult:
     stmt = scope.select(PollingArea, user).join(Commune, Commune.id == PollingArea.commune_id)
     digits = phone_digits(query)
     if digits is not None:
-        like = f"%{digits}%"
-        members = sa.select(TeamMember.polling_area_id).where(TeamMember.phone.like(like))
-        leaders = sa.select(User.polling_area_id).where(User.phone.like(like), User.polling_area_id.is_not(None))
+        # A whole number is looked up by its index; a part of one ("the last digits") needs a scan.
+        matches = (lambda col: col == digits) if len(digits) >= 10 else (lambda col: col.like(f"%{digits}%"))
+        members = sa.select(TeamMember.polling_area_id).where(matches(TeamMember.phone))
+        leaders = sa.select(User.polling_area_id).where(matches(User.phone), User.polling_area_id.is_not(None))
         # Station codes look like numbers too ("00070-01"): a number matches a phone or a code.
         stmt = stmt.where(sa.or_(PollingArea.id.in_(members), PollingArea.id.in_(leaders),
                                  PollingArea.code.like(f"%{query}%")))
