@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.offline.conftest import shot, sign_in
 from tests.offline.helpers import controlled, keep_pages, outbox, wait_until
@@ -30,7 +31,7 @@ def test_twenty_offline_reports_arrive_exactly_once(phone, received):
         page.wait_for_selector(".outbox-status.is-saved")
     assert len(outbox(page)) == 20
     page.goto("/")
-    assert page.inner_text("#outbox-badge") == "20 chờ gửi"
+    expect(page.locator("#outbox-badge")).to_have_text("20 chờ gửi")
     shot(page, "home-offline-20")
     assert received.posts == []
 
