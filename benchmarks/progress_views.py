@@ -17,9 +17,11 @@ For each size N, in its own PostgreSQL database ``baucu_progress_<N>`` (kept and
    (Flask, SQL, templates; no network). Also the 20-second poll of the nation fragment when nothing changed
    (204) and a conditional request (304);
 3. the same while ``--writers`` separate processes send turnout corrections for the 19:00 report through the
-   reports service as fast as they can (each a new version: checks, audit, summary rows; committed), and a
-   refresher thread does what the first reader does after its response every 2 s (claim, refresh the queued
-   communes, commit). Submissions per second and the refreshes' durations are printed.
+   reports service as fast as they can (each a new version: checks, audit, summary rows; committed), and the
+   refresh runs every 2 s as ``flask progress-refresher`` does (claim when older than 10 s, refresh the queued
+   communes, commit) — in its own process (``--refresher process``, the production setting) or in the
+   readers' process (``--refresher reader``, as the after-response refresh of a web worker does). Submissions
+   per second and the refreshes' durations are printed.
 
 Prints a table (median and p95 in ms) and exits 1 if a view's p95 exceeds ``--target`` ms (default 100).
 """
@@ -31,6 +33,7 @@ import io
 import json
 import multiprocessing as mp
 import os
+import queue as queue_module
 import random
 import statistics
 import subprocess
@@ -151,7 +154,7 @@ def make_app(url: str) -> Any:
     from webapp import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 40, "REPORTING_CLOCK_OVERRIDE": CLOCK,
-                       "PROGRESS_REFRESH_SECONDS": 10})
+                       "PROGRESS_REFRESH_SECONDS": 10, "PROGRESS_REFRESH_AFTER_RESPONSE": False})
 
 
 def rebuild(app: Any) -> float:
@@ -203,12 +206,16 @@ def timed(client: Any, url: str, n: int, headers: dict[str, str] | None = None, 
         assert client.get(url, headers=headers or {}).status_code == expect, url
     out = []
     for _ in range(n):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = client.get(url, headers=headers or {})
         response.get_data()
         out.append((time.perf_counter() - started) * 1000)
+        CPU.append((time.process_time() - cpu) * 1000)
         assert response.status_code == expect, (url, response.status_code)
     return out
+
+
+CPU: list[float] = []  # CPU time of the reader process per request (not waiting for the cores or the database)
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -221,7 +228,11 @@ def measure(app: Any, ids: tuple, n: int) -> dict[str, tuple[float, float]]:
     client = client_for(app, admin, version)
     urls = {"nation": "/progress/", "province": f"/progress/provinces/{province}",
             "commune": f"/progress/communes/{commune}"}
-    out = {name: stats(timed(client, url, n)) for name, url in urls.items()}
+    out = {}
+    for name, url in urls.items():
+        CPU.clear()
+        out[name] = stats(timed(client, url, n))
+        out[f"{name} (CPU)"] = stats(list(CPU))
     first = client.get("/progress/")
     etag = first.headers["ETag"]
     import re
@@ -277,14 +288,20 @@ def _final(session: Any, area_id: int) -> int:
         "SELECT min(total) FROM voter_counts WHERE polling_area_id = :a"), {"a": area_id}).scalar())
 
 
-def refresher(app: Any, stop: threading.Event, durations: list[tuple[float, int]]) -> None:
+def refresher(url: str, seconds: float, queue: Any) -> None:
+    """What the refresh does during the load (``flask progress-refresher``, or the first reader after its
+    response): every 2 s, claim it if the snapshot is older than PROGRESS_REFRESH_SECONDS, refresh, commit."""
     from webapp import db
     from webapp.elections import services as elections
     from webapp.progress import refresh
 
+    app = make_app(url)
     ttl, lease = timedelta(seconds=10), timedelta(seconds=120)
+    durations = []
+    deadline = time.monotonic() + seconds
     with app.app_context():
-        while not stop.wait(2):
+        while time.monotonic() < deadline:
+            time.sleep(2)
             session = db.get_db().sessionmaker()
             try:
                 now = datetime.now(VN_TZ)
@@ -299,6 +316,7 @@ def refresher(app: Any, stop: threading.Event, durations: list[tuple[float, int]
                     session.rollback()
             finally:
                 session.close()
+    queue.put(durations)
 
 
 def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -322,11 +340,14 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=writer, args=(url, work, args.load_seconds, queue)) for _ in range(args.writers)]
-    stop, durations = threading.Event(), []
-    thread = threading.Thread(target=refresher, args=(app, stop, durations), daemon=True)
+    refresh_queue = ctx.Queue() if args.refresher == "process" else queue_module.Queue()
+    if args.refresher == "process":  # a `flask progress-refresher` beside the web server
+        background: Any = ctx.Process(target=refresher, args=(url, args.load_seconds, refresh_queue))
+    else:  # the reader's own process refreshes (after-response refresh in a web worker)
+        background = threading.Thread(target=refresher, args=(url, args.load_seconds, refresh_queue), daemon=True)
     for p in procs:
         p.start()
-    thread.start()
+    background.start()
     time.sleep(args.warmup)
     started = time.monotonic()
     result["loaded"] = measure(app, ids, args.requests)
@@ -334,8 +355,8 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     outcomes = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    stop.set()
-    thread.join()
+    durations = refresh_queue.get()
+    background.join()
     sent = sum(o[0] for o in outcomes)
     lat = [x for o in outcomes for x in o[2]]
     result["writes"] = {"sent": sent, "failed": sum(o[1] for o in outcomes),
@@ -349,12 +370,17 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     out = io.StringIO()
-    out.write("| stations | view | idle median / p95 ms | with submissions median / p95 ms |\n|---|---|---|---|\n")
+    out.write("| stations | view | idle median / p95 ms | with submissions median / p95 ms "
+              "| CPU median ms, idle / with submissions |\n|---|---|---|---|---|\n")
     for r in results:
         for view in r["idle"]:
+            if view.endswith("(CPU)"):
+                continue
             idle, loaded = r["idle"][view], r["loaded"].get(view)
+            cpu = r["idle"].get(f"{view} (CPU)"), r["loaded"].get(f"{view} (CPU)")
             out.write(f"| {r['stations']:,} | {view} | {idle[0]:.1f} / {idle[1]:.1f} | "
-                      + (f"{loaded[0]:.1f} / {loaded[1]:.1f} |" if loaded else "— |") + "\n")
+                      + (f"{loaded[0]:.1f} / {loaded[1]:.1f} |" if loaded else "— |")
+                      + (f" {cpu[0][0]:.1f} / {cpu[1][0]:.1f} |" if cpu[0] and cpu[1] else " |") + "\n")
     return out.getvalue()
 
 
@@ -366,6 +392,8 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=float, default=40)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--target", type=float, default=100)
+    parser.add_argument("--refresher", choices=("process", "reader"), default="process",
+                        help="refresh in a separate process (flask progress-refresher) or in the reader's process")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the summaries even when already loaded")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()

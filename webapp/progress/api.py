@@ -147,9 +147,8 @@ def corrections() -> Response:
          "status_before": r.correction.status_before.value, "status_after": r.correction.status_after.value,
          "status_now": r.report.status.value if r.report else None,
          "sent_by": r.correction.actor_username or None,
-         "confirmed_by": (r.reviewer.username if r.reviewer and r.report
-                          and r.report.status.value == "confirmed" else None),
-         "confirmed_at": _iso(getattr(r.report, "reviewed_at", None)) if r.reviewer else None,
+         "confirmed_by": r.confirmed_by.username if r.confirmed_by else None,
+         "confirmed_at": _iso(r.confirmed_at),
          "changes": [{"kind": line.kind, "label": line.label, "before": line.before, "after": line.after}
                      for line in r.lines]}
         for r in rows

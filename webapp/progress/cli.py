@@ -25,3 +25,23 @@ def rebuild_progress() -> None:
         session.commit()
     click.echo(f"Progress rebuilt: {result.communes:,} communes, {result.provinces:,} provinces "
                f"in {time.perf_counter() - started:.1f} s.")
+
+
+@click.command("progress-refresher")
+@click.option("--every", type=float, default=5.0, show_default=True, help="Seconds between two looks at the queue.")
+@click.option("--once", is_flag=True, help="Refresh once (if something is queued) and stop.")
+@with_appcontext
+def progress_refresher(every: float, once: bool) -> None:
+    """Refresh the progress rollups in this process, in a loop: run one beside the web server and set
+    WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE=false so that readers never refresh in a web worker."""
+    from flask import current_app
+
+    from webapp.progress.views import run_refresh
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        started = time.perf_counter()
+        run_refresh(app, utcnow)
+        if once:
+            return
+        time.sleep(max(0.0, every - (time.perf_counter() - started)))

@@ -383,7 +383,8 @@ class CorrectionRow:
     area: PollingArea
     contest: Contest | None
     report: TurnoutReport | CountReport | None  # the version concerned, with its current state
-    reviewer: User | None
+    confirmed_by: User | None  # who last confirmed that version (the commune's review), and when
+    confirmed_at: datetime | None
     lines: list[Line]
 
 
@@ -399,6 +400,22 @@ def _lines(c: Correction, contests: dict[int, Contest], names: dict[int, str]) -
                   for k in sorted(set(votes_before) | set(votes_after), key=int)
                   if votes_before.get(k) != votes_after.get(k)]
     return lines
+
+
+def _confirmations(session: Session, turnout_ids: set[int], count_ids: set[int]) -> dict[tuple, tuple]:
+    """{("turnout"|"count", report id): (user, when)} of the last confirmation of each version."""
+    from webapp.review.models import Decision, ReviewAction
+
+    if not turnout_ids and not count_ids:
+        return {}
+    a = ReviewAction
+    rows = session.execute(
+        sa.select(a.turnout_report_id, a.count_report_id, a.at, User)
+        .join(User, User.id == a.actor_id)
+        .where(a.decision == Decision.CONFIRM,
+               sa.or_(a.turnout_report_id.in_(turnout_ids), a.count_report_id.in_(count_ids)))
+        .order_by(a.at, a.id))
+    return {("turnout", t) if t else ("count", c): (user, at) for t, c, at, user in rows}
 
 
 def corrections(session: Session, user: User, *, province_id: int | None = None, commune_id: int | None = None,
@@ -423,8 +440,7 @@ def corrections(session: Session, user: User, *, province_id: int | None = None,
         TurnoutReport.id.in_({r.turnout_report_id for r in rows if r.turnout_report_id})))}
     counts = {r.id: r for r in session.scalars(sa.select(CountReport).where(
         CountReport.id.in_({r.count_report_id for r in rows if r.count_report_id})))}
-    reviewers = {u.id: u for u in session.scalars(sa.select(User).where(
-        User.id.in_({r.reviewed_by_id for r in counts.values() if r.reviewed_by_id})))}
+    confirmations = _confirmations(session, set(turnout), set(counts))
     candidate_ids = {int(k) for r in rows if r.kind is ReportKind.COUNT
                      for side in (r.before, r.after) for k in side.get("votes", {})}
     names = dict(session.execute(sa.select(Candidate.id, Candidate.full_name)
@@ -432,8 +448,9 @@ def corrections(session: Session, user: User, *, province_id: int | None = None,
     out = []
     for r in rows:
         report = turnout.get(r.turnout_report_id or 0) or counts.get(r.count_report_id or 0)
-        reviewer = reviewers.get(getattr(report, "reviewed_by_id", None) or 0)
-        out.append(CorrectionRow(r, areas[r.polling_area_id], contests.get(r.contest_id or 0), report, reviewer,
+        key = ("turnout", r.turnout_report_id) if r.turnout_report_id else ("count", r.count_report_id)
+        by, at = confirmations.get(key, (None, None))
+        out.append(CorrectionRow(r, areas[r.polling_area_id], contests.get(r.contest_id or 0), report, by, at,
                                  _lines(r, contests, names)))
     return out
 

@@ -43,6 +43,7 @@ def _register_cli(state: object) -> None:
 
     tracking.install()
     state.app.cli.add_command(cli.rebuild_progress)  # type: ignore[attr-defined]
+    state.app.cli.add_command(cli.progress_refresher)  # type: ignore[attr-defined]
 
 
 bp.record_once(_register_cli)
@@ -81,7 +82,10 @@ def run_refresh(app: Flask, clock: Callable[[], datetime]) -> None:
 
 
 def refresh_after(response: Response, state: RefreshState | None, now: datetime) -> None:
-    """When the snapshot is stale, refresh it once this response has gone out."""
+    """When the snapshot is stale, refresh it once this response has gone out (unless a ``flask
+    progress-refresher`` process does it: ``PROGRESS_REFRESH_AFTER_RESPONSE`` false)."""
+    if not current_app.config.get("PROGRESS_REFRESH_AFTER_RESPONSE", True):
+        return
     ttl = timedelta(seconds=setting("PROGRESS_REFRESH_SECONDS", 10))
     if refresh.is_stale(db.session, state, now, ttl):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -90,7 +94,8 @@ def refresh_after(response: Response, state: RefreshState | None, now: datetime)
 
 def _token(state: RefreshState | None, passed: datetime | None) -> str:
     args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "v")
-    parts = [state.version if state else 0, state.refreshed_at.isoformat() if state else "", passed or "",
+    # The snapshot's version, not its time: a refresh that found nothing new changes no page.
+    parts = [state.version if state else 0, passed or "",
              current_user.id, current_user.session_version, str(get_locale()), request.path, args]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
