@@ -69,4 +69,4 @@ def _labels() -> dict[str, object]:
             "FIELD_LABELS": FIELD_LABELS, "describe_finding": describe}
 
 
-from webapp.reports.views import count, history, photos, turnout  # noqa: F401  (routes)
+from webapp.reports.views import count, history, photo_by_uuid, photos, turnout  # noqa: F401  (routes)
