@@ -163,15 +163,30 @@ self.addEventListener("fetch", (event) => {
   // Anything else (htmx fragments, JSON) goes to the network and is never kept.
 });
 
+/* One level deeper for the count minutes: the list of the area's minutes links one form per contest. */
+const WARM_DEEPER = /^\/reports\/\d+\/count$/;
+const WARM_CHILD = /href="(\/reports\/\d+\/count\/\d+)"/g;
+
+function deeper(urls, html) {
+  for (const match of html.matchAll(WARM_CHILD)) {
+    if (!urls.includes(match[1]) && urls.length < WARM_MAX * 2) urls.push(match[1]);
+  }
+}
+
 /* After sign-in the page sends the links it shows; the leader's forms are fetched now so they open offline. */
 async function warm(urls) {
   const pages = await caches.open(PAGES);
   const shell = await caches.open(SHELL);
-  for (const href of urls.slice(0, WARM_MAX)) {
+  urls = urls.slice(0, WARM_MAX);
+  for (let i = 0; i < urls.length; i++) {
+    const href = urls[i];
     const key = pageKey(new URL(href, self.location.origin).href);
     const have = await pages.match(key);
     const date = have && Date.parse(have.headers.get("Date") || "");
-    if (have && date && Date.now() - date < WARM_FRESH) continue;
+    if (have && date && Date.now() - date < WARM_FRESH) {
+      if (WARM_DEEPER.test(new URL(key.url).pathname)) deeper(urls, await have.text());
+      continue;
+    }
     let response;
     try {
       response = await fetch(key.url, { credentials: "same-origin", redirect: "follow",
@@ -182,6 +197,7 @@ async function warm(urls) {
     if (response.redirected || !keepable(response)) continue;
     const html = await response.clone().text();
     await pages.put(key, response);
+    if (WARM_DEEPER.test(new URL(key.url).pathname)) deeper(urls, html);
     // The scripts and styles of that page too (e.g. a form's own script).
     for (const match of html.matchAll(/(?:src|href)="(\/static\/[^"]+\?v=[^"]+)"/g)) {
       const asset = match[1].replace(/&amp;/g, "&");

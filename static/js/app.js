@@ -153,7 +153,7 @@
   /* Each view of a form gets its own client_uuid: a form kept by the service worker would otherwise carry the
      same one every time it is opened offline, and the server would take the second report for the first. */
   function freshUuids(scope) {
-    (scope || document).querySelectorAll("form[data-offline]:not([data-outbox-item]) input[name=client_uuid]")
+    (scope || document).querySelectorAll(":is(form[data-offline], form[data-offline-readback]):not([data-outbox-item]) input[name=client_uuid]")
       .forEach(function (input) { input.value = O.uuid(); });
   }
 
@@ -204,7 +204,8 @@
 
   function showFix(item, container) {
     var doc = new DOMParser().parseFromString(item.fix_html || "", "text/html");
-    var form = doc.querySelector("form[data-offline]");
+    // A count entry form (read back on the phone, static/js/readback.js) comes back from a refused send step.
+    var form = doc.querySelector("form[data-offline], form[data-offline-readback]");
     if (!form) return null;
     var main = doc.getElementById("main");
     var part = form;
@@ -215,7 +216,8 @@
     var node = document.importNode(part, true);
     container.textContent = "";
     container.appendChild(node);
-    var fresh = node.matches("form[data-offline]") ? node : node.querySelector("form[data-offline]");
+    var fresh = node.matches("form[data-offline], form[data-offline-readback]") ? node
+      : node.querySelector("form[data-offline], form[data-offline-readback]");
     fresh.dataset.outboxItem = String(item.id);
     fresh.setAttribute("action", item.url);
     var input = fresh.querySelector("input[name=client_uuid]");
@@ -279,6 +281,9 @@
       HTMLFormElement.prototype.submit.call(form);
     }).then(function () { delete form.dataset.outboxBusy; });
   }, true);
+
+  // The count minutes' read-back on the phone (static/js/readback.js) queues its form through here.
+  window.OutboxForms = { queue: queueForm };
 
   // ---- The outbox page ------------------------------------------------------------------------------------------
   var listed = {};
@@ -450,7 +455,9 @@
     if (cfg && cfg.verb === "get" && (cfg.boosted || e.detail.boosted)) window.location.assign(cfg.path);
     // A form that is not kept by the outbox: say so, rather than nothing at all. What was typed stays.
     var form = e.detail && e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
-    if (cfg && cfg.verb === "post" && form && !form.hasAttribute("data-offline")) statusBox(form).show(L.notKept, "is-auth");
+    if (cfg && cfg.verb === "post" && form && !form.hasAttribute("data-offline") && !form.hasAttribute("data-offline-readback")) {
+      statusBox(form).show(L.notKept, "is-auth");
+    }
   });
   window.addEventListener("pageshow", function (e) { if (e.persisted) { onPage(document); refresh(); } });
   window.addEventListener("online", function () { requestSync(); replaySoon(true); });

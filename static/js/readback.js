@@ -1,0 +1,285 @@
+/* The read-back of the count minutes in the browser, for when the network is gone.
+
+   Online, the entry form (form[data-offline-readback]) goes to the server, whose read-back page sends it. With no
+   network (or when the request fails), this script shows the same read-back here: every number large, with its
+   Vietnamese words; "Đúng, gửi biên bản" puts the minutes in the outbox with the form's send step
+   (data-offline-readback="step=send"), which runs every check on the server again and answers 422 when something
+   blocks (the item then waits in /outbox as "cần sửa"). Once the numbers are queued, a photo form keyed by their
+   client_uuid may be queued after them (data-offline-after): the outbox sends it only when they are acknowledged.
+
+   viWords(n) is webapp/reports/words.py in JavaScript (tests/offline/test_readback_browser.py compares them). */
+(function (root) {
+  "use strict";
+
+  // ---- Numbers in Vietnamese words (num2words' "vi" reading of each group, joined as the paper minutes do) ----
+  var TO_19 = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mười một", "mười hai",
+               "mười ba", "mười bốn", "mười lăm", "mười sáu", "mười bảy", "mười tám", "mười chín"];
+  var TENS = ["hai mươi", "ba mươi", "bốn mươi", "năm mươi", "sáu mươi", "bảy mươi", "tám mươi", "chín mươi"];
+  var DENOM = ["", "nghìn", "triệu", "tỷ", "nghìn tỷ", "trăm nghìn tỷ"];
+  var SCALES = ["", "nghìn", "triệu", "tỷ"];
+
+  function nn(val) {
+    if (val < 20) return TO_19[val];
+    var unit = val % 10;
+    var tens = TENS[Math.floor(val / 10) - 2];
+    if (!unit) return tens;
+    return tens + " " + (unit === 1 ? "mốt" : unit === 5 ? "lăm" : TO_19[unit]);
+  }
+
+  function nnn(val) {
+    var mod = val % 100;
+    var rem = Math.floor(val / 100);
+    var word = "";
+    if (rem > 0) word = TO_19[rem] + " trăm" + (mod > 0 ? " " : "");
+    if (mod > 0 && mod < 10) word += (word ? "lẻ " : "") + nn(mod);
+    if (mod >= 10) word += nn(mod);
+    return word;
+  }
+
+  /* num2words(val, lang="vi") for a whole number. */
+  function n2w(val) {
+    if (val < 100) return nn(val);
+    if (val < 1000) return nnn(val);
+    for (var v = 1; v < DENOM.length + 1; v++) {
+      if (Math.pow(1000, v) > val) {
+        var mod = Math.pow(1000, v - 1);
+        var lval = Math.floor(val / mod);
+        var r = val - lval * mod;
+        var ret = nnn(lval) + " " + DENOM[v - 1];
+        if (r > 0 && r <= 99) ret += " lẻ";
+        return r > 0 ? ret + " " + n2w(r) : ret;
+      }
+    }
+    return String(val);
+  }
+
+  function inner(group) {
+    if (group >= 100) return n2w(group);
+    if (group >= 10) return "không trăm " + n2w(group);
+    return "không trăm lẻ " + n2w(group);
+  }
+
+  function viWords(number) {
+    number = Math.trunc(Number(number));
+    if (number < 0) return "âm " + viWords(-number);
+    if (number === 0) return "không";
+    var groups = [];
+    while (number) {
+      groups.push(number % 1000);
+      number = Math.floor(number / 1000);
+    }
+    if (groups.length > SCALES.length) {
+      var total = 0;
+      for (var g = groups.length - 1; g >= 0; g--) total = total * 1000 + groups[g];
+      return n2w(total);
+    }
+    var words = [];
+    var top = groups.length - 1;
+    for (var index = top; index >= 0; index--) {
+      var group = groups[index];
+      if (group === 0) continue;
+      var text = index === top ? n2w(group) : inner(group);
+      words.push((text + " " + SCALES[index]).trim());
+    }
+    return words.join(" ");
+  }
+
+  root.viWords = viWords;
+  if (!root.document) return;
+
+  // ---- The read-back screen --------------------------------------------------------------------------------------
+  var TEXT = {
+    vi: {
+      title: "Đọc lại trước khi gửi", offline: "Không có mạng: biên bản sẽ được lưu trên điện thoại và tự gửi khi có mạng. Máy chủ sẽ kiểm tra lại mọi số khi nhận.",
+      read: "Đọc to từng số và chữ, so với biên bản giấy.", send: "Đúng, gửi biên bản", edit: "Sửa lại",
+      blank: "(để trống)", digits: "Chỉ nhập chữ số (0–9): %s", signers: "Chữ ký", witness: "cử tri chứng kiến",
+      explain: "Giải trình", photo: "Chụp ảnh biên bản (gửi sau số liệu)", photoTitle: "Ảnh biên bản đã ký",
+      photoHint: "Ảnh sẽ được gửi sau khi máy chủ đã nhận số liệu.", camera: "Chụp ảnh",
+      gallery: "Chọn từ thư viện ảnh", sendPhoto: "Gửi ảnh", photoLabel: "Ảnh: %s"
+    },
+    en: {
+      title: "Read back before sending", offline: "No network: the minutes will be kept on the phone and sent when the network returns. The server checks every number again when it receives them.",
+      read: "Read each number and its words aloud, and compare them with the paper minutes.", send: "Correct — send the minutes",
+      edit: "Change something", blank: "(blank)", digits: "Digits only (0–9): %s", signers: "Signatures",
+      witness: "witness voter", explain: "Explanations", photo: "Take the photo of the minutes (sent after the numbers)",
+      photoTitle: "Photo of the signed minutes", photoHint: "The photo is sent once the server has received the numbers.",
+      camera: "Take the photo", gallery: "Choose from the gallery", sendPhoto: "Send the photo", photoLabel: "Photo: %s"
+    }
+  };
+  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  function labelText(form, input) {
+    var label = input.id && form.querySelector("label[for='" + input.id + "']");
+    return (label ? label.textContent : input.name).replace(/\s+/g, " ").trim();
+  }
+
+  function formatted(value) {
+    return Number(value).toLocaleString(document.documentElement.lang === "en" ? "en-US" : "vi-VN");
+  }
+
+  function numberRow(form, input) {
+    var value = input.value.trim();
+    var dd = value === "" ? el("dd", {}, [el("span", { class: "rep-words", text: L.blank })])
+      : el("dd", {}, [el("span", { class: "rep-big", text: formatted(value) }),
+                      el("span", { class: "rep-words", text: viWords(Number(value)) })]);
+    return el("div", { class: "rep-rb-row" }, [el("dt", { text: labelText(form, input) }), dd]);
+  }
+
+  function groupTitle(group) {
+    var head = group.querySelector(":scope > legend, :scope > summary");
+    return head ? head.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  function screen(form) {
+    var section = el("section", { id: "readback-local", class: "stack rep", "data-readback-local": "" });
+    var label = form.dataset.offlineLabel || "";
+    section.appendChild(el("div", { class: "card" }, [
+      el("h1", { text: L.title + (label ? ": " + label : "") }),
+      el("p", { text: L.read }), el("p", { class: "hint", text: L.offline })
+    ]));
+    var groups = [];
+    form.querySelectorAll("input[inputmode=numeric]").forEach(function (input) {
+      var group = input.closest("fieldset, details") || form;
+      var entry = groups.find(function (g) { return g.node === group; });
+      if (!entry) { entry = { node: group, inputs: [] }; groups.push(entry); }
+      entry.inputs.push(input);
+    });
+    groups.forEach(function (g) {
+      // Ballots by names kept are optional: left out when none was typed, as on the server's read-back.
+      if (g.node.tagName === "DETAILS" && g.inputs.every(function (i) { return !i.value.trim(); })) return;
+      var dl = el("dl", { class: "rep-rb" });
+      g.inputs.forEach(function (input) { dl.appendChild(numberRow(form, input)); });
+      section.appendChild(el("div", { class: "card" }, [el("h2", { text: groupTitle(g.node) }), dl]));
+    });
+    var explained = Array.from(form.querySelectorAll("textarea[name^=explain_]")).filter(function (t) { return t.value.trim(); });
+    if (explained.length) {
+      section.appendChild(el("div", { class: "card" }, [el("h2", { text: L.explain }),
+        el("ul", { class: "rep-findings-list" }, explained.map(function (t) { return el("li", { class: "rep-explanation", text: t.value.trim() }); }))]));
+    }
+    var names = el("ul", { class: "rep-names" });
+    form.querySelectorAll("input[name=signers]:checked").forEach(function (box) {
+      names.appendChild(el("li", { text: box.closest("label").textContent.replace(/\s+/g, " ").trim() }));
+    });
+    form.querySelectorAll("input[name^=witness_]").forEach(function (input) {
+      names.appendChild(el("li", {}, [document.createTextNode(input.value.trim() + " "),
+                                       el("small", { class: "muted", text: L.witness })]));
+    });
+    section.appendChild(el("div", { class: "card" }, [el("h2", { text: L.signers }), names]));
+    section.appendChild(el("div", { class: "card rep-actions" }, [
+      el("button", { type: "button", class: "primary big", "data-act": "send", text: L.send }),
+      el("button", { type: "button", class: "big", "data-act": "edit", text: L.edit })
+    ]));
+    return section;
+  }
+
+  function badDigits(form) {
+    return Array.from(form.querySelectorAll("input[inputmode=numeric]")).filter(function (input) {
+      return input.value.trim() !== "" && !/^[0-9]+$/.test(input.value.trim());
+    });
+  }
+
+  /* The photo of the paper minutes, keyed by the numbers' client_uuid: queued after them. */
+  function photoForm(form, numbersUuid) {
+    var label = form.dataset.offlineLabel || "";
+    var uid = root.Outbox.uuid();
+    var photo = el("form", {
+      method: "post", enctype: "multipart/form-data", action: "/reports/count/by-uuid/" + numbersUuid + "/photo",
+      "data-offline": "photo", "data-offline-after": numbersUuid, "data-offline-label": L.photoLabel.replace("%s", label),
+      id: "photo-after-" + numbersUuid
+    }, [
+      el("input", { type: "hidden", name: "client_uuid", value: uid }),
+      el("label", { class: "button primary big rep-file", for: "photo-camera-later", text: L.camera }),
+      el("input", { class: "rep-file-input", id: "photo-camera-later", type: "file", name: "photo", accept: "image/*", capture: "environment" }),
+      el("label", { class: "button big rep-file", for: "photo-gallery-later", text: L.gallery }),
+      el("input", { class: "rep-file-input", id: "photo-gallery-later", type: "file", name: "photo", accept: "image/*" }),
+      el("button", { type: "submit", class: "primary big", text: L.sendPhoto })
+    ]);
+    return el("div", { class: "card", id: "photo-later" }, [el("h2", { text: L.photoTitle }),
+                                                            el("p", { class: "hint", text: L.photoHint }), photo]);
+  }
+
+  function sendStep(form) {
+    var spec = form.getAttribute("data-offline-readback") || "step=send";
+    var parts = spec.split("=");
+    return { name: parts[0], value: parts.slice(1).join("=") };
+  }
+
+  async function send(form, section) {
+    var step = sendStep(form);
+    var hidden = el("input", { type: "hidden", name: step.name, value: step.value, "data-readback-step": "" });
+    form.querySelectorAll("input[data-readback-step]").forEach(function (old) { old.remove(); });
+    form.appendChild(hidden);
+    section.remove();
+    var uuidInput = form.querySelector("input[name=client_uuid]");
+    try {
+      await root.OutboxForms.queue(form, null);
+    } finally {
+      hidden.remove();
+    }
+    // Still waiting on the phone (not sent, not refused): offer the photo, queued after these numbers.
+    var status = form.previousElementSibling;
+    if (form.hidden && status && status.classList.contains("is-saved") && uuidInput && uuidInput.value
+        && !document.getElementById("photo-after-" + uuidInput.value)) {
+      status.parentNode.insertBefore(photoForm(form, uuidInput.value), status.nextSibling);
+    }
+  }
+
+  function show(form) {
+    var old = document.getElementById("readback-local");
+    if (old) old.remove();
+    var bad = badDigits(form);
+    if (bad.length) {
+      bad[0].focus();
+      root.alert(L.digits.replace("%s", bad.map(function (i) { return labelText(form, i); }).join(", ")));
+      return;
+    }
+    var section = screen(form);
+    form.hidden = true;
+    form.parentNode.insertBefore(section, form.nextSibling);
+    section.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-act]");
+      if (!button) return;
+      if (button.dataset.act === "edit") {
+        section.remove();
+        form.hidden = false;
+        return;
+      }
+      button.disabled = true;
+      send(form, section).catch(function () { button.disabled = false; });
+    });
+    section.scrollIntoView();
+    var first = section.querySelector("button[data-act=send]");
+    if (first) first.focus({ preventScroll: true });
+  }
+
+  root.ReadBack = { show: show, words: viWords };
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-offline-readback")) return;
+    if (!root.Outbox || !root.OutboxForms) return;
+    // Online, the server reads back; with no network, or a form being fixed from the outbox, the phone does.
+    if (navigator.onLine !== false && !form.dataset.outboxItem) return;
+    event.preventDefault();
+    event.stopPropagation();
+    show(form);
+  }, true);
+
+  document.addEventListener("htmx:sendError", function (e) {
+    // The form's own submission only: the live checks of the fields post too, and may fail quietly.
+    var form = e.detail && e.detail.elt;
+    var cfg = e.detail && e.detail.requestConfig;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-offline-readback") && cfg && cfg.verb === "post"
+        && root.OutboxForms) show(form);
+  });
+})(self);

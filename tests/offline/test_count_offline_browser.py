@@ -1,0 +1,128 @@
+"""Count minutes with no network, in Debian's Chromium (issue 4): the read-back on the phone says every number in
+the same Vietnamese words as the server (webapp/reports/words.py), the count forms of the polling area open from
+the service worker's cache, three contests' minutes and a photo queued after one of them arrive exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from tests.offline.conftest import LiveServer, shot, sign_in
+from tests.offline.helpers import controlled, keep_pages, outbox, wait_until
+from tests.reports.helpers import AREA, good_numbers, jpeg_bytes, links
+from webapp.elections.models import PollingArea
+from webapp.reports.models import CountReport, ReportPhoto
+from webapp.reports.words import vi_words
+
+pytestmark = pytest.mark.browser
+
+SAMPLES = sorted({0, 1, 4, 5, 10, 11, 14, 15, 20, 21, 24, 25, 55, 100, 101, 104, 105, 110, 111, 115, 121, 999, 1000,
+                  1001, 1005, 1010, 1015, 1100, 2024, 10_000, 10_010, 10_105, 100_000, 100_001, 1_000_000, 1_000_001,
+                  1_005_000, 1_234_567, 5_000_005, 9_999_999, 10_000_000}
+                 | {n * 7919 % 10_000_001 for n in range(300)} | set(range(0, 130)))
+
+
+@pytest.fixture
+def evening(offline_server: LiveServer) -> Iterator[None]:
+    """After the polls closed at 19:00 on 15/03/2026: the count minutes are due."""
+    config = offline_server.app.config
+    before = config["REPORTING_CLOCK_OVERRIDE"]
+    config["REPORTING_CLOCK_OVERRIDE"] = "2026-03-15T19:40"
+    yield
+    config["REPORTING_CLOCK_OVERRIDE"] = before
+
+
+def test_words_on_the_phone_are_the_servers(phone):
+    page = phone().new_page()
+    page.goto("/login")
+    page.wait_for_function("() => !!window.viWords")
+    assert len(SAMPLES) > 300
+    got = page.evaluate("ns => ns.map(n => window.viWords(n))", SAMPLES)
+    expected = [vi_words(n) for n in SAMPLES]
+    assert [(n, g) for n, g, e in zip(SAMPLES, got, expected, strict=True) if g != e] == []
+
+
+def _contests(server: LiveServer) -> list[tuple[int, dict[str, str]]]:
+    """Each contest of the demo leader's area with form values that pass every check."""
+    with Session(server.app.extensions["db"].engine) as session:
+        area = session.scalars(sa.select(PollingArea).where(PollingArea.code == AREA)).one()
+        out = []
+        for kind, link in sorted(links(session, area).items(), key=lambda kv: kv[1].contest_id):
+            n = good_numbers(session, area, kind)
+            values = {name: str(getattr(n, name)) for name in ("voters_on_list", "voters_voted", "ballots_issued",
+                                                                "ballots_received", "valid", "invalid")}
+            values.update({f"votes_{cid}": str(v) for cid, v in n.votes.items()})
+            out.append((link.contest_id, values))
+        return out
+
+
+def _stored(server: LiveServer, uuids: list[str]) -> tuple[list[CountReport], list[ReportPhoto]]:
+    ids = [uuid.UUID(u) for u in uuids]
+    with Session(server.app.extensions["db"].engine, expire_on_commit=False) as session:
+        reports = session.scalars(sa.select(CountReport).where(CountReport.client_uuid.in_(ids))).all()
+        photos = session.scalars(sa.select(ReportPhoto).where(ReportPhoto.count_report_id.in_([r.id for r in reports]))).all()
+        return list(reports), list(photos)
+
+
+def test_count_minutes_offline_with_read_back_and_a_photo_after(phone, offline_server, evening):
+    """Online once → offline → three contests' minutes read back and queued, a photo after the first → back online
+    → the server holds the three minutes and the one photo, each once, the photo on the first minutes."""
+    context = phone()
+    page = context.new_page()
+    sign_in(page, "to01")
+    controlled(page)
+    counts = page.get_attribute("#leader-home a[href$='/count']", "href")
+    assert counts
+    contests = _contests(offline_server)
+    assert len(contests) == 3
+    forms = [f"{counts}/{contest_id}" for contest_id, _ in contests]
+    keep_pages(page, ["/", counts, *forms])
+
+    context.set_offline(True)
+    page.goto(counts)
+    numbers_uuids = []
+    for index, (url, (_, values)) in enumerate(zip(forms, contests, strict=True)):
+        page.goto(url)
+        for name, value in values.items():
+            page.fill(f"#count-entry input[name={name}]", value)
+        page.fill("#count-entry input[name=witness_1]", "Nguyễn Văn Chứng")
+        page.fill("#count-entry input[name=witness_2]", "Lê Thị Kiến")
+        client_uuid = page.input_value("#count-entry input[name=client_uuid]")
+        page.click("#count-entry button[name=step]")
+        readback = page.locator("#readback-local")
+        expect(readback).to_be_visible()
+        first = readback.locator(".rep-rb-row").first
+        expect(first.locator(".rep-words")).to_have_text(vi_words(int(values["voters_on_list"])))
+        expect(readback.locator(".rep-rb-row")).to_have_count(len(values) + 3)  # and the three complaint counts
+        if index == 0:
+            shot(page, "count-readback-offline")
+        page.click("#readback-local button[data-act=send]")
+        expect(page.locator("#count-form .outbox-status.is-saved")).to_be_visible()
+        numbers_uuids.append(client_uuid)
+        if index == 0:
+            photo = page.locator(f"#photo-after-{client_uuid}")
+            expect(photo).to_have_attribute("data-offline-after", client_uuid)
+            page.set_input_files("#photo-gallery-later", files=[{"name": "bien-ban.jpg", "mimeType": "image/jpeg",
+                                                                  "buffer": jpeg_bytes(640, 480)}])
+            page.click(f"#photo-after-{client_uuid} button[type=submit]")
+            expect(page.locator("#photo-later .outbox-status.is-saved")).to_be_visible()
+            shot(page, "count-photo-queued")
+    assert len(set(numbers_uuids)) == 3
+    items = outbox(page)
+    assert [i["kind"] for i in items] == ["numbers", "photo", "numbers", "numbers"]
+    assert {i["state"] for i in items} == {"waiting"}
+    assert _stored(offline_server, numbers_uuids) == ([], [])
+
+    context.set_offline(False)
+    page.goto("/outbox")
+    wait_until(lambda: not outbox(page), timeout=60, message="the outbox to empty", page=page)
+    reports, photos = _stored(offline_server, numbers_uuids)
+    assert sorted(str(r.client_uuid) for r in reports) == sorted(numbers_uuids)
+    assert len(photos) == 1 and photos[0].count_report_id == next(r.id for r in reports
+                                                           if str(r.client_uuid) == numbers_uuids[0])
+    expect(page.locator(".outbox-item.state-sent")).to_have_count(4)
