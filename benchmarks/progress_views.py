@@ -56,6 +56,7 @@ from webapp.clock import VN_TZ
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 CLOCK = "2026-03-15T19:30"
 FRACTIONS = {9: (0.12, 0.25), 11: (0.38, 0.55), 14: (0.62, 0.78), 17: (0.82, 0.92), 19: (0.93, 0.99)}
+FRAGMENT_CACHE = [256]  # rendered fragments kept per process; --no-cache sets 0 (every request renders)
 RECEIPT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 
 
@@ -154,7 +155,8 @@ def make_app(url: str) -> Any:
     from webapp import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 40, "REPORTING_CLOCK_OVERRIDE": CLOCK,
-                       "PROGRESS_REFRESH_SECONDS": 10, "PROGRESS_REFRESH_AFTER_RESPONSE": False})
+                       "PROGRESS_REFRESH_SECONDS": 10, "PROGRESS_REFRESH_AFTER_RESPONSE": False,
+                       "PROGRESS_FRAGMENT_CACHE": FRAGMENT_CACHE[0]})
 
 
 def rebuild(app: Any) -> float:
@@ -395,8 +397,11 @@ def main() -> int:
     parser.add_argument("--refresher", choices=("process", "reader"), default="process",
                         help="refresh in a separate process (flask progress-refresher) or in the reader's process")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the summaries even when already loaded")
+    parser.add_argument("--no-cache", action="store_true", help="render every request (no fragment cache)")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
+    if args.no_cache:
+        FRAGMENT_CACHE[0] = 0
     with open("/proc/loadavg") as fh:
         log(f"load average before: {fh.read().split()[:3]}")
     results = [run_size(n, args) for n in args.sizes]

@@ -140,3 +140,25 @@ def test_a_return_and_a_confirmation_show_apart(as_user, w, day, db_session):
     assert "Đã xác nhận" in slot and "(500/" in slot
     feed = page.select("#progress .pg-feed li.pg-corr")
     assert len(feed) == 1 and day[1].code in feed[0].get_text()
+
+
+def test_the_rendered_fragment_is_shared_until_the_snapshot_changes(app, as_user, w, day, db_session):
+    from webapp.progress.cache import FRAGMENTS
+
+    app.config["PROGRESS_FRAGMENT_CACHE"] = 16
+    FRAGMENTS.clear()
+    try:
+        client = as_user("tinh")
+        url = f"/progress/provinces/{w.province('79').id}"
+        first = soup(client.get(url)).select_one("#progress")
+        assert soup(client.get(url)).select_one("#progress") == first
+        assert len(FRAGMENTS._items) == 1
+        send(db_session, areas_of(w, "26740")[0], 250, now=vn(11, 58))
+        refresh_now(db_session, vn(11, 59))
+        db_session.commit()
+        fresh = soup(client.get(url)).select_one("#progress")
+        assert fresh != first and len(FRAGMENTS._items) == 2
+        assert "4/40" in fresh.select_one(".pg-slot-current").get_text(" ", strip=True)
+    finally:
+        app.config.pop("PROGRESS_FRAGMENT_CACHE", None)
+        FRAGMENTS.clear()

@@ -19,7 +19,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.clock import VN_TZ
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, Contest, Election, PollingArea, PollingAreaUnit
+from webapp.elections.models import Candidate, Contest, Election, PollingArea, PollingAreaUnit, ReportTime
 from webapp.geo.models import Commune, Province
 from webapp.progress.models import (
     Change,
@@ -248,6 +248,21 @@ def current_election(session: Session) -> Election:
     if "progress_election" not in session.info:
         session.info["progress_election"] = elections.current_election(session)
     return session.info["progress_election"]
+
+
+def reached_time(session: Session, now: datetime) -> time | None:
+    """The latest report time of the day (any province's) already reached: the page highlights it."""
+    if "progress_times" not in session.info:
+        election = current_election(session)
+        session.info["progress_times"] = sorted(set(session.scalars(
+            sa.select(ReportTime.at).where(ReportTime.election_id == election.id))))
+    election = current_election(session)
+    local = now.astimezone(VN_TZ)
+    if local.date() < election.polling_date:
+        return None
+    reached = [at for at in session.info["progress_times"]
+               if local.date() > election.polling_date or at <= local.time()]
+    return reached[-1] if reached else None
 
 
 def contests_of(session: Session) -> list[Contest]:

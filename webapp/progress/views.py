@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from webapp import db, scope
 from webapp.accounts.models import Role
@@ -25,6 +26,7 @@ from webapp.elections import services as elections
 from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _, _l
 from webapp.progress import chart, refresh, services, xlsx
+from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
 from webapp.reports.views import reporting_now
 from webapp.web import roles_required
@@ -94,9 +96,12 @@ def refresh_after(response: Response, state: RefreshState | None, now: datetime)
 
 def _token(state: RefreshState | None, passed: datetime | None) -> str:
     args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "v")
-    # The snapshot's version, not its time: a refresh that found nothing new changes no page.
-    parts = [state.version if state else 0, passed or "",
-             current_user.id, current_user.session_version, str(get_locale()), request.path, args]
+    # The snapshot's version, not its time: a refresh that found nothing new changes no page. The reader's
+    # place (not the reader): users who see the same place see the same figures and the same links.
+    where = scope.Scope.of(current_user)
+    parts = [state.election_id if state else 0, state.version if state else 0, passed or "",
+             services.reached_time(db.session, reporting_now()), where.level, where.province_id, where.commune_id,
+             str(get_locale()), request.path, args]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
@@ -141,7 +146,21 @@ def _selected(p: services.PlaceProgress) -> tuple[int | None, time | None]:
     return contest, chosen
 
 
-def _page(p: services.PlaceProgress, token: str) -> Response:
+def _page(build: Callable[[], services.PlaceProgress], token: str) -> Response:
+    """The page around the fragment; the fragment is rendered once per snapshot, place and language."""
+    size = int(current_app.config.get("PROGRESS_FRAGMENT_CACHE", 0 if current_app.testing else 256))
+    state = db.session.get(RefreshState, services.current_election(db.session).id)
+    key = f"{token}:{state.refreshed_at.isoformat() if state else ''}"
+    cached = FRAGMENTS.get(key) if size else None
+    if cached is None:
+        p = build()
+        cached = (Markup(render_template("progress/_place.html", **_context(p, token))), p.name or _("Whole country"))
+        if size:
+            FRAGMENTS.put(key, cached, size)
+    return render("progress/place.html", "progress/_cached.html", html=cached[0], title=cached[1])
+
+
+def _context(p: services.PlaceProgress, token: str) -> dict[str, object]:
     contest_id, at = _selected(p)
     args = {k: v for k, v in request.args.items() if k != "v"}
     poll = url_for(request.endpoint or "progress.index", **(request.view_args or {}), **args, v=token)
@@ -169,9 +188,9 @@ def _page(p: services.PlaceProgress, token: str) -> Response:
     def link(**changes: object) -> str:
         return url_for(request.endpoint or "progress.index", **(request.view_args or {}), **changes)
 
-    return render("progress/place.html", "progress/_place.html", p=p, contest_id=contest_id, at=at,
-                  link=link, child_url=child_url, parents=parents, poll_url=poll, poll_seconds=int(setting("PROGRESS_POLL_SECONDS", 20)), feed=feed,
-                  chart=chart.turnout_chart(series, p.now), CONTEST_SHORT=CONTEST_SHORT)
+    return {"p": p, "contest_id": contest_id, "at": at, "link": link, "child_url": child_url, "parents": parents,
+            "poll_url": poll, "poll_seconds": int(setting("PROGRESS_POLL_SECONDS", 20)), "feed": feed,
+            "chart": chart.turnout_chart(series, p.now), "CONTEST_SHORT": CONTEST_SHORT}
 
 
 @bp.get("/")
@@ -184,7 +203,7 @@ def index() -> Response:
         return redirect(url_for("progress.province", province_id=current_user.province_id, **request.args), 303)
     services.nation_place(current_user)
     return conditional(lambda token: _page(
-        services.nation_progress(db.session, current_user, reporting_now(), shown_contest()), token))
+        lambda: services.nation_progress(db.session, current_user, reporting_now(), shown_contest()), token))
 
 
 @bp.get("/provinces/<int:province_id>")
@@ -192,8 +211,8 @@ def index() -> Response:
 def province(province_id: int) -> Response:
     """A province's progress and its communes."""
     services.province_place(db.session, current_user, province_id)
-    return conditional(lambda token: _page(
-        services.province_progress(db.session, current_user, province_id, reporting_now(), shown_contest()), token))
+    return conditional(lambda token: _page(lambda: services.province_progress(
+        db.session, current_user, province_id, reporting_now(), shown_contest()), token))
 
 
 @bp.get("/communes/<int:commune_id>")
@@ -201,8 +220,8 @@ def province(province_id: int) -> Response:
 def commune(commune_id: int) -> Response:
     """A commune's progress and each of its stations."""
     services.commune_place(db.session, current_user, commune_id)
-    return conditional(lambda token: _page(
-        services.commune_progress(db.session, current_user, commune_id, reporting_now(), shown_contest()), token))
+    return conditional(lambda token: _page(lambda: services.commune_progress(
+        db.session, current_user, commune_id, reporting_now(), shown_contest()), token))
 
 
 @bp.get("/corrections")
