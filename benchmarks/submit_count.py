@@ -108,6 +108,28 @@ def prepare(url: str) -> list[tuple[str, int]]:
     return leaders
 
 
+def integrity(url: str) -> dict[str, bool]:
+    """After the app's run: every row written was audited (one create per version and per vote, one update per
+    superseded version), and each area and contest has exactly one latest version."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            one = lambda sql: int(conn.exec_driver_sql(sql).scalar_one())
+            audited = lambda table, action: one(
+                f"SELECT count(*) FROM audit_entries WHERE entity_type = '{table}' AND action = '{action}'")
+            reports, votes = one("SELECT count(*) FROM count_reports"), one("SELECT count(*) FROM count_votes")
+            pairs = one("SELECT count(DISTINCT (polling_area_id, contest_id)) FROM count_reports")
+            latest = one("SELECT count(*) FROM count_reports WHERE is_latest")
+            return {
+                "audit: a create per version and per vote": (audited("count_reports", "create"),
+                                                             audited("count_votes", "create")) == (reports, votes),
+                "audit: an update per superseded version": audited("count_reports", "update") == reports - pairs,
+                "one latest version per area and contest": latest == pairs,
+            }
+    finally:
+        engine.dispose()
+
+
 def count_rows(url: str, table: str) -> int:
     engine = make_engine(url)
     try:
@@ -366,6 +388,7 @@ def main() -> int:
         results["bare"]["stored"] = count_rows(url, "bench_bare_reports")
         results["app"] = drive(groups, args.warmup, args.duration, 303 if args.via == "form" else 201)
         results["app"]["stored"] = count_rows(url, "count_reports")
+        kept = integrity(url)
     finally:
         for server in servers:
             server.stop()
@@ -389,6 +412,7 @@ def main() -> int:
         "app p99 < 250 ms": results["app"]["p99_ms"] < 250,
         "stored == acknowledged (app)": results["app"]["stored"] == results["app"]["acknowledged"],
         "stored == acknowledged (bare)": results["bare"]["stored"] == results["bare"]["acknowledged"],
+        **kept,
     }
     print(f"\nratio app/bare = {ratio:.2f}")
     for name, ok in checks.items():
