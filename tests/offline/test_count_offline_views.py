@@ -99,7 +99,7 @@ def test_photo_by_client_id_refuses_what_is_not_a_photo(as_user, w, db_session, 
 def test_photo_by_client_id_unknown_or_out_of_scope_is_404(as_user, w, db_session, evening):
     leader = as_user("to01")
     numbers_uuid, _ = queued_send(leader, db_session, w)
-    data = lambda c: {"client_uuid": str(uuid.uuid4()), "csrf_token": csrf_token(c, "/"),  # noqa: E731
+    data = lambda c: {"client_uuid": str(uuid.uuid4()), "csrf_token": csrf_token(c, "/"),
                       "photo": (io.BytesIO(jpeg_bytes()), "IMG.jpg")}
     unknown = leader.post(f"/reports/count/by-uuid/{uuid.uuid4()}/photo", data=data(leader),
                           content_type="multipart/form-data")

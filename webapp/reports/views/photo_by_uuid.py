@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
