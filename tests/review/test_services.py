@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tests.review.helpers import send_count, send_turnout, vn
 from webapp import scope
 from webapp.audit.models import AuditEntry
+from webapp.progress.models import Change, Correction, CountStation
 from webapp.reports import services as reports
 from webapp.reports.models import ReportStatus
 from webapp.review import queries, services
@@ -189,3 +190,18 @@ def test_the_detail_shows_what_changed_since_the_previous_version(db_session, w)
     assert any(name.startswith("votes:") for name in detail.changed)
     old = queries.report_detail(db_session, w.user("xa"), COUNT, first.id)
     assert old.latest.id == second.id and old.previous is None and old.changed == set()
+
+
+def test_the_progress_summaries_see_the_decisions(db_session, w):
+    """The status changes go through the ORM, so the progress summaries (and their corrections feed) follow."""
+    report = send_count(db_session, w)
+    services.confirm_report(db_session, actor=w.user("xa"), kind=COUNT, report_id=report.id, shown=RECEIVED,
+                            now=vn(20, 30))
+    station = db_session.scalars(sa.select(CountStation).where(CountStation.report_id == report.id)).one()
+    assert station.status is CONFIRMED
+    services.reopen_report(db_session, actor=w.user("xa"), kind=COUNT, report_id=report.id,
+                           reason="Phát hiện ghi nhầm số phiếu", now=vn(21, 0))
+    db_session.refresh(station)
+    assert station.status is RECEIVED
+    correction = db_session.scalars(sa.select(Correction).where(Correction.count_report_id == report.id)).one()
+    assert (correction.change, correction.at) == (Change.REOPENED, vn(21, 0))
