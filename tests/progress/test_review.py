@@ -7,8 +7,9 @@ from datetime import time
 
 from tests.progress.helpers import areas_of, refresh_now, send, vn
 from webapp.elections.models import ContestKind
+from webapp.progress.feed import corrections
 from webapp.progress.models import Change
-from webapp.progress.services import corrections, province_progress
+from webapp.progress.services import province_progress
 from webapp.reports.models import ReportStatus
 from webapp.review import services as review
 from webapp.review.models import ReportKind

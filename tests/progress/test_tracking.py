@@ -11,8 +11,9 @@ from tests.progress.helpers import areas_of, refresh_now, send, vn
 from tests.results.helpers import put_report
 from webapp.elections.models import ContestKind, ReportTime, VoterCount
 from webapp.progress import refresh
+from webapp.progress.feed import corrections
 from webapp.progress.models import Change, Correction, Dirty, RefreshState, TurnoutStation
-from webapp.progress.services import commune_progress, corrections, province_progress
+from webapp.progress.services import commune_progress, province_progress
 from webapp.reports.models import ReportStatus
 
 SECOND = timedelta(seconds=1)

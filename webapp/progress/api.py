@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
 from webapp import db
-from webapp.progress import services
+from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
 from webapp.reports.views import reporting_now
@@ -134,7 +134,7 @@ def corrections() -> Response:
         services.province_place(db.session, current_user, province_id)
     if commune_id is not None:
         services.commune_place(db.session, current_user, commune_id)
-    rows = services.corrections(db.session, current_user, province_id=province_id, commune_id=commune_id,
+    rows = feed.corrections(db.session, current_user, province_id=province_id, commune_id=commune_id,
                                 limit=limit, since=since)
     return jsonify({"corrections": [
         {"id": r.correction.id, "at": _iso(r.correction.at), "kind": r.correction.kind.value,

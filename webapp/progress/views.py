@@ -25,7 +25,7 @@ from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _, _l
-from webapp.progress import chart, refresh, services, xlsx
+from webapp.progress import chart, feed, refresh, services, xlsx
 from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
 from webapp.reports.views import reporting_now
@@ -164,9 +164,9 @@ def _context(p: services.PlaceProgress, token: str) -> dict[str, object]:
     contest_id, at = _selected(p)
     args = {k: v for k, v in request.args.items() if k != "v"}
     poll = url_for(request.endpoint or "progress.index", **(request.view_args or {}), **args, v=token)
-    feed = services.corrections(db.session, current_user, limit=5,
-                                province_id=p.province.id if p.province else None,
-                                commune_id=p.commune.id if p.commune else None)
+    latest = feed.corrections(db.session, current_user, limit=5,
+                              province_id=p.province.id if p.province else None,
+                              commune_id=p.commune.id if p.commune else None)
     series = p.figures.series(contest_id) if contest_id else []
 
     parents: list[tuple[str, str]] = []  # the levels above that the user may open
@@ -189,7 +189,7 @@ def _context(p: services.PlaceProgress, token: str) -> dict[str, object]:
         return url_for(request.endpoint or "progress.index", **(request.view_args or {}), **changes)
 
     return {"p": p, "contest_id": contest_id, "at": at, "link": link, "child_url": child_url, "parents": parents,
-            "poll_url": poll, "poll_seconds": int(setting("PROGRESS_POLL_SECONDS", 20)), "feed": feed,
+            "poll_url": poll, "poll_seconds": int(setting("PROGRESS_POLL_SECONDS", 20)), "feed": latest,
             "chart": chart.turnout_chart(series, p.now), "CONTEST_SHORT": CONTEST_SHORT}
 
 
@@ -234,7 +234,7 @@ def corrections() -> Response:
         scope.get(db.session, services.Province, province_id, current_user)
     if commune_id is not None:
         scope.get(db.session, services.Commune, commune_id, current_user)
-    rows = services.corrections(db.session, current_user, province_id=province_id, commune_id=commune_id,
+    rows = feed.corrections(db.session, current_user, province_id=province_id, commune_id=commune_id,
                                 limit=500)
     return render("progress/corrections.html", "progress/_corrections.html", feed=rows,
                   CONTEST_SHORT=CONTEST_SHORT)
