@@ -81,8 +81,9 @@ def _turnout_new(session: Session, conn: sa.Connection, report: TurnoutReport, o
     due = due_at(day, report.slot_at, graces(conn, election.id, area.province_id).get(report.slot_at))
     key = (TurnoutStation.election_id == election.id, TurnoutStation.polling_area_id == area.id,
            TurnoutStation.slot_at == report.slot_at)
-    old = conn.execute(sa.select(TurnoutStation.contest_id, TurnoutStation.voted, TurnoutStation.status,
-                                 TurnoutStation.version).where(*key)).all()
+    # The version it replaces, read and removed in one statement.
+    old = conn.execute(sa.delete(TurnoutStation).where(*key).returning(
+        TurnoutStation.contest_id, TurnoutStation.voted, TurnoutStation.status, TurnoutStation.version)).all()
     new = {f.contest_id: f.voters_voted for f in report.figures}
     if old:
         before = {str(r.contest_id): r.voted for r in old}
@@ -97,7 +98,6 @@ def _turnout_new(session: Session, conn: sa.Connection, report: TurnoutReport, o
                 turnout_report_id=report.id, version_before=old[0].version, version_after=report.version,
                 status_before=status_before, status_after=report.status, before=before, after=after,
                 lowered=lowered or status_before is ReportStatus.CONFIRMED))
-        conn.execute(sa.delete(TurnoutStation).where(*key))
     late = report.submitted_at > due
     out.turnout_rows.extend(
         {"election_id": election.id, "polling_area_id": area.id, "slot_at": report.slot_at, "contest_id": cid,
