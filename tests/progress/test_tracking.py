@@ -157,3 +157,20 @@ def test_the_first_reader_refreshes_after_its_response(app, as_user, w, db_sessi
     finally:
         app.config.pop("REPORTING_CLOCK_OVERRIDE", None)
 
+
+
+def test_a_station_voting_early_is_due_on_its_own_day(db_session, w):
+    from datetime import date
+
+    early = areas_of(w, "26743")[11]
+    early.early_voting_date = date(2026, 3, 8)
+    db_session.flush()
+    refresh_now(db_session, vn(7, 0))
+    before_nine = _slot(db_session, w, "tinh", time(9), now=vn(8))  # polling day, 08:00
+    assert (before_nine.expected, before_nine.overdue) == (40, 1)  # only the early station is past its deadline
+    send(db_session, early, 150, now=vn(9, 5, day=8))
+    refresh_now(db_session, vn(9, 6, day=8))
+    s = _slot(db_session, w, "tinh", time(9), now=vn(8))
+    assert (s.reported, s.reported_late, s.overdue, s.voted) == (1, 0, 0, 150)
+    row = db_session.scalars(sa.select(TurnoutStation).where(TurnoutStation.polling_area_id == early.id)).first()
+    assert row.day == date(2026, 3, 8) and row.due_at == vn(9, 15, day=8)
