@@ -430,7 +430,10 @@
 
   function replaySoon(force) {
     return O.items().then(function (all) {
-      if (all.some(function (i) { return i.state === O.STATE.WAITING; })) return O.replay({ force: force });
+      // An item left "sending" by a page that went away mid-send (a navigation) waits for a replay to reset it.
+      if (all.some(function (i) { return i.state === O.STATE.WAITING || i.state === O.STATE.SENDING; })) {
+        return O.replay({ force: force });
+      }
     }).then(function (summary) {
       // The worker (or another tab) is sending: look again soon, and keep this call's urgency.
       if (summary && summary.busy) setTimeout(function () { replaySoon(force); }, 2000);
