@@ -72,6 +72,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                         make=made.count_report),
     ("api.get_receipt", "code"): Source(CountReport, _area_in(CountReport.polling_area_id),
                                         lambda r: (r.witness_1,), attr="receipt", make=made.count_report),
+    "numbers_uuid": Source(CountReport, _area_in(CountReport.polling_area_id), lambda r: (r.receipt, r.witness_1),
+                           attr="client_uuid", make=made.count_report),
     "turnout_id": Source(TurnoutReport, _area_in(TurnoutReport.polling_area_id), lambda r: (r.receipt,),
                          make=made.turnout_report),
     "photo_id": Source(ReportPhoto, lambda pid: ReportPhoto.count_report_id.in_(

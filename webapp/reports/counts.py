@@ -13,9 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import scope
 from webapp.accounts.models import User
+from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, PollingArea, PollingAreaUnit, TeamMember
@@ -290,9 +292,7 @@ def submit_count(
         if current is not None:
             if current.status is ReportStatus.CONFIRMED:
                 raise ReportLocked
-            # Flushed with the new version below: the unit of work sends a table's UPDATEs before its INSERTs,
-            # so the partial unique index on is_latest never sees two latest versions.
-            current.is_latest = False
+            _supersede(session, current)
         report = CountReport(
             polling_area=area, contest_id=contest_id, unit_id=link.unit_id,
             version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
@@ -311,6 +311,27 @@ def submit_count(
         return report
 
     return insert_once(session, CountReport, client_uuid, build, matches)
+
+
+def _supersede(session: Session, current: CountReport) -> None:
+    """Take ``current`` off as the version that counts, unless the commune confirmed it meanwhile.
+
+    The UPDATE is conditional because an official may confirm this very version between our read and our write:
+    on PostgreSQL it waits for the official's row lock and then re-reads the status, so a confirmed version is
+    never superseded (ReportLocked). It runs before the new version's INSERT, so the partial unique index on
+    is_latest never sees two latest versions. The ORM does not see this UPDATE, so it is audited here."""
+    flipped = session.execute(
+        sa.update(CountReport)
+        .where(CountReport.id == current.id, CountReport.is_latest,
+               CountReport.status != ReportStatus.CONFIRMED)
+        .values(is_latest=False)
+        .execution_options(synchronize_session=False)
+    )
+    if flipped.rowcount != 1:
+        raise ReportLocked
+    set_committed_value(current, "is_latest", False)
+    audit.record_event(session, action="update", entity_type=CountReport.__tablename__, entity_id=str(current.id),
+                       place=current.audit_place(), before={"is_latest": True}, after={"is_latest": False})
 
 
 def count_report_for(session: Session, user: User, report_id: int) -> CountReport:
