@@ -270,8 +270,8 @@ def submit_count(area_id: int, contest: str) -> Response:
         raise
     try:
         result = services.submit_count(
-            db.session, actor=current_user, area_id=_checked_id(area_id), contest_id=_contest_id(contest),
-            data=data, client_uuid=client_uuid, channel=Channel.API, now=now())
+            db.session, actor=current_user, area_id=_checked_id(area_id), kind=ContestKind(contest), data=data,
+            client_uuid=client_uuid, channel=Channel.API, now=now())
     except services.ReportRejected as exc:
         return _rejected(exc)
     body = bodies.count_json(result.report, result.replayed, contest)

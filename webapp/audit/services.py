@@ -13,7 +13,7 @@ import decimal
 import enum
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,7 +65,11 @@ def _columns(obj: Any) -> tuple[str, ...]:
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
-    return {key: _jsonable(getattr(obj, key)) for key in _columns(obj)}
+    """The object's columns; a model whose child rows are audited inside its own entry (``audit_children``,
+    e.g. the votes of a count minutes) adds them."""
+    values = {key: _jsonable(getattr(obj, key)) for key in _columns(obj)}
+    children = getattr(obj, "audit_children", None)
+    return values | children() if children is not None else values
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -91,7 +95,15 @@ def _identity(obj: Any) -> str:
 
 
 def _row(ctx: AuditContext, now: dt.datetime, action: str, obj: Any, before: Any, after: Any) -> dict[str, Any]:
-    province_id, commune_id, polling_area_id = obj.audit_place()
+    return _entry(ctx, now, action, obj.__tablename__, _identity(obj), obj.audit_place(), before, after)
+
+
+Place = tuple[int | None, int | None, int | None]
+
+
+def _entry(ctx: AuditContext, now: dt.datetime, action: str, entity_type: str, entity_id: str, place: Place,
+           before: Any, after: Any) -> dict[str, Any]:
+    province_id, commune_id, polling_area_id = place
     return {
         "at": now,
         "actor_id": ctx.actor_id,
@@ -99,8 +111,8 @@ def _row(ctx: AuditContext, now: dt.datetime, action: str, obj: Any, before: Any
         "channel": ctx.channel,
         "ip": ctx.ip,
         "action": action,
-        "entity_type": obj.__tablename__,
-        "entity_id": _identity(obj),
+        "entity_type": entity_type,
+        "entity_id": entity_id,
         "province_id": province_id,
         "commune_id": commune_id,
         "polling_area_id": polling_area_id,
@@ -137,6 +149,33 @@ def install() -> None:
     """Listen on every Session; idempotent."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+
+
+def snapshot_of(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``snapshot`` gives for a row of ``cls`` with these column values (a row written with Core)."""
+    return {key: _jsonable(values[key]) for key in _columns_of(cls)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    """A row written with Core, which the ORM listener cannot see: audited with ``record_written``."""
+
+    action: str  # create, update, delete
+    entity_type: str  # the table
+    entity_id: str  # as the listener writes it: the primary key's parts joined with ":"
+    place: Place
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def record_written(session: Session, rows: Iterable[Written]) -> None:
+    """Audit entries for rows written with Core, in one INSERT in the session's transaction: the same entries the
+    ORM listener would have written for them."""
+    ctx = context_of(session)
+    now = ctx.clock()
+    entries = [_entry(ctx, now, r.action, r.entity_type, r.entity_id, r.place, r.before, r.after) for r in rows]
+    if entries:
+        session.connection().execute(_insert_statement(), entries)
 
 
 def record_event(

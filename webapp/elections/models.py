@@ -6,7 +6,8 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import Base, enum_type as _enum
+from webapp.db import Base
+from webapp.db import enum_type as _enum
 from webapp.geo.models import Commune, Province
 
 
@@ -261,3 +262,21 @@ class TeamMember(Base):
     def audit_place(self) -> tuple[int | None, int | None, int | None]:
         pa = self.polling_area
         return (pa.province_id, pa.commune_id, pa.id) if pa else (None, None, self.polling_area_id)
+
+
+#: The tables whose rows make up a station's configuration (webapp.reports.station): a write to any of them changes
+#: ``ConfigurationVersion.token`` (database triggers, so Core bulk loads and imports are seen too).
+CONFIGURATION_TABLES = ("elections", "contests", "electoral_units", "candidates", "polling_areas",
+                        "polling_area_units", "team_members")
+
+
+class ConfigurationVersion(Base):
+    """A single row whose ``token`` the database changes with every write to the election's configuration
+    (``CONFIGURATION_TABLES``). Per-process caches of that configuration compare it on every read, so an import
+    or an edit is seen by the next submission. The token is random rather than a counter: a rolled-back
+    transaction must not leave a number that a later change could draw again."""
+
+    __tablename__ = "configuration_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32))

@@ -9,11 +9,15 @@ Core bulk inserts (the national generator, bulk loads) are not seen: run ``flask
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from webapp.audit import services as audit
@@ -49,13 +53,17 @@ def _status_change(obj: Any) -> tuple[ReportStatus, ReportStatus] | None:
     return ReportStatus(hist.deleted[0]), ReportStatus(hist.added[0])
 
 
+def _correction_row(session: Session, at: datetime) -> dict[str, Any]:
+    ctx = audit.context_of(session)
+    return {"actor_id": ctx.actor_id, "actor_username": ctx.actor_username, "at": at, "slot_at": None,
+            "contest_id": None, "turnout_report_id": None, "count_report_id": None}
+
+
 def _correction(session: Session, report: Any, **row: Any) -> dict[str, Any]:
     """A correction row; ``at`` is when the new version was sent, or when the review changed the status."""
-    ctx = audit.context_of(session)
     at = report.submitted_at if row["version_after"] != row["version_before"] else (
-        getattr(report, "reviewed_at", None) or ctx.clock())
-    return {"actor_id": ctx.actor_id, "actor_username": ctx.actor_username, "at": at,
-            "slot_at": None, "contest_id": None, "turnout_report_id": None, "count_report_id": None, **row}
+        getattr(report, "reviewed_at", None) or audit.context_of(session).clock())
+    return {**_correction_row(session, at), **row}
 
 
 def _withdrawn(before: ReportStatus, after: ReportStatus) -> Change | None:
@@ -127,37 +135,93 @@ def _turnout_status(session: Session, conn: sa.Connection, report: TurnoutReport
 # --- count minutes ---------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class CountVersion:
+    """One version of a station's count minutes, as the summaries need it: the ORM listener builds it from a new
+    ``CountReport``, the count submission (which writes with Core) from the row it inserted."""
+
+    report_id: int
+    polling_area_id: int
+    province_id: int
+    commune_id: int
+    contest_id: int
+    election_id: int
+    version: int
+    status: ReportStatus
+    numbers: dict[str, Any]  # COUNT_FIELDS and "votes": {candidate id as text: votes}
+    submitted_at: datetime
+
+
+def count_numbers(values: Mapping[str, Any], votes: Mapping[int, int]) -> dict[str, Any]:
+    """``CountVersion.numbers`` of a version given as its column values and its votes."""
+    return {**{name: values[name] for name in COUNT_FIELDS}, "votes": {str(c): n for c, n in votes.items()}}
+
+
 def _count_numbers(report: CountReport) -> dict[str, Any]:
-    numbers: dict[str, Any] = {name: getattr(report, name) for name in COUNT_FIELDS}
-    numbers["votes"] = {str(v.candidate_id): v.votes for v in report.votes}
-    return numbers
+    return count_numbers({name: getattr(report, name) for name in COUNT_FIELDS},
+                         {v.candidate_id: v.votes for v in report.votes})
+
+
+def _version_of(report: CountReport, area: PollingArea, election_id: int) -> CountVersion:
+    return CountVersion(report.id, area.id, area.province_id, area.commune_id, report.contest_id, election_id,
+                        report.version, report.status, _count_numbers(report), report.submitted_at)
 
 
 def _count_new(session: Session, conn: sa.Connection, report: CountReport, out: _Writes) -> None:
     area = _area(session, report)
     contest = session.get(Contest, report.contest_id)
     assert contest is not None
-    if report.supersedes_id is not None and (previous := session.get(CountReport, report.supersedes_id)):
-        before, after = _count_numbers(previous), _count_numbers(report)
+    previous = None
+    if report.supersedes_id is not None and (old := session.get(CountReport, report.supersedes_id)):
+        previous = _version_of(old, area, contest.election_id)
+    new = _version_of(report, area, contest.election_id)
+    conn.execute(sa.delete(CountStation).where(CountStation.polling_area_id == area.id,
+                                               CountStation.contest_id == report.contest_id))
+    _count_written(session, new, previous, out)
+    out.count_rows.append(_count_station_row(new))
+
+
+def _count_station_row(new: CountVersion) -> dict[str, Any]:
+    return {"polling_area_id": new.polling_area_id, "contest_id": new.contest_id, "election_id": new.election_id,
+            "province_id": new.province_id, "commune_id": new.commune_id, "report_id": new.report_id,
+            "version": new.version, "status": new.status, "voters_on_list": new.numbers["voters_on_list"],
+            "voters_voted": new.numbers["voters_voted"], "submitted_at": new.submitted_at}
+
+
+def _count_written(session: Session, new: CountVersion, previous: CountVersion | None, out: _Writes) -> None:
+    """The correction (if the numbers changed or a confirmed version was replaced) and the commune to refresh."""
+    if previous is not None:
+        before, after = previous.numbers, new.numbers
         lowered = (any(after[k] < before[k] for k in COUNT_FIELDS)
                    or any(n < before["votes"].get(c, 0) for c, n in after["votes"].items()))
         was_confirmed = previous.status is ReportStatus.CONFIRMED
         if before != after or was_confirmed:
-            out.corrections.append(_correction(
-                session, report, election_id=contest.election_id, province_id=area.province_id,
-                commune_id=area.commune_id, polling_area_id=area.id, kind=ReportKind.COUNT,
-                change=Change.FIGURES if before != after else Change.REOPENED, contest_id=report.contest_id,
-                count_report_id=report.id, version_before=previous.version, version_after=report.version,
-                status_before=previous.status, status_after=report.status, before=before, after=after,
-                lowered=lowered or was_confirmed))
-    conn.execute(sa.delete(CountStation).where(CountStation.polling_area_id == area.id,
-                                               CountStation.contest_id == report.contest_id))
-    out.count_rows.append({
-        "polling_area_id": area.id, "contest_id": report.contest_id, "election_id": contest.election_id,
-        "province_id": area.province_id, "commune_id": area.commune_id, "report_id": report.id,
-        "version": report.version, "status": report.status, "voters_on_list": report.voters_on_list,
-        "voters_voted": report.voters_voted, "submitted_at": report.submitted_at})
-    out.dirty.add((area.province_id, area.commune_id, False))
+            out.corrections.append({
+                **_correction_row(session, new.submitted_at), "election_id": new.election_id,
+                "province_id": new.province_id, "commune_id": new.commune_id, "polling_area_id": new.polling_area_id,
+                "kind": ReportKind.COUNT, "change": Change.FIGURES if before != after else Change.REOPENED,
+                "contest_id": new.contest_id, "count_report_id": new.report_id, "version_before": previous.version,
+                "version_after": new.version, "status_before": previous.status, "status_after": new.status,
+                "before": before, "after": after, "lowered": lowered or was_confirmed})
+    out.dirty.add((new.province_id, new.commune_id, False))
+
+
+def record_count_version(session: Session, new: CountVersion, previous: CountVersion | None) -> None:
+    """The summaries of a version written without the ORM (the count submission): the station's row replaced in
+    one upsert, a correction when due, the commune queued for the refresh; in the session's transaction."""
+    out = _Writes()
+    _count_written(session, new, previous, out)
+    conn = session.connection()
+    conn.execute(_count_station_upsert(conn.dialect.name), _count_station_row(new))
+    _write(conn, out)
+
+
+@functools.cache
+def _count_station_upsert(dialect: str) -> sa.Insert:
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CountStation.__table__)
+    key = ("polling_area_id", "contest_id")
+    return insert.on_conflict_do_update(
+        index_elements=key, set_={c.name: insert.excluded[c.name] for c in insert.table.columns if c.name not in key})
 
 
 def _count_status(session: Session, conn: sa.Connection, report: CountReport,
@@ -227,13 +291,23 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             _count_status(session, conn, report, change, out)
         for obj in expectations:
             out.dirty.add(_expectation_place(session, obj))
+    _write(conn, out)
+
+
+_INSERTS = {name: model.__table__.insert() for name, model in (
+    ("turnout", TurnoutStation), ("count", CountStation), ("corrections", Correction), ("dirty", Dirty))}
+
+
+def _write(conn: sa.Connection, out: _Writes) -> None:
+    # Lists, even of one row: executed as "many", so no RETURNING of the new ids is asked for.
     if out.turnout_rows:
-        conn.execute(sa.insert(TurnoutStation), out.turnout_rows)
+        conn.execute(_INSERTS["turnout"], out.turnout_rows)
     if out.count_rows:
-        conn.execute(sa.insert(CountStation), out.count_rows)
+        conn.execute(_INSERTS["count"], out.count_rows)
     if out.corrections:
-        conn.execute(sa.insert(Correction), out.corrections)
-    conn.execute(sa.insert(Dirty), [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty])
+        conn.execute(_INSERTS["corrections"], out.corrections)
+    if out.dirty:
+        conn.execute(_INSERTS["dirty"], [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty])
 
 
 def install() -> None:

@@ -110,9 +110,14 @@ def may_submit(actor: User, area: PollingArea, channel: Channel | None = None) -
     """The area's polling-team leader sends its reports. The hotline enters them on the leader's behalf when the
     leader reports by phone (proxy entry, webapp.hotline): only with ``channel`` PHONE, and only for an area the
     caller has already found in the hotline's scope."""
+    return may_submit_to(actor, area.id, channel)
+
+
+def may_submit_to(actor: User, area_id: int, channel: Channel | None = None) -> bool:
+    """``may_submit`` by the area's id."""
     if actor.role is Role.HOTLINE:
         return channel is Channel.PHONE
-    return actor.role is Role.LEADER and actor.polling_area_id == area.id
+    return actor.role is Role.LEADER and actor.polling_area_id == area_id
 
 
 # Within one request the leader's page reads the area and its contests, then the service reads them again to send:

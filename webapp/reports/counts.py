@@ -12,15 +12,19 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, PollingArea, PollingAreaUnit, TeamMember
+from webapp.elections.models import Candidate, ContestKind, PollingArea, PollingAreaUnit, TeamMember
+from webapp.progress import tracking
+from webapp.reports import station
 from webapp.reports.checks import (
     CountContext,
     CountInput,
@@ -34,19 +38,26 @@ from webapp.reports.checks import (
 from webapp.reports.common import (
     ClientUuidConflict,
     ContestNotHeld,
+    NotAllowed,
     ReportError,
     ReportLocked,
     ReportRejected,
     Submission,
     area_contests,
-    area_for_submit,
-    insert_once,
     jsonable_findings,
+    may_submit_to,
     new_receipt,
     scoped_area,
     station_day,
 )
-from webapp.reports.models import CountReport, CountVote, ReportStatus, TurnoutFigure, TurnoutReport
+from webapp.reports.models import (
+    CountReport,
+    CountVote,
+    ReportStatus,
+    TurnoutFigure,
+    TurnoutReport,
+    votes_audited,
+)
 
 
 class InvalidSignatures(ReportError):
@@ -151,15 +162,6 @@ def _latest_reports(session: Session, area_id: int, client_uuid: uuid.UUID | Non
     return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
 
 
-def _fresh_latest(session: Session, area_id: int, contest_id: int) -> CountReport | None:
-    """The version that counts as the database has it now (a retry after a clash with another request)."""
-    return session.scalars(
-        sa.select(CountReport).where(CountReport.polling_area_id == area_id, CountReport.contest_id == contest_id,
-                                     CountReport.is_latest)
-        .execution_options(populate_existing=True)
-    ).first()
-
-
 @functools.cache
 def _last_turnout_statement() -> sa.Select[tuple[int]]:
     return (
@@ -176,30 +178,25 @@ def _last_turnout(session: Session, area_id: int, contest_id: int) -> int | None
     return session.scalar(_last_turnout_statement(), {"area_id": area_id, "contest_id": contest_id})
 
 
-def _as_input(report: CountReport) -> CountInput:
+def _as_input(report: Any) -> CountInput:
+    """The numbers of a stored version (an ORM object or a row), without the votes (check 11 needs none)."""
     return CountInput(report.voters_on_list, report.voters_voted, report.ballots_issued, report.ballots_received,
                       report.valid, report.invalid, votes={})
 
 
-def _across(links: list[PollingAreaUnit], latest: Mapping[int, CountReport], link: PollingAreaUnit,
-            numbers: CountInput) -> list[Finding]:
-    """Check 11 against the latest minutes of the area's other contests; only findings about this contest."""
-    kind = link.contest.kind.value
+def _findings(ctx: CountContext, kinds: Mapping[int, str], latest: Mapping[int, Any], contest_id: int,
+              numbers: CountInput) -> list[Finding]:
+    """Checks 1–9, 13 and 14 of this contest's minutes, and check 11 against the latest minutes of the area's other
+    contests ({contest id: kind} in ``kinds``, their versions in ``latest``), only the findings about this one;
+    blocking first."""
+    kind = kinds[contest_id]
     reports = {kind: numbers}
-    for other in links:
-        if other.contest_id != link.contest_id and (report := latest.get(other.contest_id)) is not None:
-            reports[other.contest.kind.value] = _as_input(report)
-    return [f for f in check_across_contests(reports) if kind in (f.params.get("contest"), f.params.get("wider_contest"))]
-
-
-def _findings(session: Session, area: PollingArea, links: list[PollingAreaUnit], link: PollingAreaUnit,
-              latest: Mapping[int, CountReport], numbers: CountInput, now: datetime, last_turnout: int | None) -> (
-        list[Finding]):
-    election = elections.current_election(session)
-    ctx = CountContext(seats=link.unit.seats, candidate_ids=frozenset(c.id for c in link.unit.candidates),
-                       last_turnout=last_turnout, submitted_at=now,
-                       voting_closed_at=station_day(election, area).voting_closes)
-    findings = check_count(numbers, ctx) + _across(links, latest, link, numbers)
+    for other, other_kind in kinds.items():
+        if other != contest_id and (report := latest.get(other)) is not None:
+            reports[other_kind] = _as_input(report)
+    across = [f for f in check_across_contests(reports)
+              if kind in (f.params.get("contest"), f.params.get("wider_contest"))]
+    findings = check_count(numbers, ctx) + across
     findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
     return findings
 
@@ -215,7 +212,12 @@ def review_count(session: Session, *, user: User, area_id: int, contest_id: int,
     review = CountReview(area=area, link=link, candidates=list(link.unit.candidates), team=list(area.team),
                          findings=[], latest=latest.get(contest_id), session=session)
     if numbers is not None:
-        review.findings = _findings(session, area, links, link, latest, numbers, now, review.last_turnout)
+        election = elections.current_election(session)
+        ctx = CountContext(seats=link.unit.seats, candidate_ids=frozenset(c.id for c in link.unit.candidates),
+                           last_turnout=review.last_turnout, submitted_at=now,
+                           voting_closed_at=station_day(election, area).voting_closes)
+        review.findings = _findings(ctx, {k.contest_id: k.contest.kind.value for k in links}, latest, contest_id,
+                                    numbers)
     return review
 
 
@@ -223,8 +225,8 @@ def _clean_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name or "").split())[:200]
 
 
-def _signers(area: PollingArea, data: CountData) -> tuple[list[dict[str, object]], tuple[str, str]]:
-    team = {m.id: m for m in area.team}
+def _signers(team: Mapping[int, station.Signer], data: CountData) -> (
+        tuple[list[dict[str, object]], tuple[str, str]]):
     if not data.signer_ids:
         raise InvalidSignatures("no_signers")
     if any(i not in team for i in data.signer_ids):
@@ -235,7 +237,90 @@ def _signers(area: PollingArea, data: CountData) -> tuple[list[dict[str, object]
     if w1.casefold() == w2.casefold():
         raise InvalidSignatures("witnesses_same")
     ordered = sorted(dict.fromkeys(data.signer_ids), key=lambda i: (team[i].position, i))
-    return [{"id": i, "name": team[i].full_name, "role": team[i].role.value} for i in ordered], (w1, w2)
+    return [{"id": i, "name": team[i].full_name, "role": team[i].role} for i in ordered], (w1, w2)
+
+
+# --- sending: Core statements on the session's connection ---------------------------------------------------
+#
+# The submission is the hot path of election night (benchmarks/submit_count.py): the station's configuration
+# comes from the per-process cache (webapp.reports.station), everything else the checks need is read in one
+# statement, and the new version is written with Core and audited explicitly (the ORM listeners do not see it).
+
+_REPORTS, _VOTES = CountReport.__table__, CountVote.__table__
+_NUMBER_COLUMNS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
+_VERSION_COLUMNS = ("id", "polling_area_id", "contest_id", "version", "status", "is_latest", "client_uuid",
+                    *_NUMBER_COLUMNS)
+
+
+@dataclasses.dataclass
+class _State:
+    """What one statement tells about the area before sending (see ``_state_statement``)."""
+
+    token: str | None = None
+    last_turnout: int | None = None
+    latest: dict[int, Any] = dataclasses.field(default_factory=dict)  # {contest id: row} of the versions that count
+    earlier: Any = None  # the row already stored under this client id, if any
+    current_votes: dict[int, int] = dataclasses.field(default_factory=dict)  # of this contest's latest version
+
+
+@functools.cache
+def _state_statement() -> sa.Select[Any]:
+    """The configuration token, the last turnout figure, the latest minutes of every contest of the area, any
+    minutes under the client id, and the votes of this contest's latest version: one row per vote (or per
+    version, or a single row when there is none)."""
+    area, contest = sa.bindparam("area_id"), sa.bindparam("contest_id")
+    wanted = sa.or_(sa.and_(_REPORTS.c.polling_area_id == area, _REPORTS.c.is_latest),
+                    _REPORTS.c.client_uuid == sa.bindparam("client_uuid", type_=sa.Uuid))
+    votes = sa.and_(_VOTES.c.report_id == _REPORTS.c.id, _REPORTS.c.contest_id == contest,
+                    _REPORTS.c.polling_area_id == area, _REPORTS.c.is_latest)
+    one_row = sa.select(sa.literal(1).label("one")).subquery()
+    return (
+        sa.select(station.token_column().label("token"),
+                  _last_turnout_statement().scalar_subquery().label("last_turnout"),
+                  *(_REPORTS.c[name] for name in _VERSION_COLUMNS), _VOTES.c.candidate_id, _VOTES.c.votes)
+        .select_from(one_row.outerjoin(_REPORTS, wanted).outerjoin(_VOTES, votes))
+    )
+
+
+def _read_state(conn: sa.Connection, area_id: int, contest_id: int, client_uuid: uuid.UUID) -> _State:
+    state = _State()
+    for row in conn.execute(_state_statement(),
+                            {"area_id": area_id, "contest_id": contest_id, "client_uuid": client_uuid}):
+        state.token, state.last_turnout = row.token, row.last_turnout
+        if row.id is None:
+            continue
+        if row.client_uuid == client_uuid:
+            state.earlier = row
+        if row.polling_area_id == area_id and row.is_latest:
+            state.latest[row.contest_id] = row
+            if row.candidate_id is not None:
+                state.current_votes[row.candidate_id] = row.votes
+    return state
+
+
+def _station(session: Session, conn: sa.Connection, actor: User, area_id: int, channel: Channel,
+             contest_id: int | None, kind: ContestKind | None, client_uuid: uuid.UUID) -> (
+        tuple[station.StationConfig, station.StationContest, _State]):
+    """The area's configuration (kept, or read again when its token changed), its contest, and the state;
+    ``OutOfScope`` / ``NotAllowed`` / ``ContestNotHeld`` as the area and the actor require."""
+
+    def checked(config: station.StationConfig) -> station.StationContest:
+        if not scope.Scope.of(actor).contains_place(*config.place):
+            raise scope.OutOfScope(PollingArea.__name__)
+        if not may_submit_to(actor, config.area_id, channel):
+            raise NotAllowed
+        return config.contest(contest_id, kind)
+
+    config = station.kept(session, area_id) or station.load(session, area_id)
+    link = checked(config)
+    state = _read_state(conn, area_id, link.contest_id, client_uuid)
+    if state.token != config.token:
+        config = station.load(session, area_id)
+        fresh = checked(config)
+        if fresh.contest_id != link.contest_id:
+            state = _read_state(conn, area_id, fresh.contest_id, client_uuid)
+        link = fresh
+    return config, link, state
 
 
 def submit_count(
@@ -243,95 +328,172 @@ def submit_count(
     *,
     actor: User,
     area_id: int,
-    contest_id: int,
+    contest_id: int | None = None,
+    kind: ContestKind | None = None,
     data: CountData,
     client_uuid: uuid.UUID,
     channel: Channel,
     now: datetime,
 ) -> Submission[CountReport]:
-    """Store one contest's count minutes as a new version.
+    """Store one contest's count minutes (the contest by id, or by ``kind`` in the current election) as a new
+    version.
 
-    Raises ``ContestNotHeld`` when the area does not vote in the contest (check 12), ``ReportLocked`` when the
+    Raises ``scope.OutOfScope`` for an area the actor does not see, ``NotAllowed`` when the actor may not send its
+    reports, ``ContestNotHeld`` when the area does not vote in the contest (check 12), ``ReportLocked`` when the
     latest version is confirmed, ``ReportRejected`` on blocking findings or on suspicious findings without a
-    written explanation, ``InvalidSignatures`` when signers or witnesses are missing. The same
-    ``client_uuid`` sent again returns the first result and creates nothing.
+    written explanation, ``InvalidSignatures`` when signers or witnesses are missing. The same ``client_uuid``
+    sent again returns the first result and creates nothing. On an error nothing is written.
 
-    Statements on the usual path (pinned by tests/reports/test_statement_count.py): the area with its team
-    (scoped), the area's contests with units and candidates, the latest minutes of every contest together with
-    any report under this client id, the last turnout figure, the election, the receipt check, then one flush
-    inside a SAVEPOINT.
+    Statements on the usual path (pinned by tests/reports/test_statement_count.py): one read (the configuration
+    token, the latest minutes, any report under this client id, the last turnout figure, the votes of the version
+    replaced), then the UPDATE of the version replaced (a correction), the INSERTs of the minutes, their votes and
+    their audit entries, and the progress summaries' upsert, correction and queue. The station's configuration
+    is read only when this process has not kept it or it changed.
     """
-    area = area_for_submit(session, actor, area_id, channel, with_team=True)
-    links = area_contests(session, area, with_candidates=True)
-    link = _link(links, contest_id)
-    matches = lambda r: r.polling_area_id == area.id and r.contest_id == contest_id
-    latest, earlier = _latest_reports(session, area.id, client_uuid)
-    if earlier is not None:
-        if not matches(earlier):
+    try:
+        ident = int(area_id)
+    except (TypeError, ValueError) as exc:
+        raise scope.OutOfScope(PollingArea.__name__) from exc
+    session.flush()  # what the caller changed through the ORM is seen by the statements below, as autoflush would
+    conn = session.connection()
+    config, link, state = _station(session, conn, actor, ident, channel, contest_id, kind, client_uuid)
+    if state.earlier is not None:
+        if (state.earlier.polling_area_id, state.earlier.contest_id) != (ident, link.contest_id):
             raise ClientUuidConflict
-        return Submission(earlier, True)
-    findings = _findings(session, area, links, link, latest, data.numbers, now,
-                         _last_turnout(session, area.id, contest_id))
-    current = latest.get(contest_id)
+        return Submission(session.get(CountReport, state.earlier.id), True)
+    ctx = CountContext(seats=link.seats, candidate_ids=frozenset(link.candidate_ids), last_turnout=state.last_turnout,
+                       submitted_at=now, voting_closed_at=config.day.voting_closes)
+    findings = _findings(ctx, {c.contest_id: c.kind.value for c in config.contests}, state.latest, link.contest_id,
+                         data.numbers)
+    current = state.latest.get(link.contest_id)
     if current is not None and current.status is ReportStatus.CONFIRMED:
         raise ReportLocked
     to_explain = needing_explanation(findings)
     unexplained = [f for f in to_explain if not (data.explanations.get(f.code) or "").strip()]
     if blocking(findings) or unexplained:
         raise ReportRejected(findings, unexplained)
-    signers, witnesses = _signers(area, data)
+    signers, witnesses = _signers(config.team, data)
     n = data.numbers
-    explanations = {f.code: data.explanations[f.code].strip() for f in to_explain}
-    attempts = 0
-
-    def build() -> CountReport:
-        nonlocal current, attempts
-        if attempts:  # a retry after a clash: read the version that counts again
-            current = _fresh_latest(session, area.id, contest_id)
-        attempts += 1
-        if current is not None:
-            if current.status is ReportStatus.CONFIRMED:
-                raise ReportLocked
-            _supersede(session, current)
-        report = CountReport(
-            polling_area=area, contest_id=contest_id, unit_id=link.unit_id,
-            version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
-            is_latest=True, status=ReportStatus.RECEIVED,
-            voters_on_list=n.voters_on_list, voters_voted=n.voters_voted, ballots_issued=n.ballots_issued,
-            ballots_received=n.ballots_received, valid=n.valid, invalid=n.invalid,
-            names_kept={str(k): v for k, v in sorted(n.names_kept.items())} if n.names_kept is not None else None,
-            complaints_received=n.complaints_received or 0, complaints_resolved=n.complaints_resolved or 0,
-            complaints_forwarded=n.complaints_forwarded or 0, complaints_note=(data.complaints_note or "").strip(),
-            signers=signers, witness_1=witnesses[0], witness_2=witnesses[1], explanations=explanations,
-            findings=jsonable_findings(findings), client_uuid=client_uuid, receipt=new_receipt(CountReport),
-            channel=channel, submitted_by=actor, submitted_at=now,
-            votes=[CountVote(candidate_id=c.id, votes=n.votes[c.id]) for c in link.unit.candidates],
-        )
-        session.add(report)
-        return report
-
-    return insert_once(session, CountReport, client_uuid, build, matches)
+    values: dict[str, Any] = {
+        "polling_area_id": ident, "contest_id": link.contest_id, "unit_id": link.unit_id, "is_latest": True,
+        "status": ReportStatus.RECEIVED, "returned_reasons": "", "reviewed_by_id": None, "reviewed_at": None,
+        "voters_on_list": n.voters_on_list, "voters_voted": n.voters_voted, "ballots_issued": n.ballots_issued,
+        "ballots_received": n.ballots_received, "valid": n.valid, "invalid": n.invalid,
+        "names_kept": {str(k): v for k, v in sorted(n.names_kept.items())} if n.names_kept is not None else None,
+        "complaints_received": n.complaints_received or 0, "complaints_resolved": n.complaints_resolved or 0,
+        "complaints_forwarded": n.complaints_forwarded or 0, "complaints_note": (data.complaints_note or "").strip(),
+        "signers": signers, "witness_1": witnesses[0], "witness_2": witnesses[1],
+        "explanations": {f.code: data.explanations[f.code].strip() for f in to_explain},
+        "findings": jsonable_findings(findings), "client_uuid": client_uuid, "channel": channel,
+        "submitted_by_id": actor.id, "submitted_at": now,
+    }
+    votes = {c: n.votes[c] for c in link.candidate_ids}
+    return _store(session, conn, config, link, values, votes, current, state.current_votes)
 
 
-def _supersede(session: Session, current: CountReport) -> None:
-    """Take ``current`` off as the version that counts, unless the commune confirmed it meanwhile.
+@functools.cache
+def _insert_statement(dialect: str) -> sa.Insert:
+    # Refused by a unique index (client id, receipt, version, the one latest version) without aborting the
+    # transaction: the caller then finds out which, with no SAVEPOINT on the usual path.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_REPORTS).on_conflict_do_nothing().returning(_REPORTS.c.id)
 
-    The UPDATE is conditional because an official may confirm this very version between our read and our write:
-    on PostgreSQL it waits for the official's row lock and then re-reads the status, so a confirmed version is
-    never superseded (ReportLocked). It runs before the new version's INSERT, so the partial unique index on
-    is_latest never sees two latest versions. The ORM does not see this UPDATE, so it is audited here."""
-    flipped = session.execute(
-        sa.update(CountReport)
-        .where(CountReport.id == current.id, CountReport.is_latest,
-               CountReport.status != ReportStatus.CONFIRMED)
-        .values(is_latest=False)
-        .execution_options(synchronize_session=False)
-    )
-    if flipped.rowcount != 1:
+
+@functools.cache
+def _supersede_statement() -> sa.Update:
+    return (sa.update(_REPORTS)
+            .where(_REPORTS.c.id == sa.bindparam("report_id"), _REPORTS.c.is_latest,
+                   _REPORTS.c.status != ReportStatus.CONFIRMED)
+            .values(is_latest=False))
+
+
+def _fresh_latest(conn: sa.Connection, area_id: int, contest_id: int) -> tuple[Any, dict[int, int]]:
+    """The version that counts as the database has it now, with its votes (after a clash with another request)."""
+    row = conn.execute(sa.select(*(_REPORTS.c[name] for name in _VERSION_COLUMNS))
+                       .where(_REPORTS.c.polling_area_id == area_id, _REPORTS.c.contest_id == contest_id,
+                              _REPORTS.c.is_latest)).first()
+    if row is None:
+        return None, {}
+    if row.status is ReportStatus.CONFIRMED:
         raise ReportLocked
-    set_committed_value(current, "is_latest", False)
-    audit.record_event(session, action="update", entity_type=CountReport.__tablename__, entity_id=str(current.id),
-                       place=current.audit_place(), before={"is_latest": True}, after={"is_latest": False})
+    return row, dict(conn.execute(sa.select(_VOTES.c.candidate_id, _VOTES.c.votes)
+                                  .where(_VOTES.c.report_id == row.id)).all())
+
+
+def _store(session: Session, conn: sa.Connection, config: station.StationConfig, link: station.StationContest,
+           values: dict[str, Any], votes: dict[int, int], current: Any, current_votes: dict[int, int],
+           attempts: int = 6) -> Submission[CountReport]:
+    """INSERT the new version after taking the one it replaces off (conditionally: the commune may confirm that
+    very version meanwhile; on PostgreSQL the UPDATE then waits for the official's row lock and re-reads the
+    status, so a confirmed version is never superseded). A unique index refusing the INSERT means: the same
+    client id sent by a twin request (its result is returned), a first version sent meanwhile by another request
+    (ours becomes a correction of it), or a receipt drawn twice (drawn again; about 1 in 200 late in the day)."""
+    area_id, contest_id = values["polling_area_id"], values["contest_id"]
+    superseded = False
+    for _ in range(attempts):
+        if current is not None and not superseded:
+            if conn.execute(_supersede_statement(), {"report_id": current.id}).rowcount != 1:
+                current, current_votes = _fresh_latest(conn, area_id, contest_id)  # a correction came first
+                continue
+            superseded = True
+        values.update(version=current.version + 1 if current is not None else 1,
+                      supersedes_id=current.id if current is not None else None, receipt=new_receipt(CountReport))
+        new_id = conn.execute(_insert_statement(conn.dialect.name), values).scalar()
+        if new_id is not None:
+            break
+        twin = conn.execute(sa.select(_REPORTS.c.id, _REPORTS.c.polling_area_id, _REPORTS.c.contest_id)
+                            .where(_REPORTS.c.client_uuid == values["client_uuid"])).first()
+        if twin is not None:
+            if superseded or (twin.polling_area_id, twin.contest_id) != (area_id, contest_id):
+                raise ClientUuidConflict
+            return Submission(session.get(CountReport, twin.id), True)
+        if not superseded:
+            current, current_votes = _fresh_latest(conn, area_id, contest_id)
+    else:
+        raise RuntimeError("count minutes: no version could be inserted")
+    conn.execute(sa.insert(_VOTES), [{"report_id": new_id, "candidate_id": c, "votes": v} for c, v in votes.items()])
+    values["id"] = new_id
+    _audit(session, config, values, votes, current if superseded else None)
+    tracking.record_count_version(
+        session, _version(config, link, values, votes),
+        _version(config, link, current._asdict() | {"submitted_at": None}, current_votes) if current else None)
+    return Submission(_persistent(session, values, votes, current.id if current else None), False)
+
+
+def _audit(session: Session, config: station.StationConfig, values: dict[str, Any], votes: dict[int, int],
+           superseded: Any) -> None:
+    rows = [audit.Written("create", _REPORTS.name, str(values["id"]), config.place, None,
+                          audit.snapshot_of(CountReport, values) | {"votes": votes_audited(votes)})]
+    if superseded is not None:
+        rows.append(audit.Written("update", _REPORTS.name, str(superseded.id), config.place, {"is_latest": True},
+                                  {"is_latest": False}))
+    audit.record_written(session, rows)
+
+
+def _version(config: station.StationConfig, link: station.StationContest, values: Mapping[str, Any],
+             votes: Mapping[int, int]) -> tracking.CountVersion:
+    return tracking.CountVersion(
+        report_id=values["id"], polling_area_id=config.area_id, province_id=config.province_id,
+        commune_id=config.commune_id, contest_id=link.contest_id, election_id=link.election_id,
+        version=values["version"], status=ReportStatus(values["status"]),
+        numbers=tracking.count_numbers(values, votes), submitted_at=values["submitted_at"])
+
+
+def _persistent(session: Session, values: dict[str, Any], votes: dict[int, int], superseded_id: int | None) -> (
+        CountReport):
+    """The version just written, as the ORM object callers expect, without reading it back: made persistent in
+    the session as if loaded (its relationships other than the votes load on first use)."""
+    report = CountReport(**values)
+    vote_objects = [CountVote(report_id=values["id"], candidate_id=c, votes=v) for c, v in votes.items()]
+    make_transient_to_detached(report)
+    for vote in vote_objects:
+        make_transient_to_detached(vote)
+    set_committed_value(report, "votes", vote_objects)
+    set_committed_value(report, "photos", [])
+    session.add(report)
+    if superseded_id is not None and (old := session.identity_map.get(identity_key(CountReport, superseded_id))):
+        set_committed_value(old, "is_latest", False)
+    return report
 
 
 def count_report_for(session: Session, user: User, report_id: int) -> CountReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
 
@@ -155,15 +156,25 @@ class CountReport(Base):
     def audit_place(self) -> Place:
         return _place(self.polling_area, self.polling_area_id)
 
+    def audit_children(self) -> dict[str, Any]:
+        return {"votes": votes_audited({v.candidate_id: v.votes for v in self.votes})}
+
     def __repr__(self) -> str:
         return f"<CountReport {self.polling_area_id}/{self.contest_id} v{self.version}>"
 
 
+def votes_audited(votes: Mapping[int, int]) -> dict[str, int]:
+    """The votes of a version ({candidate id: votes}) as its audit entry records them (ids as text, for JSON)."""
+    return {str(c): n for c, n in votes.items()}
+
+
 class CountVote(Base):
-    """Votes for one candidate in one version of the count minutes."""
+    """Votes for one candidate in one version of the count minutes.
+
+    Written only with their version and never changed: they are audited inside the version's own entry
+    (``CountReport.audit_children``), not one entry each."""
 
     __tablename__ = "count_votes"
-    __audit__ = True
     __table_args__ = (sa.CheckConstraint("votes >= 0", name="votes_non_negative"),)
 
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("count_reports.id"), primary_key=True)
