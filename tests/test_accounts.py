@@ -120,3 +120,19 @@ def test_every_login_and_account_change_is_audited(client, db_session, w):
                                                             AuditEntry.action == "update")
                                 .order_by(AuditEntry.id.desc())).first()
     assert change.after == {"phone": "0909000000"} and change.before == {"phone": ""}
+
+
+def test_requests_of_a_signed_in_user_do_not_send_the_session_back(client):
+    """Only a change of the session sets its cookie. A response that re-sent an unchanged session would, if it
+    was in flight while the user logged out (the service worker's outbox or pre-caching), put the old session
+    back after the logout deleted it: the user would still be signed in on a shared phone."""
+    login(client, "to01")
+    client.get("/")  # shows (and so removes from the session) the welcome message
+    for path in ("/", "/_/csrf", "/outbox", "/api/v1/me"):
+        response = client.get(path)
+        assert response.status_code in (200, 302, 303, 404), path
+        assert not any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie")), path
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 303
+    assert any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie"))  # the user taken out
+    assert client.get("/", follow_redirects=False).status_code in (302, 303)

@@ -17,6 +17,10 @@ LANGUAGES = ("vi", "en")
 WTF_CSRF_TIME_LIMIT = None
 # An election day runs from before 05:00 to after midnight; the session must last through it.
 PERMANENT_SESSION_LIFETIME = timedelta(hours=36)
+# 36 hours from signing in, not from the last request: a response sets the session cookie only when the session
+# changed. Refreshing it on every response let a background request (the service worker's outbox or pre-caching)
+# that was in flight during "log out" put the old session back after the logout had deleted it.
+SESSION_REFRESH_EACH_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
