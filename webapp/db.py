@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from werkzeug.local import LocalProxy
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,6 +93,43 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of ``cls`` with ``values`` (every column), put in ``session`` as if a query had loaded it: what
+    the ORM's loader does with a row (the values straight into the instance's dict, no attribute events, no
+    history), for hot paths that read or wrote the row with Core. Relationships load on first use."""
+    obj = cls.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    if (kept := session.identity_map.get(sa.inspect(obj).key)) is not None:
+        return kept  # type: ignore[no-any-return]
+    session.add(obj)
+    return obj
+
+
+@functools.cache
+def _multi_row_insert(table: sa.Table, columns: tuple[str, ...], rows: int) -> sa.Insert:
+    return table.insert().values([{c: sa.bindparam(f"{c}__{i}", type_=table.c[c].type) for c in columns}
+                                  for i in range(rows)])
+
+
+#: Up to this many rows go in one multi-row INSERT (a statement kept per row count); more, as an executemany.
+MULTI_ROW_MAX = 32
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` (the same keys each) in one ``INSERT … VALUES (…), (…)``: one statement for the server, where an
+    executemany is one execution per row, and no RETURNING. The statement is built once per shape; bulk writes
+    (more than ``MULTI_ROW_MAX`` rows) are sent as an executemany instead."""
+    if not rows:
+        return
+    if len(rows) > MULTI_ROW_MAX:
+        conn.execute(table.insert(), rows)
+        return
+    columns = tuple(rows[0])
+    conn.execute(_multi_row_insert(table, columns, len(rows)),
+                 {f"{c}__{i}": row[c] for i, row in enumerate(rows) for c in columns})
 
 
 class Database:

@@ -1,8 +1,9 @@
-"""configuration version
+"""configuration version; count minutes without a redundant index
 
 One row whose token changes, by triggers, with every write to the election's configuration (elections, contests,
 units, candidates, polling areas, their units and teams): the station configuration cache of the count
-submission (webapp.reports.station) compares it on every submission.
+submission (webapp.reports.station) compares it on every submission. The index on count_reports.polling_area_id
+goes: the UNIQUE (polling_area_id, contest_id, version) index leads with the same column.
 
 Revision ID: 5e1f0c2a9b7d
 Revises: 95d3bde08bb3
@@ -37,6 +38,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_configuration_version'))
     )
     op.execute("INSERT INTO configuration_version (id, token) VALUES (1, 'initial')")
+    with op.batch_alter_table('count_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_count_reports_polling_area_id')
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
         for table in CONFIGURATION_TABLES:
@@ -59,4 +62,6 @@ def downgrade() -> None:
         for table in CONFIGURATION_TABLES:
             for event in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_configuration_{event}")
+    with op.batch_alter_table('count_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_count_reports_polling_area_id', ['polling_area_id'], unique=False)
     op.drop_table('configuration_version')

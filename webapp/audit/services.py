@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from webapp.audit.models import AuditEntry, Channel
 from webapp.clock import utcnow
+from webapp.db import insert_rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,8 +175,7 @@ def record_written(session: Session, rows: Iterable[Written]) -> None:
     ctx = context_of(session)
     now = ctx.clock()
     entries = [_entry(ctx, now, r.action, r.entity_type, r.entity_id, r.place, r.before, r.after) for r in rows]
-    if entries:
-        session.connection().execute(_insert_statement(), entries)
+    insert_rows(session.connection(), AuditEntry.__table__, entries)
 
 
 def record_event(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from webapp.audit import services as audit
 from webapp.clock import VN_TZ
+from webapp.db import insert_rows
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, ReportTime, VoterCount
 from webapp.progress.models import Change, Correction, CountStation, Dirty, ReportKind, TurnoutStation
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
@@ -294,20 +295,11 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     _write(conn, out)
 
 
-_INSERTS = {name: model.__table__.insert() for name, model in (
-    ("turnout", TurnoutStation), ("count", CountStation), ("corrections", Correction), ("dirty", Dirty))}
-
-
 def _write(conn: sa.Connection, out: _Writes) -> None:
-    # Lists, even of one row: executed as "many", so no RETURNING of the new ids is asked for.
-    if out.turnout_rows:
-        conn.execute(_INSERTS["turnout"], out.turnout_rows)
-    if out.count_rows:
-        conn.execute(_INSERTS["count"], out.count_rows)
-    if out.corrections:
-        conn.execute(_INSERTS["corrections"], out.corrections)
-    if out.dirty:
-        conn.execute(_INSERTS["dirty"], [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty])
+    insert_rows(conn, TurnoutStation.__table__, out.turnout_rows)
+    insert_rows(conn, CountStation.__table__, out.count_rows)
+    insert_rows(conn, Correction.__table__, out.corrections)
+    insert_rows(conn, Dirty.__table__, [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty])
 
 
 def install() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -21,6 +21,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
+from webapp.db import as_loaded, insert_rows
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, ContestKind, PollingArea, PollingAreaUnit, TeamMember
 from webapp.progress import tracking
@@ -451,7 +452,7 @@ def _store(session: Session, conn: sa.Connection, config: station.StationConfig,
             current, current_votes = _fresh_latest(conn, area_id, contest_id)
     else:
         raise RuntimeError("count minutes: no version could be inserted")
-    conn.execute(sa.insert(_VOTES), [{"report_id": new_id, "candidate_id": c, "votes": v} for c, v in votes.items()])
+    insert_rows(conn, _VOTES, [{"report_id": new_id, "candidate_id": c, "votes": v} for c, v in votes.items()])
     values["id"] = new_id
     _audit(session, config, values, votes, current if superseded else None)
     tracking.record_count_version(
@@ -483,14 +484,11 @@ def _persistent(session: Session, values: dict[str, Any], votes: dict[int, int],
         CountReport):
     """The version just written, as the ORM object callers expect, without reading it back: made persistent in
     the session as if loaded (its relationships other than the votes load on first use)."""
-    report = CountReport(**values)
-    vote_objects = [CountVote(report_id=values["id"], candidate_id=c, votes=v) for c, v in votes.items()]
-    make_transient_to_detached(report)
-    for vote in vote_objects:
-        make_transient_to_detached(vote)
-    set_committed_value(report, "votes", vote_objects)
+    report = as_loaded(session, CountReport, values)
+    set_committed_value(report, "votes", [
+        as_loaded(session, CountVote, {"report_id": values["id"], "candidate_id": c, "votes": v})
+        for c, v in votes.items()])
     set_committed_value(report, "photos", [])
-    session.add(report)
     if superseded_id is not None and (old := session.identity_map.get(identity_key(CountReport, superseded_id))):
         set_committed_value(old, "is_latest", False)
     return report
