@@ -107,7 +107,7 @@ def main() -> int:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", PG_ADMIN), help="admin URL of PostgreSQL")
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite database instead")
     parser.add_argument("-n", type=int, default=300, help="measured requests per endpoint (after 40 warm-up)")
-    parser.add_argument("--via", choices=("api", "form"), default="api")
+    parser.add_argument("--via", choices=("api", "form", "floor"), default="api")
     parser.add_argument("--kind", choices=("count", "turnout"), default="count",
                         help="count minutes (default) or turnout reports (API, at 15:00 on polling day)")
     parser.add_argument("--without-progress", action="store_true",
@@ -139,7 +139,7 @@ def main() -> int:
         for bare in bares:
             bare.client = InProcess(bare_app.app)
 
-        ack = 303 if args.via == "form" else 201
+        ack = {"form": 303, "floor": 400}.get(args.via, 201)
         measure(bares, 40, bare_counter, 201)
         measure(logged, 40, counter, ack)
         results = {"bare": measure(bares, args.n, bare_counter, 201)}
