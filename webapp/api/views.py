@@ -18,11 +18,11 @@ from webapp.api.parsing import INT_MAX, Reader, load_json
 from webapp.api.problems import ApiError, Problem, api_error, error_response, finding_json, response
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, Contest, ContestKind, Election, PollingArea, PollingAreaUnit
+from webapp.elections.models import Candidate, Contest, ContestKind, PollingArea, PollingAreaUnit
 from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
-from webapp.reports.models import CountReport, TurnoutReport
+from webapp.reports.models import CountReport
 from webapp.reports.views import reporting_now
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -146,16 +146,6 @@ def _area_for_submit(area_id: int) -> PollingArea:
     if not services.may_submit(current_user, area):
         raise services.NotAllowed
     return area
-
-
-def _contest_id(kind: str) -> int:
-    contest_id = db.session.scalar(
-        sa.select(Contest.id).join(Election).where(Contest.kind == ContestKind(kind))
-        .order_by(Election.polling_date.desc(), Election.id.desc()).limit(1)
-    )
-    if contest_id is None:
-        raise services.ContestNotHeld
-    return contest_id
 
 
 def _area_kinds(area_id: int) -> dict[int, str]:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from webapp.audit.models import AuditEntry, Channel
 from webapp.clock import utcnow
-from webapp.db import insert_rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +174,9 @@ def record_written(session: Session, rows: Iterable[Written]) -> None:
     ctx = context_of(session)
     now = ctx.clock()
     entries = [_entry(ctx, now, r.action, r.entity_type, r.entity_id, r.place, r.before, r.after) for r in rows]
-    insert_rows(session.connection(), AuditEntry.__table__, entries)
+    if entries:
+        # A list, even of one: executed as "many", so no RETURNING of the new ids is asked for.
+        session.connection().execute(_insert_statement(), entries)
 
 
 def record_event(

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from webapp.audit import services as audit
 from webapp.clock import VN_TZ
-from webapp.db import insert_rows
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, ReportTime, VoterCount
 from webapp.progress.models import Change, Correction, CountStation, Dirty, ReportKind, TurnoutStation
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
@@ -295,11 +294,17 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     _write(conn, out)
 
 
+_INSERTS = {model: model.__table__.insert() for model in (TurnoutStation, CountStation, Correction, Dirty)}
+
+
 def _write(conn: sa.Connection, out: _Writes) -> None:
-    insert_rows(conn, TurnoutStation.__table__, out.turnout_rows)
-    insert_rows(conn, CountStation.__table__, out.count_rows)
-    insert_rows(conn, Correction.__table__, out.corrections)
-    insert_rows(conn, Dirty.__table__, [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty])
+    # Lists, even of one row: executed as "many" (one multi-row INSERT on PostgreSQL, webapp.db.make_engine), so no
+    # RETURNING of the new ids is asked for.
+    dirty = [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty]
+    for model, rows in ((TurnoutStation, out.turnout_rows), (CountStation, out.count_rows),
+                        (Correction, out.corrections), (Dirty, dirty)):
+        if rows:
+            conn.execute(_INSERTS[model], rows)
 
 
 def install() -> None:

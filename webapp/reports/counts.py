@@ -21,7 +21,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
-from webapp.db import as_loaded, insert_rows
+from webapp.db import as_loaded
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, ContestKind, PollingArea, PollingAreaUnit, TeamMember
 from webapp.progress import tracking
@@ -452,7 +452,7 @@ def _store(session: Session, conn: sa.Connection, config: station.StationConfig,
             current, current_votes = _fresh_latest(conn, area_id, contest_id)
     else:
         raise RuntimeError("count minutes: no version could be inserted")
-    insert_rows(conn, _VOTES, [{"report_id": new_id, "candidate_id": c, "votes": v} for c, v in votes.items()])
+    conn.execute(_VOTES.insert(), [{"report_id": new_id, "candidate_id": c, "votes": v} for c, v in votes.items()])
     values["id"] = new_id
     _audit(session, config, values, votes, current if superseded else None)
     tracking.record_count_version(
