@@ -8,8 +8,10 @@ from bs4 import BeautifulSoup
 
 from tests.accounts import pdftext
 from tests.conftest import csrf_token, login
+from tests.world import NOW
 from webapp.accounts import admin_services as admin
 from webapp.accounts.models import Role, User
+from webapp.api import tokens
 from webapp.audit.models import AuditEntry
 
 PAGES = ["/accounts/", "/accounts/leaders", "/accounts/new", "/audit/", "/settings/report-times"]
@@ -175,6 +177,7 @@ def test_deactivation_ends_sessions_and_sign_in_until_reactivated(app, as_user, 
 def test_log_out_everywhere_for_another_account(app, as_user, db_session, w):
     leader = app.test_client()
     login(leader, "to01")
+    issued = tokens.issue_token(db_session, actor=w.user("quantri"), username="to01", name="phone", ttl=None, now=NOW)
     client = as_user("xa")
     ident = w.user("to01").id
     response = client.post(
@@ -182,6 +185,8 @@ def test_log_out_everywhere_for_another_account(app, as_user, db_session, w):
     )
     assert response.status_code == 303
     assert leader.get("/").status_code == 302
+    db_session.refresh(issued.token)
+    assert issued.token.revoked_at is not None and issued.token.revoked_by_id == w.user("xa").id
     event = db_session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "logout_everywhere").order_by(AuditEntry.id.desc())
     ).first()

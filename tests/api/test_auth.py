@@ -102,3 +102,15 @@ def test_use_is_noted_at_most_once_a_minute(api, db_session, w, token_for):
 def test_tokens_do_not_open_the_pages(client, db_session, token_for):
     response = client.get("/", headers={"Authorization": f"Bearer {token_for('quantri')}"})
     assert response.status_code in (302, 303)
+
+
+def test_log_out_everywhere_revokes_the_accounts_tokens(api, as_user, client, db_session, w, token_for):
+    """A lost phone: "log out everywhere" must also end the account's access through its API tokens."""
+    secret, other = token_for("to01"), token_for("xa")
+    assert api("GET", "/api/v1/me", secret).status_code == 200
+    as_user("to01")
+    assert client.post("/logout-everywhere", data={"csrf_token": csrf_token(client, "/")}).status_code == 303
+    assert api("GET", "/api/v1/me", secret).status_code == 401
+    assert api("GET", "/api/v1/me", other).status_code == 200  # another account's token is untouched
+    token = db_session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == tokens.hash_secret(secret))).one()
+    assert token.revoked_at is not None and token.revoked_by_id == w.user("to01").id

@@ -14,6 +14,7 @@ from webapp.accounts import admin_services as admin
 from webapp.accounts import services, slips
 from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Role, User
+from webapp.api import tokens
 from webapp.clock import utcnow
 from webapp.elections import services as elections
 from webapp.elections.models import PollingArea
@@ -220,9 +221,10 @@ def reactivate(user_id: int) -> Response:
 @bp.post("/<int:user_id>/logout-everywhere")
 @roles_required(*MANAGERS)
 def logout_everywhere(user_id: int) -> Response:
-    """End every session of this account, on every device."""
+    """End every session of this account, on every device, and revoke its API tokens."""
     account = _account_for_change(user_id)
     admin.log_out_account(db.session, actor=current_user, user=account)
+    tokens.revoke_all_of(db.session, user=account, by=current_user, now=utcnow())
     db.session.commit()
     flash(_("Every session of %(name)s has ended.", name=account.username), "success")
     return redirect(url_for(".detail", user_id=account.id), 303)

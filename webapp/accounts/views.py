@@ -10,6 +10,7 @@ from webapp import db
 from webapp.accounts import services
 from webapp.accounts.forms import LoginForm, SetPasswordForm
 from webapp.accounts.models import User
+from webapp.api import tokens
 from webapp.audit import services as audit
 from webapp.clock import utcnow
 from webapp.extensions import limiter
@@ -111,9 +112,10 @@ def logout() -> Response:
 @bp.post("/logout-everywhere")
 @login_required
 def logout_everywhere() -> Response:
-    """Sign out of every device this account is signed in on."""
+    """Sign out of every device this account is signed in on, and revoke the account's API tokens."""
     user = db.session.get(User, current_user.id)
     services.log_out_everywhere(db.session, user=user)
+    tokens.revoke_all_of(db.session, user=user, by=user, now=utcnow())
     audit.record_event(db.session, action="logout_everywhere", entity_type="users", entity_id=str(user.id),
                        place=user.audit_place())
     db.session.commit()

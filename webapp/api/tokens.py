@@ -104,6 +104,19 @@ def revoke_token(session: Session, *, actor: User, token_id: int, now: datetime)
     return token
 
 
+def revoke_all_of(session: Session, *, user: User, by: User, now: datetime) -> int:
+    """Revoke every usable token of the account ("log out everywhere", by the account itself or by a manager:
+    whoever holds the phone or a copied token must not keep the account's access through the API). How many
+    were revoked."""
+    active = session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
+                                                       ApiToken.revoked_at.is_(None))).all()
+    for token in active:
+        token.revoked_at = now
+        token.revoked_by = by
+    session.flush()
+    return len(active)
+
+
 def authenticate(session: Session, secret: str, now: datetime) -> ApiToken | None:
     """The usable token with this secret whose account is active, or None."""
     if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
