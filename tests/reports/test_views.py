@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.reports.helpers import AREA, good_numbers, jpeg_bytes, links, vn
 from webapp.audit.models import AuditEntry
 from webapp.elections.models import ContestKind
@@ -270,6 +270,29 @@ def test_confirmed_minutes_cannot_be_reopened_by_the_form(as_user, w, clock, db_
     db_session.commit()
     response = client.get(url)
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/reports/count/{report.id}")
+
+
+def test_send_answers_like_the_page_for_everyone_else(app, as_user, w, clock, db_session):
+    """The read-back's "send" (what the outbox replays) builds its form from the station's kept configuration:
+    another province's leader gets 404, an official 403, a contest the area does not vote in 404, a form that
+    does not validate the page with its errors and every entry kept; nothing is stored meanwhile."""
+    clock(vn(19, 40))
+    url = count_url(w, db_session)
+    leader = as_user("to01")
+    values = {**count_form_data(db_session, w, soup(leader.get(url))), "step": "send"}
+    missing = leader.post(url, data={**values, "witness_2": ""})
+    assert missing.status_code == 422
+    kept = form_values(soup(missing), "#count-entry")
+    assert kept["witness_1"] == "Nguyễn Văn Chứng" and kept["voters_voted"] == values["voters_voted"]
+    area = w.area(AREA)
+    assert leader.post(f"/reports/{area.id}/count/999999", data=values).status_code == 404
+    for username, status in (("hn_to01", 404), ("xa", 403)):
+        client = app.test_client()
+        login(client, username)
+        assert client.post(url, data={**values, "csrf_token": csrf_token(client, "/")}).status_code == status
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(CountReport)) == 0
+    sent = leader.post(url, data=values)
+    assert sent.status_code == 303 and db_session.scalar(sa.select(sa.func.count()).select_from(CountReport)) == 1
 
 
 # ---- photo -----------------------------------------------------------------------------------------------------

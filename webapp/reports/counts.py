@@ -299,19 +299,34 @@ def _read_state(conn: sa.Connection, area_id: int, contest_id: int, client_uuid:
     return state
 
 
+def _checked(config: station.StationConfig, actor: User, channel: Channel, contest_id: int | None,
+             kind: ContestKind | None) -> station.StationContest:
+    if not scope.Scope.of(actor).contains_place(*config.place):
+        raise scope.OutOfScope(PollingArea.__name__)
+    if not may_submit_to(actor, config.area_id, channel):
+        raise NotAllowed
+    return config.contest(contest_id, kind)
+
+
+def station_for_send(session: Session, *, actor: User, area_id: int, channel: Channel, contest_id: int | None = None,
+                     kind: ContestKind | None = None) -> tuple[station.StationConfig, station.StationContest]:
+    """The area's configuration as this process keeps it (possibly a moment stale: ``submit_count`` checks its
+    token) and the contest, for a page that builds its form to send; ``OutOfScope`` / ``NotAllowed`` /
+    ``ContestNotHeld`` as the area and the actor require."""
+    try:
+        ident = int(area_id)
+    except (TypeError, ValueError) as exc:
+        raise scope.OutOfScope(PollingArea.__name__) from exc
+    config = station.kept(session, ident) or station.load(session, ident)
+    return config, _checked(config, actor, channel, contest_id, kind)
+
+
 def _station(session: Session, conn: sa.Connection, actor: User, area_id: int, channel: Channel,
              contest_id: int | None, kind: ContestKind | None, client_uuid: uuid.UUID) -> (
         tuple[station.StationConfig, station.StationContest, _State]):
     """The area's configuration (kept, or read again when its token changed), its contest, and the state;
     ``OutOfScope`` / ``NotAllowed`` / ``ContestNotHeld`` as the area and the actor require."""
-
-    def checked(config: station.StationConfig) -> station.StationContest:
-        if not scope.Scope.of(actor).contains_place(*config.place):
-            raise scope.OutOfScope(PollingArea.__name__)
-        if not may_submit_to(actor, config.area_id, channel):
-            raise NotAllowed
-        return config.contest(contest_id, kind)
-
+    checked = lambda config: _checked(config, actor, channel, contest_id, kind)
     config = station.kept(session, area_id) or station.load(session, area_id)
     link = checked(config)
     state = _read_state(conn, area_id, link.contest_id, client_uuid)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -151,8 +152,22 @@ class CountForm(_ReportForm):
 def count_form(link: PollingAreaUnit, candidates: Iterable[Candidate], team: Iterable[TeamMember],
                **kwargs: Any) -> CountForm:
     """A CountForm for one contest of one area: a vote field per candidate, a checkbox per team member."""
-    candidates, team = list(candidates), list(team)
+    return count_form_of(link.unit.seats, [(c.id, c.full_name) for c in candidates],
+                         [(m.id, m.full_name) for m in team], **kwargs)
 
+
+def count_form_of(seats: int, candidates: Iterable[tuple[int, str]], team: Iterable[tuple[int, str]],
+                  **kwargs: Any) -> CountForm:
+    """``count_form`` from plain values: the unit's seats, (id, name) of its candidates and of the team."""
+    form = _count_form_class(seats, tuple(candidates))(**kwargs)
+    form.signers.choices = list(team)
+    return form
+
+
+@functools.lru_cache(maxsize=1024)
+def _count_form_class(seats: int, candidates: tuple[tuple[int, str], ...]) -> type[CountForm]:
+    # Building the class costs as much as filling it in; a unit's ballot is the same all day. (Labels are lazy
+    # strings, translated when shown, so one class serves every language.)
     class F(CountForm):
         pass
 
@@ -160,14 +175,12 @@ def count_form(link: PollingAreaUnit, candidates: Iterable[Candidate], team: Ite
         setattr(F, name, StringField(FIELD_LABELS[name], render_kw=NUMBER))
     for name in COMPLAINT_FIELDS:
         setattr(F, name, StringField(FIELD_LABELS[name], default="0", render_kw=NUMBER))
-    for candidate in candidates:
-        setattr(F, f"votes_{candidate.id}", StringField(candidate.full_name, render_kw=NUMBER))
-    for k in range(1, link.unit.seats + 1):
+    for candidate_id, full_name in candidates:
+        setattr(F, f"votes_{candidate_id}", StringField(full_name, render_kw=NUMBER))
+    for k in range(1, seats + 1):
         setattr(F, f"names_kept_{k}", StringField(render_kw=NUMBER))
     for code in EXPLAIN_CODES:
         setattr(F, f"explain_{code}", TextAreaField(validators=[Length(max=1000)], render_kw={"rows": 3}))
-    F.candidate_ids = tuple(c.id for c in candidates)
-    F.seats = link.unit.seats
-    form = F(**kwargs)
-    form.signers.choices = [(m.id, m.full_name) for m in team]
-    return form
+    F.candidate_ids = tuple(candidate_id for candidate_id, _name in candidates)
+    F.seats = seats
+    return F

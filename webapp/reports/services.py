@@ -27,6 +27,7 @@ from webapp.reports.counts import (
     count_report_for,
     review_count,
     station_counts,
+    station_for_send,
     submit_count,
 )
 from webapp.reports.photos import PhotoRejected, attach_photo
@@ -37,6 +38,7 @@ __all__ = [
     "NotAllowed",
     "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "StationDay", "StationHistory", "Submission",
     "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
-    "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_history", "submit_count",
+    "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
+    "submit_count",
     "submit_turnout", "turnout_overview",
 ]

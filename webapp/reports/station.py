@@ -48,7 +48,11 @@ class StationContest:
     election_id: int
     unit_id: int
     seats: int
-    candidate_ids: tuple[int, ...]  # in ballot order
+    candidates: tuple[tuple[int, str], ...]  # (id, full name) in ballot order
+
+    @property
+    def candidate_ids(self) -> tuple[int, ...]:
+        return tuple(candidate_id for candidate_id, _name in self.candidates)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +65,11 @@ class StationConfig:
     day: StationDay
     contests: tuple[StationContest, ...]  # widest electorate first (NA, provincial, commune)
     team: Mapping[int, Signer]
+
+    @property
+    def signers(self) -> list[Signer]:
+        """The team in its order (leader first)."""
+        return sorted(self.team.values(), key=lambda m: (m.position, m.id))
 
     @property
     def place(self) -> tuple[int, int, int]:
@@ -131,7 +140,7 @@ def load(session: Session, area_id: int) -> StationConfig:
     election = elections.current_election(session)
     contests = tuple(
         StationContest(link.contest_id, link.contest.kind, link.contest.election_id, link.unit_id, link.unit.seats,
-                       tuple(c.id for c in link.unit.candidates))
+                       tuple((c.id, c.full_name) for c in link.unit.candidates))
         for link in area_contests(session, area, with_candidates=True))
     config = StationConfig(
         token=token, area_id=area.id, province_id=area.province_id, commune_id=area.commune_id,

@@ -17,7 +17,7 @@ from webapp.i18n import _, _l
 from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.counts import InvalidSignatures
-from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form
+from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form, count_form_of
 from webapp.reports.views import bp, reporting_now
 
 SIGNATURE_ERRORS = {
@@ -88,6 +88,8 @@ def counts(area_id: int) -> Response:
 @login_required
 def count(area_id: int, contest_id: int) -> Response:
     """The leader fills one contest's count minutes, reads every number back in words, then sends it."""
+    if request.method == "POST" and request.form.get("step") == "send" and (sent := _send_direct(area_id, contest_id)):
+        return sent
     review = _context(area_id, contest_id)
     if not services.may_submit(current_user, review.area):
         abort(403)
@@ -105,7 +107,7 @@ def count(area_id: int, contest_id: int) -> Response:
     valid = form.validate_on_submit()
     if step == "send" and valid:
         # The service runs every check itself; the page's own review is built only if it refuses.
-        return _send(review, form)
+        return _send(area_id, contest_id, form)
     review = _context(area_id, contest_id, form.numbers())
     if step == "edit":
         return _form_page(review, form, 200, live=True)
@@ -117,8 +119,22 @@ def count(area_id: int, contest_id: int) -> Response:
                   hidden=_hidden_values(), names=review.candidate_names)
 
 
-def _send(review: services.CountReview, form: CountForm) -> Response:
-    area_id, contest_id = review.area.id, review.link.contest_id
+def _send_direct(area_id: int, contest_id: int) -> Response | None:
+    """The read-back's "send", which is also what the phone's outbox replays: the form is built from the
+    station's configuration as this process keeps it, without the page's own reads. A form that does not
+    validate (None) goes the page's usual way, which shows it again with its errors."""
+    try:
+        config, link = services.station_for_send(db.session, actor=current_user, area_id=area_id,
+                                                 contest_id=contest_id, channel=Channel.WEB)
+    except services.NotAllowed:
+        abort(403)
+    except services.ContestNotHeld:
+        abort(404)
+    form = count_form_of(link.seats, link.candidates, [(m.id, m.full_name) for m in config.signers])
+    return _send(area_id, contest_id, form) if form.validate_on_submit() else None
+
+
+def _send(area_id: int, contest_id: int, form: CountForm) -> Response:
     try:
         result = services.submit_count(db.session, actor=current_user, area_id=area_id, contest_id=contest_id,
                                         data=form.to_data(), client_uuid=form.uuid, channel=Channel.WEB,
