@@ -111,7 +111,8 @@ def main() -> int:
     parser.add_argument("--kind", choices=("count", "turnout"), default="count",
                         help="count minutes (default) or turnout reports (API, at 15:00 on polling day)")
     parser.add_argument("--without-progress", action="store_true",
-                        help="also measure the app with the progress summaries' after_flush listener removed")
+                        help="also measure the app with the progress summaries' after_flush listener removed "
+                             "(turnout reports; count minutes write their summaries themselves)")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one app request")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the app loop (.html or .txt)")
     parser.add_argument("--cprofile", type=int, metavar="N",
