@@ -175,10 +175,8 @@ def _count_new(session: Session, conn: sa.Connection, report: CountReport, out: 
     if report.supersedes_id is not None and (old := session.get(CountReport, report.supersedes_id)):
         previous = _version_of(old, area, contest.election_id)
     new = _version_of(report, area, contest.election_id)
-    conn.execute(sa.delete(CountStation).where(CountStation.polling_area_id == area.id,
-                                               CountStation.contest_id == report.contest_id))
+    _replace_count_station(conn, new)
     _count_written(session, new, previous, out)
-    out.count_rows.append(_count_station_row(new))
 
 
 def _count_station_row(new: CountVersion) -> dict[str, Any]:
@@ -212,8 +210,13 @@ def record_count_version(session: Session, new: CountVersion, previous: CountVer
     out = _Writes()
     _count_written(session, new, previous, out)
     conn = session.connection()
-    conn.execute(_count_station_upsert(conn.dialect.name), _count_station_row(new))
+    _replace_count_station(conn, new)
     _write(conn, out)
+
+
+def _replace_count_station(conn: sa.Connection, new: CountVersion) -> None:
+    """The station's row for the contest now describes ``new`` (one upsert)."""
+    conn.execute(_count_station_upsert(conn.dialect.name), _count_station_row(new))
 
 
 @functools.cache
@@ -255,7 +258,6 @@ def _expectation_place(session: Session, obj: Any) -> tuple[int | None, int | No
 class _Writes:
     def __init__(self) -> None:
         self.turnout_rows: list[dict[str, Any]] = []
-        self.count_rows: list[dict[str, Any]] = []
         self.corrections: list[dict[str, Any]] = []
         self.dirty: set[tuple[int | None, int | None, bool]] = set()
 
@@ -294,15 +296,14 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     _write(conn, out)
 
 
-_INSERTS = {model: model.__table__.insert() for model in (TurnoutStation, CountStation, Correction, Dirty)}
+_INSERTS = {model: model.__table__.insert() for model in (TurnoutStation, Correction, Dirty)}
 
 
 def _write(conn: sa.Connection, out: _Writes) -> None:
     # Lists, even of one row: executed as "many" (one multi-row INSERT on PostgreSQL, webapp.db.make_engine), so no
     # RETURNING of the new ids is asked for.
     dirty = [{"province_id": p, "commune_id": c, "times": t} for p, c, t in out.dirty]
-    for model, rows in ((TurnoutStation, out.turnout_rows), (CountStation, out.count_rows),
-                        (Correction, out.corrections), (Dirty, dirty)):
+    for model, rows in ((TurnoutStation, out.turnout_rows), (Correction, out.corrections), (Dirty, dirty)):
         if rows:
             conn.execute(_INSERTS[model], rows)
 

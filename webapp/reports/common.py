@@ -140,15 +140,20 @@ for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_roll
         event.listen(Session, _event, _forget)
 
 
+def area_ident(area_id: Any) -> int:
+    """A polling area's id as given in a URL or a body; anything that is not one is an area nobody sees."""
+    try:
+        return int(area_id)
+    except (TypeError, ValueError) as exc:
+        raise scope.OutOfScope(PollingArea.__name__) from exc
+
+
 def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool = False) -> PollingArea:
     """The area if the user sees it (else OutOfScope): ``scope.get``, or with ``with_team`` the same scoped
     query with the polling team joined in (one statement instead of a lazy load later)."""
     if not with_team:
         return scope.get(session, PollingArea, area_id, user)
-    try:
-        ident = int(area_id)
-    except (TypeError, ValueError) as exc:
-        raise scope.OutOfScope(PollingArea.__name__) from exc
+    ident = area_ident(area_id)
     key = ("area", scope.Scope.of(user), ident)
     if (area := _memo(session).get(key)) is None:
         area = session.scalars(

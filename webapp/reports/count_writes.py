@@ -49,9 +49,8 @@ def last_turnout_statement() -> sa.Select[tuple[int]]:
 
 
 _REPORTS, _VOTES = CountReport.__table__, CountVote.__table__
-_NUMBER_COLUMNS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 _VERSION_COLUMNS = ("id", "polling_area_id", "contest_id", "version", "status", "is_latest", "client_uuid",
-                    *_NUMBER_COLUMNS)
+                    *tracking.COUNT_FIELDS)
 
 
 @dataclasses.dataclass

@@ -39,6 +39,7 @@ from webapp.reports.common import (
     ReportRejected,
     Submission,
     area_contests,
+    area_ident,
     jsonable_findings,
     may_submit_to,
     scoped_area,
@@ -233,10 +234,7 @@ def station_for_send(session: Session, *, actor: User, area_id: int, channel: Ch
     """The area's configuration as this process keeps it (possibly a moment stale: ``submit_count`` checks its
     token) and the contest, for a page that builds its form to send; ``OutOfScope`` / ``NotAllowed`` /
     ``ContestNotHeld`` as the area and the actor require."""
-    try:
-        ident = int(area_id)
-    except (TypeError, ValueError) as exc:
-        raise scope.OutOfScope(PollingArea.__name__) from exc
+    ident = area_ident(area_id)
     config = station.kept(session, ident) or station.load(session, ident)
     return config, _checked(config, actor, channel, contest_id, kind)
 
@@ -246,13 +244,12 @@ def _station(session: Session, conn: sa.Connection, actor: User, area_id: int, c
         tuple[station.StationConfig, station.StationContest, count_writes.State]):
     """The area's configuration (kept, or read again when its token changed), its contest, and the state;
     ``OutOfScope`` / ``NotAllowed`` / ``ContestNotHeld`` as the area and the actor require."""
-    checked = lambda config: _checked(config, actor, channel, contest_id, kind)
-    config = station.kept(session, area_id) or station.load(session, area_id)
-    link = checked(config)
+    config, link = station_for_send(session, actor=actor, area_id=area_id, channel=channel, contest_id=contest_id,
+                                    kind=kind)
     state = count_writes.read_state(conn, area_id, link.contest_id, client_uuid)
     if state.token != config.token:
         config = station.load(session, area_id)
-        fresh = checked(config)
+        fresh = _checked(config, actor, channel, contest_id, kind)
         if fresh.contest_id != link.contest_id:
             state = count_writes.read_state(conn, area_id, fresh.contest_id, client_uuid)
         link = fresh
@@ -286,10 +283,7 @@ def submit_count(
     their audit entries, and the progress summaries' upsert, correction and queue. The station's configuration
     is read only when this process has not kept it or it changed.
     """
-    try:
-        ident = int(area_id)
-    except (TypeError, ValueError) as exc:
-        raise scope.OutOfScope(PollingArea.__name__) from exc
+    ident = area_ident(area_id)
     session.flush()  # what the caller changed through the ORM is seen by the statements below, as autoflush would
     conn = session.connection()
     config, link, state = _station(session, conn, actor, ident, channel, contest_id, kind, client_uuid)
