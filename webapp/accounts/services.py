@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune
+from webapp.textnorm import fold
 
 # OWASP Password Storage Cheat Sheet, argon2id: 19 MiB, 2 iterations, 1 lane. argon2-cffi's default (64 MiB,
 # 3 iterations, 4 lanes) cost about 5 times the CPU per sign-in on this 2-core machine (benchmarks/README.md).
@@ -28,8 +30,8 @@ MIN_PASSWORD_LENGTH = 8
 # online attacker held to the sign-in throttle's pace.
 MIN_PASSWORD_SCORE = 2
 # Words zxcvbn's English dictionaries lack but Vietnamese passwords are made of.
-_LOCAL_WORDS = ("matkhau", "anhyeuem", "emyeuanh", "yeuem", "yeuanh", "baucu", "bầu cử", "vietnam", "việt nam",
-                "hanoi", "saigon", "xinchao", "khuvuc", "bophieu", "quochoi", "toquoc", "hocsinh", "zalo")
+_LOCAL_WORDS = ["matkhau", "anhyeuem", "emyeuanh", "yeuem", "yeuanh", "baucu", "bầu cử", "vietnam", "việt nam",
+                "hanoi", "saigon", "xinchao", "khuvuc", "bophieu", "quochoi", "toquoc", "hocsinh", "zalo"]
 
 
 class AccountError(Exception):
@@ -99,7 +101,12 @@ def check_password(password: str, *, user_inputs: list[str]) -> None:
     words and passwords, dates, the account's own name); ``user_inputs`` are the account's words."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword("too_short")
-    words = [w for w in user_inputs if w] + list(_LOCAL_WORDS)
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        # Nobody types them on a phone, and zxcvbn's patterns do not see across a newline.
+        raise WeakPassword("control_character")
+    # Typed without diacritics too: "Nguyễn" is often written "nguyen".
+    words = [form for w in user_inputs if w for form in (w, fold(w), fold(w).replace(" ", ""))]
+    words += _LOCAL_WORDS
     # zxcvbn's cost grows with the length; what it sees of a long password is already strong.
     if zxcvbn(password[:100], user_inputs=words)["score"] < MIN_PASSWORD_SCORE:
         raise WeakPassword("too_easy")
@@ -107,7 +114,8 @@ def check_password(password: str, *, user_inputs: list[str]) -> None:
 
 def set_password(session: Session, *, user: User, password: str, now: datetime) -> None:
     """Every password is set here (activation; any later change or reset too), after ``check_password``."""
-    check_password(password, user_inputs=[user.username, *user.username.split("-"), *(user.full_name or "").split()])
+    name = user.full_name or ""
+    check_password(password, user_inputs=[user.username, *user.username.split("-"), name, *name.split()])
     user.password_hash = hash_secret(password)
     user.activation_code_hash = None
     user.activation_expires_at = None
