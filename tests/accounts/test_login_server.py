@@ -110,9 +110,9 @@ def server_database() -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(database_url: str, tmp: Path, trusted_proxies: int) -> Iterator[int]:
+def gunicorn(database_url: str, tmp: Path, trusted_proxies: int, storage: str = REDIS_URL) -> Iterator[int]:
     port, prefix = _free_port(), f"test-{uuid.uuid4().hex[:8]}/"
-    env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": storage,
            "WEBAPP_RATELIMIT_KEY_PREFIX": prefix, "TRUSTED_PROXIES": str(trusted_proxies),
            "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "SECRET_KEY": "test-secret-" + "x" * 32}
     log = (tmp / f"gunicorn-{port}.log").open("wb")
@@ -193,3 +193,10 @@ def test_behind_a_proxy_one_address_failing_on_many_accounts_blocks_nobody_else(
             assert Device(port, "127.0.0.5", forwarded_for=address).sign_in(username, world.PASSWORD)[0] == 303
         # The attacker's own address is still slowed down.
         assert attacker.sign_in("tongdai", world.PASSWORD)[0] == 429
+
+
+def test_with_its_storage_down_the_throttle_steps_aside(server_database, tmp_path):
+    with gunicorn(server_database, tmp_path, trusted_proxies=0, storage=f"redis://127.0.0.1:{_free_port()}/0") as port:
+        device = Device(port, "127.0.0.6")
+        assert device.sign_in("xa", "sai-mat-khau")[0] == 422
+        assert device.sign_in("xa", world.PASSWORD)[0] == 303

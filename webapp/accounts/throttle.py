@@ -17,9 +17,13 @@ every worker and node).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -28,12 +32,31 @@ from werkzeug.wrappers import Response
 
 from webapp.extensions import limiter
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 DEVICE_COOKIE = "login_device"
 _SALT = "login-device"
 
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+
+
+def _fail_open(default: T) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """With its storage unreachable (Redis down) the throttle steps aside: signing in must go on."""
+
+    def decorator(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def guarded(*args: Any, **kwargs: Any) -> T:
+            try:
+                return method(*args, **kwargs)
+            except Exception:
+                log.exception("sign-in throttle: storage unavailable, attempt let through")
+                return default
+
+        return guarded
+
+    return decorator
 
 
 def _wait_after(failures: int, free: int, longest: int) -> int:
@@ -73,6 +96,7 @@ class Attempt:
         return [(f"account:{self.username}", config["LOGIN_THROTTLE_ACCOUNT"]),
                 (f"address:{self.address}", config["LOGIN_THROTTLE_ADDRESS"])]
 
+    @_fail_open(0)
     def wait(self) -> int:
         """Seconds before this attempt may be tried; 0 means go ahead."""
         storage = _storage()
@@ -81,6 +105,7 @@ class Attempt:
                  for name, _rule in self._rules() if storage.get(_key("wait", name))]
         return max((math.ceil(w) for w in waits if w > 0), default=0)
 
+    @_fail_open(None)
     def failed(self) -> None:
         storage = _storage()
         window = int(current_app.config["LOGIN_THROTTLE_WINDOW"].total_seconds())
@@ -93,13 +118,17 @@ class Attempt:
     def succeeded(self, response: Response) -> None:
         """The account's failures are forgotten (the address's are not: an attacker may own an account too),
         and this device is known to the account from now on, under a new token."""
+        remember_device(response, self.username)
+        self._forget_failures()
+
+    @_fail_open(None)
+    def _forget_failures(self) -> None:
         storage = _storage()
         storage.clear(_key("failures", f"account:{self.username}"))
         storage.clear(_key("wait", f"account:{self.username}"))
         if self.device is not None:
             storage.clear(_key("failures", f"device:{self.device}"))
             storage.clear(_key("wait", f"device:{self.device}"))
-        remember_device(response, self.username)
 
 
 def remember_device(response: Response, username: str) -> None:
