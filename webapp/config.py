@@ -32,8 +32,8 @@ TRUSTED_PROXIES = 0
 
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
-# Failed sign-ins (see accounts.throttle): (failures allowed, longest wait in seconds) per account, per client
-# address and per device that signed in to the account before; failures are forgotten after the window.
+# Failed sign-ins (see accounts.throttle): (failures allowed, longest wait in seconds) per account, per
+# client address and per device that signed in to the account before; failures are forgotten after the window.
 LOGIN_THROTTLE_ACCOUNT = (5, 10)
 LOGIN_THROTTLE_ADDRESS = (20, 60)
 LOGIN_THROTTLE_DEVICE = (10, 60)

@@ -6,7 +6,7 @@ import pytest
 
 @pytest.fixture
 def verifications(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The hash of every argon2 verification that ``PasswordHasher.verify`` makes, in order (the real ones)."""
+    """The hash of every argon2 verification that ``PasswordHasher.verify`` really makes, in order."""
     calls: list[bytes] = []
     real = argon2._password_hasher.verify_secret
 

@@ -41,7 +41,8 @@ def accounts(db_session, w) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("right", [False, True], ids=["wrong", "right"])
-@pytest.mark.parametrize("username", ["to01", "khong-ton-tai", "cho-kich-hoat", "het-han", "chua-co-ma", "da-khoa"])
+@pytest.mark.parametrize("username",
+                         ["to01", "khong-ton-tai", "cho-kich-hoat", "het-han", "chua-co-ma", "da-khoa"])
 def test_every_sign_in_path_verifies_exactly_one_hash(db_session, accounts, verifications, username, right):
     """Unknown, inactive, awaiting activation (valid, expired or no code) and active accounts all cost one
     argon2 verification, so the time of the answer does not tell them apart."""
@@ -64,16 +65,17 @@ def test_a_hash_with_other_parameters_is_replaced_at_sign_in(db_session, w):
     assert services.verify_secret(user.password_hash, PASSWORD)
 
 
-@pytest.mark.parametrize("password", ["11111111", "12345678", "aaaaaaaaaa", "abcdefgh", "qwertyuiop", "password1",
-                                      "matkhau123", "anhyeuem123", "baucu2026", "vietnam123", "to01-26743",
-                                      "26743to01", "Nguyen Van A"])
+@pytest.mark.parametrize("password", [
+    "11111111", "12345678", "aaaaaaaaaa", "abcdefgh", "qwertyuiop", "password1", "matkhau123", "anhyeuem123",
+    "baucu2026", "vietnam123", "to01-26743", "26743to01", "Nguyen Van A",
+])
 def test_trivial_passwords_are_refused(password):
     with pytest.raises(services.WeakPassword):
         services.check_password(password, user_inputs=["to01-26743", "to01", "26743", "Nguyễn Văn A"])
 
 
-@pytest.mark.parametrize("password", ["hoa-sen-do-2026", "Đà Nẵng mùa thu", "conmeovang-ngu-trua", "kvbp-02-moi",
-                                      "Tôi đi bầu cử sớm"])
+@pytest.mark.parametrize("password", ["hoa-sen-do-2026", "Đà Nẵng mùa thu", "conmeovang-ngu-trua",
+                                      "kvbp-02-moi", "Tôi đi bầu cử sớm"])
 def test_passwords_that_are_hard_to_guess_are_accepted(password):
     services.check_password(password, user_inputs=["to01-26743", "to01", "26743"])
 
@@ -94,7 +96,8 @@ def test_activation_refuses_a_trivial_password_in_vietnamese(client, db_session,
                                            "csrf_token": csrf_token(client)})
     assert response.headers["Location"].endswith("/activate")
     token = csrf_token(client, "/activate")
-    response = client.post("/activate", data={"password": "11111111", "confirm": "11111111", "csrf_token": token})
+    response = client.post("/activate", data={"password": "11111111", "confirm": "11111111",
+                                              "csrf_token": token})
     assert response.status_code == 422
     assert "Mật khẩu này quá dễ đoán" in response.get_data(as_text=True)
     db_session.expire_all()

@@ -12,6 +12,7 @@ from tests.world import PASSWORD
 from webapp.extensions import limiter
 
 pytestmark = pytest.mark.browser
+SETTLED = "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_the_wait_is_shown_on_the_form_then_the_owner_signs_in(page, clean_throt
         with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url) as answer:
             page.click("#login-form button[type=submit]")
         statuses.append(answer.value.status)
-        page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+        page.wait_for_function(SETTLED, timeout=10_000)
         if statuses[-1] == 429:
             break
     assert statuses == [422] * 6 + [429]

@@ -20,7 +20,7 @@ from webapp.geo.models import Commune
 from webapp.textnorm import fold
 
 # OWASP Password Storage Cheat Sheet, argon2id: 19 MiB, 2 iterations, 1 lane. argon2-cffi's default (64 MiB,
-# 3 iterations, 4 lanes) cost about 5 times the CPU per sign-in on this 2-core machine (benchmarks/README.md).
+# 3 iterations, 4 lanes) cost about 8 times the CPU per sign-in on this 2-core machine (benchmarks/README.md).
 # Hashes made with other parameters are replaced at the next successful sign-in.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read off paper and typed on phones.
@@ -30,8 +30,9 @@ MIN_PASSWORD_LENGTH = 8
 # online attacker held to the sign-in throttle's pace.
 MIN_PASSWORD_SCORE = 2
 # Words zxcvbn's English dictionaries lack but Vietnamese passwords are made of.
-_LOCAL_WORDS = ["matkhau", "anhyeuem", "emyeuanh", "yeuem", "yeuanh", "baucu", "bầu cử", "vietnam", "việt nam",
-                "hanoi", "saigon", "xinchao", "khuvuc", "bophieu", "quochoi", "toquoc", "hocsinh", "zalo"]
+_LOCAL_WORDS = ["matkhau", "anhyeuem", "emyeuanh", "yeuem", "yeuanh", "baucu", "bầu cử", "vietnam",
+                "việt nam", "hanoi", "saigon", "xinchao", "khuvuc", "bophieu", "quochoi", "toquoc", "hocsinh",
+                "zalo"]
 
 
 class AccountError(Exception):
@@ -78,8 +79,8 @@ class SignIn:
 
 def authenticate(session: Session, *, username: str, secret: str, now: datetime) -> SignIn | None:
     """The password, or for an account never used, its one-time activation code."""
-    # Exactly one verification on every path (unknown, inactive, awaiting activation, expired code, active), so
-    # that the time of the answer does not tell which it was.
+    # Exactly one verification on every path (unknown, inactive, awaiting activation, expired code, active),
+    # so that the time of the answer does not tell which it was.
     user = find_user(session, username)
     if user is None or not user.is_active:
         verify_secret(None, secret)

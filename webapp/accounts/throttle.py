@@ -60,7 +60,8 @@ def _fail_open(default: T) -> Callable[[Callable[..., T]], Callable[..., T]]:
 
 
 def _wait_after(failures: int, free: int, longest: int) -> int:
-    """Seconds to wait after ``failures`` failures: none within the allowance, then 1, 2, 4 … up to ``longest``."""
+    """Seconds to wait after ``failures`` failures: none within the allowance, then 1, 2, 4 … up to
+    ``longest``."""
     if failures <= free:
         return 0
     return min(2 ** min(failures - free - 1, 30), longest)
