@@ -15,4 +15,6 @@ max_requests = 20000
 max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
+# gunicorn believes X-Forwarded-Proto from these addresses only; it never rewrites the client's address. The app
+# reads that from X-Forwarded-For through TRUSTED_PROXIES (README, configuration), which the sign-in throttle needs.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,8 @@ def _from_environment(app: Flask) -> None:
     for name in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
+    if os.environ.get("TRUSTED_PROXIES"):
+        app.config["TRUSTED_PROXIES"] = int(os.environ["TRUSTED_PROXIES"])
     if os.environ.get("APP_ENV"):
         app.config["ENV_NAME"] = os.environ["APP_ENV"]
     app.config.from_prefixed_env("WEBAPP")
@@ -51,6 +54,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     _validate(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the outermost trusted proxy saw them; a header the client
+        # wrote itself is never believed, since each trusted proxy appends one entry.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from webapp import cli, db, errors, i18n, web
     from webapp.audit import services as audit_services

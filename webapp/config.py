@@ -26,11 +26,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_DURATION = timedelta(hours=36)
 
+# How many reverse proxies in front of the app to believe about the client's address (X-Forwarded-For) and
+# scheme; 0 believes none. Set it to the number of proxies that add the header (nginx alone: 1).
+TRUSTED_PROXIES = 0
+
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
-# Per account and per address; see accounts.views.
-LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
-LOGIN_RATE_LIMIT_ADDRESS = "60 per 15 minutes"
+# Failed sign-ins (see accounts.throttle): (failures allowed, longest wait in seconds) per account, per
+# client address and per device that signed in to the account before; failures are forgotten after the window.
+LOGIN_THROTTLE_ACCOUNT = (5, 10)
+LOGIN_THROTTLE_ADDRESS = (20, 60)
+LOGIN_THROTTLE_DEVICE = (10, 60)
+LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+LOGIN_DEVICE_LIFETIME = timedelta(days=90)
 
 MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 IMPORT_MAX_BYTES = 10 * 1024 * 1024

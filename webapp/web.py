@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, Response, abort, current_app, redirect, request, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, redirect, request, send_from_directory
 from flask_babel import format_datetime, format_decimal
 from flask_login import current_user, login_required
 
@@ -19,6 +19,7 @@ from webapp.audit.models import Channel
 from webapp.clock import to_local
 from webapp.extensions import login_manager
 from webapp.i18n import _l
+from webapp.urls import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,10 +149,7 @@ def init_app(app: Flask) -> None:
         """Switch the interface language (a cookie, and the account's preference when logged in)."""
         if code not in current_app.config["LANGUAGES"]:
             abort(404)
-        target = request.args.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("home.index")
-        response = redirect(target, 303)
+        response = redirect(safe_next(request.args.get("next")), 303)
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code

@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune
+from webapp.textnorm import fold
 
-_hasher = PasswordHasher()
+# OWASP Password Storage Cheat Sheet, argon2id: 19 MiB, 2 iterations, 1 lane. argon2-cffi's default (64 MiB,
+# 3 iterations, 4 lanes) cost about 8 times the CPU per sign-in on this 2-core machine (benchmarks/README.md).
+# Hashes made with other parameters are replaced at the next successful sign-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read off paper and typed on phones.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 MIN_PASSWORD_LENGTH = 8
+# zxcvbn's score from 0 (guessed at once) to 4: 2 means it takes about a million guesses, out of reach of an
+# online attacker held to the sign-in throttle's pace.
+MIN_PASSWORD_SCORE = 2
+# Words zxcvbn's English dictionaries lack but Vietnamese passwords are made of.
+_LOCAL_WORDS = ["matkhau", "anhyeuem", "emyeuanh", "yeuem", "yeuanh", "baucu", "bầu cử", "vietnam",
+                "việt nam", "hanoi", "saigon", "xinchao", "khuvuc", "bophieu", "quochoi", "toquoc", "hocsinh",
+                "zalo"]
 
 
 class AccountError(Exception):
@@ -39,10 +52,9 @@ def hash_secret(secret: str) -> str:
 
 
 def verify_secret(stored: str | None, secret: str) -> bool:
-    if not stored:
-        return False
+    """Always one argon2 verification, even with nothing stored: the answer's timing tells nothing."""
     try:
-        return _hasher.verify(stored, secret)
+        return _hasher.verify(stored or _DUMMY_HASH, secret) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -67,16 +79,16 @@ class SignIn:
 
 def authenticate(session: Session, *, username: str, secret: str, now: datetime) -> SignIn | None:
     """The password, or for an account never used, its one-time activation code."""
+    # Exactly one verification on every path (unknown, inactive, awaiting activation, expired code, active),
+    # so that the time of the answer does not tell which it was.
     user = find_user(session, username)
     if user is None or not user.is_active:
-        # Same cost whether or not the account exists.
-        verify_secret(_DUMMY_HASH, secret)
+        verify_secret(None, secret)
         return None
     if user.needs_activation:
         expired = user.activation_expires_at is None or user.activation_expires_at < now
-        if not expired and verify_secret(user.activation_code_hash, normalise_code(secret)):
-            return SignIn(user, needs_password=True)
-        return None
+        matches = verify_secret(None if expired else user.activation_code_hash, normalise_code(secret))
+        return SignIn(user, needs_password=True) if matches else None
     if not verify_secret(user.password_hash, secret):
         return None
     if _hasher.check_needs_rehash(user.password_hash or ""):
@@ -85,11 +97,26 @@ def authenticate(session: Session, *, username: str, secret: str, now: datetime)
     return SignIn(user, needs_password=False)
 
 
-def set_password(session: Session, *, user: User, password: str, now: datetime) -> None:
+def check_password(password: str, *, user_inputs: list[str]) -> None:
+    """Refuse a password that is short or easy to guess (zxcvbn: repeats, sequences, keyboard rows, common
+    words and passwords, dates, the account's own name); ``user_inputs`` are the account's words."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword("too_short")
-    if password.lower() in {user.username.lower(), "12345678", "password", "matkhau1"}:
-        raise WeakPassword("too_common")
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        # Nobody types them on a phone, and zxcvbn's patterns do not see across a newline.
+        raise WeakPassword("control_character")
+    # Typed without diacritics too: "Nguyễn" is often written "nguyen".
+    words = [form for w in user_inputs if w for form in (w, fold(w), fold(w).replace(" ", ""))]
+    words += _LOCAL_WORDS
+    # zxcvbn's cost grows with the length; what it sees of a long password is already strong.
+    if zxcvbn(password[:100], user_inputs=words)["score"] < MIN_PASSWORD_SCORE:
+        raise WeakPassword("too_easy")
+
+
+def set_password(session: Session, *, user: User, password: str, now: datetime) -> None:
+    """Every password is set here (activation; any later change or reset too), after ``check_password``."""
+    name = user.full_name or ""
+    check_password(password, user_inputs=[user.username, *user.username.split("-"), name, *name.split()])
     user.password_hash = hash_secret(password)
     user.activation_code_hash = None
     user.activation_expires_at = None

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp import db
-from webapp.accounts import services
+from webapp.accounts import services, throttle
 from webapp.accounts.forms import LoginForm, SetPasswordForm
 from webapp.accounts.models import User
 from webapp.api import tokens
 from webapp.audit import services as audit
 from webapp.clock import utcnow
-from webapp.extensions import limiter
 from webapp.htmx import render
 from webapp.i18n import _
+from webapp.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
-
-
-def _account_key() -> str:
-    return "account:" + (request.form.get("username") or "").strip().lower()[:60]
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code != 303
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
 
 
 def _start_session(user: User) -> None:
@@ -41,17 +27,19 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"],
-    deduct_when=_failed,
-)
 def login() -> Response:
     """Sign in with a password, or with the one-time activation code on first use."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"), 303)
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = throttle.Attempt.of_request(form.username.data or "")
+        if wait := attempt.wait():
+            form.password.errors.append(
+                _("Too many failed sign-ins. Wait %(seconds)s seconds and try again.", seconds=wait))
+            response = render("accounts/login.html", "accounts/_login_form.html", form=form, status=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         now = utcnow()
         result = services.authenticate(db.session, username=form.username.data or "",
                                        secret=form.password.data or "", now=now)
@@ -63,12 +51,17 @@ def login() -> Response:
                 session.clear()
                 session["activating_user"] = result.user.get_id()
                 db.session.commit()
-                return redirect(url_for("accounts.activate"), 303)
+                response = redirect(url_for("accounts.activate"), 303)
+                attempt.succeeded(response)
+                return response
             audit.record_event(db.session, action="login", entity_type="users",
                                entity_id=str(result.user.id), place=result.user.audit_place())
             db.session.commit()
             _start_session(result.user)
-            return redirect(_safe_next(request.args.get("next")), 303)
+            response = redirect(safe_next(request.args.get("next")), 303)
+            attempt.succeeded(response)
+            return response
+        attempt.failed()
         form.password.errors.append(_("Wrong username, password or activation code."))
     return render("accounts/login.html", "accounts/_login_form.html", form=form,
                   status=422 if form.errors else 200)
@@ -90,12 +83,17 @@ def activate() -> Response:
         try:
             services.set_password(db.session, user=user, password=form.password.data or "", now=utcnow())
         except services.WeakPassword:
-            form.password.errors.append(_("This password is too easy to guess. Choose another."))
+            form.password.errors.append(_(
+                "This password is too easy to guess: it has repeated or consecutive characters, a keyboard row, "
+                "a common word or your username. Choose a longer one, for example three words you will "
+                "remember with a number."))
         else:
             db.session.commit()
             _start_session(user)
             flash(_("Your password is set. Welcome!"), "success")
-            return redirect(url_for("home.index"), 303)
+            response = redirect(url_for("home.index"), 303)
+            throttle.remember_device(response, user.username)
+            return response
     return render("accounts/activate.html", "accounts/_activate_form.html", form=form, user=user,
                   status=422 if form.errors else 200)
 
