@@ -18,7 +18,7 @@ from tests.reports.helpers import AREA, count_data, good_numbers, jpeg_bytes, li
 from webapp.audit.models import AuditEntry, Channel
 from webapp.elections.models import ContestKind, PollingArea
 from webapp.reports import services
-from webapp.reports.models import ReportPhoto, ReportStatus
+from webapp.reports.models import CountReport, ReportPhoto, ReportStatus
 from webapp.reports.photos import stored_path
 from webapp.review import services as review
 from webapp.review.models import ReportKind
@@ -96,6 +96,18 @@ def test_a_photo_sent_again_after_the_confirmation_is_still_the_same_photo(db_se
     again = services.attach_photo(db_session, actor=w.user("to01"), report_id=report.id, content=jpeg_bytes(),
                                   client_uuid=client_uuid, channel=Channel.WEB, now=vn(21, 5), upload_dir=tmp_path)
     assert again.replayed and again.report.id == first.report.id
+
+
+def test_a_confirmation_landing_while_the_photo_is_processed_refuses_it(db_session, w, tmp_path):
+    report = send_minutes(db_session, w)
+    # Another official's confirmation committed after this request read the minutes (still "received" here):
+    # the row says confirmed, the session's copy does not.
+    db_session.execute(sa.update(CountReport.__table__).where(CountReport.__table__.c.id == report.id)
+                       .values(status=ReportStatus.CONFIRMED))
+    assert report.status is ReportStatus.RECEIVED
+    with pytest.raises(services.ReportLocked):
+        attach(db_session, w, report, tmp_path)
+    assert photos(db_session) == 0
 
 
 # --- paths on disk ---------------------------------------------------------------------------------------------

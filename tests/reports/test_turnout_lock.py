@@ -64,6 +64,18 @@ def test_the_service_refuses_a_new_version_until_the_commune_reopens(db_session,
     assert not report.is_latest
 
 
+def test_a_confirmation_landing_while_the_report_is_checked_refuses_it(db_session, w):
+    report = send(db_session, w, 250)
+    # Confirmed (and committed) by another official after this request read the version that counts.
+    db_session.execute(sa.update(TurnoutReport.__table__).where(TurnoutReport.__table__.c.id == report.id)
+                       .values(status=ReportStatus.CONFIRMED))
+    assert report.status is ReportStatus.RECEIVED
+    with pytest.raises(services.ReportLocked):
+        send(db_session, w, 260)
+    db_session.refresh(report)
+    assert report.is_latest and versions(db_session) == 1
+
+
 def test_the_leaders_form_and_no_change_say_it_is_locked(db_session, w, app, client, nine):
     report = confirmed_nine_oclock(db_session, w)
     login(client, "to01")
