@@ -139,6 +139,25 @@ def test_a_stored_path_outside_the_upload_folder_is_never_read(tmp_path):
             stored_path(uploads, hostile)
 
 
+def test_photos_stored_under_the_old_code_paths_are_still_served(db_session, w, as_user, tmp_path, app,
+                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    report = send_minutes(db_session, w)
+    photo = attach(db_session, w, report, tmp_path / "uploads").report
+    old = f"reports/{AREA}/{report.id}-{photo.sha256[:20]}.jpg"  # as stored before: under the area's code
+    (tmp_path / "uploads" / old).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "uploads" / photo.path).replace(tmp_path / "uploads" / old)
+    photo.path = old
+    (tmp_path / "secret.jpg").write_bytes(b"outside the upload folder")
+    db_session.flush()
+    client = as_user("xa")
+    with client.get(f"/reports/photos/{photo.id}") as served:
+        assert served.status_code == 200 and served.data == (tmp_path / "uploads" / old).read_bytes()
+    photo.path = "../secret.jpg"  # a row pointing outside is never read
+    db_session.flush()
+    assert client.get(f"/reports/photos/{photo.id}").status_code == 404
+
+
 # --- every upload path ----------------------------------------------------------------------------------------
 
 
