@@ -269,7 +269,12 @@
       if (r.status === 408 || r.status === 429 || r.status >= 500) {
         return { kind: "retry", status: r.status, error: t("server", r.status) };
       }
-      return r.text().then(function (html) { return { kind: "rejected", status: r.status, html: html }; });
+      // Refused for good (409: e.g. a photo for minutes the commune has confirmed meanwhile): the server may say
+      // why in one sentence, shown instead of the generic one.
+      var said = r.headers.get("X-Outbox-Message");
+      return r.text().then(function (html) {
+        return { kind: "rejected", status: r.status, html: html, message: said ? decodeURIComponent(said) : "" };
+      });
     }, function () {
       return { kind: "retry", status: 0, network: true, error: t("network") };
     });
@@ -335,7 +340,7 @@
       } else if (out.kind === "fix" || out.kind === "rejected") {
         summary.fix += 1;
         await update(next.id, { state: STATE.NEEDS_FIX, last_status: out.status, fix_html: out.html || null,
-                                last_error: out.kind === "fix" ? t("fix") : t("rejected", out.status) });
+                                last_error: out.kind === "fix" ? t("fix") : out.message || t("rejected", out.status) });
       } else if (out.kind === "auth") {
         summary.auth = true;
         await setMeta("auth_needed", true);

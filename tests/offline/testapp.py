@@ -1,6 +1,7 @@
 """A test-only form for the outbox machinery (registered in the offline tests' own app, never in the real one):
 marked ``data-offline``, a server-filled ``client_uuid``, idempotent like the real reports (the same uuid
-answers the first result), 422 when ``voters`` is not a whole number >= 0."""
+answers the first result), 422 when ``voters`` is not a whole number >= 0, 409 (refused for good, with the sentence
+in ``X-Outbox-Message``) when it is "locked"."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -32,6 +34,7 @@ class Received:
 
 
 RECEIVED = Received()
+LOCKED = "Xã đã xác nhận biên bản này nên không thể gắn thêm ảnh. Nếu cần bổ sung ảnh, hãy đề nghị xã mở lại biên bản."
 
 
 def _render(values: dict[str, str], error: str | None, status: int) -> Response:
@@ -55,6 +58,11 @@ def submit() -> Response:
         RECEIVED.posts.append(values["client_uuid"])
         if values["client_uuid"] in RECEIVED.rows:
             return redirect(url_for("offline_test.done", uuid=values["client_uuid"]), 303)
+        if values["voters"] == "locked":  # refused for good, as a photo for minutes confirmed meanwhile
+            # Like the real photo page then: the sentence, and no form to fix.
+            response = Response(f'<main id="main"><p class="error">{LOCKED}</p></main>', 409, mimetype="text/html")
+            response.headers["X-Outbox-Message"] = quote(LOCKED)
+            return response
         if not values["voters"].isdigit():
             return _render(values, "voters must be a whole number", 422)
         RECEIVED.rows[values["client_uuid"]] = {**values, "user": str(current_user.id)}

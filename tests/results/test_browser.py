@@ -114,11 +114,18 @@ def test_the_commune_official_reads_results_on_a_phone(signed_in):
     screenshot(page, "results-commune")
     fits_a_phone(page)
     assert "Biên bản đã xác nhận: 10/12" in page.inner_text("#results-committee")
-    page.click(".result-unit >> nth=3 >> a")  # the NA unit, among the higher units
+    page.click(".result-unit >> nth=2 >> a")  # a council unit of the commune (areas 9–12: two await review)
+    page.wait_for_selector("#results-unit")
+    assert "Tạm tính — gồm cả biên bản chưa xác nhận" in page.inner_text(".result-provisional")
+    page.go_back()
+    page.wait_for_selector("#results-committee")
+    page.click(".result-unit >> nth=3 >> a")  # the NA unit, among the higher units: it spans other communes
     page.wait_for_selector("#results-unit")
     screenshot(page, "results-unit-na")
     fits_a_phone(page)
-    assert "Tạm tính — gồm cả biên bản chưa xác nhận" in page.inner_text(".result-provisional")
+    # Its provisional figures would show the other communes' unconfirmed minutes by difference (issue 10 §5).
+    assert page.locator(".result-provisional").count() == 0
+    assert "chỉ hiển thị cho cấp phụ trách toàn bộ" in page.inner_text("#results-unit")
     page.click(".result-stations summary")
     screenshot(page, "results-unit-na-stations")
     fits_a_phone(page)

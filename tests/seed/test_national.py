@@ -14,6 +14,7 @@ from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEntry, Channel
 from webapp.db import make_engine
+from webapp.elections import codes
 from webapp.elections.models import (
     Candidate,
     Contest,
@@ -98,6 +99,11 @@ def test_every_area_votes_in_one_unit_per_contest(gen):
         assert sorted(found) == sorted(expected)
     # The sample keeps a special zone without a commune council, so that case is really exercised.
     assert not all(councils.values())
+
+
+def test_every_generated_code_is_in_the_strict_character_set(gen):
+    generated = gen.scalars(sa.select(PollingArea.code).union_all(sa.select(ElectoralUnit.code))).all()
+    assert generated and all(codes.is_code(code) for code in generated)
 
 
 def test_every_unit_is_lawful_and_has_polling_areas(gen):

@@ -182,8 +182,10 @@ RESPONSES: dict[str, Any] = {
     "Forbidden": _json(ref("schemas", "Errors"), "The account's role may not do this (e.g. only the polling team "
                        "leader of the area sends its reports)."),
     "NotFound": _json(ref("schemas", "Errors"), "Not found, or outside the account's area (the same answer)."),
-    "Conflict": _json(ref("schemas", "Errors"), "`locked` (confirmed by the commune), `client_uuid_conflict` "
-                      "(the id was used for another report) or `no_report_times`."),
+    "Conflict": _json(ref("schemas", "Errors"), "`locked` (confirmed by the commune: a new version, or a photo, "
+                      "only after it reopens the report; `params.report` is `turnout` or `photo` when not count "
+                      "minutes), `superseded` (a photo for a version that no longer counts; `params.latest_version`), "
+                      "`client_uuid_conflict` (the id was used for another report) or `no_report_times`."),
     "Unprocessable": _json(ref("schemas", "Errors"), "The checks refused the values: blocking findings, and "
                            "findings that need a written explanation (field `explanations.<code>`)."),
     "PayloadTooLarge": _json(ref("schemas", "Errors"), "The body or the photo is too large."),
@@ -237,7 +239,7 @@ PATHS: dict[str, Any] = {
         "responses": {
             "201": _json(ref("schemas", "PhotoAccepted"), "Kept (re-encoded as JPEG, without EXIF)."),
             "200": _json(ref("schemas", "PhotoAccepted"), "The same photo or client_uuid again: nothing new."),
-            **_errors(400, 401, 403, 404, 413, 422),
+            **_errors(400, 401, 403, 404, 409, 413, 422),
         },
     }},
     "/api/v1/receipts/{code}": {"get": {

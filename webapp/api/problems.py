@@ -73,8 +73,14 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "not_found": lambda p: _("Not found, or not within your area."),
         "method_not_allowed": lambda p: _("This action is not allowed here."),
         "payload_too_large": lambda p: _("The request is too large."),
-        "locked": lambda p: _("The commune has confirmed these minutes: a new version can be sent only after "
-                              "it reopens them."),
+        "locked": lambda p: (
+            _("The commune has confirmed this turnout report: a new version can be sent only after it reopens it.")
+            if p.get("report") == "turnout" else
+            _("The commune has confirmed these minutes: a photo can be attached only after it reopens them.")
+            if p.get("report") == "photo" else
+            _("The commune has confirmed these minutes: a new version can be sent only after it reopens them.")),
+        "superseded": lambda p: _("A newer version of these minutes was sent: attach the photo to the version that "
+                                  "counts (version %(latest)s).", latest=p.get("latest_version")),
         "client_uuid_conflict": lambda p: _("This client_uuid was already used for a different report."),
         "no_report_times": lambda p: _("No turnout report times are set for this polling area."),
         "bad_request": lambda p: _("The request could not be understood."),

@@ -58,6 +58,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     services.NotAllowed: (403, "not_allowed"),
     services.ContestNotHeld: (404, "contest_not_held"),
     services.ReportLocked: (409, "locked"),
+    services.ReportSuperseded: (409, "superseded"),
     services.ClientUuidConflict: (409, "client_uuid_conflict"),
     services.NoReportTimes: (409, "no_report_times"),
     services.UnknownReportTime: (422, "unknown_report_time"),
@@ -67,7 +68,12 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
 def _domain_error(exc: Exception) -> Response:
     status, code = next(value for kind, value in _DOMAIN_ERRORS.items() if isinstance(exc, kind))
     field = "slot" if code == "unknown_report_time" else "client_uuid" if code == "client_uuid_conflict" else None
-    return _fail(status, code, field)
+    params: dict[str, Any] = {}
+    if isinstance(exc, services.ReportLocked) and exc.subject != "count":
+        params["report"] = exc.subject
+    if isinstance(exc, services.ReportSuperseded):
+        params["latest_version"] = exc.latest
+    return _fail(status, code, field, **params)
 
 
 for _exc_type in _DOMAIN_ERRORS:

@@ -4,9 +4,10 @@ import enum
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from webapp.db import Base
+from webapp.elections import codes
 from webapp.db import enum_type as _enum
 from webapp.geo.models import Commune, Province
 
@@ -137,6 +138,10 @@ class ElectoralUnit(Base):
     def audit_place(self) -> tuple[int | None, int | None, int | None]:
         return (self.province_id, self.commune_id, None)
 
+    @validates("code")
+    def _well_formed_code(self, _key: str, code: str) -> str:
+        return codes.checked(code, 30)
+
     def __repr__(self) -> str:
         return f"<ElectoralUnit {self.code}>"
 
@@ -191,6 +196,10 @@ class PollingArea(Base):
 
     def audit_place(self) -> tuple[int | None, int | None, int | None]:
         return (self.province_id, self.commune_id, self.id)
+
+    @validates("code")
+    def _well_formed_code(self, _key: str, code: str) -> str:
+        return codes.checked(code, 20)
 
     def __repr__(self) -> str:
         return f"<PollingArea {self.code}>"

@@ -57,6 +57,9 @@ def _turnout_messages(exc: reports.ReportError, overview: reports.TurnoutOvervie
         return [_("No turnout report times are set for this province.")]
     if isinstance(exc, reports.UnknownReportTime):
         return [_("This report time has not started yet, or no longer exists. Reload the page.")]
+    if isinstance(exc, reports.ReportLocked):
+        return [_("This report was confirmed by the commune and can no longer be changed. Ask the commune to "
+                  "reopen it if it must be corrected.")]
     return [_("This form was already used for another report. Reload the page and enter the numbers again.")]
 
 

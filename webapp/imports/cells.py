@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from webapp.elections import codes
 from webapp.imports.common import N_, RowError
 from webapp.imports.datasets import Dataset, header_key
 from webapp.imports.parsing import INVALID, Row
@@ -33,8 +34,6 @@ def to_text(value: Any, max_length: int = 300) -> str:
     return text
 
 
-_CODE = re.compile(r"[A-Z0-9_./-]+")
-
 
 def to_code(value: Any, *, digits: int | None = None, max_length: int = 20) -> str:
     """A code: numbers that lost their leading zeros in Excel get them back."""
@@ -43,8 +42,9 @@ def to_code(value: Any, *, digits: int | None = None, max_length: int = 20) -> s
         if not (text.isascii() and text.isdigit()) or len(text) > digits:
             raise CellError(N_("Expected a code of %(n)d digits."), n=digits)
         return text.zfill(digits)
-    if not _CODE.fullmatch(text):
-        raise CellError(N_("A code may hold only letters without accents, digits and - _ . /"))
+    if not codes.is_code(text, max_length):
+        raise CellError(N_("A code holds only letters without accents and digits, in groups joined by a single "
+                           "- _ or . (for example QH-79-01)."))
     return text
 
 

@@ -49,7 +49,20 @@ class ContestNotHeld(ReportError):
 
 
 class ReportLocked(ReportError):
-    """The latest version was confirmed by the commune; only a reopening allows a new one."""
+    """The version that counts was confirmed by the commune; only a reopening allows a new version (or a photo).
+    ``subject``: what was refused, "count" (minutes), "turnout" (a turnout report) or "photo"."""
+
+    def __init__(self, subject: str = "count") -> None:
+        super().__init__(subject)
+        self.subject = subject
+
+
+class ReportSuperseded(ReportError):
+    """A newer version replaced this one: a photo documents only the version that counts (``latest``)."""
+
+    def __init__(self, latest: int | None) -> None:
+        super().__init__(latest)
+        self.latest = latest
 
 
 class ClientUuidConflict(ReportError):

@@ -217,6 +217,10 @@ class ReportPhoto(Base):
     def audit_place(self) -> Place:
         return self.report.audit_place() if self.report else (None, None, None)
 
+    def audit_children(self) -> dict[str, Any]:
+        # The paper trail names the version the photo documents, not only its row id.
+        return {"version": self.report.version if self.report else None}
+
 
 def _area_rule(column: Any) -> Any:
     def rule(s: scope.Scope) -> Any:

@@ -10,6 +10,7 @@ from webapp.reports.common import (
     ReportError,
     ReportLocked,
     ReportRejected,
+    ReportSuperseded,
     StationDay,
     StationHistory,
     Submission,
@@ -36,7 +37,8 @@ from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout
 __all__ = [
     "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "InvalidSignatures", "NoReportTimes",
     "NotAllowed",
-    "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "StationDay", "StationHistory", "Submission",
+    "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "ReportSuperseded", "StationDay",
+    "StationHistory", "Submission",
     "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
     "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
     "submit_count",

@@ -22,6 +22,7 @@ from webapp.reports.checks import Finding, blocking, check_turnout
 from webapp.reports.common import (
     ClientUuidConflict,
     NoReportTimes,
+    ReportLocked,
     ReportRejected,
     StationDay,
     Submission,
@@ -194,6 +195,19 @@ def _check(data: TurnoutInput, figures: Mapping[int, int | None], voters: Mappin
     return ReportRejected(findings, contests=[seen[(f.code, tuple(sorted(f.params.items())))] for f in findings])
 
 
+def _hold_unconfirmed(session: Session, current: TurnoutReport) -> None:
+    """Lock the version about to be replaced unless the commune has confirmed it (the conditional UPDATE the
+    review's decisions start with, webapp.review.services._claim): a confirmation that came first refuses the
+    new version (``ReportLocked``), one that comes later waits for our commit and then finds a newer version."""
+    table = TurnoutReport.__table__
+    held = session.execute(
+        sa.update(table).where(table.c.id == current.id, table.c.status != ReportStatus.CONFIRMED)
+        .values(status=table.c.status)
+    ).rowcount  # type: ignore[attr-defined]
+    if held != 1:
+        raise ReportLocked("turnout")
+
+
 def submit_turnout(
     session: Session,
     *,
@@ -206,7 +220,8 @@ def submit_turnout(
 ) -> Submission[TurnoutReport]:
     """Store a turnout report for one report time of the area's polling day.
 
-    Refused (``ReportRejected``) when a number is blank or negative, more than the voters on the list, lower
+    Refused (``ReportLocked``) when the commune has confirmed the version that counts for that report time:
+    only a reopening allows a new one. Refused (``ReportRejected``) when a number is blank or negative, more than the voters on the list, lower
     than the last report without a written reason, or sent outside the day's allowed hours (05:00–21:00).
     A second report for the same time is a correction: version n+1, the earlier one kept. The same
     ``client_uuid`` sent again returns the first result and creates nothing.
@@ -223,6 +238,9 @@ def submit_turnout(
     if not slots:
         raise NoReportTimes
     slot = _resolve_slot(slots, data.slot, now)
+    if slot is not None and (confirmed := latest.get(slot.at)) is not None and (
+            confirmed.status is ReportStatus.CONFIRMED):
+        raise ReportLocked("turnout")
     contest_ids = [link.contest_id for link in area_contests(session, area)]
     figures = _figures(data, contest_ids)
     # "The last one": the newest report at or before this report time (for a correction, the version it replaces).
@@ -249,6 +267,7 @@ def submit_turnout(
             ).first()
         attempts += 1
         if current is not None:
+            _hold_unconfirmed(session, current)
             # Flushed with the new version: the unit of work sends a table's UPDATEs before its INSERTs.
             current.is_latest = False
         report = TurnoutReport(

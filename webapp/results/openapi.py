@@ -111,7 +111,8 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                 "returned": _INT, "complete": {"type": "boolean"},
                 "state": {"type": "string", "enum": ["empty", "partial", "complete"]}}},
             "official": {**_ref("ResultFigures"), "description": "Confirmed minutes only"},
-            "provisional": {"description": "Received and confirmed minutes; never decided",
+            "provisional": {"description": "Received and confirmed minutes; never decided. Null unless the "
+                                           "reader's area covers every polling area of the unit.",
                             "anyOf": [_ref("ResultFigures"), {"type": "null"}]},
         },
     },

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from webapp.elections.models import PollingArea, PollingAreaUnit
+from webapp.elections.models import ElectoralUnit, PollingArea, PollingAreaUnit
 from webapp.reports.models import CountReport, CountVote, ReportStatus
 from webapp.results.rules import UnitTotals
 
@@ -124,3 +124,17 @@ def commune_breakdown(session: Session, unit_id: int, visible_areas: Any) -> lis
         entry = rows.setdefault(row.commune_id, {"commune_id": row.commune_id, "expected": 0})
         entry.update({k: int(v) for k, v in row._mapping.items() if k != "commune_id"})
     return list(rows.values())
+
+
+def whole_units(session: Session, unit_ids: Any, visible_areas: Any) -> set[int]:
+    """The units among ``unit_ids`` whose every polling area satisfies ``visible_areas`` (the scope clause on
+    PollingArea): those mapped to the unit now, and those whose latest minutes were sent for it (the mapping may
+    have changed since). Only readers who see a whole unit may see its provisional sums: anyone else could
+    subtract the stations they see and read the other communes' unconfirmed figures."""
+    mine = sa.select(PollingArea.id).where(visible_areas)
+    mapped_elsewhere = sa.exists().where(PollingAreaUnit.unit_id == ElectoralUnit.id,
+                                         PollingAreaUnit.polling_area_id.not_in(mine))
+    sent_elsewhere = sa.exists().where(CountReport.unit_id == ElectoralUnit.id, CountReport.is_latest,
+                                       CountReport.polling_area_id.not_in(mine))
+    stmt = sa.select(ElectoralUnit.id).where(ElectoralUnit.id.in_(unit_ids), ~mapped_elsewhere, ~sent_elsewhere)
+    return set(session.scalars(stmt))

@@ -7,8 +7,8 @@ always shown apart. Sums are SQL GROUP BYs (``webapp.results.queries``): a const
 committee, whatever its size.
 
 A unit is shown to whoever may see it (``webapp.scope``): a commune official sees the higher units its polling
-areas vote in, and their whole-unit figures (the Ban's result, which is published), but only the stations of
-its own commune.
+areas vote in, and their whole-unit official figures (the Ban's result, which is published), but only the stations
+of its own commune, and the provisional figures only of units that lie wholly within it.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ class UnitOutcome:
     received: int  # latest minutes awaiting review
     returned: int  # latest minutes sent back for correction
     official: Figures
-    provisional: Figures | None  # None when asked for the official figures only
+    # None when asked for the official figures only, or when the reader does not see the whole unit
+    provisional: Figures | None
 
     @property
     def complete(self) -> bool:
@@ -182,11 +183,21 @@ def _figures(unit: ElectoralUnit, totals: UnitTotals, complaints: dict[str, int]
     return Figures(totals=totals, result=result, candidates=lines, complaints=complaints)
 
 
-def _outcomes(session: Session, units: list[ElectoralUnit], unit_ids: Any, *,
+def _provisional_units(session: Session, user: User, unit_ids: Any) -> set[int] | None:
+    """The units whose provisional figures the user may see (None: all of them). Provisional sums include
+    minutes nobody has confirmed yet; a reader who sees only part of a unit (a commune official, for a unit that
+    spans several communes) would read the other communes' unconfirmed figures by difference."""
+    if scope.Scope.of(user).level is scope.Level.NATION:
+        return None
+    return queries.whole_units(session, unit_ids, scope.visible(PollingArea, user))
+
+
+def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids: Any, *,
               confirmed_only: bool) -> list[UnitOutcome]:
     sums = queries.report_sums(session, unit_ids)
     votes = queries.vote_sums(session, unit_ids)
     expected = queries.expected_stations(session, unit_ids)
+    shown = set() if confirmed_only else _provisional_units(session, user, unit_ids)
     out = []
     for unit in units:
         s = sums.get(unit.id, {})
@@ -198,7 +209,8 @@ def _outcomes(session: Session, units: list[ElectoralUnit], unit_ids: Any, *,
         out.append(UnitOutcome(
             unit=unit, expected=expected.get(unit.id, 0), confirmed=s.get(ReportStatus.CONFIRMED.value, 0),
             received=s.get(ReportStatus.RECEIVED.value, 0), returned=s.get(ReportStatus.RETURNED.value, 0),
-            official=side(OFFICIAL), provisional=None if confirmed_only else side(PROVISIONAL),
+            official=side(OFFICIAL),
+            provisional=side(PROVISIONAL) if shown is None or unit.id in shown else None,
         ))
     return out
 
@@ -213,10 +225,11 @@ def _load_units(session: Session, stmt: sa.Select[tuple[ElectoralUnit]]) -> list
 
 def unit_result(session: Session, user: User, unit_id: int, *, confirmed_only: bool = True) -> UnitOutcome:
     """One unit's result (OutOfScope when the user may not see the unit). ``confirmed_only=False`` also
-    computes the provisional figures."""
+    computes the provisional figures, for a user who sees the whole unit."""
     unit = scope.get(session, ElectoralUnit, unit_id, user)
-    [outcome] = _outcomes(session, _load_units(session, sa.select(ElectoralUnit).where(ElectoralUnit.id == unit.id)),
-                          sa.select(sa.literal(unit.id)).scalar_subquery(), confirmed_only=confirmed_only)
+    units = _load_units(session, sa.select(ElectoralUnit).where(ElectoralUnit.id == unit.id))
+    [outcome] = _outcomes(session, user, units, sa.select(sa.literal(unit.id)).scalar_subquery(),
+                          confirmed_only=confirmed_only)
     return outcome
 
 
@@ -242,7 +255,7 @@ def committee_results(session: Session, user: User, *, province_id: int | None =
     where = sa.and_(scope.visible(ElectoralUnit, user), place,
                     ElectoralUnit.contest_id.in_(sa.select(Contest.id).where(Contest.kind.in_(kinds))))
     units = _load_units(session, sa.select(ElectoralUnit).where(where))
-    outcomes = _outcomes(session, units, sa.select(ElectoralUnit.id).where(where), confirmed_only=confirmed_only)
+    outcomes = _outcomes(session, user, units, sa.select(ElectoralUnit.id).where(where), confirmed_only=confirmed_only)
     grouped: dict[int, list[UnitOutcome]] = {}
     contests: dict[int, Contest] = {}
     for outcome in outcomes:

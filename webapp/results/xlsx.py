@@ -62,11 +62,13 @@ def _flags(outcome: UnitOutcome) -> str:
 
 
 def _unit_row(o: UnitOutcome) -> list[Any]:
-    t, p = o.official.totals, (o.provisional or o.official).totals
+    t = o.official.totals
+    # No provisional figures for a reader who does not see the whole unit (services._provisional_units).
+    provisional = [o.provisional.totals.voters_voted, o.provisional.totals.valid] if o.provisional else [None, None]
     winners = ", ".join(c.full_name for c in o.official.winners) if o.complete else ""
     return [o.unit.contest.name, o.unit.code, o.unit.number, o.unit.seats, o.expected, o.confirmed, o.received,
             o.returned, t.voters_on_list, t.voters_voted, percent(t.voters_voted, t.voters_on_list),
-            t.ballots_issued, t.ballots_received, t.valid, t.invalid, p.voters_voted, p.valid, winners, _flags(o)]
+            t.ballots_issued, t.ballots_received, t.valid, t.invalid, *provisional, winners, _flags(o)]
 
 
 def _unit_headers() -> list[str]:
@@ -83,10 +85,10 @@ def _candidate_headers() -> list[str]:
 
 def _candidate_rows(outcomes: Iterable[UnitOutcome]) -> Iterable[list[Any]]:
     for o in outcomes:
-        provisional = {c.id: c.votes for c in (o.provisional or o.official).candidates}
+        provisional = {c.id: c.votes for c in o.provisional.candidates} if o.provisional else {}
         for c in o.official.candidates:
             yield [o.unit.code, c.ballot_order, c.full_name, c.birth_date.strftime("%d/%m/%Y"), c.votes, c.percent,
-                   _("yes") if o.complete and c.elected else "", provisional[c.id]]
+                   _("yes") if o.complete and c.elected else "", provisional.get(c.id)]
 
 
 def committee_workbook(results: CommitteeResults) -> bytes:

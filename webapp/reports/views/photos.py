@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -14,7 +15,8 @@ from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.reports import services
 from webapp.reports.forms import PhotoForm
-from webapp.reports.photos import MAX_BYTES
+from webapp.reports.models import CountReport, ReportStatus
+from webapp.reports.photos import MAX_BYTES, stored_path
 from webapp.reports.views import bp, reporting_now
 
 PHOTO_ERRORS = {
@@ -39,10 +41,29 @@ def photo(report_id: int) -> Response:
     if not services.may_submit(current_user, report.polling_area):
         abort(403)
     form = PhotoForm()
-    error = None
     if request.method == "GET":
         form.fresh_uuid()
-    elif form.validate_on_submit():
+        return render("reports/photo.html", "reports/_photo_form.html", report=report, form=form, error=None,
+                      closed=closed_message(report))
+    return receive_photo(report, form)
+
+
+def closed_message(report: CountReport) -> str | None:
+    """Why no photo can be attached to this version any more (None: it can)."""
+    if not report.is_latest:
+        return str(_("A newer version of these minutes was sent. Attach the photo to the version that counts."))
+    if report.status is ReportStatus.CONFIRMED:
+        return str(_("The commune has confirmed these minutes: a photo can no longer be attached. Ask the commune "
+                     "to reopen them if a photo must be added."))
+    return None
+
+
+def receive_photo(report: CountReport, form: PhotoForm) -> Response:
+    """The photo sent for ``report`` (the leader's page and the outbox's by-uuid route alike): 303 to the version
+    once attached; 422 for a photo to take again; 409, final for the outbox, when the version no longer takes
+    photos (superseded, or confirmed: only a reopening allows one)."""
+    error = None
+    if form.validate_on_submit():
         # Two inputs share the name (camera, gallery); the one the leader did not use arrives empty.
         upload = next((f for f in request.files.getlist("photo") if f.filename), None)
         content = upload.read(MAX_BYTES + 1) if upload else b""
@@ -54,14 +75,26 @@ def photo(report_id: int) -> Response:
             error = str(PHOTO_ERRORS[exc.code])
         except services.ClientUuidConflict:
             error = _("This form was already used for another photo. Reload the page and send again.")
+        except (services.ReportLocked, services.ReportSuperseded):
+            db.session.rollback()
+            return _closed(report)
         else:
             db.session.commit()
             flash(_("The photo of the minutes was received.") if not result.replayed
                   else _("This photo had already been received."), "success")
             return redirect(url_for("reports.count_version", report_id=report.id), 303)
-    status = 422 if request.method == "POST" else 200
-    return render("reports/photo.html", "reports/_photo_form.html", status=status, report=report, form=form,
-                  error=error)
+    return render("reports/photo.html", "reports/_photo_form.html", status=422, report=report, form=form,
+                  error=error, closed=None)
+
+
+def _closed(report: CountReport) -> Response:
+    db.session.refresh(report)
+    message = closed_message(report) or str(_("These minutes can no longer take a photo. Reload the page."))
+    response = render("reports/photo.html", "reports/_photo_form.html", status=409, report=report,
+                      form=PhotoForm(formdata=None), error=None, closed=message)
+    # The outbox keeps the item, stops retrying it and shows this sentence (static/js/outbox.js).
+    response.headers["X-Outbox-Message"] = quote(message)
+    return response
 
 
 @bp.get("/reports/photos/<int:photo_id>")
@@ -69,7 +102,10 @@ def photo(report_id: int) -> Response:
 def photo_file(photo_id: int) -> Response:
     """The stored photo itself, to those who may see its report."""
     found = services.photo_for(db.session, current_user, photo_id)
-    path = upload_dir() / found.path
+    try:
+        path = stored_path(upload_dir(), found.path)
+    except ValueError:
+        abort(404)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)

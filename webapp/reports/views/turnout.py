@@ -55,6 +55,13 @@ def _sent(report: TurnoutReport, replayed: bool) -> Response:
     return redirect(url_for("reports.turnout", area_id=report.polling_area_id), 303)
 
 
+def _locked(area_id: int) -> Response:
+    # Like confirmed count minutes (views/count.py): said once, back to the page, which shows what counts.
+    flash(_("This report was confirmed by the commune and can no longer be changed. Ask the commune to reopen it "
+            "if it must be corrected."), "error")
+    return redirect(url_for("reports.turnout", area_id=area_id), 303)
+
+
 @bp.route("/reports/<int:area_id>/turnout", methods=["GET", "POST"])
 @login_required
 def turnout(area_id: int) -> Response:
@@ -76,6 +83,8 @@ def turnout(area_id: int) -> Response:
                                          channel=Channel.WEB, now=now)
     except services.NotAllowed:
         abort(403)
+    except services.ReportLocked:
+        return _locked(area_id)
     except services.ReportError as exc:
         return _page(overview, form, _messages(exc, overview), 422)
     db.session.commit()
@@ -104,6 +113,8 @@ def turnout_no_change(area_id: int) -> Response:
                                          client_uuid=form.uuid, channel=Channel.WEB, now=now)
     except services.NotAllowed:
         abort(403)
+    except services.ReportLocked:
+        return _locked(area_id)
     except services.ReportError as exc:
         fresh = TurnoutForm(formdata=None)
         fresh.fresh_uuid()
