@@ -94,4 +94,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     cli.register(app)
+    db.install_retry(app)
     return app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from webapp.htmx import is_fragment_request
@@ -21,6 +22,7 @@ def _messages() -> dict[int, str]:
         422: _("Some entries are not valid. Please check and try again."),
         429: _("Too many attempts. Please wait a few minutes and try again."),
         500: _("Something went wrong on the server. Your entries were not saved; please try again."),
+        503: _("The server is busy. Your entries were not saved; please send them again in a moment."),
     }
 
 
@@ -29,7 +31,8 @@ def _wants_json() -> bool:
 
 
 _API_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests", 500: "internal"}
+              405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests", 500: "internal",
+              503: "busy"}
 
 
 def render_error(code: int, message: str | None = None, *, error_code: str | None = None) -> Response:
@@ -53,6 +56,18 @@ def render_error(code: int, message: str | None = None, *, error_code: str | Non
     return response
 
 
+def database_busy(exc: Exception) -> Response:
+    """SQLite: another writer kept the lock past the busy timeout (db.retry_when_locked tried again already).
+    Nothing was stored; the client sends again (the outbox does so by itself)."""
+    from webapp.db import continue_as_reader
+
+    current_app.logger.warning("database busy: %s", exc)
+    continue_as_reader()
+    response = render_error(503)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError) -> Response:
@@ -66,6 +81,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         return render_error(exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_error(exc: OperationalError) -> Response:
+        from webapp.db import is_locked
+
+        return database_busy(exc) if is_locked(exc) else unhandled(exc)
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception) -> Response:

@@ -81,6 +81,8 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "too_many_requests": lambda p: _("Too many attempts. Please wait a few minutes and try again."),
         "internal": lambda p: _("Something went wrong on the server. Your entries were not saved; please try "
                                 "again."),
+        "busy": lambda p: _("The server is busy. Your entries were not saved; please send them again in a "
+                            "moment."),
     }
 
 

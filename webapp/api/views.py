@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from webapp import db, scope
+from webapp import db, errors, scope
 from webapp.api import auth, bodies, openapi
 from webapp.api.parsing import INT_MAX, Reader, load_json
 from webapp.api.problems import ApiError, Problem, api_error, error_response, finding_json, response
@@ -88,6 +89,11 @@ def _photo_rejected(exc: services.PhotoRejected) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     return _fail(status, _STATUS_CODES.get(status, "internal" if status >= 500 else "invalid_json"))
+
+
+@bp.errorhandler(OperationalError)
+def _database_error(exc: OperationalError) -> Response:
+    return errors.database_busy(exc) if db.is_locked(exc) else _unhandled(exc)
 
 
 @bp.errorhandler(Exception)
