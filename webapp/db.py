@@ -8,17 +8,15 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from werkzeug.local import LocalProxy
-
-T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -150,19 +148,6 @@ def retry_when_locked(view: Callable[..., Any]) -> Callable[..., Any]:
         raise AssertionError("unreachable")
 
     return wrapped
-
-
-def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
-    """An instance of ``cls`` with ``values`` (every column), put in ``session`` as if a query had loaded it: what
-    the ORM's loader does with a row (the values straight into the instance's dict, no attribute events, no
-    history), for hot paths that read or wrote the row with Core. Relationships load on first use."""
-    obj = cls.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
-    obj.__dict__.update(values)
-    make_transient_to_detached(obj)
-    if (kept := session.identity_map.get(sa.inspect(obj).key)) is not None:
-        return kept  # type: ignore[no-any-return]
-    session.add(obj)
-    return obj
 
 
 class Database:

@@ -20,6 +20,7 @@ from webapp.api.problems import ApiError, Problem, api_error, error_response, fi
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, Contest, ContestKind, PollingArea, PollingAreaUnit
+from webapp.errors import DATABASE_UNAVAILABLE, without_database
 from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
@@ -99,6 +100,11 @@ def _database_error(exc: OperationalError) -> Response:
 @bp.errorhandler(Exception)
 def _unhandled(exc: Exception) -> Response:
     current_app.logger.exception("unhandled API error", exc_info=exc)
+    without_database()
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        answer = _fail(503, "unavailable")
+        answer.headers["Retry-After"] = "30"
+        return answer
     return _fail(500, "internal")
 
 
