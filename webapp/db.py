@@ -126,6 +126,16 @@ LOCK_RETRIES = 3
 LOCK_RETRY_WINDOW = 5.0  # seconds: a write that already waited out the busy timeout is not tried again
 
 
+def _uploads_rewound() -> bool:
+    """The request's uploaded files back at their start for the next try (False if one was closed)."""
+    try:
+        for upload in request.files.values():
+            upload.stream.seek(0)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 def retry_when_locked(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run the view again (a few times, briefly) when SQLite refused its write because of another writer: a
     request that began as a reader (GET) and wrote, whose snapshot went stale. The rolled-back session's next
@@ -139,11 +149,10 @@ def retry_when_locked(view: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return view(*args, **kwargs)
             except OperationalError as exc:
-                if not is_locked(exc) or attempt == LOCK_RETRIES or time.monotonic() - started > LOCK_RETRY_WINDOW:
+                late = time.monotonic() - started > LOCK_RETRY_WINDOW
+                if not is_locked(exc) or attempt == LOCK_RETRIES or late or not _uploads_rewound():
                     raise
             session.rollback()
-            for upload in request.files.values():
-                upload.stream.seek(0)
             time.sleep(0.02 * 2**attempt)
         raise AssertionError("unreachable")
 

@@ -14,7 +14,6 @@ from webapp.accounts.models import Role, User
 from webapp.elections import services as elections
 from webapp.elections.models import (
     Candidate,
-    Contest,
     ContestKind,
     Election,
     ElectoralUnit,
