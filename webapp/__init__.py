@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,4 +103,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     cli.register(app)
+    # Every model is imported by now: configure the mappers here, once, so that a fresh process serves its first
+    # request (a signed-in user's, after a restart or a worker recycle) exactly as a warm one does.
+    configure_mappers()
+    db.install_retry(app)
     return app

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime, time
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from webapp import db
 from webapp.audit import services as audit
@@ -15,6 +18,22 @@ def _cli_session():  # type: ignore[no-untyped-def]
     session = db.get_db().sessionmaker()
     audit.bind(session, audit.AuditContext(None, "cli", Channel.CLI))
     return session
+
+
+class _Time(click.ParamType):
+    name = "HH:MM"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> time:
+        if isinstance(value, time):
+            return value
+        try:
+            return datetime.strptime(str(value), "%H:%M").time()
+        except ValueError:
+            self.fail(f"{value!r} is not a time of day like 07:00.", param, ctx)
+
+
+def _hours_option(name: str, dest: str, default: str, what: str):  # type: ignore[no-untyped-def]
+    return click.option(name, dest, type=_Time(), default=default, show_default=True, help=what)
 
 
 def register(app: Flask) -> None:
@@ -90,3 +109,74 @@ def register(app: Flask) -> None:
         click.echo("Demo accounts (password: baucu2026): quantri (national administrator), tinh (provincial "
                    "committee), xa (commune official, Phường Bến Thành), tongdai (hotline), to01 (leader of "
                    "polling area 26743-01).")
+
+    @app.cli.command("create-election")
+    @click.option("--code", required=True, help="Short code of the election, e.g. 2026 (letters, digits, '-').")
+    @click.option("--polling-date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD.")
+    @click.option("--name", help="Full name of the election [the 2026 National Assembly and councils].")
+    @_hours_option("--open", "standard_open", "07:00", "Standard opening time.")
+    @_hours_option("--close", "standard_close", "19:00", "Standard closing time.")
+    @_hours_option("--earliest-open", "earliest_open", "05:00", "No team opens before this.")
+    @_hours_option("--latest-close", "latest_close", "21:00", "No team closes after this.")
+    @click.option("--drill", is_flag=True, help="A drill (diễn tập), kept apart from the real election.")
+    def create_election(code: str, polling_date: datetime, name: str | None, standard_open: time,
+                        standard_close: time, earliest_open: time, latest_close: time, drill: bool) -> None:
+        """Create the election with its three contests, polling day and hours (nothing if CODE exists)."""
+        import re
+
+        from webapp.elections import services as elections
+
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,19}", code):
+            raise click.BadParameter("1–20 letters, digits or '-'.", param_hint="--code")
+        hours = elections.Hours(standard_open, standard_close, earliest_open, latest_close)
+        if not hours.valid:
+            raise click.UsageError("The hours must satisfy earliest-open <= open < close <= latest-close.")
+        with _cli_session() as session:
+            existing = elections.find_election(session, code)
+            if existing is None:
+                election = elections.create_election(
+                    session, code=code, polling_date=polling_date.date(), name=name or elections.DEFAULT_NAME,
+                    hours=hours, drill=drill)
+                session.commit()
+                verb = "created"
+            else:
+                election, verb = existing, "already exists; nothing changed"
+            click.echo(f"Election {election.code} {verb}: polling day {election.polling_date:%Y-%m-%d}, "
+                       f"voting {election.standard_open:%H:%M}–{election.standard_close:%H:%M} (teams may open "
+                       f"from {election.earliest_open:%H:%M} and close by {election.latest_close:%H:%M})"
+                       f"{', a drill' if election.is_drill else ''}.")
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of "
+                  "generating a one-time password.")
+    @click.option("--full-name", default="Quản trị quốc gia", show_default=True)
+    def create_admin(username: str, password_stdin: bool, full_name: str) -> None:
+        """Create a national administrator. Prints a one-time password on the last line (signing in with it
+        asks for a new password), unless --password-stdin gives the password (nothing if USERNAME exists)."""
+        from webapp.accounts import admin_services, services
+
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+        with _cli_session() as session:
+            existing = services.find_user(session, username)
+            if existing is not None:
+                click.echo(f"Account {existing.username} already exists ({existing.role.value}); nothing changed.")
+                return
+            now = utcnow()
+            try:
+                made = admin_services.create_admin(session, username=username, password=password,
+                                                   full_name=full_name, now=now,
+                                                   ttl=current_app.config["ACTIVATION_CODE_TTL"])
+            except admin_services.InvalidAccount:
+                raise click.BadParameter("3–60 lowercase letters, digits, '.', '_' or '-' (not a leader's "
+                                         "toNN-CCCCC).", param_hint="USERNAME") from None
+            except services.WeakPassword:
+                raise click.ClickException("This password is too easy to guess; choose another.") from None
+            session.commit()
+        if made.code is None:
+            click.echo(f"National administrator {made.user.username} created with the password given.")
+            return
+        expires = made.user.activation_expires_at
+        click.echo(f"National administrator {made.user.username} created. Sign in with this one-time password "
+                   f"(valid until {expires:%Y-%m-%d %H:%M} UTC), then choose your own:")
+        click.echo(made.code)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import enum
+import functools
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from werkzeug.local import LocalProxy
-
-T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,11 +70,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
+    """``busy_timeout``: on SQLite, how many seconds a write waits for another writer before giving up."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+        _configure_sqlite(engine, busy_timeout)
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
     # An executemany INSERT goes as one multi-row INSERT (SQLAlchemy's "insertmanyvalues", in pages of 1,000 rows),
@@ -82,7 +85,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+# How a transaction begins on SQLite: a connection's execution option; IMMEDIATE unless it says DEFERRED.
+SQLITE_BEGIN = "sqlite_begin"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; the SQLAlchemy docs' recipe takes it over.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -91,33 +99,72 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cur.close()
 
+    # A transaction that read and then writes cannot wait for another writer: once that writer has committed,
+    # its snapshot is stale and SQLite refuses at once ("database is locked", whatever the busy timeout). BEGIN
+    # IMMEDIATE takes the write lock first, waiting for it under the busy timeout. Only the requests that cannot
+    # write (GET, HEAD) begin DEFERRED, so that readers never queue behind an import (WAL lets them read meanwhile).
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        mode = "DEFERRED" if conn.get_execution_options().get(SQLITE_BEGIN) == "DEFERRED" else "IMMEDIATE"
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
-    """An instance of ``cls`` with ``values`` (every column), put in ``session`` as if a query had loaded it: what
-    the ORM's loader does with a row (the values straight into the instance's dict, no attribute events, no
-    history), for hot paths that read or wrote the row with Core. Relationships load on first use."""
-    obj = cls.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
-    obj.__dict__.update(values)
-    make_transient_to_detached(obj)
-    if (kept := session.identity_map.get(sa.inspect(obj).key)) is not None:
-        return kept  # type: ignore[no-any-return]
-    session.add(obj)
-    return obj
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked": another writer held the lock past the busy timeout, or this
+    transaction's snapshot went stale before its first write."""
+    import sqlite3
+
+    return isinstance(exc, OperationalError) and isinstance(exc.orig, sqlite3.OperationalError) and (
+        getattr(exc.orig, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+        or "database is locked" in str(exc.orig))
+
+
+LOCK_RETRIES = 3
+LOCK_RETRY_WINDOW = 5.0  # seconds: a write that already waited out the busy timeout is not tried again
+
+
+def _uploads_rewound() -> bool:
+    """The request's uploaded files back at their start for the next try (False if one was closed)."""
+    try:
+        for upload in request.files.values():
+            upload.stream.seek(0)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def retry_when_locked(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the view again (a few times, briefly) when SQLite refused its write because of another writer: a
+    request that began as a reader (GET) and wrote, whose snapshot went stale. The rolled-back session's next
+    transaction begins IMMEDIATE, so the next try waits for the lock instead. What still fails becomes the
+    "busy, try again" answer (errors.py), never a 500."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                return view(*args, **kwargs)
+            except OperationalError as exc:
+                late = time.monotonic() - started > LOCK_RETRY_WINDOW
+                if not is_locked(exc) or attempt == LOCK_RETRIES or late or not _uploads_rewound():
+                    raise
+            session.rollback()
+            time.sleep(0.02 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    return wrapped
 
 
 class Database:
     """The app's engine and session factory; tests rebind the factory to a connection."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, busy_timeout=busy_timeout)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -127,8 +174,15 @@ class Database:
 
 def init_app(app: Flask) -> None:
     url = app.config.get("DATABASE_URL") or default_sqlite_url(app.instance_path)
-    app.extensions["db"] = Database(url)
+    app.extensions["db"] = Database(url, busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", 30)))
     app.teardown_appcontext(_close_session)
+
+
+def install_retry(app: Flask) -> None:
+    """Around every view (call once all are registered): on SQLite, ``retry_when_locked``."""
+    if get_db(app).is_sqlite:
+        for endpoint, view in app.view_functions.items():
+            app.view_functions[endpoint] = retry_when_locked(view)
 
 
 def get_db(app: Flask | None = None) -> Database:
@@ -140,7 +194,19 @@ def get_db(app: Flask | None = None) -> Database:
 def _get_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
+        if has_request_context() and request.method in SAFE_METHODS and get_db().is_sqlite:
+            # Only this first transaction: after a commit or a rollback (a retry), the next one is IMMEDIATE.
+            g.db_session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
     return g.db_session
+
+
+def continue_as_reader() -> None:
+    """After a lock error: roll back, and let the rest of the request (its error page, which reads the user)
+    read without waiting for the write lock again."""
+    current = _get_session()
+    current.rollback()
+    if get_db().is_sqlite:
+        current.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -52,7 +52,7 @@ def test_the_submissions_are_named_and_every_error_is_described(document):
             "getReceipt"} <= set(operations)
     for name in ("submitTurnoutReport", "submitCountReport"):
         assert set(operations[name]["responses"]) == {"200", "201", "400", "401", "403", "404", "409", "413",
-                                                      "422", "500"}
+                                                      "422", "500", "503"}
         assert operations[name]["security"] == [{"cookieAuth": [], "csrfHeader": []}, {"bearerAuth": []}]
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerAuth"]["scheme"] == "bearer" and schemes["csrfHeader"]["name"] == "X-CSRFToken"

@@ -184,6 +184,38 @@ def create_account(session: Session, *, actor: User, data: NewAccount, now: date
     return user
 
 
+@dataclasses.dataclass(frozen=True)
+class FirstAdmin:
+    user: User
+    code: str | None  # the one-time password, when none was given
+
+
+def create_admin(
+    session: Session, *, username: str, password: str | None, full_name: str, now: datetime, ttl: timedelta
+) -> FirstAdmin:
+    """A national administrator made from the command line (the first account of a deployment). Without a
+    password it gets a one-time code, the way every official's account starts: signing in with it asks for a
+    new password. The caller checked that the username is free."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username) or LEADER_USERNAME_RE.match(username):
+        raise InvalidAccount("username", "bad_username")
+    user = User(username=username, full_name=nfc(full_name), role=Role.ADMIN, created_at=now, session_version=1)
+    session.add(user)
+    if password is not None:
+        services.set_password(session, user=user, password=password, now=now)
+        user.last_login_at = None
+        session.flush()
+        return FirstAdmin(user, None)
+    # Longer than a leader's code: this account can do everything, and nobody reads it off a slip.
+    code = services.new_code(12)
+    user.activation_code_hash = services.hash_secret(code)
+    user.activation_expires_at = now + ttl
+    session.flush()
+    audit.record_event(session, action="issue_code", entity_type="users", entity_id=str(user.id),
+                       place=user.audit_place(), after={"by": "cli"})
+    return FirstAdmin(user, code)
+
+
 # --- changing ----------------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ Other packages add their endpoints by defining, in ``webapp.<package>.openapi``,
 ``OPENAPI_PATHS: dict`` (path -> path item, with operationIds) and ``OPENAPI_SCHEMAS: dict`` (name -> schema);
 ``PACKAGES`` lists where to look. Their operations may refer to the shared parts below: the responses
 ``#/components/responses/{BadRequest,Unauthorized,Forbidden,NotFound,Conflict,Unprocessable,PayloadTooLarge,
-InternalError}`` and the schemas ``Errors``, ``Place``."""
+InternalError,Busy}`` and the schemas ``Errors``, ``Place``."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-             413: "PayloadTooLarge", 422: "Unprocessable", 500: "InternalError"}
-    return {str(code): ref("responses", names[code]) for code in (*codes, 500)}
+             413: "PayloadTooLarge", 422: "Unprocessable", 500: "InternalError", 503: "Busy"}
+    return {str(code): ref("responses", names[code]) for code in (*codes, 500, 503)}
 
 
 def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -190,6 +190,8 @@ RESPONSES: dict[str, Any] = {
                            "findings that need a written explanation (field `explanations.<code>`)."),
     "PayloadTooLarge": _json(ref("schemas", "Errors"), "The body or the photo is too large."),
     "InternalError": _json(ref("schemas", "Errors"), "A server error; nothing was stored. Retry later."),
+    "Busy": _json(ref("schemas", "Errors"), "`busy`: the embedded database (SQLite) was busy with another write "
+                  "for too long; nothing was stored. Retry after the `Retry-After` seconds."),
 }
 
 

@@ -85,8 +85,12 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "no_report_times": lambda p: _("No turnout report times are set for this polling area."),
         "bad_request": lambda p: _("The request could not be understood."),
         "too_many_requests": lambda p: _("Too many attempts. Please wait a few minutes and try again."),
+        "unavailable": lambda p: _("The server cannot reach its database right now. Your entries were not saved; "
+                                   "please try again in a minute."),
         "internal": lambda p: _("Something went wrong on the server. Your entries were not saved; please try "
                                 "again."),
+        "busy": lambda p: _("The server is busy. Your entries were not saved; please send them again in a "
+                            "moment."),
     }
 
 

@@ -10,15 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from webapp import db, scope
+from webapp import db, errors, scope
 from webapp.api import auth, bodies, openapi
 from webapp.api.parsing import INT_MAX, Reader, load_json
 from webapp.api.problems import ApiError, Problem, api_error, error_response, finding_json, response
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, Contest, ContestKind, PollingArea, PollingAreaUnit
+from webapp.errors import DATABASE_UNAVAILABLE, without_database
 from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
@@ -96,9 +98,19 @@ def _http_error(exc: HTTPException) -> Response:
     return _fail(status, _STATUS_CODES.get(status, "internal" if status >= 500 else "invalid_json"))
 
 
+@bp.errorhandler(OperationalError)
+def _database_error(exc: OperationalError) -> Response:
+    return errors.database_busy(exc) if db.is_locked(exc) else _unhandled(exc)
+
+
 @bp.errorhandler(Exception)
 def _unhandled(exc: Exception) -> Response:
     current_app.logger.exception("unhandled API error", exc_info=exc)
+    without_database()
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        answer = _fail(503, "unavailable")
+        answer.headers["Retry-After"] = "30"
+        return answer
     return _fail(500, "internal")
 
 

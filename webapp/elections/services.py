@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from datetime import time
+from collections.abc import Iterable, Sequence
+from datetime import date, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -13,6 +13,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.elections.models import (
     Contest,
+    ContestKind,
     Election,
     ElectoralUnit,
     PollingArea,
@@ -25,6 +26,66 @@ from webapp.textnorm import fold
 
 class NoElection(LookupError):
     pass
+
+
+DEFAULT_NAME = "Bầu cử đại biểu Quốc hội khóa XVI và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2026–2031"
+CONTEST_NAMES = {
+    ContestKind.NATIONAL_ASSEMBLY: "Bầu cử đại biểu Quốc hội khóa XVI",
+    ContestKind.PROVINCIAL_COUNCIL: "Bầu cử đại biểu Hội đồng nhân dân tỉnh, thành phố",
+    ContestKind.COMMUNE_COUNCIL: "Bầu cử đại biểu Hội đồng nhân dân xã, phường, đặc khu",
+}
+# The national default turnout report times; each province may set its own at /settings/report-times.
+DEFAULT_REPORT_TIMES = (time(9), time(11), time(14), time(17), time(19))
+
+
+@dataclasses.dataclass(frozen=True)
+class Hours:
+    """Voting runs 07:00–19:00; a team may open earlier, never before 05:00, or close later, never after 21:00."""
+
+    standard_open: time = time(7)
+    standard_close: time = time(19)
+    earliest_open: time = time(5)
+    latest_close: time = time(21)
+
+    @property
+    def valid(self) -> bool:
+        return self.earliest_open <= self.standard_open < self.standard_close <= self.latest_close
+
+
+class InvalidHours(ValueError):
+    pass
+
+
+def create_election(
+    session: Session,
+    *,
+    code: str,
+    polling_date: date,
+    name: str = DEFAULT_NAME,
+    hours: Hours = Hours(),
+    report_times: Sequence[time] = DEFAULT_REPORT_TIMES,
+    drill: bool = False,
+) -> Election:
+    """A polling day with its three contests and the national default report times (the caller checked that
+    ``code`` is free)."""
+    if not hours.valid:
+        raise InvalidHours(hours)
+    election = Election(
+        code=code, name=name, polling_date=polling_date, standard_open=hours.standard_open,
+        standard_close=hours.standard_close, earliest_open=hours.earliest_open, latest_close=hours.latest_close,
+        is_drill=drill,
+    )
+    session.add(election)
+    for kind in ContestKind:
+        session.add(Contest(election=election, kind=kind, name=CONTEST_NAMES[kind]))
+    for at in sorted(set(report_times)):
+        session.add(ReportTime(election=election, province_id=None, at=at))
+    session.flush()
+    return election
+
+
+def find_election(session: Session, code: str) -> Election | None:
+    return session.scalars(sa.select(Election).where(Election.code == code)).first()
 
 
 def current_election(session: Session) -> Election:

@@ -22,7 +22,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from webapp.audit import services as audit
-from webapp.db import as_loaded
 from webapp.progress import tracking
 from webapp.reports import station
 from webapp.reports.common import ClientUuidConflict, ReportLocked, Submission, new_receipt
@@ -102,9 +101,20 @@ def read_state(conn: sa.Connection, area_id: int, contest_id: int, client_uuid: 
 @functools.cache
 def _insert_statement(dialect: str) -> sa.Insert:
     # Refused by a unique index (client id, receipt, version, the one latest version) without aborting the
-    # transaction: the caller then finds out which, with no SAVEPOINT on the usual path.
+    # transaction: the caller then finds out which, with no SAVEPOINT on the usual path. RETURNING the entity
+    # has the ORM load the new version from the INSERT itself, as the object callers expect, without reading
+    # it back.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(_REPORTS).on_conflict_do_nothing().returning(_REPORTS.c.id)
+    return insert(CountReport).on_conflict_do_nothing().returning(CountReport)
+
+
+@functools.cache
+def _votes_statement() -> sa.Insert:
+    return sa.insert(CountVote).returning(CountVote)
+
+
+# Nothing is pending when a version is written: its ORM statements must not flush the session first.
+_NO_FLUSH = {"autoflush": False}
 
 
 @functools.cache
@@ -146,8 +156,8 @@ def store(session: Session, conn: sa.Connection, config: station.StationConfig, 
             superseded = True
         values.update(version=current.version + 1 if current is not None else 1,
                       supersedes_id=current.id if current is not None else None, receipt=new_receipt(CountReport))
-        new_id = conn.execute(_insert_statement(conn.dialect.name), values).scalar()
-        if new_id is not None:
+        report = session.scalars(_insert_statement(conn.dialect.name), values, execution_options=_NO_FLUSH).first()
+        if report is not None:
             break
         twin = conn.execute(sa.select(_REPORTS.c.id, _REPORTS.c.polling_area_id, _REPORTS.c.contest_id)
                             .where(_REPORTS.c.client_uuid == values["client_uuid"])).first()
@@ -159,13 +169,18 @@ def store(session: Session, conn: sa.Connection, config: station.StationConfig, 
             current, current_votes = _fresh_latest(conn, area_id, contest_id)
     else:
         raise RuntimeError("count minutes: no version could be inserted")
-    conn.execute(_VOTES.insert(), [{"report_id": new_id, "candidate_id": c, "votes": v} for c, v in votes.items()])
-    values["id"] = new_id
+    values["id"] = report.id
+    set_committed_value(report, "votes", session.scalars(
+        _votes_statement(), [{"report_id": report.id, "candidate_id": c, "votes": v} for c, v in votes.items()],
+        execution_options=_NO_FLUSH).all())
+    set_committed_value(report, "photos", [])
+    if superseded and (old := session.identity_map.get(identity_key(CountReport, current.id))) is not None:
+        set_committed_value(old, "is_latest", False)
     _audit(session, config, values, votes, current if superseded else None)
     tracking.record_count_version(
         session, _version(config, link, values, votes),
         _version(config, link, current._asdict() | {"submitted_at": None}, current_votes) if current else None)
-    return Submission(_persistent(session, values, votes, current.id if current else None), False)
+    return Submission(report, False)
 
 
 def _audit(session: Session, config: station.StationConfig, values: dict[str, Any], votes: dict[int, int],
@@ -185,17 +200,3 @@ def _version(config: station.StationConfig, link: station.StationContest, values
         commune_id=config.commune_id, contest_id=link.contest_id, election_id=link.election_id,
         version=values["version"], status=ReportStatus(values["status"]),
         numbers=tracking.count_numbers(values, votes), submitted_at=values["submitted_at"])
-
-
-def _persistent(session: Session, values: dict[str, Any], votes: dict[int, int], superseded_id: int | None) -> (
-        CountReport):
-    """The version just written, as the ORM object callers expect, without reading it back: made persistent in
-    the session as if loaded (its relationships other than the votes load on first use)."""
-    report = as_loaded(session, CountReport, values)
-    set_committed_value(report, "votes", [
-        as_loaded(session, CountVote, {"report_id": values["id"], "candidate_id": c, "votes": v})
-        for c, v in votes.items()])
-    set_committed_value(report, "photos", [])
-    if superseded_id is not None and (old := session.identity_map.get(identity_key(CountReport, superseded_id))):
-        set_committed_value(old, "is_latest", False)
-    return report

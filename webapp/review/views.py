@@ -3,13 +3,10 @@ decisions (confirm, return with reasons, reopen with a written reason)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from webapp import db
@@ -115,20 +112,6 @@ def conflict_message(exc: services.ReviewConflict) -> str:
     return messages[action.decision]
 
 
-def _attempt(call: Callable[[], Any], tries: int = 4) -> Any:
-    """SQLite refuses a write whose transaction read before another writer committed ("database is locked"):
-    start again after a moment, now seeing that write. PostgreSQL waits on the row lock instead."""
-    for attempt in range(tries):
-        try:
-            return call()
-        except OperationalError:
-            if attempt == tries - 1:
-                raise
-            db.session.rollback()
-            time.sleep(0.05 * 2**attempt)
-    raise AssertionError("unreachable")
-
-
 def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
     detail_url = url_for(f"review.{kind.value}", **{"report_id" if kind is ReportKind.COUNT else "turnout_id": report_id})
     services.load_report(db.session, current_user, kind, report_id)  # 404 before anything else
@@ -144,7 +127,7 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
         Decision.REOPEN: lambda: services.reopen_report(db.session, reason=form.reason.data, **common),
     }
     try:
-        _attempt(calls[decision])
+        calls[decision]()
     except services.ReviewConflict as exc:
         db.session.rollback()
         flash(conflict_message(exc), "warning")

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from webapp.accounts import services as accounts
 from webapp.accounts.models import Role, User
+from webapp.elections import services as elections
 from webapp.elections.models import (
     Candidate,
-    Contest,
     ContestKind,
     Election,
     ElectoralUnit,
@@ -35,7 +35,8 @@ DEMO_PASSWORD = "baucu2026"
 PROVINCE_CODE = "79"  # Thành phố Hồ Chí Minh
 # (commune code, polling areas, commune-council units)
 COMMUNES = [("26743", 12, 3), ("26740", 10, 3), ("26737", 10, 3), ("26732", 8, 2)]
-NATIONAL_REPORT_TIMES = [time(9), time(11), time(14), time(17), time(19)]
+NATIONAL_REPORT_TIMES = elections.DEFAULT_REPORT_TIMES
+POLLING_DATE = date(2026, 3, 15)
 PROVINCE_REPORT_TIMES = [time(9), time(11, 30), time(15), time(19)]
 STREETS = ["Lê Lợi", "Nguyễn Huệ", "Lý Tự Trọng", "Pasteur", "Hai Bà Trưng", "Nam Kỳ Khởi Nghĩa", "Trần Hưng Đạo",
            "Nguyễn Du", "Điện Biên Phủ", "Võ Văn Tần", "Tôn Đức Thắng", "Nguyễn Thị Minh Khai"]
@@ -63,25 +64,9 @@ class NotEmpty(RuntimeError):
 
 
 def create_election(session: Session, *, drill: bool = False) -> Election:
-    election = Election(
-        code="2026-DIENTAP" if drill else "2026",
-        name="Bầu cử đại biểu Quốc hội khóa XVI và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2026–2031",
-        polling_date=date(2026, 3, 15),
-        standard_open=time(7), standard_close=time(19), earliest_open=time(5), latest_close=time(21),
-        is_drill=drill,
-    )
-    session.add(election)
-    names = {
-        ContestKind.NATIONAL_ASSEMBLY: "Bầu cử đại biểu Quốc hội khóa XVI",
-        ContestKind.PROVINCIAL_COUNCIL: "Bầu cử đại biểu Hội đồng nhân dân tỉnh, thành phố",
-        ContestKind.COMMUNE_COUNCIL: "Bầu cử đại biểu Hội đồng nhân dân xã, phường, đặc khu",
-    }
-    for kind in ContestKind:
-        session.add(Contest(election=election, kind=kind, name=names[kind]))
-    for at in NATIONAL_REPORT_TIMES:
-        session.add(ReportTime(election=election, province_id=None, at=at))
-    session.flush()
-    return election
+    """The 2026 election (or its drill) on 15 March 2026 with the standard hours."""
+    return elections.create_election(session, code="2026-DIENTAP" if drill else "2026", polling_date=POLLING_DATE,
+                                     report_times=NATIONAL_REPORT_TIMES, drill=drill)
 
 
 def _candidates(rng: random.Random, unit: ElectoralUnit, count: int) -> list[Candidate]:
