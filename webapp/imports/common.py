@@ -54,6 +54,9 @@ class Counts:
         return dataclasses.asdict(self)
 
 
+# Rows fetched at a time by an export (Core rows, never the whole result in memory).
+EXPORT_BATCH = 2000
+
 IMPORTER_ROLES = (Role.ADMIN, Role.PROVINCE, Role.COMMUNE)
 OUT_OF_AREA = N_("Not within your area.")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +55,7 @@ PLANNERS: dict[str, Callable[[Context, Table], Plan]] = {
     "teams": teams.plan_teams,
     "accounts": accounts.plan_accounts,
 }
-EXPORTERS: dict[str, Callable[[Session, User], list[list[Any]]]] = {
+EXPORTERS: dict[str, Callable[[Session, User], Iterable[list[Any]]]] = {
     "units": units.export_units,
     "candidates": units.export_candidates,
     "polling_areas": areas.export_areas,
@@ -150,12 +150,22 @@ def import_file(
     )
 
 
-def export_workbook(session: Session, *, user: User, dataset: str, translate: Callable[[str], str]) -> bytes:
-    """The rows of ``dataset`` the user may import back, as an .xlsx that imports unchanged."""
+def export_workbook(
+    session: Session,
+    *,
+    user: User,
+    dataset: str,
+    translate: Callable[[str], str],
+    target: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> bytes | None:
+    """The rows of ``dataset`` the user may import back, as an .xlsx that imports unchanged: written to the file
+    ``target`` in bounded memory (a background export), else returned."""
     if not may_import(user):
         raise NotAllowed
     ds = _dataset(dataset)
-    return workbooks.write_xlsx(ds, EXPORTERS[ds.key](session, user), workbooks.guide_lines(ds, translate))
+    return workbooks.write_xlsx(ds, EXPORTERS[ds.key](session, user), workbooks.guide_lines(ds, translate),
+                                target=target, progress=progress)
 
 
 def template_file(dataset: str, fmt: str, translate: Callable[[str], str]) -> bytes:
