@@ -99,13 +99,17 @@ def import_file(
     now: datetime,
     max_bytes: int,
     max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> ImportResult:
     """Import one file of ``dataset`` or raise ``ImportRejected`` with every problem found, having written
     nothing. On success one audit event sums the import up (each changed row is audited by itself)."""
     if not may_import(actor):
         raise NotAllowed
     ds = _dataset(dataset)
+    step = progress or (lambda _message, _done, _total: None)
+    step(N_("Reading the file"), 0, None)
     table = read_table(data, filename, ds, max_bytes=max_bytes, max_rows=max_rows)
+    step(N_("Checking every row"), 0, len(table.rows))
     try:
         election = current_election(session)
     except NoElection as exc:
@@ -116,6 +120,7 @@ def import_file(
     plan = PLANNERS[ds.key](ctx, table)
     if ctx.errors:
         raise ImportRejected(sorted(ctx.errors, key=lambda e: e.row))
+    step(N_("Saving"), len(table.rows), len(table.rows))
     outer = audit.context_of(session)
     audit.bind(session, dataclasses.replace(outer, channel=Channel.IMPORT))
     try:
