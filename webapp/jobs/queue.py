@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     _APP = app
     immediate = bool(app.config.get("JOBS_IMMEDIATE"))
     huey.immediate = False
+    huey.storage.close()  # an earlier configuration's connection (tests configure more than one app)
     storage_class, kwargs = _storage(queue_url(app))
     huey.storage_class, huey.storage_kwargs = storage_class, kwargs
     huey.storage = huey.create_storage() if not immediate else MemoryStorage(huey.name)

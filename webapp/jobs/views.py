@@ -53,7 +53,11 @@ def status_json(job: Job) -> dict[str, Any]:
         "id": job.id, "kind": job.kind.value, "dataset": job.dataset, "state": job.state.value,
         "done": job.done, "total": job.total,
         "message": _(job.message, **job.message_params) if job.message else None,
-        "created_at": job.created_at.isoformat(), "finished_at": job.finished_at and job.finished_at.isoformat(),
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at and job.started_at.isoformat(),
+        "finished_at": job.finished_at and job.finished_at.isoformat(),
+        "seconds": round((job.finished_at - job.started_at).total_seconds(), 1)
+        if job.finished_at and job.started_at else None,
         "errors": _errors(job) if job.state is JobState.REJECTED else [],
         "error_total": result.get("error_total", 0),
         "summary": {k: v for k, v in result.items() if k not in ("errors", "error_total")} or None,
