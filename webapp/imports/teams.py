@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,16 +11,30 @@ from sqlalchemy.orm import Session
 
 from webapp import scope
 from webapp.accounts.models import User
+from webapp.audit import services as audit
 from webapp.elections.models import PollingArea, TeamMember, TeamRole
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_int, to_phone, to_text
-from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, setter
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, WRITE_BATCH, Context, Plan, chunks
 from webapp.imports.datasets import TEAM_ROLE_WORDS, TEAMS, word
 from webapp.imports.parsing import Table
 
 
+@dataclasses.dataclass(slots=True)
+class _Stored:
+    """A member as stored, for a place the file names (the rest of a team is kept as its role only)."""
+
+    id: int
+    full_name: str
+    role: TeamRole
+    phone: str
+
+
 def plan_teams(ctx: Context, table: Table) -> Plan:
-    """Create or update polling-team members keyed by (polling area, place in the list)."""
+    """Create or update polling-team members keyed by (polling area, place in the list).
+
+    Written with Core in batches and audited as the ORM listener would (``audit.record_written``): a national
+    file of 100,000 members must not become 100,000 ORM objects, nor load the 800,000 members already stored."""
     rows = []
     for row in table.rows:
         c = Cells(row, TEAMS, ctx.errors)
@@ -32,15 +47,21 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
         }
         if not c.failed:
             rows.append((c, spec))
-    areas = lookups.areas_by_code(ctx.session, [s["area"] for _, s in rows])
-    members: dict[int, dict[int, TeamMember]] = {}
-    for batch in chunks([a.id for a in areas.values()]):
-        for member in ctx.session.scalars(
-            sa.select(TeamMember).where(TeamMember.polling_area_id.in_(batch)).order_by(TeamMember.id)
-        ):
-            members.setdefault(member.polling_area_id, {}).setdefault(member.position, member)
+    areas = lookups.area_places_by_code(ctx.session, [s["area"] for _, s in rows])
+    wanted = {(areas[s["area"]].id, s["position"]) for _, s in rows if s["area"] in areas}
+    members: dict[int, dict[int, _Stored | TeamRole]] = {}
+    columns = (TeamMember.id, TeamMember.polling_area_id, TeamMember.position, TeamMember.full_name,
+               TeamMember.role, TeamMember.phone)
+    for batch in chunks(sorted({a.id for a in areas.values()})):
+        stmt = sa.select(*columns).where(TeamMember.polling_area_id.in_(batch)).order_by(TeamMember.id)
+        for member_id, area_id, position, full_name, role, phone in ctx.session.execute(stmt):
+            team = members.setdefault(area_id, {})
+            if position not in team:
+                wanted_here = (area_id, position) in wanted
+                team[position] = _Stored(member_id, full_name, role, phone) if wanted_here else role
 
     plan = Plan()
+    writes = _Writes()
     seen: dict[tuple[int, int], int] = {}
     roles: dict[int, dict[int, tuple[TeamRole, Cells | None]]] = {}
     for c, s in rows:
@@ -62,20 +83,23 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
             continue
         seen[key] = c.number
         current = members.get(area.id, {})
-        team = roles.setdefault(area.id, {p: (m.role, None) for p, m in current.items()})
+        team = roles.setdefault(area.id, {p: (_role(m), None) for p, m in current.items()})
         team[s["position"]] = (s["role"], c)
         values: dict[str, Any] = {"full_name": s["full_name"], "role": s["role"]}
         if c.given("phone"):
             values["phone"] = s["phone"] or ""
+        place = (area.province_id, area.commune_id, area.id)
         member = current.get(s["position"])
         if member is None:
             plan.counts.created += 1
-            plan.steps.append(_member_adder(ctx.session, area.id, s["position"], values))
+            writes.created.append(({"polling_area_id": area.id, "position": s["position"], "phone": "",
+                                    **values}, place))
         else:
-            diff = changed(member, values)
+            assert isinstance(member, _Stored)
+            diff = {k: v for k, v in values.items() if getattr(member, k) != v}
             if diff:
                 plan.counts.updated += 1
-                plan.steps.append(setter(member, diff))
+                writes.updated.append((member.id, {k: getattr(member, k) for k in diff}, diff, place))
             else:
                 plan.counts.unchanged += 1
     for team in roles.values():
@@ -86,14 +110,39 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
                 culprit.fail(
                     "role", N_("A polling team has one leader; this one would have %(n)d."), n=len(leaders)
                 )
+    plan.steps.append(lambda: writes.apply(ctx.session))
     return plan
 
 
-def _member_adder(session: Session, area_id: int, position: int, values: dict[str, Any]) -> Any:
-    def step() -> None:
-        session.add(TeamMember(polling_area_id=area_id, position=position, **values))
+def _role(member: _Stored | TeamRole) -> TeamRole:
+    return member.role if isinstance(member, _Stored) else member
 
-    return step
+
+Place = tuple[int | None, int | None, int | None]
+
+
+@dataclasses.dataclass
+class _Writes:
+    created: list[tuple[dict[str, Any], Place]] = dataclasses.field(default_factory=list)
+    updated: list[tuple[int, dict[str, Any], dict[str, Any], Place]] = dataclasses.field(default_factory=list)
+
+    def apply(self, session: Session) -> None:
+        """Updates, then inserts (a leader moved to another place is never two leaders at once), in batches, each
+        with its audit entries: the same entries the ORM listener writes for these rows."""
+        for batch in chunks(self.updated, WRITE_BATCH):
+            session.execute(sa.update(TeamMember), [{"id": member_id, **after} for member_id, _b, after, _p in batch])
+            audit.record_written(session, [
+                audit.Written("update", TeamMember.__tablename__, str(member_id), place, before, after)
+                for member_id, before, after, place in batch
+            ])
+        insert = sa.insert(TeamMember).returning(TeamMember.id, sort_by_parameter_order=True)
+        for batch in chunks(self.created, WRITE_BATCH):
+            ids = session.scalars(insert, [values for values, _place in batch]).all()
+            audit.record_written(session, [
+                audit.Written("create", TeamMember.__tablename__, str(member_id), place, None,
+                              audit.snapshot_of(TeamMember, {"id": member_id, **values}))
+                for member_id, (values, place) in zip(ids, batch, strict=True)
+            ])
 
 
 def export_teams(session: Session, user: User) -> Iterator[list[Any]]:
