@@ -8,7 +8,7 @@ script adds an administrator ``bench_admin`` (a password, national scope) if mis
 
 1. **after**: starts gunicorn (2 sync workers, a free port) and one consumer (``flask jobs-worker --workers 1``,
    a fresh SQLite queue), signs in, starts the teams export (``POST /data/export/teams``) and waits for it
-   through ``/jobs/<id>.json``; then a new consumer and the import of a 100,000-row teams CSV (100,000 new
+   through ``getJob`` (``/api/v1/jobs/<id>``); then a new consumer and the import of a 100,000-row teams CSV (100,000 new
    members: 50,000 polling areas × places 101 and 102). Reported: the job's time (started → finished), the
    consumer's peak RSS (VmHWM of a consumer started for that job alone), and the latency of a simple page
    (``GET /login``, one request every 100 ms) while the job runs, against the same page before the job.
@@ -204,9 +204,9 @@ def run_job(base: str, env: dict[str, str], workdir: Path, label: str, begin: An
     prober.start()
     started = time.perf_counter()
     _status, location, _body = begin(client)
-    job_path = "/" + location.split("/", 3)[3]
+    job_path = "/api/v1/jobs/" + location.rsplit("/", 1)[1]
     while True:
-        status = json.loads(client.get(job_path + ".json")[2])
+        status = json.loads(client.get(job_path)[2])
         if status["state"] in ("done", "rejected", "failed"):
             break
         time.sleep(0.5)

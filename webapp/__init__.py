@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.home.views import bp as home_bp
     from webapp.hotline.views import bp as hotline_bp
     from webapp.imports.views import bp as imports_bp
+    from webapp.jobs.api import bp as jobs_api_bp
     from webapp.jobs.views import bp as jobs_bp
     from webapp.offline.views import bp as offline_bp
     from webapp.progress.api import bp as progress_api_bp
@@ -92,7 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
                       progress_api_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp):
+    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -109,11 +109,16 @@ def web(live_app: Flask) -> FlaskClient:
     return live_app.test_client()
 
 
+def api_url(location: str) -> str:
+    """``getJob``'s address for the job page at ``location``."""
+    return f"/api/v1/jobs/{location.rsplit('/', 1)[1]}"
+
+
 def wait_for(client: FlaskClient, location: str, live: Live, *, until: tuple[str, ...] = ("done", "rejected", "failed"),
              timeout: float = 90) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        body = client.get(f"{location}.json").get_json()
+        body = client.get(api_url(location)).get_json()
         if body["state"] in until:
             return body
         assert time.monotonic() < deadline, f"job still {body['state']} after {timeout} s:\n{live.logs()}"
@@ -176,7 +181,7 @@ def test_an_export_runs_in_the_consumer_and_only_its_owner_gets_it(web, live, li
     # Another account, even a national one, finds no such job.
     web.post("/logout", data={"csrf_token": csrf_token(web, "/data/")})
     login(web, "quantri")
-    for path in (location, f"{location}.json", body["file_url"]):
+    for path in (location, api_url(location), body["file_url"]):
         assert web.get(path).status_code == 404, path
 
 
@@ -213,7 +218,7 @@ def test_a_consumer_killed_mid_job_leaves_the_job_failed_not_running(web, live) 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     time.sleep(2.5)  # longer than the new consumer's stale_after below
-    assert web.get(f"{location}.json").get_json()["state"] == "running"  # nobody is left to say otherwise
+    assert web.get(api_url(location)).get_json()["state"] == "running"  # nobody is left to say otherwise
     live.start_consumer(stale_after=2)  # a new consumer finds the job without a heartbeat
     body = wait_for(web, location, live, until=("done", "rejected", "failed"), timeout=120)
     assert body["state"] == "failed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, send_file, url_for
+from flask import Blueprint, abort, send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -26,7 +26,7 @@ def _job(job_id: int) -> Job:
         abort(404)
 
 
-def _errors(job: Job) -> list[dict[str, Any]]:
+def error_list(job: Job) -> list[dict[str, Any]]:
     return [{"row": e["row"], "column": e["column"], "message": _(e["message_id"], **e["params"])}
             for e in (job.result or {}).get("errors", [])]
 
@@ -37,40 +37,11 @@ def show(job_id: int) -> Response:
     """Where a job is: waiting, running (rows so far), or its outcome; the page updates itself every 2 s."""
     job = _job(job_id)
     result = job.result or {}
-    errors = _errors(job)
+    errors = error_list(job)
     response = render("jobs/job.html", "jobs/_job.html", job=job, dataset=DATASETS[job.dataset],
                       errors=errors, error_total=result.get("error_total", len(errors)),
                       filename=job.params.get("filename"), summary=result, dry_run=result.get("dry_run"),
                       normalised=result.get("normalised_cells", 0), entry=None)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def status_json(job: Job) -> dict[str, Any]:
-    """A job's status as the API reports it (``getJob``; an ``importDataset`` operation answers with its id)."""
-    result = job.result or {}
-    body: dict[str, Any] = {
-        "id": job.id, "kind": job.kind.value, "dataset": job.dataset, "state": job.state.value,
-        "done": job.done, "total": job.total,
-        "message": _(job.message, **job.message_params) if job.message else None,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at and job.started_at.isoformat(),
-        "finished_at": job.finished_at and job.finished_at.isoformat(),
-        "seconds": round((job.finished_at - job.started_at).total_seconds(), 1)
-        if job.finished_at and job.started_at else None,
-        "errors": _errors(job) if job.state is JobState.REJECTED else [],
-        "error_total": result.get("error_total", 0),
-        "summary": {k: v for k, v in result.items() if k not in ("errors", "error_total")} or None,
-        "file_url": url_for("jobs.file", job_id=job.id) if job.file_name else None,
-    }
-    return body
-
-
-@bp.get("/<int:job_id>.json")
-@login_required
-def status(job_id: int) -> Response:
-    """The job's state, progress and outcome as JSON."""
-    response = jsonify(status_json(_job(job_id)))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
