@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
         from webapp.jobs import queue, runner
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        queue.bind(app)
         runner.reap()  # jobs left running by a consumer that died
         click.echo(f"Jobs worker: {workers} thread(s), queue {queue.queue_url(app).split('@')[-1]}")
         queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()

@@ -34,7 +34,6 @@ from webapp.audit.models import AuditEntry, Channel
 from webapp.db import make_engine
 from webapp.elections.models import ElectoralUnit
 from webapp.imports import services as imports
-from webapp.jobs import queue
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -72,7 +71,7 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(app: Flask) -> Iterator[Live]:
+def live() -> Iterator[Live]:
     base = os.environ.get("TEST_DATABASE_URL")
     url, drop = create_database(base, "jobs")
     migrate.upgrade(url)
@@ -88,7 +87,6 @@ def live(app: Flask) -> Iterator[Live]:
     running.start_consumer()
     yield running
     running.stop_all()
-    queue.init_app(app)  # the other tests' queue (immediate) again
     drop()
 
 
@@ -104,7 +102,6 @@ def live_app(live: Live) -> Iterator[Flask]:
 def web(live_app: Flask) -> FlaskClient:
     from webapp.extensions import limiter
 
-    queue.init_app(live_app)
     limiter.reset()
     return live_app.test_client()
 

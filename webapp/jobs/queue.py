@@ -17,9 +17,10 @@ from huey.storage import MemoryStorage, PostgresStorage, RedisStorage, SqliteSto
 
 log = logging.getLogger(__name__)
 
-# Storage is chosen when the app is configured (``init_app``); tasks are declared on this one object.
+# Tasks are declared on this one object; its storage is chosen for the app that enqueues or consumes (``bind``).
 huey = Huey("baucu", results=False, storage_class=MemoryStorage)
 _APP: Flask | None = None
+_BOUND: tuple[bool, str] | None = None
 
 
 def queue_url(app: Flask) -> str:
@@ -38,23 +39,38 @@ def _storage(url: str) -> tuple[type, dict[str, Any]]:
 
 
 def init_app(app: Flask) -> None:
-    """Point the queue at the app's storage; ``JOBS_IMMEDIATE`` runs each task as it is enqueued (tests of the
-    HTTP contract only: the queue's own tests run a real consumer)."""
-    global _APP
-    _APP = app
-    immediate = bool(app.config.get("JOBS_IMMEDIATE"))
+    """Check the queue's address at start; the storage itself is opened at the first enqueue (``bind``).
+    ``JOBS_IMMEDIATE`` runs each task as it is enqueued (tests of the HTTP contract only: the queue's own tests
+    run a real consumer)."""
+    url = queue_url(app)
+    _storage(url)
+    app.extensions["jobs_queue"] = (bool(app.config.get("JOBS_IMMEDIATE")), url)
+
+
+def bind(application: Flask | None = None) -> None:
+    """Point the queue at this app's storage (once per process in production; tests run several apps)."""
+    global _APP, _BOUND
+    application = application or current_app._get_current_object()  # type: ignore[attr-defined]
+    wanted = application.extensions["jobs_queue"]
+    _APP = application
+    if _BOUND == wanted:
+        return
+    immediate, url = wanted
+    huey.storage.close()  # the previous app's connection, if any
+    huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
     huey.immediate = False
-    huey.storage.close()  # an earlier configuration's connection (tests configure more than one app)
-    storage_class, kwargs = _storage(queue_url(app))
-    huey.storage_class, huey.storage_kwargs = storage_class, kwargs
-    huey.storage = huey.create_storage() if not immediate else MemoryStorage(huey.name)
-    huey.immediate = immediate
+    if immediate:
+        huey.immediate = True  # an in-memory storage
+    else:
+        huey.storage_class, huey.storage_kwargs = _storage(url)
+        huey.storage = huey.create_storage()
+    _BOUND = wanted
 
 
 def app() -> Flask:
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-    assert _APP is not None, "the queue is used before create_app()"
+    assert _APP is not None, "a task runs before the queue was bound to an app"
     return _APP
 
 

@@ -159,7 +159,7 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
         return {"state": JobState.REJECTED, "result": {"errors": errors, "error_total": len(exc.errors)}}
     finally:
         path.unlink(missing_ok=True)
-    summary = {"file": result.filename, "rows": result.rows, "normalised_cells": result.normalised_cells,
+    summary = {"file": result.filename, "sha256": result.sha256, "rows": result.rows, "normalised_cells": result.normalised_cells,
                "dry_run": dry_run, **result.counts.as_dict()}
     if dry_run:
         session.rollback()
@@ -182,9 +182,10 @@ def reap() -> int:
 def submit(session: Session, job: Job) -> None:
     """Hand a committed job to the queue; if the queue cannot take it, the job fails with the reason at once
     (never a job left waiting for a message that was never sent)."""
-    from webapp.jobs.queue import run_job
+    from webapp.jobs.queue import bind, run_job
 
     try:
+        bind()
         run_job(job.id)
     except Exception:
         log.exception("job %s could not be queued", job.id)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp import db
+from webapp.audit.models import AuditEntry
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.imports.datasets import DATASETS
@@ -41,7 +42,8 @@ def show(job_id: int) -> Response:
     response = render("jobs/job.html", "jobs/_job.html", job=job, dataset=DATASETS[job.dataset],
                       errors=errors, error_total=result.get("error_total", len(errors)),
                       filename=job.params.get("filename"), summary=result, dry_run=result.get("dry_run"),
-                      normalised=result.get("normalised_cells", 0), entry=None)
+                      normalised=result.get("normalised_cells", 0),
+                      entry=db.session.get(AuditEntry, result["entry_id"]) if result.get("entry_id") else None)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -99,11 +99,12 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
 def start(batch: Batch, documents: Sequence[str], static_folder: str) -> str:
     """Queue the making of the batch unless it exists or is being made; returns its state. The claim (.part)
     is taken here, so that two clicks queue one job; a job whose consumer died leaves a .part that goes stale."""
-    from webapp.jobs.queue import make_batch
+    from webapp.jobs.queue import bind, make_batch
 
     if batch.state in ("ready", "running") or not _claim(batch):
         return batch.state
     try:
+        bind()
         make_batch(batch, list(documents), static_folder)
     except Exception:  # the queue is unreachable: release the claim, so the page offers to try again
         log.exception("batch %s could not be queued", batch.stem)
