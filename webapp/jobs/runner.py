@@ -128,6 +128,8 @@ def _export(session: Session, job: Job, actor: User, progress: services.Progress
     imports.export_workbook(session, user=actor, dataset=job.dataset, translate=_, target=str(part),
                             progress=written)
     os.replace(part, jobs_dir() / name)
+    # The reads end here: on SQLite a transaction that read before the heartbeat wrote may not write any more.
+    session.rollback()
     audit.record_event(session, action="export", entity_type="jobs", entity_id=str(job.id),
                        place=actor.audit_place(), after={"dataset": job.dataset, "rows": progress.done})
     session.commit()
@@ -145,6 +147,12 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
 
     def step(message: str, done: int, total: int | None) -> None:
         progress.message, progress.done, progress.total = message, done, total
+
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has one writer: the import takes the write lock before it reads (a transaction that read first
+        # could not write once another had, e.g. the heartbeat), and keeps it until it commits; the heartbeat
+        # waits meanwhile. PostgreSQL needs none of this (and the job's row must stay free for the heartbeat).
+        session.execute(sa.update(Job).where(Job.id == job.id).values(heartbeat_at=utcnow()))
 
     try:
         result = imports.import_file(
