@@ -22,7 +22,7 @@ from webapp.imports.parsing import Table
 
 @dataclasses.dataclass(slots=True)
 class _Stored:
-    """A member as stored, for a place the file names (the rest of a team is kept as its role only)."""
+    """A member as stored, at a place the file names."""
 
     id: int
     full_name: str
@@ -49,21 +49,28 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
             rows.append((c, spec))
     areas = lookups.area_places_by_code(ctx.session, [s["area"] for _, s in rows])
     wanted = {(areas[s["area"]].id, s["position"]) for _, s in rows if s["area"] in areas}
-    members: dict[int, dict[int, _Stored | TeamRole]] = {}
+    # Of the members already stored, only those at the file's places, and where each team's leader is.
+    stored: dict[tuple[int, int], _Stored] = {}
+    stored_leaders: dict[int, set[int]] = {}
     columns = (TeamMember.id, TeamMember.polling_area_id, TeamMember.position, TeamMember.full_name,
                TeamMember.role, TeamMember.phone)
     for batch in chunks(sorted({a.id for a in areas.values()})):
-        stmt = sa.select(*columns).where(TeamMember.polling_area_id.in_(batch)).order_by(TeamMember.id)
+        stmt = (sa.select(*columns).where(TeamMember.polling_area_id.in_(batch))
+                .order_by(TeamMember.polling_area_id, TeamMember.position, TeamMember.id))
+        previous = None
         for member_id, area_id, position, full_name, role, phone in ctx.session.execute(stmt):
-            team = members.setdefault(area_id, {})
-            if position not in team:
-                wanted_here = (area_id, position) in wanted
-                team[position] = _Stored(member_id, full_name, role, phone) if wanted_here else role
+            if (area_id, position) == previous:
+                continue  # two rows at one place: the first one counts
+            previous = (area_id, position)
+            if (area_id, position) in wanted:
+                stored[area_id, position] = _Stored(member_id, full_name, role, phone)
+            if role is TeamRole.LEADER:
+                stored_leaders.setdefault(area_id, set()).add(position)
 
     plan = Plan()
     writes = _Writes()
     seen: dict[tuple[int, int], int] = {}
-    roles: dict[int, dict[int, tuple[TeamRole, Cells | None]]] = {}
+    in_file: dict[int, dict[int, tuple[TeamRole, Cells]]] = {}
     for c, s in rows:
         area = areas.get(s["area"])
         if area is None:
@@ -82,28 +89,26 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
             )
             continue
         seen[key] = c.number
-        current = members.get(area.id, {})
-        team = roles.setdefault(area.id, {p: (_role(m), None) for p, m in current.items()})
-        team[s["position"]] = (s["role"], c)
+        in_file.setdefault(area.id, {})[s["position"]] = (s["role"], c)
         values: dict[str, Any] = {"full_name": s["full_name"], "role": s["role"]}
         if c.given("phone"):
             values["phone"] = s["phone"] or ""
         place = (area.province_id, area.commune_id, area.id)
-        member = current.get(s["position"])
+        member = stored.get(key)
         if member is None:
             plan.counts.created += 1
-            writes.created.append(({"polling_area_id": area.id, "position": s["position"], "phone": "",
-                                    **values}, place))
+            writes.created.append((area.id, s["position"], s["full_name"], s["role"], values.get("phone", ""),
+                                   place))
         else:
-            assert isinstance(member, _Stored)
             diff = {k: v for k, v in values.items() if getattr(member, k) != v}
             if diff:
                 plan.counts.updated += 1
                 writes.updated.append((member.id, {k: getattr(member, k) for k in diff}, diff, place))
             else:
                 plan.counts.unchanged += 1
-    for team in roles.values():
-        leaders = [cells for role, cells in team.values() if role is TeamRole.LEADER]
+    for area_id, team in in_file.items():
+        kept = [None for p in stored_leaders.get(area_id, ()) if p not in team]
+        leaders = kept + [cells for role, cells in team.values() if role is TeamRole.LEADER]
         if len(leaders) > 1:
             culprit = next((cells for cells in leaders if cells is not None), None)
             if culprit is not None:
@@ -114,16 +119,13 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
     return plan
 
 
-def _role(member: _Stored | TeamRole) -> TeamRole:
-    return member.role if isinstance(member, _Stored) else member
-
-
 Place = tuple[int | None, int | None, int | None]
 
 
 @dataclasses.dataclass
 class _Writes:
-    created: list[tuple[dict[str, Any], Place]] = dataclasses.field(default_factory=list)
+    # (polling area, place, name, role, phone, audit place): a tuple, not a dict, per row of a large file
+    created: list[tuple[int, int, str, TeamRole, str, Place]] = dataclasses.field(default_factory=list)
     updated: list[tuple[int, dict[str, Any], dict[str, Any], Place]] = dataclasses.field(default_factory=list)
 
     def apply(self, session: Session) -> None:
@@ -137,11 +139,13 @@ class _Writes:
             ])
         insert = sa.insert(TeamMember).returning(TeamMember.id, sort_by_parameter_order=True)
         for batch in chunks(self.created, WRITE_BATCH):
-            ids = session.scalars(insert, [values for values, _place in batch]).all()
+            rows = [{"polling_area_id": area_id, "position": position, "full_name": full_name, "role": role,
+                     "phone": phone} for area_id, position, full_name, role, phone, _place in batch]
+            ids = session.scalars(insert, rows).all()
             audit.record_written(session, [
-                audit.Written("create", TeamMember.__tablename__, str(member_id), place, None,
+                audit.Written("create", TeamMember.__tablename__, str(member_id), created[-1], None,
                               audit.snapshot_of(TeamMember, {"id": member_id, **values}))
-                for member_id, (values, place) in zip(ids, batch, strict=True)
+                for member_id, values, created in zip(ids, rows, batch, strict=True)
             ])
 
 
