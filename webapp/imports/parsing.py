@@ -30,7 +30,7 @@ MAX_ZIP_ENTRIES = 500
 MAX_CELL_CHARS = 1000
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Row:
     number: int
     cells: dict[str, Any]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,6 +18,16 @@ from webapp.imports.cells import Cells, to_choice, to_code, to_int, to_phone, to
 from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, WRITE_BATCH, Context, Plan, chunks
 from webapp.imports.datasets import TEAM_ROLE_WORDS, TEAMS, word
 from webapp.imports.parsing import Table
+
+
+class _Spec(NamedTuple):
+    """One row of the file, converted (a tuple: a file may have 100,000 of them)."""
+
+    area: str
+    position: int
+    full_name: str
+    role: TeamRole
+    phone: str | None
 
 
 @dataclasses.dataclass(slots=True)
@@ -38,20 +48,20 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
     rows = []
     for row in table.rows:
         c = Cells(row, TEAMS, ctx.errors)
-        spec = {
-            "area": c.get("area", to_code, required=True),
-            "position": c.get("position", to_int, required=True, maximum=200),
-            "full_name": c.get("full_name", to_text, required=True, max_length=200),
-            "role": c.get("role", to_choice, required=True, words=TEAM_ROLE_WORDS),
-            "phone": c.get("phone", to_phone),
-        }
+        spec = _Spec(
+            c.get("area", to_code, required=True),
+            c.get("position", to_int, required=True, maximum=200),
+            c.get("full_name", to_text, required=True, max_length=200),
+            c.get("role", to_choice, required=True, words=TEAM_ROLE_WORDS),
+            c.get("phone", to_phone),
+        )
         if not c.failed:
             rows.append((c, spec))
-    areas = lookups.area_places_by_code(ctx.session, [s["area"] for _, s in rows])
-    wanted = {(areas[s["area"]].id, s["position"]) for _, s in rows if s["area"] in areas}
+    areas = lookups.area_places_by_code(ctx.session, [s.area for _, s in rows])
+    wanted = {(areas[s.area].id, s.position) for _, s in rows if s.area in areas}
     # Of the members already stored, only those at the file's places, and where each team's leader is.
     stored: dict[tuple[int, int], _Stored] = {}
-    stored_leaders: dict[int, set[int]] = {}
+    stored_leaders: dict[int, list[int]] = {}
     columns = (TeamMember.id, TeamMember.polling_area_id, TeamMember.position, TeamMember.full_name,
                TeamMember.role, TeamMember.phone)
     for batch in chunks(sorted({a.id for a in areas.values()})):
@@ -65,39 +75,37 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
             if (area_id, position) in wanted:
                 stored[area_id, position] = _Stored(member_id, full_name, role, phone)
             if role is TeamRole.LEADER:
-                stored_leaders.setdefault(area_id, set()).add(position)
+                stored_leaders.setdefault(area_id, []).append(position)
 
     plan = Plan()
     writes = _Writes()
-    seen: dict[tuple[int, int], int] = {}
     in_file: dict[int, dict[int, tuple[TeamRole, Cells]]] = {}
     for c, s in rows:
-        area = areas.get(s["area"])
+        area = areas.get(s.area)
         if area is None:
-            c.fail("area", N_("No polling area has the code %(code)s."), code=s["area"])
+            c.fail("area", N_("No polling area has the code %(code)s."), code=s.area)
             continue
         if not ctx.may_write_place(area.province_id, area.commune_id):
             c.fail("area", OUT_OF_AREA)
             continue
-        key = (area.id, s["position"])
-        if key in seen:
+        team = in_file.setdefault(area.id, {})
+        if s.position in team:
             c.fail(
                 "position",
                 N_("Place %(n)d of this team appears twice in this file (row %(row)d)."),
-                n=s["position"],
-                row=seen[key],
+                n=s.position,
+                row=team[s.position][1].number,
             )
             continue
-        seen[key] = c.number
-        in_file.setdefault(area.id, {})[s["position"]] = (s["role"], c)
-        values: dict[str, Any] = {"full_name": s["full_name"], "role": s["role"]}
+        team[s.position] = (s.role, c)
+        values: dict[str, Any] = {"full_name": s.full_name, "role": s.role}
         if c.given("phone"):
-            values["phone"] = s["phone"] or ""
+            values["phone"] = s.phone or ""
         place = (area.province_id, area.commune_id, area.id)
-        member = stored.get(key)
+        member = stored.get((area.id, s.position))
         if member is None:
             plan.counts.created += 1
-            writes.created.append((area.id, s["position"], s["full_name"], s["role"], values.get("phone", ""),
+            writes.created.append((area.id, s.position, s.full_name, s.role, values.get("phone", ""),
                                    place))
         else:
             diff = {k: v for k, v in values.items() if getattr(member, k) != v}
