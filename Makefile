@@ -21,6 +21,9 @@ translations: deps
 run: translations
 	$(BIN)/flask --app wsgi db-upgrade
 	$(BIN)/flask --app wsgi seed-demo
+	# The background jobs' consumer runs beside the dev server (SQLite queue in instance/) and stops with it.
+	$(BIN)/flask --app wsgi jobs-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: translations

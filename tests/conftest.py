@@ -69,7 +69,10 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    application = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"})
+    # Jobs run as they are queued, inside the request (huey's immediate mode): these tests check the HTTP contract;
+    # tests/jobs/ runs a real consumer.
+    application = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                              "JOBS_IMMEDIATE": True, "JOBS_DIR": tempfile.mkdtemp(prefix="baucu-jobs-")})
     yield application
     application.extensions["db"].engine.dispose()
 

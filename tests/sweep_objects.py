@@ -14,6 +14,7 @@ from webapp.accounts.models import User
 from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry, Channel
 from webapp.elections.models import Election, PollingArea
+from webapp.jobs.models import Job, JobKind, JobState
 from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
 
 
@@ -89,3 +90,14 @@ def turnout_report(session: Session, area: PollingArea) -> TurnoutReport:
     session.add(report)
     session.flush()
     return report
+
+
+def job(session: Session, area: PollingArea) -> Job:
+    """A finished import job of the account nearest ``area`` (its page names the file)."""
+    owner = someone_at(session, area)
+    made = Job(kind=JobKind.IMPORT, dataset="polling_areas", owner_id=owner.id, state=JobState.REJECTED,
+               params={"filename": f"sweep-job-{area.code}.xlsx"}, done=1, message="", message_params={},
+               result={"errors": [], "error_total": 0}, created_at=NOW)
+    session.add(made)
+    session.flush()
+    return made

@@ -28,6 +28,7 @@ from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry
 from webapp.elections.models import Candidate, Contest, ElectoralUnit, PollingArea, TeamMember
 from webapp.geo.models import Commune, Province
+from webapp.jobs.models import Job
 from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
 
 
@@ -80,6 +81,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
         sa.select(CountReport.id).where(_area_in(CountReport.polling_area_id)(pid))), make=made.photo),
     "token_id": Source(ApiToken, lambda pid: ApiToken.user_id.in_(sa.select(User.id).where(User.province_id == pid)),
                        lambda t: (t.name,), make=made.api_token),
+    "job_id": Source(Job, lambda pid: Job.owner_id.in_(sa.select(User.id).where(User.province_id == pid)),
+                     lambda j: (j.params["filename"],), make=made.job),
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
                        make=made.audit_entry),
 }

@@ -19,7 +19,7 @@ class ConfigError(RuntimeError):
 
 
 def _from_environment(app: Flask) -> None:
-    for name in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL", "JOBS_QUEUE_URL"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if os.environ.get("TRUSTED_PROXIES"):
@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp import cli, db, errors, i18n, web
     from webapp.audit import services as audit_services
     from webapp.extensions import babel, csrf, htmx, limiter, login_manager
+    from webapp.jobs import queue as jobs_queue
 
     db.init_app(app)
     audit_services.install()
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     htmx.init_app(app)
     web.init_app(app)
+    jobs_queue.init_app(app)
 
     from webapp.accounts.admin_views import bp as accounts_admin_bp
     from webapp.accounts.views import bp as accounts_bp
@@ -84,6 +86,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.home.views import bp as home_bp
     from webapp.hotline.views import bp as hotline_bp
     from webapp.imports.views import bp as imports_bp
+    from webapp.jobs.api import bp as jobs_api_bp
+    from webapp.jobs.views import bp as jobs_bp
     from webapp.offline.views import bp as offline_bp
     from webapp.progress.api import bp as progress_api_bp
     from webapp.progress.views import bp as progress_bp
@@ -98,7 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
                       progress_api_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp):
+    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

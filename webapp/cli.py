@@ -45,6 +45,21 @@ def register(app: Flask) -> None:
         migrate.upgrade(db.get_db().url)
         click.echo("Database is at the latest migration.")
 
+    @app.cli.command("jobs-worker")
+    @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+                  help="Jobs run at the same time (threads).")
+    def jobs_worker(workers: int) -> None:
+        """Run the background jobs (imports, exports, PDF batches) from the queue until stopped."""
+        import logging
+
+        from webapp.jobs import queue, runner
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        queue.bind(app)
+        runner.reap()  # jobs left running by a consumer that died
+        click.echo(f"Jobs worker: {workers} thread(s), queue {queue.queue_url(app).split('@')[-1]}")
+        queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
     @app.cli.command("load-units")
     def load_units() -> None:
         """Load or refresh the 34 provinces and 3,321 communes with their official codes."""

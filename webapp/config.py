@@ -44,3 +44,12 @@ MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 ACTIVATION_CODE_TTL = timedelta(days=14)
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+# Background jobs (imports, exports, the commune's PDF batch): the queue's storage. Empty means a SQLite file in
+# instance/ (``make run``); production sets redis://… or postgresql://… (JOBS_QUEUE_URL in the environment).
+JOBS_QUEUE_URL = ""
+# Where uploads wait and exports are written; empty means instance/jobs (the web app and the consumer share it).
+JOBS_DIR = ""
+# Seconds between a running job's progress writes, and without one after which its worker is taken for dead.
+JOBS_HEARTBEAT = 2
+JOBS_STALE_AFTER = 600

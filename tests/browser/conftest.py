@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,7 +70,10 @@ def live_server() -> Iterator[str]:
         demo.load_demo(session, NOW)
         session.commit()
     engine.dispose()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef"})
+    # Imports and exports run inside their request (huey's immediate mode), as in the other HTTP tests;
+    # tests/jobs/ runs a real consumer.
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+                      "JOBS_IMMEDIATE": True, "JOBS_DIR": tempfile.mkdtemp(prefix="baucu-browser-jobs-")})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Port 0: Chromium refuses "unsafe" ports (5060, 6000, 10080…) that a fixed choice might hit.
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)

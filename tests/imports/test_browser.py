@@ -57,7 +57,7 @@ def test_a_successful_import_shows_its_counts(logged_in_page) -> None:  # type: 
                                           "buffer": good}])
     with page.expect_navigation():
         page.click("#imports form button[type=submit]")
-    assert "/data/results/" in page.url
+    assert "/jobs/" in page.url
     assert page.inner_text("#import-result h1") == "Đã nhập xong"
     assert page.locator("#import-result dd").all_inner_texts()[:3] == ["1", "0", "0"]
     screenshot(page, "imports-result-xa")

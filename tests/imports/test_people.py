@@ -7,7 +7,10 @@ import sqlalchemy as sa
 
 from tests.imports.helpers import counts, headers, rejected, run, xlsx
 from webapp.accounts.models import Role, User
+from webapp.audit import services as audit
+from webapp.audit.models import AuditEntry, Channel
 from webapp.elections.models import TeamMember, TeamRole
+from webapp.imports.datasets import TEAM_ROLE_WORDS, word
 
 
 def team_file(*rows: list[object]) -> bytes:
@@ -116,3 +119,25 @@ def test_passwords_are_never_read_from_files(db_session, w) -> None:
     data = xlsx([[*headers("accounts"), "Mật khẩu"], ["ab12", "X", None, "Cán bộ xã", None, "26743", None, "secret"]])
     errors = rejected(db_session, w, "tinh", "accounts", data)
     assert [(e.column, e.message_id[:14]) for e in errors] == [("Mật khẩu", "Unknown column")]
+
+
+def test_team_writes_are_audited_as_the_orm_would_audit_them(db_session, w) -> None:
+    """Members are written with Core in batches; each still has its own entry, the listener's very entry."""
+    area = w.area("26743-01")
+    first = min(members(db_session, w, "26743-01").values(), key=lambda m: m.position)
+    rows = [["26743-01", 30, "Phạm Thị Ba Mươi", "Thành viên", "0912345678"],
+            ["26743-01", first.position, "Tên Mới", word(TEAM_ROLE_WORDS, first.role), first.phone]]
+    old_name = first.full_name
+    assert counts(run(db_session, w, "xa", "teams", team_file(*rows))) == (1, 1, 0)
+    db_session.expire_all()
+    created = members(db_session, w, "26743-01")[30]
+    entries = {e.entity_id: e for e in db_session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "team_members", AuditEntry.channel == Channel.IMPORT,
+                                    AuditEntry.entity_id.in_([str(created.id), str(first.id)])))}
+    made, changed = entries[str(created.id)], entries[str(first.id)]
+    assert (made.action, made.before, made.after) == ("create", None, audit.snapshot(created))
+    assert (changed.action, changed.before, changed.after) == ("update", {"full_name": old_name},
+                                                               {"full_name": "Tên Mới"})
+    for entry in (made, changed):
+        assert (entry.province_id, entry.commune_id, entry.polling_area_id) == (area.province_id, area.commune_id,
+                                                                                area.id)

@@ -170,7 +170,6 @@ def test_leaders_print_their_own_minutes_only(db_session, w, as_user):
 def test_the_commune_batch_is_one_pdf_with_every_stations_minutes(db_session, w, as_user, app, tmp_path,
                                                                    monkeypatch):
     monkeypatch.setitem(app.config, "RESULTS_EXPORT_DIR", str(tmp_path))
-    monkeypatch.setitem(app.config, "RESULTS_BATCH_WAIT", True)
     commune = w.commune(BEN_THANH)
     areas = [w.area(f"{BEN_THANH}-{n:02d}") for n in range(1, 13)]
     for area in areas:

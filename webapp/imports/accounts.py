@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from webapp import scope
 from webapp.accounts.models import Role, User
+from webapp.elections.models import PollingArea
+from webapp.geo.models import Commune, Province
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_phone, to_text
-from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks
 from webapp.imports.datasets import ACCOUNTS, ROLE_WORDS, word
 from webapp.imports.parsing import Table
 
@@ -228,24 +231,19 @@ def _updater(user: User, diff: dict[str, Any]) -> Any:
     return step
 
 
-def export_accounts(session: Session, user: User) -> list[list[Any]]:
+def export_accounts(session: Session, user: User) -> Iterator[list[Any]]:
     """The accounts the user may import back (their roles and place), without any secret."""
     roles = MANAGEABLE.get(user.role, frozenset())
+    province, commune, area = (aliased(m) for m in (Province, Commune, PollingArea))
     stmt = (
-        scope.select(User, user)
-        .where(User.role.in_(list(roles)))
-        .options(selectinload(User.province), selectinload(User.commune), selectinload(User.polling_area))
+        sa.select(User.username, User.full_name, User.phone, User.role, province.code, commune.code, area.code)
+        .outerjoin(province, User.province_id == province.id)
+        .outerjoin(commune, User.commune_id == commune.id)
+        .outerjoin(area, User.polling_area_id == area.id)
+        .where(scope.visible(User, user), User.role.in_(list(roles)))
         .order_by(User.province_id, User.commune_id, User.polling_area_id, User.username)
+        .execution_options(yield_per=EXPORT_BATCH)
     )
-    return [
-        [
-            u.username,
-            u.full_name or None,
-            u.phone or None,
-            word(ROLE_WORDS, u.role),
-            u.province.code if u.province else None,
-            u.commune.code if u.commune else None,
-            u.polling_area.code if u.polling_area else None,
-        ]
-        for u in session.scalars(stmt)
-    ]
+    for username, full_name, phone, role, province_code, commune_code, area_code in session.execute(stmt):
+        yield [username, full_name or None, phone or None, word(ROLE_WORDS, role), province_code, commune_code,
+               area_code]

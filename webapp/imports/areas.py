@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -295,39 +296,45 @@ def _area_step(
     return step
 
 
-def export_areas(session: Session, user: User) -> list[list[Any]]:
-    """The polling areas in the user's scope with their units and newest voter numbers."""
-    areas = list(
-        session.scalars(
-            scope.select(PollingArea, user)
+def export_areas(session: Session, user: User) -> Iterator[list[Any]]:
+    """The polling areas in the user's scope with their units and newest voter numbers, loaded a batch at a time
+    (the identity map holds the loaded areas weakly: a batch is freed once its rows are written)."""
+    ids = session.scalars(
+        sa.select(PollingArea.id)
+        .where(scope.visible(PollingArea, user))
+        .order_by(PollingArea.province_id, PollingArea.commune_id, PollingArea.number)
+    ).all()
+    for batch in chunks(ids):
+        yield from _area_rows(session, batch)
+
+
+def _area_rows(session: Session, ids: list[int]) -> Iterator[list[Any]]:
+    loaded = {
+        area.id: area
+        for area in session.scalars(
+            sa.select(PollingArea)
+            .where(PollingArea.id.in_(ids))
             .options(
                 selectinload(PollingArea.commune),
                 selectinload(PollingArea.unit_links).selectinload(PollingAreaUnit.unit),
                 selectinload(PollingArea.unit_links).selectinload(PollingAreaUnit.contest),
             )
-            .order_by(PollingArea.province_id, PollingArea.commune_id, PollingArea.number)
         )
-    )
-    counts: dict[tuple[int, int], VoterCount] = {}
-    for batch in chunks([a.id for a in areas]):
-        counts.update(latest_voter_counts(session, batch))
-    rows = []
-    for area in areas:
+    }
+    counts: dict[tuple[int, int], VoterCount] = latest_voter_counts(session, ids)
+    for area in (loaded[i] for i in ids):
         by_kind = {link.contest.kind: link for link in area.unit_links}
         voters = {kind: counts.get((area.id, link.contest_id)) for kind, link in by_kind.items()}
         as_of = max((v.as_of for v in voters.values() if v), default=None)
-        rows.append(
-            [
-                area.code,
-                area.commune.code,
-                area.number,
-                area.name,
-                area.address or None,
-                word(AREA_KIND_WORDS, area.kind),
-                area.early_voting_date,
-                *[by_kind[k].unit.code if k in by_kind else None for k in PER_CONTEST],
-                *[voters[k].total if voters.get(k) else None for k in PER_CONTEST],
-                to_local(as_of).replace(tzinfo=None) if as_of else None,
-            ]
-        )
-    return rows
+        yield [
+            area.code,
+            area.commune.code,
+            area.number,
+            area.name,
+            area.address or None,
+            word(AREA_KIND_WORDS, area.kind),
+            area.early_voting_date,
+            *[by_kind[k].unit.code if k in by_kind else None for k in PER_CONTEST],
+            *[voters[k].total if voters.get(k) else None for k in PER_CONTEST],
+            to_local(as_of).replace(tzinfo=None) if as_of else None,
+        ]

@@ -183,6 +183,8 @@ def to_choice(value: Any, words: dict[Any, tuple[str, ...]]) -> Any:
 class Cells:
     """One row's values, converted on demand; a bad value is recorded against its row and column."""
 
+    __slots__ = ("row", "dataset", "errors", "failed")
+
     def __init__(self, row: Row, dataset: Dataset, errors: list[RowError]) -> None:
         self.row = row
         self.dataset = dataset

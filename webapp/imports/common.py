@@ -54,6 +54,11 @@ class Counts:
         return dataclasses.asdict(self)
 
 
+# Rows fetched at a time by an export (Core rows, never the whole result in memory).
+EXPORT_BATCH = 2000
+# Rows written per statement by an import that writes with Core.
+WRITE_BATCH = 1000
+
 IMPORTER_ROLES = (Role.ADMIN, Role.PROVINCE, Role.COMMUNE)
 OUT_OF_AREA = N_("Not within your area.")
 

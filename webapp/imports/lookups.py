@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -44,4 +45,13 @@ def areas_by_code(session: Session, codes: Iterable[str]) -> dict[str, PollingAr
         found.update(
             {a.code: a for a in session.scalars(sa.select(PollingArea).where(PollingArea.code.in_(batch)))}
         )
+    return found
+
+
+def area_places_by_code(session: Session, codes: Iterable[str]) -> dict[str, sa.Row[Any]]:
+    """Where each polling area is (``id``, ``province_id``, ``commune_id``), as plain rows: for files of many rows."""
+    found: dict[str, sa.Row[Any]] = {}
+    columns = (PollingArea.code, PollingArea.id, PollingArea.province_id, PollingArea.commune_id)
+    for batch in chunks(sorted(set(codes))):
+        found.update({row.code: row for row in session.execute(sa.select(*columns).where(PollingArea.code.in_(batch)))})
     return found

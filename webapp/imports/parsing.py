@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import itertools
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
@@ -28,7 +30,7 @@ MAX_ZIP_ENTRIES = 500
 MAX_CELL_CHARS = 1000
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Row:
     number: int
     cells: dict[str, Any]
@@ -52,6 +54,7 @@ def read_table(data: bytes, filename: str, dataset: Dataset, *, max_bytes: int, 
     if not data.strip():
         raise file_error(N_("The file is empty."))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    grid: Iterable[tuple[int, list[Any]]]
     if extension == "xlsx":
         grid = _xlsx_rows(data, max_rows)
     elif extension == "csv":
@@ -163,7 +166,8 @@ def _xlsx_value(cell: Any) -> Any:
     return value
 
 
-def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
+def _csv_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    """The rows one at a time (a file of 100,000 rows is never held as a second list beside its table)."""
     if data.startswith(b"PK\x03\x04"):
         raise file_error(
             N_("This file is named .csv but is an Excel workbook. Upload it with the .xlsx name.")
@@ -181,19 +185,19 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
         ) from exc
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    grid: list[tuple[int, list[Any]]] = []
+    return _csv_reader(text, delimiter, max_rows)
+
+
+def _csv_reader(text: str, delimiter: str, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     try:
         for number, cells in enumerate(
             csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
         ):
             if number > max_rows + HEADER_SEARCH_ROWS:
                 raise _too_many_rows(max_rows)
-            grid.append(
-                (number, [Formula(c[:50]) if c.lstrip().startswith("=") else c for c in cells[:MAX_COLUMNS]])
-            )
+            yield number, [Formula(c[:50]) if c.lstrip().startswith("=") else c for c in cells[:MAX_COLUMNS]]
     except csv.Error as exc:
         raise file_error(N_("The CSV file is malformed (%(detail)s)."), detail=str(exc)[:80]) from exc
-    return grid
 
 
 def _too_many_rows(max_rows: int) -> Exception:
@@ -239,7 +243,9 @@ def _find_header(
     )
 
 
-def _tabulate(grid: list[tuple[int, list[Any]]], dataset: Dataset, max_rows: int) -> Table:
+def _tabulate(rows: Iterable[tuple[int, list[Any]]], dataset: Dataset, max_rows: int) -> Table:
+    rows = iter(rows)
+    grid = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     if not grid:
         raise file_error(N_("The file is empty."))
     header_index, mapping, unknown = _find_header(grid, dataset)
@@ -260,7 +266,7 @@ def _tabulate(grid: list[tuple[int, list[Any]]], dataset: Dataset, max_rows: int
     if errors:
         raise ImportRejected(errors)
     table = Table(columns=list(mapping.values()), rows=[], errors=[])
-    for number, cells in grid[header_index + 1 :]:
+    for number, cells in itertools.chain(grid[header_index + 1 :], rows):
         if all(_is_blank(c) for c in cells):
             continue
         row = Row(number, {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +55,7 @@ PLANNERS: dict[str, Callable[[Context, Table], Plan]] = {
     "teams": teams.plan_teams,
     "accounts": accounts.plan_accounts,
 }
-EXPORTERS: dict[str, Callable[[Session, User], list[list[Any]]]] = {
+EXPORTERS: dict[str, Callable[[Session, User], Iterable[list[Any]]]] = {
     "units": units.export_units,
     "candidates": units.export_candidates,
     "polling_areas": areas.export_areas,
@@ -99,13 +99,17 @@ def import_file(
     now: datetime,
     max_bytes: int,
     max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> ImportResult:
     """Import one file of ``dataset`` or raise ``ImportRejected`` with every problem found, having written
     nothing. On success one audit event sums the import up (each changed row is audited by itself)."""
     if not may_import(actor):
         raise NotAllowed
     ds = _dataset(dataset)
+    step = progress or (lambda _message, _done, _total: None)
+    step(N_("Reading the file"), 0, None)
     table = read_table(data, filename, ds, max_bytes=max_bytes, max_rows=max_rows)
+    step(N_("Checking every row"), 0, len(table.rows))
     try:
         election = current_election(session)
     except NoElection as exc:
@@ -116,6 +120,7 @@ def import_file(
     plan = PLANNERS[ds.key](ctx, table)
     if ctx.errors:
         raise ImportRejected(sorted(ctx.errors, key=lambda e: e.row))
+    step(N_("Saving"), len(table.rows), len(table.rows))
     outer = audit.context_of(session)
     audit.bind(session, dataclasses.replace(outer, channel=Channel.IMPORT))
     try:
@@ -150,12 +155,22 @@ def import_file(
     )
 
 
-def export_workbook(session: Session, *, user: User, dataset: str, translate: Callable[[str], str]) -> bytes:
-    """The rows of ``dataset`` the user may import back, as an .xlsx that imports unchanged."""
+def export_workbook(
+    session: Session,
+    *,
+    user: User,
+    dataset: str,
+    translate: Callable[[str], str],
+    target: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> bytes | None:
+    """The rows of ``dataset`` the user may import back, as an .xlsx that imports unchanged: written to the file
+    ``target`` in bounded memory (a background export), else returned."""
     if not may_import(user):
         raise NotAllowed
     ds = _dataset(dataset)
-    return workbooks.write_xlsx(ds, EXPORTERS[ds.key](session, user), workbooks.guide_lines(ds, translate))
+    return workbooks.write_xlsx(ds, EXPORTERS[ds.key](session, user), workbooks.guide_lines(ds, translate),
+                                target=target, progress=progress)
 
 
 def template_file(dataset: str, fmt: str, translate: Callable[[str], str]) -> bytes:

@@ -2,107 +2,170 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp import scope
 from webapp.accounts.models import User
+from webapp.audit import services as audit
 from webapp.elections.models import PollingArea, TeamMember, TeamRole
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_int, to_phone, to_text
-from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks, setter
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, WRITE_BATCH, Context, Plan, chunks
 from webapp.imports.datasets import TEAM_ROLE_WORDS, TEAMS, word
 from webapp.imports.parsing import Table
 
 
+class _Spec(NamedTuple):
+    """One row of the file, converted (a tuple: a file may have 100,000 of them)."""
+
+    area: str
+    position: int
+    full_name: str
+    role: TeamRole
+    phone: str | None
+
+
+@dataclasses.dataclass(slots=True)
+class _Stored:
+    """A member as stored, at a place the file names."""
+
+    id: int
+    full_name: str
+    role: TeamRole
+    phone: str
+
+
 def plan_teams(ctx: Context, table: Table) -> Plan:
-    """Create or update polling-team members keyed by (polling area, place in the list)."""
+    """Create or update polling-team members keyed by (polling area, place in the list).
+
+    Written with Core in batches and audited as the ORM listener would (``audit.record_written``): a national
+    file of 100,000 members must not become 100,000 ORM objects, nor load the 800,000 members already stored."""
     rows = []
     for row in table.rows:
         c = Cells(row, TEAMS, ctx.errors)
-        spec = {
-            "area": c.get("area", to_code, required=True),
-            "position": c.get("position", to_int, required=True, maximum=200),
-            "full_name": c.get("full_name", to_text, required=True, max_length=200),
-            "role": c.get("role", to_choice, required=True, words=TEAM_ROLE_WORDS),
-            "phone": c.get("phone", to_phone),
-        }
+        spec = _Spec(
+            c.get("area", to_code, required=True),
+            c.get("position", to_int, required=True, maximum=200),
+            c.get("full_name", to_text, required=True, max_length=200),
+            c.get("role", to_choice, required=True, words=TEAM_ROLE_WORDS),
+            c.get("phone", to_phone),
+        )
         if not c.failed:
             rows.append((c, spec))
-    areas = lookups.areas_by_code(ctx.session, [s["area"] for _, s in rows])
-    members: dict[int, dict[int, TeamMember]] = {}
-    for batch in chunks([a.id for a in areas.values()]):
-        for member in ctx.session.scalars(
-            sa.select(TeamMember).where(TeamMember.polling_area_id.in_(batch)).order_by(TeamMember.id)
-        ):
-            members.setdefault(member.polling_area_id, {}).setdefault(member.position, member)
+    areas = lookups.area_places_by_code(ctx.session, [s.area for _, s in rows])
+    wanted = {(areas[s.area].id, s.position) for _, s in rows if s.area in areas}
+    # Of the members already stored, only those at the file's places, and where each team's leader is.
+    stored: dict[tuple[int, int], _Stored] = {}
+    stored_leaders: dict[int, list[int]] = {}
+    columns = (TeamMember.id, TeamMember.polling_area_id, TeamMember.position, TeamMember.full_name,
+               TeamMember.role, TeamMember.phone)
+    for batch in chunks(sorted({a.id for a in areas.values()})):
+        stmt = (sa.select(*columns).where(TeamMember.polling_area_id.in_(batch))
+                .order_by(TeamMember.polling_area_id, TeamMember.position, TeamMember.id))
+        previous = None
+        for member_id, area_id, position, full_name, role, phone in ctx.session.execute(stmt):
+            if (area_id, position) == previous:
+                continue  # two rows at one place: the first one counts
+            previous = (area_id, position)
+            if (area_id, position) in wanted:
+                stored[area_id, position] = _Stored(member_id, full_name, role, phone)
+            if role is TeamRole.LEADER:
+                stored_leaders.setdefault(area_id, []).append(position)
 
     plan = Plan()
-    seen: dict[tuple[int, int], int] = {}
-    roles: dict[int, dict[int, tuple[TeamRole, Cells | None]]] = {}
+    writes = _Writes()
+    in_file: dict[int, dict[int, tuple[TeamRole, Cells]]] = {}
     for c, s in rows:
-        area = areas.get(s["area"])
+        area = areas.get(s.area)
         if area is None:
-            c.fail("area", N_("No polling area has the code %(code)s."), code=s["area"])
+            c.fail("area", N_("No polling area has the code %(code)s."), code=s.area)
             continue
         if not ctx.may_write_place(area.province_id, area.commune_id):
             c.fail("area", OUT_OF_AREA)
             continue
-        key = (area.id, s["position"])
-        if key in seen:
+        team = in_file.setdefault(area.id, {})
+        if s.position in team:
             c.fail(
                 "position",
                 N_("Place %(n)d of this team appears twice in this file (row %(row)d)."),
-                n=s["position"],
-                row=seen[key],
+                n=s.position,
+                row=team[s.position][1].number,
             )
             continue
-        seen[key] = c.number
-        current = members.get(area.id, {})
-        team = roles.setdefault(area.id, {p: (m.role, None) for p, m in current.items()})
-        team[s["position"]] = (s["role"], c)
-        values: dict[str, Any] = {"full_name": s["full_name"], "role": s["role"]}
+        team[s.position] = (s.role, c)
+        values: dict[str, Any] = {"full_name": s.full_name, "role": s.role}
         if c.given("phone"):
-            values["phone"] = s["phone"] or ""
-        member = current.get(s["position"])
+            values["phone"] = s.phone or ""
+        place = (area.province_id, area.commune_id, area.id)
+        member = stored.get((area.id, s.position))
         if member is None:
             plan.counts.created += 1
-            plan.steps.append(_member_adder(ctx.session, area.id, s["position"], values))
+            writes.created.append((area.id, s.position, s.full_name, s.role, values.get("phone", ""),
+                                   place))
         else:
-            diff = changed(member, values)
+            diff = {k: v for k, v in values.items() if getattr(member, k) != v}
             if diff:
                 plan.counts.updated += 1
-                plan.steps.append(setter(member, diff))
+                writes.updated.append((member.id, {k: getattr(member, k) for k in diff}, diff, place))
             else:
                 plan.counts.unchanged += 1
-    for team in roles.values():
-        leaders = [cells for role, cells in team.values() if role is TeamRole.LEADER]
+    for area_id, team in in_file.items():
+        kept = [None for p in stored_leaders.get(area_id, ()) if p not in team]
+        leaders = kept + [cells for role, cells in team.values() if role is TeamRole.LEADER]
         if len(leaders) > 1:
             culprit = next((cells for cells in leaders if cells is not None), None)
             if culprit is not None:
                 culprit.fail(
                     "role", N_("A polling team has one leader; this one would have %(n)d."), n=len(leaders)
                 )
+    plan.steps.append(lambda: writes.apply(ctx.session))
     return plan
 
 
-def _member_adder(session: Session, area_id: int, position: int, values: dict[str, Any]) -> Any:
-    def step() -> None:
-        session.add(TeamMember(polling_area_id=area_id, position=position, **values))
-
-    return step
+Place = tuple[int | None, int | None, int | None]
 
 
-def export_teams(session: Session, user: User) -> list[list[Any]]:
+@dataclasses.dataclass
+class _Writes:
+    # (polling area, place, name, role, phone, audit place): a tuple, not a dict, per row of a large file
+    created: list[tuple[int, int, str, TeamRole, str, Place]] = dataclasses.field(default_factory=list)
+    updated: list[tuple[int, dict[str, Any], dict[str, Any], Place]] = dataclasses.field(default_factory=list)
+
+    def apply(self, session: Session) -> None:
+        """Updates, then inserts (a leader moved to another place is never two leaders at once), in batches, each
+        with its audit entries: the same entries the ORM listener writes for these rows."""
+        for batch in chunks(self.updated, WRITE_BATCH):
+            session.execute(sa.update(TeamMember), [{"id": member_id, **after} for member_id, _b, after, _p in batch])
+            audit.record_written(session, [
+                audit.Written("update", TeamMember.__tablename__, str(member_id), place, before, after)
+                for member_id, before, after, place in batch
+            ])
+        insert = sa.insert(TeamMember).returning(TeamMember.id, sort_by_parameter_order=True)
+        for batch in chunks(self.created, WRITE_BATCH):
+            rows = [{"polling_area_id": area_id, "position": position, "full_name": full_name, "role": role,
+                     "phone": phone} for area_id, position, full_name, role, phone, _place in batch]
+            ids = session.scalars(insert, rows).all()
+            audit.record_written(session, [
+                audit.Written("create", TeamMember.__tablename__, str(member_id), created[-1], None,
+                              audit.snapshot_of(TeamMember, {"id": member_id, **values}))
+                for member_id, values, created in zip(ids, rows, batch, strict=True)
+            ])
+
+
+def export_teams(session: Session, user: User) -> Iterator[list[Any]]:
+    """The members of the polling teams in the user's area, read as plain rows in batches (the national export
+    is 800,000 rows: no ORM object is built for them)."""
     stmt = (
-        sa.select(TeamMember, PollingArea.code)
+        sa.select(PollingArea.code, TeamMember.position, TeamMember.full_name, TeamMember.role, TeamMember.phone)
         .join(PollingArea)
         .where(scope.visible(PollingArea, user))
         .order_by(PollingArea.province_id, PollingArea.commune_id, PollingArea.number, TeamMember.position)
+        .execution_options(yield_per=EXPORT_BATCH)
     )
-    return [
-        [code, m.position, m.full_name, word(TEAM_ROLE_WORDS, m.role), m.phone or None]
-        for m, code in session.execute(stmt)
-    ]
+    for code, position, full_name, role, phone in session.execute(stmt):
+        yield [code, position, full_name, word(TEAM_ROLE_WORDS, role), phone or None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from webapp.elections import rules
 from webapp.elections.models import Candidate, ContestKind, ElectoralUnit
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_date, to_int, to_text
-from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks, setter
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, setter
 from webapp.imports.datasets import CANDIDATES, CONTEST_WORDS, GENDER_WORDS, UNITS, word
 from webapp.imports.parsing import Table
 from webapp.scope import Level, Scope
@@ -371,14 +372,14 @@ def export_units(session: Session, user: User) -> list[list[Any]]:
     ]
 
 
-def export_candidates(session: Session, user: User) -> list[list[Any]]:
+def export_candidates(session: Session, user: User) -> Iterator[list[Any]]:
     stmt = (
-        sa.select(Candidate, ElectoralUnit.code)
+        sa.select(ElectoralUnit.code, Candidate.ballot_order, Candidate.full_name, Candidate.birth_date,
+                  Candidate.gender)
         .join(ElectoralUnit)
         .where(_writable_units(user))
         .order_by(ElectoralUnit.contest_id, ElectoralUnit.code, Candidate.ballot_order)
+        .execution_options(yield_per=EXPORT_BATCH)
     )
-    return [
-        [code, c.ballot_order, c.full_name, c.birth_date, word(GENDER_WORDS, c.gender)]
-        for c, code in session.execute(stmt)
-    ]
+    for code, ballot_order, full_name, birth_date, gender in session.execute(stmt):
+        yield [code, ballot_order, full_name, birth_date, word(GENDER_WORDS, gender)]

@@ -19,23 +19,18 @@ from webapp.i18n import _
 from webapp.imports import services
 from webapp.imports.datasets import DATASETS
 from webapp.imports.forms import ImportForm
-from webapp.web import roles_required
+from webapp.jobs import runner
+from webapp.jobs import services as jobs
+from webapp.jobs.models import Job, JobKind
+from webapp.web import client_ip, roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/data")
 importers_only = roles_required(Role.ADMIN, Role.PROVINCE, Role.COMMUNE)
-MAX_ERRORS_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _max_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
-
-
-def _translated(errors: list[services.RowError]) -> list[dict[str, Any]]:
-    return [
-        {"row": e.row, "column": e.column, "message": _(e.message_id, **e.params)}
-        for e in errors[:MAX_ERRORS_SHOWN]
-    ]
 
 
 def _page(form: ImportForm, status: int = 200, **context: Any) -> Response:
@@ -74,33 +69,30 @@ def _read_upload(form: ImportForm) -> tuple[str, bytes]:
         storage.close()  # a large upload is spooled to a temporary file
 
 
-def _preview(result: services.ImportResult) -> Response:
-    summary = {"file": result.filename, "rows": result.rows, **result.counts.as_dict()}
-    return render("imports/result.html", "imports/_result.html", dry_run=True, entry=None,
-                  dataset=DATASETS[result.dataset], summary=summary, normalised=result.normalised_cells)
+def _started(job: Job) -> Response:
+    """The job is committed, then queued; its page follows its progress."""
+    db.session.commit()
+    runner.submit(db.session, job)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
 @bp.post("/import")
 @importers_only
 def upload() -> Response:
-    """Import one file: every row is checked first, then all of it is saved, or none of it."""
+    """Import one file in the background: every row is checked first, then all of it is saved, or none of it."""
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(form, status=422)
     filename, data = _read_upload(form)
-    max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", services.DEFAULT_MAX_ROWS))
-    try:
-        result = services.import_file(db.session, actor=current_user, dataset=form.dataset.data, filename=filename,
-                                      data=data, now=utcnow(), max_bytes=_max_bytes(), max_rows=max_rows)
-    except services.ImportRejected as exc:
-        db.session.rollback()
-        return _page(form, status=422, errors=_translated(exc.errors), error_total=len(exc.errors),
-                     filename=filename)
-    if form.dry_run.data:
-        db.session.rollback()
-        return _preview(result)
-    db.session.commit()
-    return redirect(url_for("imports.result", entry_id=result.entry_id), 303)
+    if len(data) > _max_bytes():  # refused here, before anything is queued or stored
+        message = _("The file is larger than %(limit)d MB. Split it into smaller files.",
+                    limit=_max_bytes() // 2**20)
+        return _page(form, status=422, errors=[{"row": 0, "column": "", "message": message}], filename=filename)
+    job = jobs.start_job(db.session, actor=current_user, kind=JobKind.IMPORT, dataset=form.dataset.data,
+                         params={"filename": filename[:200], "dry_run": bool(form.dry_run.data), "ip": client_ip()},
+                         now=utcnow())
+    runner.upload_path(job.id).write_bytes(data)
+    return _started(job)
 
 
 @bp.get("/results/<int:entry_id>")
@@ -132,15 +124,16 @@ def template(dataset: str, fmt: str) -> Response:
     return _download(body, name, XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
 
 
-@bp.get("/export/<dataset>.xlsx")
+@bp.post("/export/<dataset>")
 @importers_only
 def export(dataset: str) -> Response:
-    """The rows of a dataset within the user's area, as an .xlsx that imports back unchanged."""
+    """Export the rows of a dataset within the user's area, in the background, as an .xlsx that imports back
+    unchanged."""
     if dataset not in DATASETS:
         abort(404)
-    body = services.export_workbook(db.session, user=current_user, dataset=dataset, translate=_)
-    name = f"{DATASETS[dataset].file_stem}-{utcnow():%Y%m%d-%H%M}.xlsx"
-    return _download(body, name, XLSX)
+    job = jobs.start_job(db.session, actor=current_user, kind=JobKind.EXPORT, dataset=dataset,
+                         params={"ip": client_ip()}, now=utcnow())
+    return _started(job)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -1,7 +1,7 @@
 """A commune's count minutes in one PDF, made in the background so that no request waits for it.
 
-The request renders the HTML of every form (fast) and hands it to one background thread per process, which runs
-WeasyPrint (slow: about a tenth of a second per page) with no database access. The file is named by the
+The request renders the HTML of every form (fast) and hands it to the job queue (``webapp.jobs.queue``), whose
+consumer runs WeasyPrint (slow: about a tenth of a second per page) with no database access. The file is named by the
 commune and a fingerprint of the minutes it holds (``minutes.commune_fingerprint``): it is written to
 ``<name>.pdf.part`` and renamed when complete, so a file that exists is always whole, and a new version of any
 station's minutes gives a new name. The ``.part`` file, created exclusively, also keeps two workers (or two
@@ -15,7 +15,6 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from webapp.results.pdf import write_pdf
@@ -23,7 +22,6 @@ from webapp.results.pdf import write_pdf
 log = logging.getLogger(__name__)
 
 STALE_AFTER = 15 * 60  # seconds: a .part file older than this belongs to a job that died
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-batch")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,12 +79,13 @@ def _claim(batch: Batch) -> bool:
     return True
 
 
-def _run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
+def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
+    """Make the PDF (in the job consumer)."""
     started = time.perf_counter()
     try:
         write_pdf(documents, static_folder, str(batch.part))
         os.replace(batch.part, batch.pdf)
-    except Exception as exc:  # the thread has no one to raise to: leave the reason for the status page
+    except Exception as exc:  # the consumer has no one to raise to: leave the reason for the status page
         log.exception("batch %s failed", batch.stem)
         batch.error.write_text(type(exc).__name__, encoding="utf-8")
         batch.part.unlink(missing_ok=True)
@@ -97,12 +96,18 @@ def _run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
     log.info("batch %s: %d forms in %.1f s", batch.stem, len(documents), time.perf_counter() - started)
 
 
-def start(batch: Batch, documents: Sequence[str], static_folder: str, *, wait: bool = False) -> str:
-    """Start making the batch unless it exists or is being made; returns its state. ``wait`` (tests, the
-    command line) blocks until it is done."""
+def start(batch: Batch, documents: Sequence[str], static_folder: str) -> str:
+    """Queue the making of the batch unless it exists or is being made; returns its state. The claim (.part)
+    is taken here, so that two clicks queue one job; a job whose consumer died leaves a .part that goes stale."""
+    from webapp.jobs.queue import bind, make_batch
+
     if batch.state in ("ready", "running") or not _claim(batch):
         return batch.state
-    future = _EXECUTOR.submit(_run, batch, list(documents), static_folder)
-    if wait:
-        future.result()
+    try:
+        bind()
+        make_batch(batch, list(documents), static_folder)
+    except Exception:  # the queue is unreachable: release the claim, so the page offers to try again
+        log.exception("batch %s could not be queued", batch.stem)
+        batch.error.write_text("queue", encoding="utf-8")
+        batch.part.unlink(missing_ok=True)
     return batch.state

@@ -144,8 +144,7 @@ def start_batch(commune_id: int) -> Response:
         reports = minutes.commune_count_reports(db.session, current_user, commune)
         html = [render_form("forms/count.pdf.html", pdf=True, forms=[minutes.count_form(r)]) for r in reports]
         if html:
-            batch.start(job, html, current_app.static_folder or "static",
-                        wait=bool(current_app.config.get("RESULTS_BATCH_WAIT")))
+            batch.start(job, html, current_app.static_folder or "static")
     return redirect(url_for("results_print.batch_status", commune_id=commune.id), 303)
 
 
