@@ -6,12 +6,15 @@ requests right after the start, a file imported at /data/, an export downloaded;
 holds the login limiter's counts (RATELIMIT_STORAGE_URI=redis://…, which every worker must boot with).
 
 Only the ``export`` lines of the configuration get this test's values: its own database (PostgreSQL in the
-PostgreSQL pass, a SQLite file in the other), its own Redis database number and key prefix, a free port."""
+PostgreSQL pass, a SQLite file in the other), its own Redis database number and key prefix, a free port, and its
+own job queue (in its own database: a Redis database is shared by every run on the machine, and a consumer must
+never take another run's jobs)."""
 
 from __future__ import annotations
 
 import http.client
 import io
+import json
 import os
 import re
 import shlex
@@ -39,7 +42,7 @@ from tests.imports.helpers import headers, xlsx
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 REDIS_DB = 11  # the rate limiter's keys also carry this run's own prefix, so parallel runs never meet
-SUBSTITUTED = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "BIND")
+SUBSTITUTED = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "JOBS_QUEUE_URL", "BIND")
 pytestmark = pytest.mark.slow
 
 
@@ -137,11 +140,15 @@ def deployment() -> Iterator[Deployment]:
     url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "prod")
     prefix = f"readme-{uuid.uuid4().hex[:8]}"
     port = free_port()
+    workdir = tempfile.TemporaryDirectory(prefix="readme-")
+    queue = url if not url.startswith("sqlite") else f"sqlite:///{workdir.name}/jobs-queue.sqlite3"
     values = {"SECRET_KEY": f"readme-test-{uuid.uuid4().hex}-{uuid.uuid4().hex}", "DATABASE_URL": url,
-              "RATELIMIT_STORAGE_URI": f"{REDIS_URL}/{REDIS_DB}", "BIND": f"127.0.0.1:{port}"}
+              "RATELIMIT_STORAGE_URI": f"{REDIS_URL}/{REDIS_DB}", "JOBS_QUEUE_URL": queue,
+              "BIND": f"127.0.0.1:{port}"}
     env = {k: v for k, v in os.environ.items() if k not in SUBSTITUTED and not k.startswith("WEBAPP_")}
-    env |= {"WEBAPP_RATELIMIT_KEY_PREFIX": prefix, "PYTHONUNBUFFERED": "1"}
+    env |= {"WEBAPP_RATELIMIT_KEY_PREFIX": prefix, "PYTHONUNBUFFERED": "1", "WEBAPP_JOBS_DIR": f"{workdir.name}/jobs"}
     yield Deployment(values, env, port, prefix)
+    workdir.cleanup()
     store = redis.Redis.from_url(values["RATELIMIT_STORAGE_URI"])
     for key in store.scan_iter(f"*{prefix}*"):
         store.delete(key)
@@ -193,6 +200,7 @@ def test_the_production_section_runs_as_written(deployment: Deployment) -> None:
     section = production_section()
     assert any("gunicorn -c gunicorn.conf.py" in line for line in section.services)
     assert any("progress-refresher" in line for line in section.services)
+    assert any("jobs-worker" in line for line in section.services)
     values, env, port = deployment.values, deployment.env, deployment.port
     setup = _substitute(section.setup, values)
     exports = "\n".join(line for line in setup if line.startswith("export "))
@@ -253,12 +261,30 @@ def _as_the_administrator(port: int, one_time: str, prefix: str, redis_url: str)
     boundary, body = encode_multipart(body_fields)
     status, headers_, data = admin.request("POST", "/data/import", body, f"multipart/form-data; boundary={boundary}")
     assert status == 303, data[:3000]
-    status, _, page = admin.get(headers_["location"])
+    job = _finished(admin, headers_["location"])
+    assert job["state"] == "done" and job["summary"]["created"] == 1, job
+    status, _, page = admin.get(job["page_url"])
     assert status == 200 and b"donvi.xlsx" in page
-    created = re.search(rb"<dt>[^<]*</dt><dd>(\d+)</dd>", page)
-    assert created and created.group(1) == b"1", page[-3000:]
 
-    status, headers_, data = admin.get("/data/export/units.xlsx")
+    status, headers_, _ = admin.post("/data/export/units", {"csrf_token": admin.token("/data/")})
+    assert status == 303
+    job = _finished(admin, headers_["location"])
+    assert job["state"] == "done" and job["file_url"], job
+    status, headers_, data = admin.get(job["file_url"])
     assert status == 200 and headers_["content-type"].startswith("application/vnd.openxmlformats")
     rows = [list(r) for r in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True)]
     assert any("QH-79-01" in row for row in rows), rows[:5]
+
+
+def _finished(client: Client, page: str) -> dict[str, object]:
+    """The job behind its page, once the README's jobs-worker has finished it (the web workers only queue it)."""
+    match = re.fullmatch(r"/jobs/(\d+)", page)
+    assert match, page
+    deadline = time.monotonic() + 120
+    while True:
+        status, _, body = client.request("GET", f"/api/v1/jobs/{match.group(1)}")
+        assert status == 200, body[:2000]
+        job = json.loads(body)
+        if job["state"] not in ("queued", "running") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.3)
