@@ -212,3 +212,29 @@ def test_workers_recycled_by_max_requests_under_load_answer_every_request(databa
         recycles = recycling.output().count("Autorestarting worker after current request")
     assert len(statuses) == 200 and set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert recycles >= 4
+
+
+# --- sessions end on every node (issue 10 §3) ----------------------------------------------------------------
+
+
+def me(browser: Browser) -> int:
+    return browser.get("/api/v1/me", Accept="application/json").status
+
+
+def test_sessions_end_on_every_node(server, database):
+    """Two servers on one database (two nodes, three worker processes): logging out on one ends the copied cookie
+    on the other at once; logging out everywhere ends the account's other devices there too."""
+    with GunicornServer(database, workers=1, migrate=False) as other_node:
+        phone = signed_in(server)
+        copy = Browser(other_node.url, dict(phone.cookies))
+        assert me(copy) == 200
+        assert phone.post("/logout", {"csrf_token": phone.csrf("/")}).status == 303
+        assert [me(copy) for _ in range(4)] == [401] * 4
+        assert [me(Browser(server.url, dict(copy.cookies))) for _ in range(4)] == [401] * 4
+
+        laptop, tablet = signed_in(server), Browser(other_node.url)
+        tablet.login()
+        assert (me(laptop), me(tablet)) == (200, 200)
+        assert laptop.post("/logout-everywhere", {"csrf_token": laptop.csrf("/")}).status == 303
+        assert [me(tablet) for _ in range(4)] == [401] * 4
+        assert tablet.get("/").status == 302
