@@ -75,7 +75,8 @@ class GunicornServer:
             raise RuntimeError("already started")
         with self.log.open("ab") as out:
             self._process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *self.options, "wsgi:app"],
+                # No control socket: its default path is one per machine, shared by every gunicorn running.
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", *self.options, "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready()
         return self
