@@ -69,7 +69,7 @@ def answer_times(samples: int) -> None:
             ("da-khoa", {"password_hash": services.hash_secret(demo.DEMO_PASSWORD), "is_active": False}),
         ):
             session.add(User(username=username, role=Role.COMMUNE, province_id=leader.province_id,
-                             commune_id=leader.commune_id, created_at=now, session_version=1, **fields))
+                             commune_id=leader.commune_id, created_at=now, **fields))
         session.commit()
         states = {"unknown": "khong-ton-tai", "inactive": "da-khoa", "awaiting activation": "cho-kich-hoat",
                   "activation code expired": "het-han", "no code yet": "chua-co-ma", "active": "to01"}

@@ -50,8 +50,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from webapp.clock import VN_TZ
+from webapp.accounts import services as accounts
+from webapp.clock import VN_TZ, utcnow
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 CLOCK = "2026-03-15T19:30"
@@ -178,27 +180,30 @@ def rebuild(app: Any) -> float:
 
 
 def targets(engine: sa.Engine) -> tuple[int, int, int, int, int]:
-    """(admin user id, its session version, the province with most stations, the commune with most, their sizes)."""
+    """(admin user id, a signed-in session's secret, the province with most stations, the commune with most, their sizes)."""
     from webapp.accounts.models import Role, User
 
     with engine.begin() as conn:
-        admin = conn.execute(sa.select(User.id, User.session_version).where(User.username == "bench_admin")).first()
+        admin = conn.execute(sa.select(User.id).where(User.username == "bench_admin")).first()
         if admin is None:
-            conn.execute(sa.insert(User).values(username="bench_admin", role=Role.ADMIN, session_version=1, password_hash="!",
+            conn.execute(sa.insert(User).values(username="bench_admin", role=Role.ADMIN, password_hash="!",
                                                 created_at=datetime.now(VN_TZ)))
-            admin = conn.execute(sa.select(User.id, User.session_version)
-                                 .where(User.username == "bench_admin")).first()
+            admin = conn.execute(sa.select(User.id).where(User.username == "bench_admin")).first()
         province, p_n = conn.execute(sa.text("SELECT province_id, count(*) FROM polling_areas GROUP BY 1 "
                                              "ORDER BY 2 DESC LIMIT 1")).one()
         commune, c_n = conn.execute(sa.text("SELECT commune_id, count(*) FROM polling_areas GROUP BY 1 "
                                             "ORDER BY 2 DESC LIMIT 1")).one()
-    return admin[0], admin[1], province, commune, (p_n, c_n)  # type: ignore[return-value]
+    with Session(engine) as session:
+        user = session.get(User, admin[0])
+        secret = accounts.start_session(session, user=user, now=utcnow(), lifetime=timedelta(hours=36))
+        session.commit()
+    return admin[0], secret, province, commune, (p_n, c_n)  # type: ignore[return-value]
 
 
-def client_for(app: Any, user_id: int, version: int) -> Any:
+def client_for(app: Any, secret: str) -> Any:
     client = app.test_client()
     with client.session_transaction() as s:
-        s["_user_id"] = f"{user_id}:{version}"
+        s["_user_id"] = secret
         s["_fresh"] = True
     return client
 
@@ -226,8 +231,8 @@ def stats(samples: list[float]) -> tuple[float, float]:
 
 
 def measure(app: Any, ids: tuple, n: int) -> dict[str, tuple[float, float]]:
-    admin, version, province, commune, _sizes = ids
-    client = client_for(app, admin, version)
+    admin, secret, province, commune, _sizes = ids
+    client = client_for(app, secret)
     urls = {"nation": "/progress/", "province": f"/progress/provinces/{province}",
             "commune": f"/progress/communes/{commune}"}
     out = {}

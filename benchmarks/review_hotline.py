@@ -80,7 +80,7 @@ def add_reports(session: Session) -> tuple[int, User, User, User]:
         user = session.scalars(sa.select(User).where(User.username == name)).first()
         if user is None:
             user = User(username=name, role=role, province_id=place, password_hash="x",
-                        created_at=datetime.now(VN_TZ), session_version=1)
+                        created_at=datetime.now(VN_TZ))
             session.add(user)
         made[name] = user
     session.flush()

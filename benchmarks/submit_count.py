@@ -100,7 +100,7 @@ def prepare(url: str) -> list[tuple[str, int]]:
             username = f"bench-{area.code}"
             session.add(User(username=username, role=Role.LEADER, province_id=area.province_id,
                              commune_id=area.commune_id, polling_area_id=area.id, password_hash=first.password_hash,
-                             created_at=utcnow(), session_version=1))
+                             created_at=utcnow()))
             leaders.append((username, area.id))
         session.commit()
     TABLE.create(engine)

@@ -7,7 +7,8 @@
 
 ``env`` adds or overrides environment variables of every command and of the server (``WEBAPP_…`` settings,
 ``GUNICORN_THREADS``, …); ``options`` adds gunicorn command-line options (e.g. ``["--max-requests", "20"]``),
-which win over the configuration file. ``SECRET_KEY`` defaults to a fixed test key, so that a restarted server
+which win over the configuration file. ``start_timeout`` bounds every wait for /healthz (a worker imports the app
+in 2 s on a quiet machine, but in over 30 s when a dozen test runs share 2 cores). ``SECRET_KEY`` defaults to a fixed test key, so that a restarted server
 accepts the cookies of the one before. The server's output is kept in ``server.log`` (a file) for assertions and
 is printed when it fails to start. Every process is stopped (and the log removed) by ``close()``, on leaving the ``with`` block and at
 interpreter exit; ``stop()`` only stops.
@@ -44,7 +45,7 @@ class GunicornServer:
     """One gunicorn master and its workers; see the module's docstring."""
 
     def __init__(self, database_url: str, *, workers: int = 2, env: Mapping[str, str] | None = None,
-                 options: Sequence[str] = (), migrate: bool = True, start_timeout: float = 30.0) -> None:
+                 options: Sequence[str] = (), migrate: bool = True, start_timeout: float = 120.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.options = list(options)
@@ -75,7 +76,8 @@ class GunicornServer:
             raise RuntimeError("already started")
         with self.log.open("ab") as out:
             self._process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *self.options, "wsgi:app"],
+                # No control socket: its default path is one per machine, shared by every gunicorn running.
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", *self.options, "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready()
         return self

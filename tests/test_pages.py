@@ -9,7 +9,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import login
-from tests.test_scope_sweep import ID_SOURCES, NOT_OBJECTS, ROUTES, inside_object, is_public, sign_in
+from tests.test_scope_sweep import (  # lasting_sessions: the signed-in sessions sign_in reuses
+    ID_SOURCES,
+    NOT_OBJECTS,
+    ROUTES,
+    inside_object,
+    is_public,
+    lasting_sessions,  # noqa: F401
+    sign_in,
+)
 
 FRAGMENT = {"HX-Request": "true"}
 BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}

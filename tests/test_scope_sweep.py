@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import timedelta
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests import sweep_objects as made
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token
 from webapp import create_app, scope
+from webapp.accounts import services as accounts
 from webapp.accounts.models import User
 from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry
+from webapp.clock import utcnow
 from webapp.elections.models import Candidate, Contest, ElectoralUnit, PollingArea, TeamMember
 from webapp.geo.models import Commune, Province
 from webapp.jobs.models import Job
@@ -236,10 +239,29 @@ def value_for(session: Session, route: Route, param: str, user: User) -> Any:
 _SIGNED_IN: dict[str, tuple[str, str]] = {}  # username -> (session cookie, CSRF token), per worker
 
 
+_LASTING: dict[str, str] = {}  # username -> the secret of a signed-in session, per worker
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lasting_sessions(app: Any) -> None:
+    """A signed-in session of every account, committed before any test's transaction: one made through /login
+    inside a test would end with the test's rollback, and a later test could not see one committed meanwhile
+    (SQLite's snapshot)."""
+    if _LASTING:
+        return
+    with Session(app.extensions["db"].engine) as session:
+        for user in session.scalars(sa.select(User)):
+            _LASTING[user.username] = accounts.start_session(session, user=user, now=utcnow(),
+                                                             lifetime=timedelta(hours=36))
+        session.commit()
+
+
 def sign_in(client: FlaskClient, username: str) -> str:
-    """Sign in through /login once per worker and reuse that session (the per-test rollback keeps it valid)."""
+    """Sign in once per worker and reuse that session."""
     if username not in _SIGNED_IN:
-        login(client, username)
+        with client.session_transaction() as cookie:  # what /login puts in the cookie
+            cookie.permanent = True
+            cookie["_user_id"], cookie["_fresh"] = _LASTING[username], True
         token = csrf_token(client, "/")  # puts the CSRF secret into the session cookie
         cookie = client.get_cookie("session")
         assert cookie is not None

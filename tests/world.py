@@ -67,9 +67,8 @@ def build(session: Session) -> None:
         ("hn_tongdai", Role.HOTLINE, None, None),
     ):
         session.add(User(username=username, role=role, province_id=province.id, commune_id=commune_id,
-                         polling_area_id=area_id, password_hash=password, created_at=NOW, session_version=1))
-    session.add(User(username="tongdai_qg", role=Role.HOTLINE, password_hash=password, created_at=NOW,
-                     session_version=1))
+                         polling_area_id=area_id, password_hash=password, created_at=NOW))
+    session.add(User(username="tongdai_qg", role=Role.HOTLINE, password_hash=password, created_at=NOW))
     session.flush()
 
 

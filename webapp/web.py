@@ -7,16 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, redirect, request, send_from_directory
 from flask_babel import format_datetime, format_decimal
 from flask_login import current_user, login_required
 
 from webapp import db
+from webapp.accounts import services as accounts
 from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
-from webapp.clock import to_local
+from webapp.clock import to_local, utcnow
 from webapp.extensions import login_manager
 from webapp.i18n import _l
 from webapp.urls import safe_next
@@ -44,14 +44,10 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:45]
 
 
-def _load_user(user_id: str) -> User | None:
-    ident, _, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    user = db.session.scalars(sa.select(User).where(User.id == int(ident))).first()
-    if user is None or not user.is_active or user.session_version != int(version) or user.needs_activation:
-        return None
-    return user
+def _load_user(secret: str) -> User | None:
+    # Every request of a signed-in browser: the account and its session in one statement, so that a session
+    # revoked or an account deactivated on any worker or node is refused at once.
+    return accounts.session_user(db.session, secret, utcnow()) if secret else None
 
 
 def _bind_audit() -> None:
@@ -64,6 +60,7 @@ def _bind_audit() -> None:
             actor_username=user.username if user else "",
             channel=channel,
             ip=client_ip(),
+            session_id=user.session_id if user else None,
         ),
     )
 

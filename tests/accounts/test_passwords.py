@@ -20,7 +20,7 @@ OWASP = "$argon2id$v=19$m=19456,t=2,p=1$"
 def _leader(db_session, w, username: str, **fields) -> User:  # type: ignore[no-untyped-def]
     area = w.area("26743-02")
     user = User(username=username, role=Role.LEADER, province_id=area.province_id, commune_id=area.commune_id,
-                polling_area_id=area.id, created_at=NOW, session_version=1, **fields)
+                polling_area_id=area.id, created_at=NOW, **fields)
     db_session.add(user)
     db_session.flush()
     return user

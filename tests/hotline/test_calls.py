@@ -53,7 +53,7 @@ def _leader(db_session, w, code):
     """A leader account for another demo station (the demo has one, to01)."""
     area = w.area(code)
     user = User(username=f"to_{code}", role=Role.LEADER, province_id=area.province_id, commune_id=area.commune_id,
-                polling_area_id=area.id, password_hash="x", created_at=NOW, session_version=1)
+                polling_area_id=area.id, password_hash="x", created_at=NOW)
     db_session.add(user)
     db_session.flush()
     return user.username

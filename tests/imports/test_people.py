@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,6 +11,9 @@ from tests.imports.helpers import counts, headers, rejected, run, xlsx
 from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEntry, Channel
+from webapp.accounts import services as accounts
+from webapp.accounts.models import UserSession
+from webapp.clock import utcnow
 from webapp.elections.models import TeamMember, TeamRole
 from webapp.imports.datasets import TEAM_ROLE_WORDS, word
 
@@ -76,13 +81,19 @@ def test_leader_accounts_created_without_password(db_session, w) -> None:
 
 def test_changing_role_or_place_ends_old_sessions(db_session, w) -> None:
     user = w.user("to01")
-    version = user.session_version
-    row = ["to01", user.full_name, user.phone, "Tổ trưởng", None, None, "26743-03"]
+
+    def live() -> int:
+        return db_session.scalar(sa.select(sa.func.count()).select_from(UserSession)
+                                 .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None)))
+
+    accounts.start_session(db_session, user=user, now=utcnow(), lifetime=timedelta(hours=1))
+    before = live()
+    row = ["to01", "Tên Mới", user.phone, "Tổ trưởng", None, None, user.polling_area.code]
     assert counts(run(db_session, w, "tinh", "accounts", account_file(row))) == (0, 1, 0)
-    assert (user.polling_area.code, user.session_version) == ("26743-03", version + 1)
-    row[1] = "Tên Mới"
-    run(db_session, w, "tinh", "accounts", account_file(row))
-    assert user.session_version == version + 1
+    assert (user.full_name, live()) == ("Tên Mới", before)  # a new name only: the sessions go on
+    row[6] = "26743-03"
+    assert counts(run(db_session, w, "tinh", "accounts", account_file(row))) == (0, 1, 0)
+    assert (user.polling_area_id, live()) == (w.area("26743-03").id, 0)
 
 
 @pytest.mark.parametrize(("username", "row", "column", "message"), [

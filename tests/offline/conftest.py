@@ -102,7 +102,7 @@ def _add_leaders(session: Session) -> None:
     for username, area in zip(LEADERS, areas, strict=True):
         session.add(User(username=username, role=Role.LEADER, full_name=f"Tổ trưởng {area.code}",
                          province_id=area.province_id, commune_id=area.commune_id, polling_area_id=area.id,
-                         password_hash=password, created_at=NOW, session_version=1))
+                         password_hash=password, created_at=NOW))
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def leader(session: Session, area: PollingArea) -> User:
     user = session.scalars(sa.select(User).where(User.role == Role.LEADER, User.polling_area_id == area.id)).first()
     if user is None:
         user = User(username=f"lead-{area.code}", role=Role.LEADER, province_id=area.province_id,
-                    commune_id=area.commune_id, polling_area_id=area.id, created_at=NOW, session_version=1)
+                    commune_id=area.commune_id, polling_area_id=area.id, created_at=NOW)
         session.add(user)
         session.flush()
     return user

@@ -177,7 +177,6 @@ def create_account(session: Session, *, actor: User, data: NewAccount, now: date
         province_id=province_id,
         commune_id=commune_id,
         created_at=now,
-        session_version=1,
     )
     session.add(user)
     session.flush()
@@ -199,7 +198,7 @@ def create_admin(
     username = username.strip().lower()
     if not USERNAME_RE.match(username) or LEADER_USERNAME_RE.match(username):
         raise InvalidAccount("username", "bad_username")
-    user = User(username=username, full_name=nfc(full_name), role=Role.ADMIN, created_at=now, session_version=1)
+    user = User(username=username, full_name=nfc(full_name), role=Role.ADMIN, created_at=now)
     session.add(user)
     if password is not None:
         services.set_password(session, user=user, password=password, now=now)
@@ -226,7 +225,7 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
         return
     user.is_active = active
     if not active:
-        user.session_version += 1
+        services.log_out_everywhere(session, user=user)
     session.flush()
 
 
@@ -253,7 +252,7 @@ def issue_activation_code(session: Session, *, actor: User, user: User, now: dat
     user.password_hash = None
     user.activation_code_hash = services.hash_secret(code)
     user.activation_expires_at = now + ttl
-    user.session_version += 1
+    services.log_out_everywhere(session, user=user, now=now)
     session.flush()
     audit.record_event(
         session,

@@ -50,8 +50,6 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     activation_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
     activation_expires_at: Mapped[datetime | None]
-    # Bumped by "log out everywhere": every session carrying an older value is refused.
-    session_version: Mapped[int] = mapped_column(default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime]
@@ -60,6 +58,12 @@ class User(Base):
     province: Mapped[Province | None] = relationship()
     commune: Mapped[Commune | None] = relationship()
     polling_area: Mapped[PollingArea | None] = relationship()
+
+    # The signed-in session this instance was loaded for (set by the user loader, and on signing in), not a
+    # column: its secret is what the cookie carries (Flask-Login's id); its id is what request code, such as the
+    # audit entries, names. None for an API token's request.
+    session_secret = None  # type: str | None
+    session_id = None  # type: int | None
 
     # Flask-Login protocol.
     @property
@@ -70,8 +74,8 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    def get_id(self) -> str | None:
+        return self.session_secret
 
     @property
     def needs_activation(self) -> bool:
@@ -82,3 +86,22 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class UserSession(Base):
+    """A signed-in browser (phiên đăng nhập), ended on the server: logging out revokes it; logging out everywhere,
+    a password or code reset and deactivation revoke all of the account's (``services.log_out_everywhere``).
+
+    The cookie carries a random secret; only its SHA-256 is kept, so neither the database nor the audit log (which
+    names a session by its id) hands out a cookie that works."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    revoked_at: Mapped[datetime | None]

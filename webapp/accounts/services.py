@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import secrets
 import unicodedata
 from datetime import datetime, timedelta
@@ -13,8 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from webapp.accounts.models import Role, User
+from webapp.accounts.models import Role, User, UserSession
 from webapp.audit import services as audit
+from webapp.clock import utcnow
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune
 from webapp.textnorm import fold
@@ -124,10 +126,52 @@ def set_password(session: Session, *, user: User, password: str, now: datetime) 
     session.flush()
 
 
-def log_out_everywhere(session: Session, *, user: User) -> None:
-    """Every session of this account, on every device, ends at its next request."""
-    user.session_version += 1
+# --- signed-in sessions (user_sessions) ---------------------------------------------------------------------
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(session: Session, *, user: User, now: datetime, lifetime: timedelta, ip: str = "",
+                  user_agent: str = "") -> str:
+    """A new signed-in session of ``user``; its secret (for the cookie) is also set on ``user``."""
+    secret = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, secret_hash=secret_hash(secret), created_at=now, expires_at=now + lifetime,
+                      ip=ip[:45], user_agent=user_agent[:200])
+    session.add(row)
     session.flush()
+    user.session_secret, user.session_id = secret, row.id
+    return secret
+
+
+def session_user(session: Session, secret: str, now: datetime) -> User | None:
+    """The account of a live session (not revoked, not expired, the account active and activated), or None: one
+    statement, on every request of a signed-in browser."""
+    row = session.execute(
+        sa.select(User, UserSession.id).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.secret_hash == secret_hash(secret), UserSession.revoked_at.is_(None),
+               UserSession.expires_at > now, User.is_active, User.password_hash.is_not(None))
+    ).first()
+    if row is None:
+        return None
+    user, session_id = row
+    user.session_secret, user.session_id = secret, session_id
+    return user
+
+
+def end_session(session: Session, *, session_id: int, now: datetime) -> None:
+    """Log out: this session ends, on every worker and node, at once."""
+    session.execute(sa.update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+                    .values(revoked_at=now))
+
+
+def log_out_everywhere(session: Session, *, user: User, now: datetime | None = None) -> None:
+    """Every signed-in session of this account, on every device, ends at once (the one way to do it: "log out
+    everywhere", a password or code reset, a deactivation, a change of place). API tokens are revoked apart
+    (``api.tokens.revoke_all_of``)."""
+    session.execute(sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                    .values(revoked_at=now or utcnow()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +228,6 @@ def issue_leader_codes(
                 commune_id=commune.id,
                 polling_area_id=area.id,
                 created_at=now,
-                session_version=1,
             )
             session.add(user)
         elif not user.needs_activation and (area_ids is None or area.id not in area_ids):
@@ -194,7 +237,7 @@ def issue_leader_codes(
         user.activation_code_hash = hash_secret(code)
         user.activation_expires_at = now + ttl
         if user.id is not None:
-            user.session_version += 1
+            log_out_everywhere(session, user=user, now=now)
         issued.append(IssuedCode(area, user, code))
     session.flush()
     audit.record_event(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -16,14 +16,30 @@ from webapp.clock import utcnow
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.urls import safe_next
+from webapp.web import client_ip
 
 bp = Blueprint("accounts", __name__)
 
 
 def _start_session(user: User) -> None:
+    """A new server-side session (committed by the caller before ``_sign_in``), named in the audit context."""
+    services.start_session(db.session, user=user, now=utcnow(),
+                           lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], ip=client_ip(),
+                           user_agent=request.user_agent.string)
+    audit.bind(db.session, audit.AuditContext(user.id, user.username, audit.context_of(db.session).channel,
+                                              audit.context_of(db.session).ip, session_id=user.session_id))
+
+
+def _sign_in(user: User) -> None:
     session.clear()
     session.permanent = True
     login_user(user, remember=False)
+
+
+def _activation_marker(user: User) -> str:
+    # A new code (a reset) sets a new expiry: a marker of the code before no longer matches.
+    expires = user.activation_expires_at
+    return f"{user.id}:{expires.timestamp() if expires else ''}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,15 +65,16 @@ def login() -> Response:
                                                       audit.context_of(db.session).ip))
             if result.needs_password:
                 session.clear()
-                session["activating_user"] = result.user.get_id()
+                session["activating_user"] = _activation_marker(result.user)
                 db.session.commit()
                 response = redirect(url_for("accounts.activate"), 303)
                 attempt.succeeded(response)
                 return response
+            _start_session(result.user)
             audit.record_event(db.session, action="login", entity_type="users",
                                entity_id=str(result.user.id), place=result.user.audit_place())
             db.session.commit()
-            _start_session(result.user)
+            _sign_in(result.user)
             response = redirect(safe_next(request.args.get("next")), 303)
             attempt.succeeded(response)
             return response
@@ -71,9 +88,9 @@ def login() -> Response:
 def activate() -> Response:
     """First use: the leader who signed in with a code chooses a password."""
     marker = session.get("activating_user", "")
-    ident, _sep, version = marker.partition(":")
+    ident = marker.partition(":")[0]
     user = db.session.get(User, int(ident)) if ident.isdigit() else None
-    if user is None or not user.needs_activation or str(user.session_version) != version:
+    if user is None or not user.needs_activation or _activation_marker(user) != marker:
         flash(_("Sign in with your activation code first."), "info")
         return redirect(url_for("accounts.login"), 303)
     form = SetPasswordForm()
@@ -88,8 +105,9 @@ def activate() -> Response:
                 "a common word or your username. Choose a longer one, for example three words you will "
                 "remember with a number."))
         else:
-            db.session.commit()
             _start_session(user)
+            db.session.commit()
+            _sign_in(user)
             flash(_("Your password is set. Welcome!"), "success")
             response = redirect(url_for("home.index"), 303)
             throttle.remember_device(response, user.username)
@@ -100,7 +118,10 @@ def activate() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out of this device."""
+    """Sign out of this device: its session ends on the server too (a copied cookie stops working)."""
+    if current_user.is_authenticated and current_user.session_id is not None:
+        services.end_session(db.session, session_id=current_user.session_id, now=utcnow())
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

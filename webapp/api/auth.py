@@ -69,9 +69,8 @@ def authenticate() -> None:
         token = _token_for_request()
         if token is None:
             raise ApiError(401, Problem("invalid_token"), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        if current_user.get_id() != token.user.get_id():
-            # A session cookie came along too; the token, sent on purpose, decides who is calling.
-            login_manager._update_request_context_with_user(token.user)
+        # A session cookie may have come along too; the token, sent on purpose, decides who is calling.
+        login_manager._update_request_context_with_user(token.user)
         if tokens.mark_used(db.session, token, utcnow()):
             db.session.commit()
     elif request.method not in SAFE_METHODS and current_user.is_authenticated:
@@ -82,7 +81,7 @@ def authenticate() -> None:
     user = current_user if current_user.is_authenticated else None
     audit.bind(db.session, audit.AuditContext(
         actor_id=user.id if user else None, actor_username=user.username if user else "", channel=Channel.API,
-        ip=client_ip()))
+        ip=client_ip(), session_id=None if authenticated_by_token() or user is None else user.session_id))
 
 
 def login_required(view: F) -> F:

@@ -36,6 +36,9 @@ class AuditEntry(Base):
     actor_username: Mapped[str] = mapped_column(sa.String(60), default="")
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, 10))
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    # The actor's signed-in session (user_sessions.id; none for API tokens and commands). Not a foreign key: the
+    # log outlives the sessions.
+    session_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(sa.String(40))
     entity_type: Mapped[str] = mapped_column(sa.String(40))
     entity_id: Mapped[str] = mapped_column(sa.String(40), default="")

@@ -31,6 +31,7 @@ class AuditContext:
     channel: Channel
     ip: str = ""
     clock: Callable[[], dt.datetime] = utcnow
+    session_id: int | None = None  # user_sessions.id of a signed-in browser's request
 
 
 SYSTEM = AuditContext(None, "", Channel.SYSTEM)
@@ -110,6 +111,7 @@ def _entry(ctx: AuditContext, now: dt.datetime, action: str, entity_type: str, e
         "actor_username": ctx.actor_username,
         "channel": ctx.channel,
         "ip": ctx.ip,
+        "session_id": ctx.session_id,
         "action": action,
         "entity_type": entity_type,
         "entity_id": entity_id,
@@ -199,6 +201,7 @@ def record_event(
             actor_username=ctx.actor_username,
             channel=ctx.channel,
             ip=ctx.ip,
+            session_id=ctx.session_id,
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from webapp import scope
+from webapp.accounts import services
 from webapp.accounts.models import Role, User
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune, Province
@@ -151,7 +152,7 @@ def plan_accounts(ctx: Context, table: Table) -> Plan:
             c.fail("username", N_("You cannot change your own account by import."))
             continue
         plan.counts.updated += 1
-        plan.steps.append(_updater(user, diff))
+        plan.steps.append(_updater(ctx, user, diff))
     return plan
 
 
@@ -211,7 +212,6 @@ def _adder(ctx: Context, username: str, values: dict[str, Any]) -> Any:
                 password_hash=None,
                 activation_code_hash=None,
                 is_active=True,
-                session_version=1,
                 created_at=ctx.now,
                 **values,
             )
@@ -220,13 +220,13 @@ def _adder(ctx: Context, username: str, values: dict[str, Any]) -> Any:
     return step
 
 
-def _updater(user: User, diff: dict[str, Any]) -> Any:
+def _updater(ctx: Context, user: User, diff: dict[str, Any]) -> Any:
     def step() -> None:
         for key, value in diff.items():
             setattr(user, key, value)
         if any(key in PLACE_FIELDS for key in diff):
             # A new role or place must not ride on sessions opened under the old one.
-            user.session_version += 1
+            services.log_out_everywhere(ctx.session, user=user, now=ctx.now)
 
     return step
 

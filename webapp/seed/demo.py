@@ -157,8 +157,7 @@ def load_demo(session: Session, now: datetime) -> DemoResult:
     password = accounts.hash_secret(DEMO_PASSWORD)
     made = []
     for username, role, full_name in ACCOUNTS:
-        user = User(username=username, role=role, full_name=full_name, password_hash=password, created_at=now,
-                    session_version=1)
+        user = User(username=username, role=role, full_name=full_name, password_hash=password, created_at=now)
         if role in (Role.PROVINCE, Role.HOTLINE, Role.COMMUNE, Role.LEADER):
             user.province_id = province.id
         if role in (Role.COMMUNE, Role.LEADER):

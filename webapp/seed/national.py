@@ -315,7 +315,7 @@ def _user(run: _Run, username: str, role: Role, full_name: str, phone: str, comm
         "username": username, "full_name": full_name, "phone": phone, "role": role,
         "province_id": province_id, "commune_id": commune_id, "polling_area_id": polling_area_id,
         "password_hash": None, "activation_code_hash": None, "activation_expires_at": None,
-        "session_version": 1, "is_active": True, "locale": None, "created_at": run.now, "last_login_at": None,
+        "is_active": True, "locale": None, "created_at": run.now, "last_login_at": None,
     }
 
 
