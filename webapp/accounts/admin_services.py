@@ -218,11 +218,12 @@ def issue_activation_code(session: Session, *, actor: User, user: User, now: dat
     if not user.is_active:
         raise AccountInactive(user.username)
     code = services.new_code()
+    was_active = not user.needs_activation
     user.password_hash = None
     user.activation_code_hash = services.hash_secret(code)
     user.activation_expires_at = now + ttl
-    user.session_version += 1
-    session.flush()
+    services.log_out_everywhere(session, user=user)
+    services.record_code(session, user=user, actor=actor, after_activation=was_active, now=now)
     audit.record_event(
         session,
         action="issue_code",

@@ -82,3 +82,34 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class ActivationCode(Base):
+    """One one-time activation code handed out for an account (mã kích hoạt): who issued it and when, whether it
+    replaced a password the owner had already set (a reset after activation, which signs the owner out
+    everywhere), and when and from which address it was used. The code itself stays on the account, as a hash.
+
+    The review pages read it to show how the account that sent a report came to be in the hands of its user."""
+
+    __tablename__ = "activation_codes"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_activation_codes_area_issued", "polling_area_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The leader's polling area when the code was issued (None for officials' accounts).
+    polling_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("polling_areas.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[datetime]
+    after_activation: Mapped[bool] = mapped_column(default=False)
+    used_at: Mapped[datetime | None]
+    used_ip: Mapped[str] = mapped_column(sa.String(45), default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+    def audit_place(self) -> tuple[int | None, int | None, int | None]:
+        return self.user.audit_place() if self.user else (None, None, self.polling_area_id)
+
+    def __repr__(self) -> str:
+        return f"<ActivationCode of {self.user_id} at {self.issued_at}>"

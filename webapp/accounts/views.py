@@ -16,6 +16,7 @@ from webapp.clock import utcnow
 from webapp.extensions import limiter
 from webapp.htmx import render
 from webapp.i18n import _
+from webapp.web import client_ip
 
 bp = Blueprint("accounts", __name__)
 
@@ -89,6 +90,7 @@ def activate() -> Response:
                                                   audit.context_of(db.session).ip))
         try:
             services.set_password(db.session, user=user, password=form.password.data or "", now=utcnow())
+            services.record_activation(db.session, user=user, ip=client_ip(), now=utcnow())
         except services.WeakPassword:
             form.password.errors.append(_("This password is too easy to guess. Choose another."))
         else:

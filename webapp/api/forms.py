@@ -10,13 +10,8 @@ EXPIRY_CHOICES = [SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 d
 
 
 class ApiTokenForm(FlaskForm):
-    """A new personal API token: whose account it acts as, what it is for, how long it lasts."""
+    """A new personal API token for one's own account: what it is for, how long it lasts."""
 
-    username = StringField(
-        _l("Account (username)"),
-        validators=[DataRequired(message=_l("Enter the username of the account.")), Length(max=60)],
-        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
-    )
     name = StringField(
         _l("What it is for"),
         validators=[DataRequired(message=_l("Say what the token is for.")), Length(max=100)],

@@ -1,7 +1,9 @@
 """Personal API tokens: issue (the secret is shown once), list, revoke, and find the token a request carries.
 
-Who may issue and revoke: the national administrator for any account, a provincial election committee for the
-accounts of its province (its own included). The token acts exactly as its account: same role, same scope.
+A token belongs to the person who asks for it and acts as their own account, with the same role and scope:
+nobody receives a token that acts as another person (a token made for someone else could write reports under
+their name). The national administrator and provincial committees also see, and may revoke, the tokens of the
+accounts in their scope. Tokens issued for another account before this rule are refused when used.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ PREFIX = "bc26_"
 SECRET_BYTES = 32
 DISPLAY_CHARS = 12
 MAX_TOKEN_LENGTH = 100
-ISSUERS = (Role.ADMIN, Role.PROVINCE)
+# Who sees and may revoke the tokens of the accounts in their scope (besides everyone's own).
+OVERSEERS = (Role.ADMIN, Role.PROVINCE)
 # Writing "last used" on every request would add a write to every read; once a minute is enough to audit.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -33,7 +36,7 @@ class TokenError(Exception):
 
 
 class NotAllowed(TokenError):
-    """The actor may not issue or revoke tokens for this account."""
+    """The account may not have a token: it is deactivated, or not yet activated by its owner."""
 
 
 class InvalidToken(TokenError):
@@ -56,12 +59,12 @@ def hash_secret(secret: str) -> str:
 
 
 def may_issue(actor: User) -> bool:
-    return actor.role in ISSUERS
+    """Every account in use may have tokens of its own (an account not yet activated, or deactivated, may not)."""
+    return actor.is_active and not actor.needs_activation
 
 
-def issue_token(session: Session, *, actor: User, username: str, name: str, ttl: timedelta | None,
-                now: datetime) -> IssuedToken:
-    """Create a token acting as the account ``username`` (within the actor's scope, else ``InvalidToken``).
+def issue_token(session: Session, *, actor: User, name: str, ttl: timedelta | None, now: datetime) -> IssuedToken:
+    """Create a token acting as the actor's own account (``NotAllowed`` for an account that is not active).
 
     ``ttl`` None means it never expires. The returned secret is not stored and cannot be shown again."""
     if not may_issue(actor):
@@ -69,34 +72,34 @@ def issue_token(session: Session, *, actor: User, username: str, name: str, ttl:
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= 100:
         raise InvalidToken("name", "name_length")
-    user = session.scalars(scope.select(User, actor).where(User.username == (username or "").strip().lower())).first()
-    if user is None:
-        raise InvalidToken("username", "unknown_user")
-    if not user.is_active:
-        raise InvalidToken("username", "inactive_user")
     secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
-    token = ApiToken(user=user, name=name, token_hash=hash_secret(secret), prefix=secret[:DISPLAY_CHARS],
+    token = ApiToken(user=actor, name=name, token_hash=hash_secret(secret), prefix=secret[:DISPLAY_CHARS],
                      created_by=actor, created_at=now, expires_at=now + ttl if ttl else None)
     session.add(token)
     session.flush()
     return IssuedToken(token, secret)
 
 
+def _visible(actor: User) -> sa.Select[tuple[ApiToken]]:
+    if actor.role in OVERSEERS:
+        return scope.select(ApiToken, actor)
+    return sa.select(ApiToken).where(ApiToken.user_id == actor.id)
+
+
 def list_tokens(session: Session, *, actor: User, include_revoked: bool = False) -> list[ApiToken]:
-    """The tokens of the accounts the actor sees, newest first."""
-    if not may_issue(actor):
-        raise NotAllowed
-    stmt = scope.select(ApiToken, actor).options(selectinload(ApiToken.user), selectinload(ApiToken.created_by))
+    """The actor's own tokens (an administrator or a provincial committee: those of the accounts it sees),
+    newest first."""
+    stmt = _visible(actor).options(selectinload(ApiToken.user), selectinload(ApiToken.created_by))
     if not include_revoked:
         stmt = stmt.where(ApiToken.revoked_at.is_(None))
     return list(session.scalars(stmt.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
 def revoke_token(session: Session, *, actor: User, token_id: int, now: datetime) -> ApiToken:
-    """Revoke a token (OutOfScope when the actor does not see its account); revoking twice changes nothing."""
-    if not may_issue(actor):
-        raise NotAllowed
-    token = scope.get(session, ApiToken, token_id, actor)
+    """Revoke a token the actor sees (else ``scope.OutOfScope``); revoking twice changes nothing."""
+    token = session.scalars(_visible(actor).where(ApiToken.id == token_id)).first()
+    if token is None:
+        raise scope.OutOfScope(ApiToken.__name__)
     if token.revoked_at is None:
         token.revoked_at = now
         token.revoked_by = actor
@@ -118,13 +121,13 @@ def revoke_all_of(session: Session, *, user: User, by: User, now: datetime) -> i
 
 
 def authenticate(session: Session, secret: str, now: datetime) -> ApiToken | None:
-    """The usable token with this secret whose account is active, or None."""
+    """The usable token with this secret whose account is active and made it for itself, or None."""
     if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
     token = session.scalars(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)).options(selectinload(ApiToken.user))
     ).first()
-    if token is None or not token.is_usable(now):
+    if token is None or not token.is_usable(now) or token.created_by_id != token.user_id:
         return None
     user = token.user
     if not user.is_active or user.needs_activation:
