@@ -176,20 +176,23 @@ class Detail:
 
 def _provenance(session: Session, detail: Detail) -> None:
     report = detail.report
+    # When the version was really stored, and from where: its audit entry (``submitted_at`` follows the
+    # reports' clock, which a drill may freeze; codes and activations are stamped with the real time).
+    stored = session.execute(
+        sa.select(AuditEntry.at, AuditEntry.ip).where(AuditEntry.entity_type == report.__tablename__,
+                                                      AuditEntry.entity_id == str(report.id),
+                                                      AuditEntry.action == "create")
+        .order_by(AuditEntry.id).limit(1)).first()
+    stored_at = stored.at if stored is not None else report.submitted_at
+    detail.sent_from = stored.ip if stored is not None else ""
     detail.activation = session.scalars(
         sa.select(ActivationCode).where(ActivationCode.user_id == report.submitted_by_id,
-                                        ActivationCode.used_at.is_not(None),
-                                        ActivationCode.used_at <= report.submitted_at)
+                                        ActivationCode.used_at.is_not(None), ActivationCode.used_at <= stored_at)
         .options(selectinload(ActivationCode.issued_by))
         .order_by(ActivationCode.used_at.desc(), ActivationCode.id.desc()).limit(1)).first()
-    detail.sent_from = session.scalar(
-        sa.select(AuditEntry.ip).where(AuditEntry.entity_type == report.__tablename__,
-                                       AuditEntry.entity_id == str(report.id), AuditEntry.action == "create")
-        .order_by(AuditEntry.id).limit(1)) or ""
     detail.resets = list(session.scalars(
         sa.select(ActivationCode).where(ActivationCode.polling_area_id == report.polling_area_id,
-                                        ActivationCode.after_activation,
-                                        ActivationCode.issued_at <= report.submitted_at)
+                                        ActivationCode.after_activation, ActivationCode.issued_at <= stored_at)
         .options(selectinload(ActivationCode.issued_by), selectinload(ActivationCode.user))
         .order_by(ActivationCode.issued_at, ActivationCode.id)))
 
