@@ -209,10 +209,10 @@ def test_nobody_decides_on_figures_they_wrote(how, clients, db_session, w, clock
     clock(20, 30)
     report = db_session.scalars(sa.select(model).where(model.is_latest)).one()
     assert report.submitted_by.username == writer
+    _walk_decisions(db_session, clients, model, report.id, barred={writer})
     recorded = db_session.scalars(sa.select(StationInvolvement).where(
         StationInvolvement.polling_area_id == report.polling_area_id)).all()
     assert [(r.user.username, r.kind) for r in recorded] == [(writer, InvolvementKind.WROTE)]
-    _walk_decisions(db_session, clients, model, report.id, barred={writer})
 
 
 def _reset(client, area_id: int) -> str:
@@ -245,13 +245,13 @@ def test_an_official_who_reset_an_active_leaders_code_cannot_confirm_what_is_sen
     _leader_form(as_leader, db_session, w)
     report = db_session.scalars(sa.select(CountReport)).one()
     official = clients("xa")
+    refused = _decide(official, "count", report.id, "confirm", "received")
+    assert refused.status_code == 403 and "đặt lại mã kích hoạt" in refused.get_data(as_text=True)
+    assert _status(db_session, CountReport, report.id) is ReportStatus.RECEIVED
     page = official.get(f"/review/count/{report.id}")
     refusal = soup(page).select_one("#decide .rv-refusal").text
     assert "đặt lại mã kích hoạt" in refusal
     assert soup(page).select_one(f"form[action='/review/count/{report.id}/confirm']") is None
-    refused = _decide(official, "count", report.id, "confirm", "received")
-    assert refused.status_code == 403 and "đặt lại mã kích hoạt" in refused.get_data(as_text=True)
-    assert _status(db_session, CountReport, report.id) is ReportStatus.RECEIVED
     # The page of the report tells every reviewer about the reset, and how the account was activated.
     other = soup(clients("xa2").get(f"/review/count/{report.id}"))
     assert "Ủy ban bầu cử phường Bến Thành" in other.select_one(".rv-reset").text
