@@ -5,6 +5,7 @@ confirms) is not blocked. The review page shows how the sending account was acti
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 
@@ -12,19 +13,26 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests import world
 
 from tests.accounts import pdftext
 from tests.api.conftest import count_body
-from tests.conftest import csrf_token, login
+from tests.conftest import create_database, csrf_token, login
 from tests.reports.helpers import AREA, good_numbers, links, vn
 from tests.reports.test_views import count_form_data, form_values
 from tests.review.helpers import send_turnout
 from tests.world import NOW, PASSWORD
 from webapp.accounts import services as accounts
 from webapp.accounts.models import ActivationCode, Role, User
+from webapp import migrate
 from webapp.api import tokens
-from webapp.audit.models import AuditEntry
+from webapp.audit import services as audit
+from webapp.audit.models import AuditEntry, Channel
+from webapp.db import make_engine
 from webapp.elections.models import ContestKind
+from webapp.reports import services as reports
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
 from webapp.review import authority
 from webapp.review.models import InvolvementKind, StationInvolvement
@@ -327,7 +335,8 @@ def test_an_activation_or_sending_from_the_reviewers_address_is_flagged(app, cli
     report = db_session.scalars(sa.select(TurnoutReport)).one()
     same_as_activation = soup(official.get(f"/review/turnout/{report.id}"))
     assert [f["class"][-1] for f in same_as_activation.select(".rv-flag")] == ["rv-flag-activation"]
-    same_as_sending = soup(official.get(f"/review/turnout/{report.id}", environ_overrides={"REMOTE_ADDR": "10.9.9.9"}))
+    same_as_sending = soup(official.get(f"/review/turnout/{report.id}",
+                                        environ_overrides={"REMOTE_ADDR": "10.9.9.9"}))
     assert [f["class"][-1] for f in same_as_sending.select(".rv-flag")] == ["rv-flag-sending"]
     assert "10.9.9.9" in same_as_sending.select_one("#rv-provenance").text
 
@@ -349,3 +358,33 @@ def test_the_audit_entry_of_a_new_row_names_it(db_session, w, clock):
     entry = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "turnout_reports",
                                                            AuditEntry.action == "create")).one()
     assert entry.entity_id == str(report.id)
+
+
+def test_upgrading_mid_election_remembers_who_already_wrote():
+    """Deployed during the election: the migration records the writers of the versions already stored, so the
+    rule holds for them too; and the triggers it installs record the next ones."""
+    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "duties")
+    engine = None
+    try:
+        migrate.upgrade(url, "5e1f0c2a9b7d")
+        engine = make_engine(url)
+        with Session(engine) as session:
+            audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+            world.build(session)
+            send_turnout(session, world.World(session), 300)
+            session.commit()
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+            w = world.World(session)
+            wrote = "SELECT user_id FROM station_involvements WHERE kind = 'wrote' ORDER BY id"
+            assert session.scalars(sa.text(wrote)).all() == [w.user("to01").id]
+            reports.submit_turnout(session, actor=w.user("tongdai"), area_id=w.area(AREA).id,
+                                   data=reports.TurnoutInput(voted=320), client_uuid=uuid.uuid4(),
+                                   channel=Channel.PHONE, now=vn(11, 35))
+            assert session.scalars(sa.text(wrote)).all() == [w.user("to01").id, w.user("tongdai").id]
+            assert authority.refusal(session, w.user("xa"), w.area(AREA).id) is None
+    finally:
+        if engine is not None:
+            engine.dispose()
+        drop()
