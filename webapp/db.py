@@ -96,7 +96,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Not in AUTOCOMMIT (Alembic's autocommit_block: a pragma that is ignored inside a transaction).
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN")
 
 
 def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:

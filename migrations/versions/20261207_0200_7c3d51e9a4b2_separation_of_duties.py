@@ -8,6 +8,9 @@ without its code having to remember it (webapp.review.authority reads them). Exi
 ``activation_codes``: every one-time code handed out (who, when, whether it reset an activated account), and
 when and from which address it was used.
 
+Integration accounts (role "integration", one province or the whole country) and the scopes of their tokens
+(``api_tokens.scopes``).
+
 Revision ID: 7c3d51e9a4b2
 Revises: 5e1f0c2a9b7d
 Create Date: 2026-12-07 02:00:00
@@ -23,6 +26,30 @@ branch_labels = None
 depends_on = None
 
 REPORT_TABLES = ("count_reports", "turnout_reports")
+_ROLES_BEFORE = (
+    "(role = 'leader' AND polling_area_id IS NOT NULL AND commune_id IS NOT NULL AND province_id IS NOT NULL)"
+    " OR (role = 'commune' AND polling_area_id IS NULL AND commune_id IS NOT NULL AND province_id IS NOT NULL)"
+    " OR (role = 'province' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NOT NULL)"
+    " OR (role = 'hotline' AND polling_area_id IS NULL AND commune_id IS NULL)"
+    " OR (role = 'admin' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NULL)")
+_ROLES_AFTER = _ROLES_BEFORE + " OR (role = 'integration' AND polling_area_id IS NULL AND commune_id IS NULL)"
+
+
+def _roles(sql: str) -> None:
+    # SQLite rebuilds the table (batch: copy, drop, rename), which the rows referring to users would refuse: the
+    # foreign keys are off meanwhile (SQLite's own recipe for altering a table), and checked again afterwards.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        with op.get_context().autocommit_block():  # the pragma is ignored inside a transaction
+            op.execute("PRAGMA foreign_keys = OFF")
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_users_scope_matches_role'), type_='check')
+        batch_op.create_check_constraint('scope_matches_role', sql)
+    if sqlite:
+        with op.get_context().autocommit_block():
+            op.execute("PRAGMA foreign_keys = ON")
+        if op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+            raise RuntimeError("users: a row refers to an account that no longer exists")
 
 _PG_FUNCTION = """
 CREATE FUNCTION record_station_writer() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -90,6 +117,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_station_involvements_user_id'), ['user_id'], unique=False)
 
     op.execute(_BACKFILL)
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('scopes', sa.JSON(), nullable=True))
+    _roles(_ROLES_AFTER)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
         for table in REPORT_TABLES:
@@ -101,6 +131,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE role = 'integration')")
+    op.execute("DELETE FROM users WHERE role = 'integration'")
+    _roles(_ROLES_BEFORE)
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_column('scopes')
     for table in REPORT_TABLES:
         if op.get_bind().dialect.name == "postgresql":
             op.execute(f"DROP TRIGGER IF EXISTS {table}_record_writer ON {table}")

@@ -17,6 +17,9 @@ class Role(enum.StrEnum):
     PROVINCE = "province"  # Ủy ban bầu cử tỉnh: one province
     HOTLINE = "hotline"  # tổng đài: one province or the whole country, read-only
     ADMIN = "admin"  # quản trị quốc gia
+    # tài khoản tích hợp: a machine (a results screen, a newsroom feed) reading through the API with tokens of
+    # explicit scopes and an expiry issued by an official; one province or the whole country; never signs in
+    INTEGRATION = "integration"
 
 
 class User(Base):
@@ -34,7 +37,8 @@ class User(Base):
             " OR (role = 'province' AND polling_area_id IS NULL AND commune_id IS NULL"
             " AND province_id IS NOT NULL)"
             " OR (role = 'hotline' AND polling_area_id IS NULL AND commune_id IS NULL)"
-            " OR (role = 'admin' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NULL)",
+            " OR (role = 'admin' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NULL)"
+            " OR (role = 'integration' AND polling_area_id IS NULL AND commune_id IS NULL)",
             name="scope_matches_role",
         ),
     )

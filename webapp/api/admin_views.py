@@ -12,10 +12,11 @@ from werkzeug.wrappers import Response
 
 from webapp import db
 from webapp.api import tokens
-from webapp.api.forms import ApiTokenForm
+from webapp.api.forms import ApiTokenForm, IntegrationTokenForm
 from webapp.clock import utcnow
 from webapp.htmx import render
 from webapp.i18n import _
+from webapp.web import roles_required
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api-tokens")
 
@@ -23,14 +24,20 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/api-tokens")
 def _reason(reason: str) -> str:
     return {
         "name_length": lambda: _("Say what the token is for (at most 100 characters)."),
+        "unknown_integration": lambda: _("No integration account with this username in your area."),
+        "inactive_user": lambda: _("This account is deactivated."),
+        "scopes_required": lambda: _("Tick at least one thing it may read."),
+        "expiry_required": lambda: _("Choose when the token stops working (at most a year)."),
     }[reason]()
 
 
 def _page(form: ApiTokenForm, *, secret: str | None = None, issued: tokens.ApiToken | None = None,
-          status: int = 200) -> Response:
+          status: int = 200, integration_form: IntegrationTokenForm | None = None) -> Response:
     rows = tokens.list_tokens(db.session, actor=current_user, include_revoked=True)
+    if integration_form is None and current_user.role in tokens.OVERSEERS:
+        integration_form = IntegrationTokenForm(formdata=None)
     response = render("api/tokens.html", "api/_tokens.html", form=form, rows=rows, secret=secret, issued=issued,
-                      now=utcnow(), status=status)
+                      now=utcnow(), status=status, integration_form=integration_form)
     if secret:
         response.headers["Cache-Control"] = "no-store"  # the secret exists only in this answer
     return response
@@ -62,6 +69,26 @@ def issue() -> Response:
             db.session.commit()
             return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
     return _page(form, status=422)
+
+
+@bp.post("/integration")
+@roles_required(*tokens.OVERSEERS)
+def issue_integration() -> Response:
+    """Issue a token for an integration account, with its scopes and expiry; its secret is shown once."""
+    form = IntegrationTokenForm()
+    if form.validate_on_submit():
+        try:
+            issued = tokens.issue_integration_token(
+                db.session, actor=current_user, username=form.username.data or "", name=form.name.data or "",
+                scopes=list(form.scopes.data or []), ttl=timedelta(days=int(form.expires.data or 30)), now=utcnow())
+        except tokens.NotAllowed:
+            abort(403)
+        except tokens.InvalidToken as exc:
+            getattr(form, exc.field).errors.append(_reason(exc.reason))
+        else:
+            db.session.commit()
+            return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
+    return _page(ApiTokenForm(formdata=None), status=422, integration_form=form)
 
 
 @bp.post("/<int:token_id>/revoke")

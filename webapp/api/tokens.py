@@ -2,8 +2,10 @@
 
 A token belongs to the person who asks for it and acts as their own account, with the same role and scope:
 nobody receives a token that acts as another person (a token made for someone else could write reports under
-their name). The national administrator and provincial committees also see, and may revoke, the tokens of the
-accounts in their scope. Tokens issued for another account before this rule are refused when used.
+their name). The one exception is a dedicated integration account (``Role.INTEGRATION``, a machine that reads
+through the API): the national administrator or a provincial committee issues its tokens, each with explicit
+scopes (what it may read) and an expiry. They also see, and may revoke, the tokens of the accounts in their
+scope. Tokens issued for another person's account before this rule are refused when used.
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ PREFIX = "bc26_"
 SECRET_BYTES = 32
 DISPLAY_CHARS = 12
 MAX_TOKEN_LENGTH = 100
-# Who sees and may revoke the tokens of the accounts in their scope (besides everyone's own).
+# Who sees and may revoke the tokens of the accounts in their scope (besides everyone's own), and issues those of
+# integration accounts.
 OVERSEERS = (Role.ADMIN, Role.PROVINCE)
+# What an integration account's token may read: its scopes and the API paths (GET only) each opens.
+SCOPES: dict[str, tuple[str, ...]] = {
+    "progress:read": ("/api/v1/progress/",),
+    "results:read": ("/api/v1/results/",),
+}
+ALWAYS_OPEN = ("/api/v1/me",)
+MAX_INTEGRATION_TTL = timedelta(days=365)
 # Writing "last used" on every request would add a write to every read; once a minute is enough to audit.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -80,6 +90,51 @@ def issue_token(session: Session, *, actor: User, name: str, ttl: timedelta | No
     return IssuedToken(token, secret)
 
 
+def issue_integration_token(session: Session, *, actor: User, username: str, name: str, scopes: list[str],
+                            ttl: timedelta | None, now: datetime) -> IssuedToken:
+    """Create a token for the integration account ``username`` (in the actor's scope), reading only what
+    ``scopes`` name, until ``ttl`` from now (at most a year: required). ``NotAllowed`` unless the actor is the
+    national administrator or a provincial committee; ``InvalidToken`` for what the request gets wrong."""
+    if actor.role not in OVERSEERS or not may_issue(actor):
+        raise NotAllowed
+    account = session.scalars(scope.select(User, actor).where(
+        User.username == (username or "").strip().lower(), User.role == Role.INTEGRATION)).first()
+    if account is None:
+        raise InvalidToken("username", "unknown_integration")
+    if not account.is_active:
+        raise InvalidToken("username", "inactive_user")
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= 100:
+        raise InvalidToken("name", "name_length")
+    chosen = sorted(set(scopes))
+    if not chosen or any(s not in SCOPES for s in chosen):
+        raise InvalidToken("scopes", "scopes_required")
+    if ttl is None or not timedelta(0) < ttl <= MAX_INTEGRATION_TTL:
+        raise InvalidToken("expires", "expiry_required")
+    secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+    token = ApiToken(user=account, name=name, token_hash=hash_secret(secret), prefix=secret[:DISPLAY_CHARS],
+                     created_by=actor, created_at=now, expires_at=now + ttl, scopes=chosen)
+    session.add(token)
+    session.flush()
+    return IssuedToken(token, secret)
+
+
+def allows(token: ApiToken, method: str, path: str) -> bool:
+    """Whether the token's scopes open this request (a personal token, without scopes, opens what its account
+    may do)."""
+    if token.scopes is None:
+        return True
+    if method not in ("GET", "HEAD"):
+        return False
+    return path in ALWAYS_OPEN or any(path.startswith(prefix) for s in token.scopes for prefix in SCOPES.get(s, ()))
+
+
+def _acts_for_its_owner(token: ApiToken) -> bool:
+    if token.user.role is Role.INTEGRATION:
+        return bool(token.scopes) and token.expires_at is not None
+    return token.created_by_id == token.user_id and token.scopes is None
+
+
 def _visible(actor: User) -> sa.Select[tuple[ApiToken]]:
     if actor.role in OVERSEERS:
         return scope.select(ApiToken, actor)
@@ -121,16 +176,17 @@ def revoke_all_of(session: Session, *, user: User, by: User, now: datetime) -> i
 
 
 def authenticate(session: Session, secret: str, now: datetime) -> ApiToken | None:
-    """The usable token with this secret whose account is active and made it for itself, or None."""
+    """The usable token with this secret whose account is active and made it for itself (or an integration
+    account's, with its scopes and expiry), or None."""
     if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
     token = session.scalars(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)).options(selectinload(ApiToken.user))
     ).first()
-    if token is None or not token.is_usable(now) or token.created_by_id != token.user_id:
+    if token is None or not token.is_usable(now) or not _acts_for_its_owner(token):
         return None
     user = token.user
-    if not user.is_active or user.needs_activation:
+    if not user.is_active or (user.needs_activation and user.role is not Role.INTEGRATION):
         return None
     return token
 
