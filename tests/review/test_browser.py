@@ -98,7 +98,8 @@ def _story(session: Session, uploads: str) -> dict[str, int]:
                explanations={"turnout_ne_voted": "Cử tri đi bầu sau 15 giờ"})
     reset = _reset_story(session, w)
     session.commit()
-    return {"area": area.id, "count": v2.id, "t11": t11.id, "reset_count": reset}
+    return {"area": area.id, "count": v2.id, "t11": t11.id, "reset_count": reset,
+            "reset_area": w.area("26743-06").id}
 
 
 def _reset_story(session: Session, w: World) -> int:
@@ -277,3 +278,9 @@ def test_the_review_page_says_who_may_not_decide_and_why(phone, server):
     assert "10.0.0.8" in other.locator("#rv-provenance").inner_text()
     _fits(other)
     _shot(other, "detail-after-reset-other-official")
+    hotline = phone("tongdai")
+    hotline.goto(f"/hotline/stations/{ids['reset_area']}")
+    hotline.wait_for_selector("#hotline-station .hl-event-reset")
+    assert "to06-26743" in hotline.locator(".hl-event-reset").inner_text()
+    _fits(hotline)
+    _shot(hotline, "hotline-timeline-reset")
