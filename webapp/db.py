@@ -108,6 +108,9 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     # write (GET, HEAD) begin DEFERRED, so that readers never queue behind an import (WAL lets them read meanwhile).
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # Not in AUTOCOMMIT (Alembic's autocommit_block: a pragma that is ignored inside a transaction).
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
         mode = "DEFERRED" if conn.get_execution_options().get(SQLITE_BEGIN) == "DEFERRED" else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
 

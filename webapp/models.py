@@ -1,6 +1,6 @@
 """Imports every model so that the metadata is complete (Alembic, tests)."""
 
-from webapp.accounts.models import User  # noqa: F401
+from webapp.accounts.models import ActivationCode, User  # noqa: F401
 from webapp.api.models import ApiToken  # noqa: F401
 from webapp.audit.models import AuditEntry  # noqa: F401
 from webapp.db import Base
@@ -22,6 +22,6 @@ from webapp.progress.models import (  # noqa: F401
     CountRollup, CountStation, Correction, Dirty, RefreshState, TurnoutRollup, TurnoutStation,
 )
 from webapp.reports.models import CountReport, CountVote, ReportPhoto, TurnoutFigure, TurnoutReport  # noqa: F401
-from webapp.review.models import ReviewAction  # noqa: F401
+from webapp.review.models import ReviewAction, StationInvolvement  # noqa: F401
 
 metadata = Base.metadata

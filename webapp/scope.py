@@ -50,7 +50,8 @@ class Scope:
             return cls(Level.POLLING_AREA, user.province_id, user.commune_id, user.polling_area_id)
         if user.role is Role.COMMUNE:
             return cls(Level.COMMUNE, user.province_id, user.commune_id)
-        if user.role is Role.PROVINCE or (user.role is Role.HOTLINE and user.province_id is not None):
+        if user.role is Role.PROVINCE or (user.role in (Role.HOTLINE, Role.INTEGRATION)
+                                          and user.province_id is not None):
             return cls(Level.PROVINCE, user.province_id)
         return cls(Level.NATION)
 

@@ -94,6 +94,7 @@ ROLE_LABELS = {
     Role.PROVINCE: _l("Provincial election committee"),
     Role.HOTLINE: _l("Hotline"),
     Role.ADMIN: _l("National administrator"),
+    Role.INTEGRATION: _l("Integration (API)"),
 }
 
 

@@ -19,11 +19,10 @@ KIND_OF = {ContestKind.NATIONAL_ASSEMBLY: "na", ContestKind.PROVINCIAL_COUNCIL: 
 
 @pytest.fixture
 def token_for(db_session, w):
-    """``token_for("to01")`` issues a token for that account (by the administrator) and returns its secret."""
+    """``token_for("to01")``: that account issues a token for itself; its secret."""
 
     def issue(username: str, ttl: timedelta | None = None) -> str:
-        issued = tokens.issue_token(db_session, actor=w.user("quantri"), username=username, name="tests", ttl=ttl,
-                                    now=NOW)
+        issued = tokens.issue_token(db_session, actor=w.user(username), name="tests", ttl=ttl, now=NOW)
         db_session.flush()
         return issued.secret
 

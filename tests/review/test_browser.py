@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,8 @@ from tests.reports.helpers import new_id
 from tests.review.helpers import send_count, send_turnout, vn
 from tests.world import NOW, PASSWORD, World
 from webapp import create_app, migrate
+from webapp.accounts import admin_services
+from webapp.accounts import services as accounts
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.db import make_engine
@@ -94,8 +96,28 @@ def _story(session: Session, uploads: str) -> dict[str, int]:
                          client_uuid=new_id(), channel=Channel.WEB, now=vn(20, 14), upload_dir=Path(uploads))
     send_count(session, w, kind=ContestKind.PROVINCIAL_COUNCIL, at=(20, 20),
                explanations={"turnout_ne_voted": "Cử tri đi bầu sau 15 giờ"})
+    reset = _reset_story(session, w)
     session.commit()
-    return {"area": area.id, "count": v2.id, "t11": t11.id}
+    return {"area": area.id, "count": v2.id, "t11": t11.id, "reset_count": reset,
+            "reset_area": w.area("26743-06").id}
+
+
+def _reset_story(session: Session, w: World) -> int:
+    """Station 26743-06: its leader activates the account from 10.0.0.7; at 20:25 the province resets the code and
+    the account is activated again from 127.0.0.1 (the reviewers' own address here); the minutes follow."""
+    area = w.area("26743-06")
+    issued = accounts.issue_leader_codes(session, actor=w.user("xa"), commune=area.commune, now=vn(7, 0),
+                                         ttl=timedelta(days=3), area_ids={area.id})[0]
+    accounts.set_password(session, user=issued.user, password="Kiem-Phieu-2026!06", now=vn(7, 10))
+    accounts.record_activation(session, user=issued.user, ip="10.0.0.7", now=vn(7, 10))
+    admin_services.reset_leader(session, actor=w.user("tinh"), area=area, now=vn(20, 25), ttl=timedelta(days=3))
+    accounts.set_password(session, user=issued.user, password="Kiem-Phieu-2026!06b", now=vn(20, 27))
+    accounts.record_activation(session, user=issued.user, ip="127.0.0.1", now=vn(20, 27))
+    audit.bind(session, audit.AuditContext(issued.user.id, issued.user.username, Channel.WEB, ip="10.0.0.8"))
+    report = send_count(session, w, area="26743-06", leader=issued.user.username, at=(20, 28),
+                        signer_ids=tuple(m.id for m in area.team[:3]))
+    audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+    return report.id
 
 
 @pytest.fixture(scope="module")
@@ -235,3 +257,30 @@ def test_the_hotline_enters_turnout_by_phone_with_a_read_back(phone, server):
     assert "Đọc mã biên nhận cho tổ trưởng" in tab.locator("#flash").inner_text()
     newest = tab.locator(".hl-event").first.inner_text()
     assert "906" in newest and "Tổng đài" in newest
+
+
+def test_the_review_page_says_who_may_not_decide_and_why(phone, server):
+    """The province reset the leader's code after activation: its page tells it why it may not decide; the
+    commune official sees the decision, and both see the reset, the activation and the same-address flag."""
+    _base, ids = server
+    tab = phone("tinh")
+    tab.goto(f"/review/count/{ids['reset_count']}")
+    tab.wait_for_selector("#review-detail .rv-refusal")
+    assert "đặt lại mã kích hoạt" in tab.locator(".rv-refusal").inner_text()
+    assert tab.locator(".rv-refusal-top a[href='#decide']").count() == 1
+    assert tab.locator("form[action$='/confirm']").count() == 0
+    assert tab.locator(".rv-reset").count() == 1 and tab.locator(".rv-flag-activation").count() == 1
+    _fits(tab)
+    _shot(tab, "detail-refused-after-reset")
+    other = phone("xa")
+    other.goto(f"/review/count/{ids['reset_count']}")
+    other.wait_for_selector("#review-detail form[action$='/confirm']")
+    assert "10.0.0.8" in other.locator("#rv-provenance").inner_text()
+    _fits(other)
+    _shot(other, "detail-after-reset-other-official")
+    hotline = phone("tongdai")
+    hotline.goto(f"/hotline/stations/{ids['reset_area']}")
+    hotline.wait_for_selector("#hotline-station .hl-event-reset")
+    assert "to06-26743" in hotline.locator(".hl-event-reset").inner_text()
+    _fits(hotline)
+    _shot(hotline, "hotline-timeline-reset")

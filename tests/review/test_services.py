@@ -120,7 +120,7 @@ def test_a_decision_cannot_start_from_a_status_it_does_not_apply_to(db_session, 
 @pytest.mark.parametrize("username", ["tongdai", "tongdai_qg", "to01"])
 def test_the_hotline_and_leaders_do_not_review(db_session, w, username):
     report = send_count(db_session, w)
-    with pytest.raises(services.NotReviewer):
+    with pytest.raises(services.NotAuthorised):
         services.confirm_report(db_session, actor=w.user(username), kind=COUNT, report_id=report.id,
                                 shown=RECEIVED, now=vn(20, 30))
 

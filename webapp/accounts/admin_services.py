@@ -26,13 +26,13 @@ from webapp.textnorm import fold, nfc
 # Whose accounts each role looks after (always within its own scope).
 MANAGES: dict[Role, frozenset[Role]] = {
     Role.ADMIN: frozenset(Role),
-    Role.PROVINCE: frozenset({Role.COMMUNE, Role.HOTLINE, Role.LEADER}),
+    Role.PROVINCE: frozenset({Role.COMMUNE, Role.HOTLINE, Role.LEADER, Role.INTEGRATION}),
     Role.COMMUNE: frozenset({Role.LEADER}),
 }
 # Which accounts each role may create on the accounts page (leaders come from the leaders' page).
 CREATES: dict[Role, tuple[Role, ...]] = {
-    Role.ADMIN: (Role.PROVINCE, Role.COMMUNE, Role.HOTLINE, Role.ADMIN),
-    Role.PROVINCE: (Role.COMMUNE, Role.HOTLINE),
+    Role.ADMIN: (Role.PROVINCE, Role.COMMUNE, Role.HOTLINE, Role.ADMIN, Role.INTEGRATION),
+    Role.PROVINCE: (Role.COMMUNE, Role.HOTLINE, Role.INTEGRATION),
 }
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 # toNN-CCCCC belongs to the leader of polling area NN of commune CCCCC (services.leader_username).
@@ -160,7 +160,7 @@ def create_account(session: Session, *, actor: User, data: NewAccount, now: date
         if commune is None:
             raise InvalidAccount("commune_code", "unknown_commune")
         province_id, commune_id = commune.province_id, commune.id
-    elif data.role in (Role.PROVINCE, Role.HOTLINE):
+    elif data.role in (Role.PROVINCE, Role.HOTLINE, Role.INTEGRATION):
         province_id = actor.province_id if actor.role is Role.PROVINCE else data.province_id
         if province_id is not None:
             try:
@@ -244,16 +244,18 @@ def log_out_account(session: Session, *, actor: User, user: User) -> None:
 
 
 def issue_activation_code(session: Session, *, actor: User, user: User, now: datetime, ttl: timedelta) -> str:
-    """A new one-time code for an official's account; password and sessions end (leaders: reset_leader)."""
-    _require(may_manage(actor, user) and user.role is not Role.LEADER)
+    """A new one-time code for an official's account; password and sessions end (leaders: reset_leader; an
+    integration account never signs in, it has tokens)."""
+    _require(may_manage(actor, user) and user.role not in (Role.LEADER, Role.INTEGRATION))
     if not user.is_active:
         raise AccountInactive(user.username)
     code = services.new_code()
+    was_active = not user.needs_activation
     user.password_hash = None
     user.activation_code_hash = services.hash_secret(code)
     user.activation_expires_at = now + ttl
     services.log_out_everywhere(session, user=user, now=now)
-    session.flush()
+    services.record_code(session, user=user, actor=actor, after_activation=was_active, now=now)
     audit.record_event(
         session,
         action="issue_code",

@@ -269,7 +269,7 @@ def _account_form() -> AccountForm:
     form.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in admin.CREATES[current_user.role]]
     provinces = db.session.scalars(scope.select(Province, current_user).order_by(Province.name)).all()
     form.province_id.choices = (
-        [("", _("Whole country (hotline only)"))] if current_user.role is Role.ADMIN else []
+        [("", _("Whole country (hotline or integration only)"))] if current_user.role is Role.ADMIN else []
     )
     form.province_id.choices += [(str(p.id), p.name) for p in provinces]
     # A provincial committee creates accounts in its own province only; the field is not shown to it.

@@ -17,6 +17,9 @@ class Role(enum.StrEnum):
     PROVINCE = "province"  # Ủy ban bầu cử tỉnh: one province
     HOTLINE = "hotline"  # tổng đài: one province or the whole country, read-only
     ADMIN = "admin"  # quản trị quốc gia
+    # tài khoản tích hợp: a machine (a results screen, a newsroom feed) reading through the API with tokens of
+    # explicit scopes and an expiry issued by an official; one province or the whole country; never signs in
+    INTEGRATION = "integration"
 
 
 class User(Base):
@@ -34,7 +37,8 @@ class User(Base):
             " OR (role = 'province' AND polling_area_id IS NULL AND commune_id IS NULL"
             " AND province_id IS NOT NULL)"
             " OR (role = 'hotline' AND polling_area_id IS NULL AND commune_id IS NULL)"
-            " OR (role = 'admin' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NULL)",
+            " OR (role = 'admin' AND polling_area_id IS NULL AND commune_id IS NULL AND province_id IS NULL)"
+            " OR (role = 'integration' AND polling_area_id IS NULL AND commune_id IS NULL)",
             name="scope_matches_role",
         ),
     )
@@ -105,3 +109,34 @@ class UserSession(Base):
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
     revoked_at: Mapped[datetime | None]
+
+
+class ActivationCode(Base):
+    """One one-time activation code handed out for an account (mã kích hoạt): who issued it and when, whether it
+    replaced a password the owner had already set (a reset after activation, which signs the owner out
+    everywhere), and when and from which address it was used. The code itself stays on the account, as a hash.
+
+    The review pages read it to show how the account that sent a report came to be in the hands of its user."""
+
+    __tablename__ = "activation_codes"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_activation_codes_area_issued", "polling_area_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The leader's polling area when the code was issued (None for officials' accounts).
+    polling_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("polling_areas.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[datetime]
+    after_activation: Mapped[bool] = mapped_column(default=False)
+    used_at: Mapped[datetime | None]
+    used_ip: Mapped[str] = mapped_column(sa.String(45), default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+    def audit_place(self) -> tuple[int | None, int | None, int | None]:
+        return self.user.audit_place() if self.user else (None, None, self.polling_area_id)
+
+    def __repr__(self) -> str:
+        return f"<ActivationCode of {self.user_id} at {self.issued_at}>"

@@ -14,12 +14,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from webapp.accounts.models import Role, User, UserSession
+from webapp.accounts.models import ActivationCode, Role, User, UserSession
+from webapp.api.tokens import revoke_all_of
 from webapp.audit import services as audit
 from webapp.clock import utcnow
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune
 from webapp.textnorm import fold
+from webapp.review.authority import record_involvement
+from webapp.review.models import InvolvementKind
 
 # OWASP Password Storage Cheat Sheet, argon2id: 19 MiB, 2 iterations, 1 lane. argon2-cffi's default (64 MiB,
 # 3 iterations, 4 lanes) cost about 8 times the CPU per sign-in on this 2-core machine (benchmarks/README.md).
@@ -126,6 +129,32 @@ def set_password(session: Session, *, user: User, password: str, now: datetime) 
     session.flush()
 
 
+def record_code(session: Session, *, user: User, actor: User | None, after_activation: bool,
+                now: datetime) -> ActivationCode:
+    """Note a one-time code just handed out for ``user`` (the code itself is kept on the account, hashed)."""
+    row = ActivationCode(user_id=user.id, polling_area_id=user.polling_area_id,
+                         issued_by_id=actor.id if actor is not None else None, issued_at=now,
+                         after_activation=after_activation, used_ip="")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_activation(session: Session, *, user: User, ip: str, now: datetime) -> None:
+    """The account's code was just used to choose a password: note when and from which address (the review
+    pages show it beside every report the account sends)."""
+    row = session.scalars(sa.select(ActivationCode).where(ActivationCode.user_id == user.id,
+                                                          ActivationCode.used_at.is_(None))
+                          .order_by(ActivationCode.issued_at.desc(), ActivationCode.id.desc()).limit(1)).first()
+    if row is None:  # a code handed out before codes were recorded
+        row = ActivationCode(user_id=user.id, polling_area_id=user.polling_area_id, issued_at=now,
+                             after_activation=False)
+        session.add(row)
+    row.used_at = now
+    row.used_ip = (ip or "")[:45]
+    session.flush()
+
+
 # --- signed-in sessions (user_sessions) ---------------------------------------------------------------------
 
 
@@ -210,6 +239,7 @@ def issue_leader_codes(
         )
     }
     issued: list[IssuedCode] = []
+    resets: list[str] = []
     for area in areas:
         if area_ids is not None and area.id not in area_ids:
             continue
@@ -233,11 +263,20 @@ def issue_leader_codes(
         elif not user.needs_activation and (area_ids is None or area.id not in area_ids):
             continue
         code = new_code()
+        was_active = user.id is not None and not user.needs_activation
         user.password_hash = None
         user.activation_code_hash = hash_secret(code)
         user.activation_expires_at = now + ttl
         if user.id is not None:
             log_out_everywhere(session, user=user, now=now)
+        session.flush()
+        record_code(session, user=user, actor=actor, after_activation=was_active, now=now)
+        if was_active:
+            # Whoever holds this code can sign in as the leader: four-eyes (webapp.review.authority).
+            record_involvement(session, user=actor, polling_area_id=area.id, kind=InvolvementKind.RESET_CODE,
+                               now=now)
+            revoke_all_of(session, user=user, by=actor, now=now)
+            resets.append(area.code)
         issued.append(IssuedCode(area, user, code))
     session.flush()
     audit.record_event(
@@ -246,7 +285,8 @@ def issue_leader_codes(
         entity_type="communes",
         entity_id=str(commune.id),
         place=(commune.province_id, commune.id, None),
-        after={"areas": [i.polling_area.code for i in issued], "by": actor.username},
+        after={"areas": [i.polling_area.code for i in issued], "by": actor.username,
+               "reset_after_activation": resets},
     )
     return issued
 

@@ -99,6 +99,7 @@ def activate() -> Response:
                                                   audit.context_of(db.session).ip))
         try:
             services.set_password(db.session, user=user, password=form.password.data or "", now=utcnow())
+            services.record_activation(db.session, user=user, ip=client_ip(), now=utcnow())
         except services.WeakPassword:
             form.password.errors.append(_(
                 "This password is too easy to guess: it has repeated or consecutive characters, a keyboard row, "

@@ -1,20 +1,18 @@
-"""Personal API tokens at ``/api-tokens``: issue one (its secret shown once), list them, revoke one.
-
-The national administrator manages tokens for every account; a provincial election committee for the accounts
-of its province. A token acts as its account with the same role and area."""
+"""Personal API tokens at ``/api-tokens``: issue one for one's own account (its secret shown once), list them,
+revoke one. The national administrator and provincial committees also see and revoke the tokens of the accounts
+in their scope. A token acts as its owner's account with the same role and area."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp import db
-from webapp.accounts.models import Role
 from webapp.api import tokens
-from webapp.api.forms import ApiTokenForm
+from webapp.api.forms import ApiTokenForm, IntegrationTokenForm
 from webapp.clock import utcnow
 from webapp.htmx import render
 from webapp.i18n import _
@@ -26,38 +24,45 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/api-tokens")
 def _reason(reason: str) -> str:
     return {
         "name_length": lambda: _("Say what the token is for (at most 100 characters)."),
-        "unknown_user": lambda: _("No account with this username in your area."),
+        "unknown_integration": lambda: _("No integration account with this username in your area."),
         "inactive_user": lambda: _("This account is deactivated."),
+        "scopes_required": lambda: _("Tick at least one thing it may read."),
+        "expiry_required": lambda: _("Choose when the token stops working (at most a year)."),
     }[reason]()
 
 
 def _page(form: ApiTokenForm, *, secret: str | None = None, issued: tokens.ApiToken | None = None,
-          status: int = 200) -> Response:
+          status: int = 200, integration_form: IntegrationTokenForm | None = None) -> Response:
     rows = tokens.list_tokens(db.session, actor=current_user, include_revoked=True)
+    if integration_form is None and current_user.role in tokens.OVERSEERS:
+        integration_form = IntegrationTokenForm(formdata=None)
     response = render("api/tokens.html", "api/_tokens.html", form=form, rows=rows, secret=secret, issued=issued,
-                      now=utcnow(), status=status)
+                      now=utcnow(), status=status, integration_form=integration_form)
     if secret:
         response.headers["Cache-Control"] = "no-store"  # the secret exists only in this answer
     return response
 
 
 @bp.get("/")
-@roles_required(Role.ADMIN, Role.PROVINCE)
+@login_required
 def index() -> Response:
-    """The API tokens of the accounts in scope, and the form to issue one."""
+    """One's own API tokens (and those of the accounts in scope), and the form to issue one."""
     return _page(ApiTokenForm())
 
 
 @bp.post("/")
-@roles_required(Role.ADMIN, Role.PROVINCE)
+@login_required
 def issue() -> Response:
-    """Issue a token and show its secret once (the database keeps only its hash, so no redirect)."""
+    """Issue a token for one's own account and show its secret once (the database keeps only its hash, so no
+    redirect). A ``username`` sent along names nobody: a token never acts as another person."""
     form = ApiTokenForm()
     if form.validate_on_submit():
         ttl = None if form.expires.data == "never" else timedelta(days=int(form.expires.data or 30))
         try:
-            issued = tokens.issue_token(db.session, actor=current_user, username=form.username.data or "",
-                                        name=form.name.data or "", ttl=ttl, now=utcnow())
+            issued = tokens.issue_token(db.session, actor=current_user, name=form.name.data or "", ttl=ttl,
+                                        now=utcnow())
+        except tokens.NotAllowed:
+            abort(403)
         except tokens.InvalidToken as exc:
             getattr(form, exc.field).errors.append(_reason(exc.reason))
         else:
@@ -66,14 +71,31 @@ def issue() -> Response:
     return _page(form, status=422)
 
 
+@bp.post("/integration")
+@roles_required(*tokens.OVERSEERS)
+def issue_integration() -> Response:
+    """Issue a token for an integration account, with its scopes and expiry; its secret is shown once."""
+    form = IntegrationTokenForm()
+    if form.validate_on_submit():
+        try:
+            issued = tokens.issue_integration_token(
+                db.session, actor=current_user, username=form.username.data or "", name=form.name.data or "",
+                scopes=list(form.scopes.data or []), ttl=timedelta(days=int(form.expires.data or 30)), now=utcnow())
+        except tokens.NotAllowed:
+            abort(403)
+        except tokens.InvalidToken as exc:
+            getattr(form, exc.field).errors.append(_reason(exc.reason))
+        else:
+            db.session.commit()
+            return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
+    return _page(ApiTokenForm(formdata=None), status=422, integration_form=form)
+
+
 @bp.post("/<int:token_id>/revoke")
-@roles_required(Role.ADMIN, Role.PROVINCE)
+@login_required
 def revoke(token_id: int) -> Response:
     """Revoke a token at once: every request carrying it is refused from now on."""
-    try:
-        token = tokens.revoke_token(db.session, actor=current_user, token_id=token_id, now=utcnow())
-    except tokens.NotAllowed:
-        abort(403)
+    token = tokens.revoke_token(db.session, actor=current_user, token_id=token_id, now=utcnow())
     db.session.commit()
     flash(_("The token “%(name)s” of %(user)s is revoked.", name=token.name, user=token.user.username), "success")
     return redirect(url_for(".index"), 303)

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -18,7 +18,7 @@ from webapp import db
 from webapp.accounts.models import User
 from webapp.api import tokens
 from webapp.api.models import ApiToken
-from webapp.api.problems import ApiError, Problem
+from webapp.api.problems import ApiError, Problem, error_response
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.clock import utcnow
@@ -69,8 +69,11 @@ def authenticate() -> None:
         token = _token_for_request()
         if token is None:
             raise ApiError(401, Problem("invalid_token"), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        # A session cookie may have come along too; the token, sent on purpose, decides who is calling.
-        login_manager._update_request_context_with_user(token.user)
+        if not tokens.allows(token, request.method, request.path):
+            raise ApiError(403, Problem("insufficient_scope"))
+        if current_user.get_id() != token.user.get_id():
+            # A session cookie came along too; the token, sent on purpose, decides who is calling.
+            login_manager._update_request_context_with_user(token.user)
         if tokens.mark_used(db.session, token, utcnow()):
             db.session.commit()
     elif request.method not in SAFE_METHODS and current_user.is_authenticated:
@@ -82,6 +85,15 @@ def authenticate() -> None:
     audit.bind(db.session, audit.AuditContext(
         actor_id=user.id if user else None, actor_username=user.username if user else "", channel=Channel.API,
         ip=client_ip(), session_id=None if authenticated_by_token() or user is None else user.session_id))
+
+
+def require_scope() -> Response | None:
+    """Before the API's reads outside the ``api`` blueprint (progress, results): a token's scopes must open the
+    request (``authenticate`` checks it for the ``api`` blueprint itself)."""
+    token = _token_for_request() if bearer_secret() else None
+    if token is not None and not tokens.allows(token, request.method, request.path):
+        return error_response(ApiError(403, Problem("insufficient_scope")))
+    return None
 
 
 def login_required(view: F) -> F:

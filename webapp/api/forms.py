@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -10,16 +10,34 @@ EXPIRY_CHOICES = [SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 d
 
 
 class ApiTokenForm(FlaskForm):
-    """A new personal API token: whose account it acts as, what it is for, how long it lasts."""
+    """A new personal API token for one's own account: what it is for, how long it lasts."""
 
-    username = StringField(
-        _l("Account (username)"),
-        validators=[DataRequired(message=_l("Enter the username of the account.")), Length(max=60)],
-        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
-    )
     name = StringField(
         _l("What it is for"),
         validators=[DataRequired(message=_l("Say what the token is for.")), Length(max=100)],
         render_kw={"autocomplete": "off"},
     )
     expires = SelectField(_l("Expires after"), choices=EXPIRY_CHOICES, default="30")
+
+
+SCOPE_CHOICES = [SelectChoice("progress:read", _l("Read the progress (turnout, reports received)")),
+                 SelectChoice("results:read", _l("Read the results"))]
+INTEGRATION_EXPIRY_CHOICES = [c for c in EXPIRY_CHOICES if c.value != "never"]
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class IntegrationTokenForm(ApiTokenForm):
+    """A token for an integration account: which account, what it may read, and when it stops working (always)."""
+
+    username = StringField(
+        _l("Integration account (username)"),
+        validators=[DataRequired(message=_l("Enter the username of the integration account.")), Length(max=60)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    scopes = _Checkboxes(_l("What it may read"), choices=SCOPE_CHOICES,
+                         validators=[DataRequired(message=_l("Tick at least one thing it may read."))])
+    expires = SelectField(_l("Expires after"), choices=INTEGRATION_EXPIRY_CHOICES, default="30")

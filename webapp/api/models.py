@@ -1,4 +1,4 @@
-"""Personal API tokens: an administrator issues one for an account, shows its secret once, and may revoke it."""
+"""API tokens: personal ones (an account's own) and those of integration accounts (explicit scopes, an expiry)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # What an integration account's token may read (webapp.api.tokens.SCOPES); None: a personal token, which may
+    # do whatever its own account may.
+    scopes: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

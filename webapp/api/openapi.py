@@ -256,8 +256,11 @@ DESCRIPTION = """The same submissions as the forms, for the phone's offline outb
 checks, idempotency (`client_uuid`) and scope.
 
 **Authentication.** Either the browser session (cookie `session`; every write also sends the CSRF token as the
-`X-CSRFToken` header — `getMe` returns it), or a personal API token issued by an administrator at `/api-tokens`,
-sent as `Authorization: Bearer bc26_…`. A token acts as its account, with the same role and area.
+`X-CSRFToken` header — `getMe` returns it), or a personal API token that an account issues for itself at
+`/api-tokens`, sent as `Authorization: Bearer bc26_…`. A token acts as its own account, with the same role and
+area; nobody can be given a token that acts as another person. An integration account (a machine that only reads)
+gets its tokens from an administrator or a provincial committee, each with explicit scopes (`progress:read`,
+`results:read`) and an expiry; a request its scopes do not open answers 403 `insufficient_scope`.
 
 **Errors** are JSON: `{"errors": [{"field", "code", "severity", "message": {"vi", "en"}, "params"}]}`. 400: the body
 is not the documented shape; 422: the values were refused (fix and resend); 401/403/404/409 as described. An

@@ -69,6 +69,7 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "unauthenticated": lambda p: _("Log in, or send a valid API token."),
         "invalid_token": lambda p: _("The API token is not valid, has expired or was revoked."),
         "forbidden": lambda p: _("You do not have permission to do this."),
+        "insufficient_scope": lambda p: _("This API token's scopes do not allow this request."),
         "not_allowed": lambda p: _("Only the polling team leader of this polling area sends its reports."),
         "not_found": lambda p: _("Not found, or not within your area."),
         "method_not_allowed": lambda p: _("This action is not allowed here."),

@@ -91,8 +91,10 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _identity(obj: Any) -> str:
-    ident = sa.inspect(obj).identity
-    return ":".join(str(part) for part in ident) if ident else ""
+    # After a flush a new row has its primary key but not yet its identity key: read the key from the row.
+    state = sa.inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ":".join(str(part) for part in ident) if ident and None not in ident else ""
 
 
 def _row(ctx: AuditContext, now: dt.datetime, action: str, obj: Any, before: Any, after: Any) -> dict[str, Any]:

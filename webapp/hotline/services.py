@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from webapp import scope
-from webapp.accounts.models import Role, User
+from webapp.accounts.models import ActivationCode, Role, User
 from webapp.elections.models import PollingArea, TeamMember
 from webapp.geo.models import Commune
 from webapp.hotline.models import CallLog, CallOutcome
@@ -100,7 +100,7 @@ def search_stations(session: Session, user: User, query: str) -> SearchResult:
 @dataclasses.dataclass
 class Event:
     at: datetime
-    kind: str  # turnout | count | photo | review | call
+    kind: str  # turnout | count | photo | review | call | reset (of the leader's code, after activation)
     obj: Any
 
 
@@ -128,7 +128,8 @@ class Timeline:
 
 def station_timeline(session: Session, user: User, area_id: int) -> Timeline:
     """Everything that happened at one station, newest first: every version of every report (state, who, when,
-    channel, receipt), the photos, the commune's decisions and the hotline's calls."""
+    channel, receipt), the photos, the commune's decisions, the hotline's calls and the resets of its leader's code
+    after activation."""
     history = reports.station_history(session, user, area_id)
     area = history.area
     events = [Event(r.submitted_at, "turnout", r) for r in history.turnout]
@@ -138,7 +139,11 @@ def station_timeline(session: Session, user: User, area_id: int) -> Timeline:
     calls = session.scalars(scope.select(CallLog, user).where(CallLog.polling_area_id == area.id)
                             .options(selectinload(CallLog.caller))).all()
     events += [Event(c.at, "call", c) for c in calls]
-    order = {"call": 0, "review": 1, "photo": 2, "count": 3, "turnout": 4}
+    resets = session.scalars(
+        sa.select(ActivationCode).where(ActivationCode.polling_area_id == area.id, ActivationCode.after_activation)
+        .options(selectinload(ActivationCode.issued_by), selectinload(ActivationCode.user))).all()
+    events += [Event(r.issued_at, "reset", r) for r in resets]
+    order = {"reset": -1, "call": 0, "review": 1, "photo": 2, "count": 3, "turnout": 4}
     events.sort(key=lambda e: (e.at, -order[e.kind], getattr(e.obj, "id", 0)), reverse=True)
     leaders = session.scalars(scope.select(User, user).where(User.polling_area_id == area.id,
                                                              User.role == Role.LEADER)).all()

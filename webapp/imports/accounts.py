@@ -22,7 +22,7 @@ from webapp.imports.parsing import Table
 
 # Which roles each importer may create or change (always inside their own place).
 MANAGEABLE: dict[Role, frozenset[Role]] = {
-    Role.ADMIN: frozenset(Role),
+    Role.ADMIN: frozenset(Role) - {Role.INTEGRATION},  # integration accounts are made one by one, on their page
     Role.PROVINCE: frozenset({Role.PROVINCE, Role.COMMUNE, Role.LEADER, Role.HOTLINE}),
     Role.COMMUNE: frozenset({Role.LEADER}),
 }

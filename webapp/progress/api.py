@@ -12,6 +12,8 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
 from webapp import db
+from webapp.accounts.models import Role
+from webapp.api.auth import require_scope
 from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
@@ -19,6 +21,10 @@ from webapp.reports.views import reporting_now
 from webapp.web import roles_required
 
 bp = Blueprint("progress_api", __name__, url_prefix="/api/v1/progress")
+bp.before_request(require_scope)  # an integration token reads only what its scopes open
+
+# Integration accounts read the progress through the API (tokens with the "progress:read" scope), never the pages.
+API_READERS = (*READERS, Role.INTEGRATION)
 
 
 def _pct(value: Decimal | None) -> str | None:
@@ -90,7 +96,7 @@ def progress_json(p: PlaceProgress) -> dict[str, Any]:
 
 
 @bp.get("/nation")
-@roles_required(*READERS)
+@roles_required(*API_READERS)
 def nation() -> Response:
     """The whole country and its provinces (national users)."""
     services.nation_place(current_user)
@@ -99,7 +105,7 @@ def nation() -> Response:
 
 
 @bp.get("/provinces/<int:province_id>")
-@roles_required(*READERS)
+@roles_required(*API_READERS)
 def province(province_id: int) -> Response:
     """A province and its communes."""
     services.province_place(db.session, current_user, province_id)
@@ -108,7 +114,7 @@ def province(province_id: int) -> Response:
 
 
 @bp.get("/communes/<int:commune_id>")
-@roles_required(*READERS)
+@roles_required(*API_READERS)
 def commune(commune_id: int) -> Response:
     """A commune and its stations."""
     services.commune_place(db.session, current_user, commune_id)
@@ -117,7 +123,7 @@ def commune(commune_id: int) -> Response:
 
 
 @bp.get("/corrections")
-@roles_required(*READERS)
+@roles_required(*API_READERS)
 def corrections() -> Response:
     """Corrections inside the caller's place (and the province or commune asked for), newest first."""
     province_id = request.args.get("province_id", type=int)

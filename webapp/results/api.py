@@ -14,14 +14,17 @@ from flask_login import current_user
 
 from webapp import db
 from webapp.accounts.models import Role
+from webapp.api.auth import require_scope
 from webapp.results import progress, services
 from webapp.results.queries import COMPLAINTS, SUMMED
 from webapp.results.rules import percent
 from webapp.web import roles_required
 
 bp = Blueprint("results_api", __name__, url_prefix="/api/v1/results")
+bp.before_request(require_scope)  # an integration token reads only what its scopes open
 
-READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
+# Integration accounts read through the API only (tokens with the "results:read" scope).
+READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE, Role.INTEGRATION)
 
 
 def _pct(value: Decimal | None) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp import scope
 from webapp.accounts.models import User
 from webapp.db import Base, enum_type
+from webapp.elections.models import PollingArea
 from webapp.reports.models import ReportStatus
 
 
@@ -65,6 +66,39 @@ class ReviewAction(Base):
 
     def __repr__(self) -> str:
         return f"<ReviewAction {self.decision} {self.kind} {self.report_id}>"
+
+
+class InvolvementKind(enum.StrEnum):
+    # Wrote a version of one of the station's reports, by any channel (the leader's form, the API, the outbox,
+    # the hotline's entry by phone, or any later way): recorded by the database itself, with the version.
+    WROTE = "wrote"
+    # Reset the activation code of the station leader's account after the leader had activated it.
+    RESET_CODE = "reset_code"
+
+
+class StationInvolvement(Base):
+    """An account that had a hand in a station's figures (tham gia lập số liệu), and so may not decide on its
+    reports (four-eyes, webapp.review.authority). One row per account, station and kind, kept for the rest of
+    the election: the first time it happened."""
+
+    __tablename__ = "station_involvements"
+    __audit__ = True
+    __table_args__ = (sa.UniqueConstraint("polling_area_id", "user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    polling_area_id: Mapped[int] = mapped_column(sa.ForeignKey("polling_areas.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[InvolvementKind] = mapped_column(enum_type(InvolvementKind, 20))
+    at: Mapped[datetime]
+
+    polling_area: Mapped[PollingArea] = relationship()
+    user: Mapped[User] = relationship()
+
+    def audit_place(self) -> tuple[int | None, int | None, int | None]:
+        return self.polling_area.audit_place() if self.polling_area else (None, None, self.polling_area_id)
+
+    def __repr__(self) -> str:
+        return f"<StationInvolvement {self.kind} {self.user_id}@{self.polling_area_id}>"
 
 
 def place_rule(province: Any, commune: Any, area: Any) -> Any:

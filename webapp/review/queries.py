@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from webapp import scope
-from webapp.accounts.models import Role, User
+from webapp.accounts.models import ActivationCode, Role, User
+from webapp.audit.models import AuditEntry
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, Contest, PollingArea
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.models import CountReport, CountVote, ReportStatus, TurnoutReport
+from webapp.review.authority import Presence
 from webapp.review.models import Decision, ReportKind, ReviewAction
 from webapp.review.services import Report, kind_of, latest_version, load_report
 
@@ -152,10 +154,47 @@ class Detail:
     findings: list[Finding] = dataclasses.field(default_factory=list)
     votes: list[VoteRow] = dataclasses.field(default_factory=list)
     turnout: list[tuple[Contest, int, int | None]] = dataclasses.field(default_factory=list)
+    # How the sending account came to its user: its last activation before this version was sent (None: none
+    # recorded), the address the version was sent from (its audit entry), and every reset of the station
+    # leader's code after activation that happened before it was sent.
+    activation: ActivationCode | None = None
+    sent_from: str = ""
+    resets: list[ActivationCode] = dataclasses.field(default_factory=list)
 
     @property
     def names(self) -> dict[int, str]:
         return {row.candidate.id: row.candidate.full_name for row in self.votes}
+
+    @property
+    def activation_presence(self) -> Presence | None:
+        return Presence(self.activation.used_ip) if self.activation is not None else None
+
+    @property
+    def sending_presence(self) -> Presence | None:
+        return Presence(self.sent_from) if self.sent_from else None
+
+
+def _provenance(session: Session, detail: Detail) -> None:
+    report = detail.report
+    # When the version was really stored, and from where: its audit entry (``submitted_at`` follows the
+    # reports' clock, which a drill may freeze; codes and activations are stamped with the real time).
+    stored = session.execute(
+        sa.select(AuditEntry.at, AuditEntry.ip).where(AuditEntry.entity_type == report.__tablename__,
+                                                      AuditEntry.entity_id == str(report.id),
+                                                      AuditEntry.action == "create")
+        .order_by(AuditEntry.id).limit(1)).first()
+    stored_at = stored.at if stored is not None else report.submitted_at
+    detail.sent_from = stored.ip if stored is not None else ""
+    detail.activation = session.scalars(
+        sa.select(ActivationCode).where(ActivationCode.user_id == report.submitted_by_id,
+                                        ActivationCode.used_at.is_not(None), ActivationCode.used_at <= stored_at)
+        .options(selectinload(ActivationCode.issued_by))
+        .order_by(ActivationCode.used_at.desc(), ActivationCode.id.desc()).limit(1)).first()
+    detail.resets = list(session.scalars(
+        sa.select(ActivationCode).where(ActivationCode.polling_area_id == report.polling_area_id,
+                                        ActivationCode.after_activation, ActivationCode.issued_at <= stored_at)
+        .options(selectinload(ActivationCode.issued_by), selectinload(ActivationCode.user))
+        .order_by(ActivationCode.issued_at, ActivationCode.id)))
 
 
 def _versions(session: Session, report: Report) -> list[int]:
@@ -174,6 +213,7 @@ def report_detail(session: Session, user: User, kind: ReportKind, report_id: int
     previous = session.get(model, report.supersedes_id) if report.supersedes_id else None
     detail = Detail(kind, report, previous, None if report.is_latest else latest_version(session, report), set(),
                     _actions(session, kind, _versions(session, report)))
+    _provenance(session, detail)
     if isinstance(report, CountReport):
         before = previous if isinstance(previous, CountReport) else None
         if before is not None:

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp import scope
-from webapp.accounts.models import Role, User
+from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
+from webapp.review import authority
 from webapp.review import reasons as reason_codes
 from webapp.review.models import Decision, ReportKind, ReviewAction
 
@@ -29,7 +30,6 @@ MODELS: dict[ReportKind, type[TurnoutReport | CountReport]] = {
     ReportKind.TURNOUT: TurnoutReport,
     ReportKind.COUNT: CountReport,
 }
-REVIEWERS = frozenset({Role.COMMUNE, Role.PROVINCE, Role.ADMIN})
 # Which shown status each decision may start from, and where it leads. A reopened report goes back to
 # "received": it waits in the queue again, and the leader may send a new version.
 ALLOWED_FROM = {
@@ -49,8 +49,13 @@ class ReviewError(Exception):
     """Base of every refusal of a review decision."""
 
 
-class NotReviewer(ReviewError):
-    """Only commune, provincial and national officials review reports (the hotline and leaders do not: 403)."""
+class NotAuthorised(ReviewError):
+    """The actor may not decide on this station's reports (403); ``reason`` says why (``authority.Refusal``):
+    leaders and the hotline never decide, nor does anyone who had a hand in the station's figures."""
+
+    def __init__(self, reason: authority.Refusal) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ReasonRequired(ReviewError):
@@ -75,10 +80,6 @@ class ReviewConflict(ReviewError):
         self.report = report
         self.action = action
         self.newer = newer
-
-
-def may_review(user: User) -> bool:
-    return user.role in REVIEWERS
 
 
 def kind_of(report: Report) -> ReportKind:
@@ -127,9 +128,9 @@ def _conflict(session: Session, kind: ReportKind, report: Report) -> ReviewConfl
 
 def _decide(session: Session, *, actor: User, kind: ReportKind, report_id: int, shown: ReportStatus,
             decision: Decision, reasons: Sequence[str] = (), text: str = "", now: datetime) -> ReviewAction:
-    if not may_review(actor):
-        raise NotReviewer
     report = load_report(session, actor, kind, report_id)
+    if (reason := authority.refusal(session, actor, report.polling_area_id)) is not None:
+        raise NotAuthorised(reason)
     if shown not in ALLOWED_FROM[decision]:
         raise InvalidDecision(decision)
     if not _claim(session, MODELS[kind], report.id, shown):

@@ -10,19 +10,18 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp import db
-from webapp.accounts.models import Role
 from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.reports.models import ReportStatus
 from webapp.reports.views import reporting_now
-from webapp.review import queries, reasons, services
+from webapp.review import authority, queries, reasons, services
 from webapp.review.forms import ConfirmForm, ReopenForm, ReturnForm
 from webapp.review.models import Decision, ReportKind
-from webapp.web import local_dt, roles_required
+from webapp.web import client_ip, local_dt, roles_required
 
 bp = Blueprint("review", __name__)
 
-REVIEWERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN)
+REVIEWERS = tuple(authority.REVIEWERS)
 DECISION_LABELS = {
     Decision.CONFIRM: _l("Confirmed"),
     Decision.RETURN: _l("Returned for correction"),
@@ -68,8 +67,24 @@ def queue() -> Response:
                   contests=queries.queue_contests(db.session), states=STATE_FILTERS)
 
 
+REFUSALS = {
+    authority.Refusal.NOT_REVIEWER: _l("Only officials of the commune, the province or the country decide on "
+                                       "reports."),
+    authority.Refusal.WROTE: _l("You entered figures of this polling station yourself, so you may not confirm, "
+                                "return or reopen its reports for the rest of the election. Another official of "
+                                "the commune, or the province, must decide."),
+    authority.Refusal.RESET_CODE: _l("You reset the activation code of this polling station's leader after the "
+                                     "leader had activated the account, so you may not confirm, return or reopen "
+                                     "its reports for the rest of the election. Another official of the commune, "
+                                     "or the province, must decide."),
+}
+
+
 def _page(kind: ReportKind, report_id: int, status: int = 200, **forms: Any) -> Response:
     detail = queries.report_detail(db.session, current_user, kind, report_id)
+    refusal = authority.refusal(db.session, current_user, detail.report.polling_area_id)
+    flags = authority.flags(authority.Presence(client_ip()), activation=detail.activation_presence,
+                            sending=detail.sending_presence)
     shown = detail.report.status.value
     context = {
         "confirm_form": ConfirmForm(formdata=None, shown=shown),
@@ -78,7 +93,8 @@ def _page(kind: ReportKind, report_id: int, status: int = 200, **forms: Any) -> 
         **forms,
     }
     return render("review/detail.html", "review/_detail.html", status=status, detail=detail,
-                  can_review=current_user.role in REVIEWERS, **context)
+                  can_review=refusal is None, refusal=REFUSALS[refusal] if refusal else None, flags=flags,
+                  **context)
 
 
 @bp.get("/review/count/<int:report_id>")
@@ -137,6 +153,9 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
         return redirect(detail_url, 303)
     except services.ReasonRequired:
         return _page(kind, report_id, 422, **{f"{decision.value}_form": form})
+    except services.NotAuthorised:
+        db.session.rollback()
+        return _page(kind, report_id, 403)
     db.session.commit()
     done = {Decision.CONFIRM: _("Confirmed. The report is locked."),
             Decision.RETURN: _("Returned to the polling team with your reasons."),
