@@ -10,6 +10,7 @@ import logging
 import re
 import shutil
 import sqlite3
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -51,7 +52,9 @@ def sqlite_url() -> Iterator[str]:
 
 
 def _app(url: str, **config: object) -> Flask:
-    return create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", **config})
+    # The import runs inside its request (the queue's immediate mode), so that its writes meet the others here.
+    return create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "JOBS_IMMEDIATE": True,
+                       "JOBS_DIR": tempfile.mkdtemp(prefix="sqlite-writers-jobs-"), **config})
 
 
 @pytest.fixture

@@ -194,7 +194,8 @@ def test_the_commune_reviews_the_corrected_minutes_beside_the_photo(phone, serve
     tab.click(f"a[href='/review/count/{ids['count']}']")
     tab.wait_for_selector("#review-detail .rv-photos img")
     assert tab.locator("td.rv-changed").count() >= 4
-    assert tab.evaluate("document.querySelector('.rv-photos img').naturalWidth") > 0
+    # The image loads after the page: wait for it (on a busy machine it is not there yet when the page is).
+    tab.wait_for_function("(img => img.complete && img.naturalWidth > 0)(document.querySelector('.rv-photos img'))")
     _fits(tab)
     _shot(tab, "detail")
     tab.click("details.rv-return summary")
