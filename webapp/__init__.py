@@ -52,10 +52,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _validate(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from webapp import cli, db, errors, i18n, web
+    from webapp import cli, db, errors, i18n, inputs, web
     from webapp.audit import services as audit_services
     from webapp.extensions import babel, csrf, htmx, limiter, login_manager
 
+    inputs.init_app(app)  # before any route: the bounded <int:…> converter
     db.init_app(app)
     audit_services.install()
     csrf.init_app(app)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
 from webapp import db
+from webapp.inputs import query_int
 from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
@@ -120,8 +121,8 @@ def commune(commune_id: int) -> Response:
 @roles_required(*READERS)
 def corrections() -> Response:
     """Corrections inside the caller's place (and the province or commune asked for), newest first."""
-    province_id = request.args.get("province_id", type=int)
-    commune_id = request.args.get("commune_id", type=int)
+    province_id = query_int("province_id")
+    commune_id = query_int("commune_id")
     since_text = request.args.get("since")
     try:
         since = datetime.fromisoformat(since_text) if since_text else None
@@ -129,7 +130,7 @@ def corrections() -> Response:
         since = None
     if since is not None and since.tzinfo is None:
         since = None
-    limit = min(max(request.args.get("limit", 100, type=int), 1), 1000)
+    limit = min(max(query_int("limit", 100), 1), 1000)
     if province_id is not None:
         services.province_place(db.session, current_user, province_id)
     if commune_id is not None:
