@@ -163,8 +163,9 @@ def _page(build: Callable[[], services.PlaceProgress], token: str) -> Response:
 
 def _context(p: services.PlaceProgress, token: str) -> dict[str, object]:
     contest_id, at = _selected(p)
-    args = {k: v for k, v in request.args.items() if k != "v"}
-    poll = url_for(request.endpoint or "progress.index", **(request.view_args or {}), **args, v=token)
+    # The route's own values win over query names that collide with them (?province_id=…).
+    poll = url_for(request.endpoint or "progress.index", **{**request.args.to_dict(), **(request.view_args or {}),
+                                                           "v": token})
     latest = feed.corrections(db.session, current_user, limit=5,
                               province_id=p.province.id if p.province else None,
                               commune_id=p.commune.id if p.commune else None)
