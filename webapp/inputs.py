@@ -10,7 +10,8 @@ import re
 from datetime import time
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map
 
 INT_MAX = 2**31 - 1  # the databases' INTEGER: no row has a larger id, and no count may exceed it
@@ -57,15 +58,17 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def _refuse_control_characters_in_query() -> None:
-    # Links and search boxes never carry control characters; a query string that does is refused before any
-    # view reads it (forms check their own fields: webapp.forms).
-    if any(CONTROL_IN_QUERY.search(key) or CONTROL_IN_QUERY.search(value)
-           for key, value in request.args.items(multi=True)):
-        abort(400)
+def _drop_query_parameters_with_control_characters() -> None:
+    # Links and search boxes never carry control characters: such a parameter is not something a person typed
+    # (a crafted link), and it is dropped before any view reads it, as if it had not been sent. (Forms check
+    # their own fields: webapp.forms.)
+    args = request.args
+    if any(CONTROL_IN_QUERY.search(key) or CONTROL_IN_QUERY.search(value) for key, value in args.items(multi=True)):
+        request.args = ImmutableMultiDict([(key, value) for key, value in args.items(multi=True)
+                                           if not (CONTROL_IN_QUERY.search(key) or CONTROL_IN_QUERY.search(value))])
 
 
 def init_app(app: Flask) -> None:
-    """Before any route is added: the bounded ``int`` converter, and the query-string rule."""
+    """Before any route is added: the bounded ``int`` converter; and the query-string rule."""
     app.url_map.converters["int"] = IdConverter
-    app.before_request(_refuse_control_characters_in_query)
+    app.before_request(_drop_query_parameters_with_control_characters)
