@@ -57,6 +57,8 @@ def _report_times(province_id: int | None) -> list[str]:
 
 def _commune(value: str | None) -> Commune | None:
     """The commune asked for by id (a commune official's own by default), loaded within scope or 404."""
+    if value and parse_int(value) is None:
+        abort(404)
     ident = parse_int(value) or (current_user.commune_id if current_user.role is Role.COMMUNE else None)
     return None if not ident else scope.get(db.session, Commune, ident, current_user)
 

@@ -37,9 +37,8 @@ def parse_number(raw: str | None) -> int | str | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if _GROUPED.fullmatch(text):
-        text = re.sub(r"[^0-9]", "", text)
-    value = parse_int(text, maximum=_MAX)
+    digits = re.sub(r"[^0-9]", "", text) if _GROUPED.fullmatch(text) else text
+    value = parse_int(digits, maximum=_MAX)
     return text if value is None else value
 
 
