@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user
 
 from webapp import db
@@ -121,16 +121,18 @@ def commune(commune_id: int) -> Response:
 @roles_required(*READERS)
 def corrections() -> Response:
     """Corrections inside the caller's place (and the province or commune asked for), newest first."""
-    province_id = query_int("province_id")
-    commune_id = query_int("commune_id")
+    # A value this endpoint cannot read is refused (400, as documented), never silently dropped.
+    if any(name in request.args and query_int(name) is None for name in ("province_id", "commune_id", "limit")):
+        abort(400)
+    province_id, commune_id = query_int("province_id"), query_int("commune_id")
     since_text = request.args.get("since")
     try:
         since = datetime.fromisoformat(since_text) if since_text else None
     except ValueError:
-        since = None
-    if since is not None and since.tzinfo is None:
-        since = None
-    limit = min(max(query_int("limit", 100), 1), 1000)
+        abort(400)
+    limit = query_int("limit", 100)
+    if (since is not None and since.tzinfo is None) or not 1 <= limit <= 1000:
+        abort(400)
     if province_id is not None:
         services.province_place(db.session, current_user, province_id)
     if commune_id is not None:
