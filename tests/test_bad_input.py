@@ -41,7 +41,8 @@ def test_an_id_past_the_database_integer_answers_404(as_user, url):
                                  "/audit/?before=99999999999999999999", "/hotline/calls?page=²"])
 def test_integer_query_parameters_never_crash(as_user, url):
     response = as_user("quantri").get(url)
-    assert response.status_code in (200, 404), response.status_code
+    assert response.status_code in (200, 404) or (url.startswith("/api/") and response.status_code == 400), (
+        response.status_code)
 
 
 @pytest.mark.parametrize("path", ["/progress/", "/results/communes/{commune}/record", "/results/communes/{commune}/turnout/print"])
