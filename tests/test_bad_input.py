@@ -5,6 +5,8 @@ tests/api/test_schemathesis.py."""
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -117,3 +119,16 @@ def test_parse_hhmm_takes_real_times_of_day_only(text):
     value = parse_hhmm(text)
     if value is not None:
         assert value.strftime("%H:%M") == text
+
+
+def test_request_data_is_read_through_the_edge_helpers():
+    """A new form starts from webapp.forms, and a new integer query parameter goes through query_int."""
+    root = Path(__file__).resolve().parent.parent / "webapp"
+    offenders = []
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path != root / "forms.py" and re.search(r"\(FlaskForm\)|import FlaskForm", text):
+            offenders.append(f"{path.relative_to(root)}: a form built on FlaskForm (use webapp.forms.Form)")
+        if re.search(r"args\.get\([^)]*type=int", text):
+            offenders.append(f"{path.relative_to(root)}: request.args.get(type=int) (use webapp.inputs.query_int)")
+    assert not offenders, offenders
