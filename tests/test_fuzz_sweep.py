@@ -138,7 +138,9 @@ def _send_form(fuzzer: Fuzzer, method: str, action: str, fields: list[tuple[str,
         else:
             from werkzeug.datastructures import MultiDict
 
-            fuzzer.send(method, action, MultiDict(data), what=what)
+            response = fuzzer.send(method, action, MultiDict(data), what=what)
+            if response.mimetype == "application/pdf":  # a sheet is made per request (slips): once is enough
+                return
 
 
 def _sweep(fuzzer: Fuzzer, route: Route, url: str, session: Session) -> None:
