@@ -61,11 +61,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from webapp import cli, db, errors, i18n, web
+    from webapp import cli, db, errors, i18n, inputs, web
     from webapp.audit import services as audit_services
     from webapp.extensions import babel, csrf, htmx, limiter, login_manager
     from webapp.jobs import queue as jobs_queue
 
+    inputs.init_app(app)  # before any route: the bounded <int:…> converter
     db.init_app(app)
     audit_services.install()
     csrf.init_app(app)

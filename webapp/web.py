@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, current_app, redirect, request, send_from_directory
+from flask import Flask, Response, abort, current_app, flash, redirect, request, send_from_directory
 from flask_babel import format_datetime, format_decimal
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_url
 
 from webapp import db
 from webapp.accounts import services as accounts
@@ -106,8 +106,17 @@ TEAM_ROLE_LABELS = {
 }
 
 
+def _unauthorized() -> Response:
+    # The API answers a stranger 401 in its own error shape (as its document says); pages send them to sign in.
+    if request.path.startswith("/api/"):
+        abort(401)
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
 def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"

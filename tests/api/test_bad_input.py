@@ -115,3 +115,22 @@ def test_fuzzed_ids_and_codes_never_crash(api, token_for, area_id, code):
     _check(api("GET", f"/api/v1/stations/{area_id}", secret))
     _check(api("POST", f"/api/v1/stations/{area_id}/count/na", secret, json={"client_uuid": str(uuid.uuid4())}))
     _check(api("GET", "/api/v1/receipts/" + code.replace("/", "").replace("?", "").replace("#", "") + "x", secret))
+
+
+@pytest.mark.parametrize("disposition", ['name="photo"', 'name="photo"; filename=""', 'name="photo"; filename="\\x00"',
+                                         'filename="bb.jpg"', 'name=""; filename="bb.jpg"'])
+def test_a_photo_part_without_a_file_name_is_refused(api, app, db_session, w, token_for, election_night, tmp_path,
+                                                     monkeypatch, disposition):
+    from tests.reports.helpers import jpeg_bytes
+
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    secret = token_for("to01")
+    report_id = api("POST", count_url(w), secret, json=count_body(db_session, w)).json["report_id"]
+    body = (b'--B\r\nContent-Disposition: form-data; name="client_uuid"\r\n\r\n' + str(uuid.uuid4()).encode()
+            + b"\r\n--B\r\nContent-Disposition: form-data; " + disposition.encode() + b"\r\n"
+            + b"Content-Type: image/jpeg\r\n\r\n" + jpeg_bytes() + b"\r\n--B--\r\n")
+    response = api("POST", f"/api/v1/reports/count/{report_id}/photo", secret, data=body,
+                   content_type="multipart/form-data; boundary=B")
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    if response.status_code >= 400:
+        assert_error_shape(response.json)

@@ -22,6 +22,7 @@ from webapp.errors import render_error
 from webapp.geo.models import Commune, Province
 from webapp.htmx import render
 from webapp.i18n import _
+from webapp.inputs import parse_int
 from webapp.web import ROLE_LABELS, roles_required
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/accounts")
@@ -55,8 +56,10 @@ def _report_times(province_id: int | None) -> list[str]:
 
 
 def _commune(value: str | None) -> Commune | None:
-    """The commune asked for (a commune official's own by default), loaded within scope or 404."""
-    ident = value or (current_user.commune_id if current_user.role is Role.COMMUNE else None)
+    """The commune asked for by id (a commune official's own by default), loaded within scope or 404."""
+    if value and parse_int(value) is None:
+        abort(404)
+    ident = parse_int(value) or (current_user.commune_id if current_user.role is Role.COMMUNE else None)
     return None if not ident else scope.get(db.session, Commune, ident, current_user)
 
 

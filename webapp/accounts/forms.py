@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from webapp.forms import Form
 from webapp.i18n import _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(message=_l("Enter your username.")), Length(max=60)],
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[
@@ -34,7 +34,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     """A new official's account; the role's choices and the province list are set by the view."""
 
     username = StringField(

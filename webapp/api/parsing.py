@@ -14,12 +14,12 @@ from datetime import time
 from typing import Any
 
 from webapp.api.problems import ApiError, Problem
+from webapp.inputs import INT_MAX, parse_hhmm
 
 # Every count the database keeps is a 32-bit INTEGER; larger numbers could only be typing mistakes.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_MIN = -(2**31)
 MAX_BODY_BYTES = 256 * 1024
 MAX_ITEMS = 200
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # C0 controls other than tab, newline and carriage return; PostgreSQL refuses NUL in text outright.
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -141,11 +141,10 @@ class Reader:
         if not isinstance(value, str):
             self._wrong_type(name, value, "string")
             return None
-        match = _TIME_RE.match(value)
-        if not match:
+        found = parse_hhmm(value)
+        if found is None:
             self.shape.append(Problem("invalid_time", name))
-            return None
-        return time(int(match.group(1)), int(match.group(2)))
+        return found
 
     def mapping(self, name: str) -> Mapping[str, Any] | None:
         value = self._get(name)

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp import db, errors, scope
 from webapp.api import auth, bodies, openapi
-from webapp.api.parsing import INT_MAX, Reader, load_json
+from webapp.api.parsing import Reader, load_json
 from webapp.api.problems import ApiError, Problem, api_error, error_response, finding_json, response
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
@@ -145,12 +145,6 @@ def _candidate_names(findings: list[Any]) -> dict[int, str]:
 # --- helpers ----------------------------------------------------------------------------------------------
 
 
-def _checked_id(value: int) -> int:
-    if value > INT_MAX:
-        raise scope.OutOfScope("id")
-    return value
-
-
 def _json_body() -> Any:
     if (request.content_length or 0) > 256 * 1024:
         raise ApiError(413, Problem("payload_too_large"))
@@ -160,7 +154,7 @@ def _json_body() -> Any:
 def _area_for_submit(area_id: int) -> PollingArea:
     """The area if the caller sees it (else 404) and leads its team (else 403), checked before the body is
     judged: a malformed body must not tell an outsider more than a missing station would."""
-    area = scope.get(db.session, PollingArea, _checked_id(area_id), current_user)
+    area = scope.get(db.session, PollingArea, area_id, current_user)
     if not services.may_submit(current_user, area):
         raise services.NotAllowed
     return area
@@ -228,7 +222,7 @@ def _place(obj: Any) -> dict[str, Any] | None:
 def get_station(area_id: int) -> Response:
     """A polling area as a client needs it to fill in reports: contests, units, candidates, voters, team,
     report times."""
-    overview = elections.station_overview(db.session, current_user, _checked_id(area_id))
+    overview = elections.station_overview(db.session, current_user, area_id)
     area, election = overview.area, overview.election
     return jsonify({
         "id": area.id, "code": area.code, "name": area.name, "address": area.address,
@@ -278,7 +272,7 @@ def submit_count(area_id: int, contest: str) -> Response:
         raise
     try:
         result = services.submit_count(
-            db.session, actor=current_user, area_id=_checked_id(area_id), kind=ContestKind(contest), data=data,
+            db.session, actor=current_user, area_id=area_id, kind=ContestKind(contest), data=data,
             client_uuid=client_uuid, channel=Channel.API, now=now())
     except services.ReportRejected as exc:
         return _rejected(exc)
@@ -316,7 +310,7 @@ def submit_turnout(area_id: int) -> Response:
 @auth.login_required
 def attach_count_photo(report_id: int) -> Response:
     """Attach the photo of the signed paper minutes to one version (attachCountPhoto, multipart)."""
-    report = services.count_report_for(db.session, current_user, _checked_id(report_id))
+    report = services.count_report_for(db.session, current_user, report_id)
     if not services.may_submit(current_user, report.polling_area):
         raise services.NotAllowed
     reader = Reader(dict(request.form.items()))

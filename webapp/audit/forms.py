@@ -7,6 +7,7 @@ from wtforms.validators import Length, ValidationError
 
 from webapp.audit.browse import ENTITY_LABELS, AuditFilter, entity_types
 from webapp.audit.models import Channel
+from webapp.forms import SubForm
 from webapp.i18n import _l
 
 
@@ -22,7 +23,7 @@ def _date_format(_form: Form, field: Field) -> None:
         raise ValidationError(_l("Write the date as YYYY-MM-DD."))
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(SubForm):
     """The filters of the audit log, read from the query string (a GET form: no CSRF)."""
 
     entity_type = SelectField(_l("Kind of record"), choices=[], validate_choice=False)

@@ -12,6 +12,7 @@ from webapp.audit import browse
 from webapp.audit.forms import AuditFilterForm
 from webapp.audit.models import AuditEntry
 from webapp.htmx import render
+from webapp.inputs import query_int
 from webapp.web import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -26,11 +27,6 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _id(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.get("/")
 @roles_required(*READERS)
 def index() -> Response:
@@ -39,7 +35,7 @@ def index() -> Response:
     valid = form.validate()
     filters = form.to_filter() if valid else browse.AuditFilter()
     page = browse.browse(
-        db.session, user=current_user, filters=filters, before=_id("before"), after=_id("after")
+        db.session, user=current_user, filters=filters, before=query_int("before"), after=query_int("after")
     )
     return render(
         "audit/index.html",

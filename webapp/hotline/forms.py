@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from webapp.forms import Form
 from webapp.hotline.models import CallOutcome
 from webapp.i18n import _l
+from webapp.inputs import parse_hhmm
 
 OUTCOME_LABELS = {
     CallOutcome.REACHED: _l("Reached"),
@@ -21,14 +21,19 @@ OUTCOME_LABELS = {
 }
 
 
-class CallForm(FlaskForm):
+def _slot(_form: Form, field: HiddenField) -> None:
+    if parse_hhmm(field.data) is None:
+        raise ValidationError(_l("This form is out of date. Reload the page and send again."))
+
+
+class CallForm(Form):
     outcome = RadioField(_l("How did the call go?"),
                          choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
                          validators=[DataRequired(message=_l("Choose how the call went."))])
     phone = StringField(_l("Number called"), validators=[Optional(), Length(max=20)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)], render_kw={"rows": 2})
-    slot = HiddenField(validators=[Optional(), Regexp(r"^\d{2}:\d{2}$")])
+    slot = HiddenField(validators=[Optional(), _slot])
 
     @property
     def outcome_value(self) -> CallOutcome:
@@ -36,10 +41,10 @@ class CallForm(FlaskForm):
 
     @property
     def slot_time(self) -> time | None:
-        return time.fromisoformat(self.slot.data) if self.slot.data and re.fullmatch(r"\d{2}:\d{2}", self.slot.data) else None
+        return parse_hhmm(self.slot.data)
 
 
-class ReadBackForm(FlaskForm):
+class ReadBackForm(Form):
     """Ticked on the read-back page: the hotline read every number back and the leader confirmed it."""
 
     read_back = BooleanField(_l("I read every number back to the leader and the leader confirmed it"),

@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from webapp.forms import Form
 from webapp.i18n import _l
 from webapp.imports.datasets import DATASETS
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     dataset = SelectField(
         _l("What the file contains"),
         choices=[SelectChoice(key, _l(d.title)) for key, d in DATASETS.items()],

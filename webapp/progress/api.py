@@ -8,12 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user
 
 from webapp import db
 from webapp.accounts.models import Role
 from webapp.api.auth import require_scope
+from webapp.inputs import query_int
 from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
@@ -126,16 +127,18 @@ def commune(commune_id: int) -> Response:
 @roles_required(*API_READERS)
 def corrections() -> Response:
     """Corrections inside the caller's place (and the province or commune asked for), newest first."""
-    province_id = request.args.get("province_id", type=int)
-    commune_id = request.args.get("commune_id", type=int)
+    # A value this endpoint cannot read is refused (400, as documented), never silently dropped.
+    if any(name in request.args and query_int(name) is None for name in ("province_id", "commune_id", "limit")):
+        abort(400)
+    province_id, commune_id = query_int("province_id"), query_int("commune_id")
     since_text = request.args.get("since")
     try:
         since = datetime.fromisoformat(since_text) if since_text else None
     except ValueError:
-        since = None
-    if since is not None and since.tzinfo is None:
-        since = None
-    limit = min(max(request.args.get("limit", 100, type=int), 1), 1000)
+        abort(400)
+    limit = query_int("limit", 100)
+    if (since is not None and since.tzinfo is None) or not 1 <= limit <= 1000:
+        abort(400)
     if province_id is not None:
         services.province_place(db.session, current_user, province_id)
     if commune_id is not None:

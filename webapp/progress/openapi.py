@@ -63,14 +63,17 @@ OPENAPI_PATHS: dict[str, Any] = {
         [_path_id("commune_id", "Commune id"), *_CONDITIONAL], "PlaceProgress"),
     "/api/v1/progress/corrections": _get(
         "listProgressCorrections", "Changes that lowered or withdrew a station's numbers, newest first",
-        [{"name": "province_id", "in": "query", "required": False, "schema": {"type": "integer"}},
-         {"name": "commune_id", "in": "query", "required": False, "schema": {"type": "integer"}},
+        [{"name": "province_id", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+         {"name": "commune_id", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
          {"name": "since", "in": "query", "required": False, "schema": _DATETIME,
           "description": "Only corrections after this moment (with its UTC offset)."},
          {"name": "limit", "in": "query", "required": False,
           "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
         "ProgressCorrections"),
 }
+# A query value it cannot read (not an id, a moment without its offset, a limit outside 1–1000) answers 400.
+OPENAPI_PATHS["/api/v1/progress/corrections"]["get"]["responses"]["400"] = {
+    "$ref": "#/components/responses/BadRequest"}
 
 _PART = _object({"stations": _INT, "voters_voted": _INT, "voters_on_list": _INT, "turnout_percent": _PCT},
                 "Turnout over the lists of the stations counted.")

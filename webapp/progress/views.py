@@ -25,6 +25,7 @@ from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _, _l
+from webapp.inputs import query_int
 from webapp.progress import chart, feed, refresh, services, xlsx
 from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
@@ -134,12 +135,12 @@ def conditional(view: Callable[[str], Response]) -> Response:
 def shown_contest() -> int | None:
     """The contest asked for (``?contest=``), else the first one: the page shows one contest at a time."""
     ids = [c.id for c in services.contests_of(db.session)]
-    wanted = request.args.get("contest", type=int)
+    wanted = query_int("contest")
     return wanted if wanted in ids else (ids[0] if ids else None)
 
 
 def _selected(p: services.PlaceProgress) -> tuple[int | None, time | None]:
-    wanted = request.args.get("contest", type=int)
+    wanted = query_int("contest")
     contest = next((c.id for c in p.contests if c.id == wanted), p.contests[0].id if p.contests else None)
     at = request.args.get("at", "")
     chosen = next((t for t in p.times if t.strftime("%H:%M") == at), None) or p.current_time()
@@ -162,8 +163,9 @@ def _page(build: Callable[[], services.PlaceProgress], token: str) -> Response:
 
 def _context(p: services.PlaceProgress, token: str) -> dict[str, object]:
     contest_id, at = _selected(p)
-    args = {k: v for k, v in request.args.items() if k != "v"}
-    poll = url_for(request.endpoint or "progress.index", **(request.view_args or {}), **args, v=token)
+    # The route's own values win over query names that collide with them (?province_id=…).
+    poll = url_for(request.endpoint or "progress.index", **{**request.args.to_dict(), **(request.view_args or {}),
+                                                           "v": token})
     latest = feed.corrections(db.session, current_user, limit=5,
                               province_id=p.province.id if p.province else None,
                               commune_id=p.commune.id if p.commune else None)
@@ -197,10 +199,11 @@ def _context(p: services.PlaceProgress, token: str) -> dict[str, object]:
 @roles_required(*READERS)
 def index() -> Response:
     """The user's own level: the nation for national users, else their province or commune."""
+    kept = {name: request.args[name] for name in ("contest", "at") if name in request.args}
     if current_user.commune_id is not None:
-        return redirect(url_for("progress.commune", commune_id=current_user.commune_id, **request.args), 303)
+        return redirect(url_for("progress.commune", commune_id=current_user.commune_id, **kept), 303)
     if current_user.province_id is not None:
-        return redirect(url_for("progress.province", province_id=current_user.province_id, **request.args), 303)
+        return redirect(url_for("progress.province", province_id=current_user.province_id, **kept), 303)
     services.nation_place(current_user)
     return conditional(lambda token: _page(
         lambda: services.nation_progress(db.session, current_user, reporting_now(), shown_contest()), token))
@@ -228,8 +231,8 @@ def commune(commune_id: int) -> Response:
 @roles_required(*READERS)
 def corrections() -> Response:
     """Every change that lowered or withdrew numbers, newest first, inside the user's place."""
-    province_id = request.args.get("province", type=int)
-    commune_id = request.args.get("commune", type=int)
+    province_id = query_int("province")
+    commune_id = query_int("commune")
     if province_id is not None:
         scope.get(db.session, services.Province, province_id, current_user)
     if commune_id is not None:

@@ -10,12 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import time
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.elections.models import Candidate, PollingAreaUnit, TeamMember
+from webapp.forms import Form
 from webapp.i18n import _l
+from webapp.inputs import parse_hhmm, parse_int
 from webapp.reports.check_messages import FIELD_LABELS
 from webapp.reports.checks import CountInput
 from webapp.reports.counts import CountData
@@ -26,30 +27,29 @@ NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off", "c
 EXPLAIN_CODES = ("issued_ne_voted", "received_lt_issued", "turnout_ne_voted")
 NUMBER_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
-_GROUPED = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:[.,\s][0-9]{3})+")
 _MAX = 99_999_999
 
 
 def parse_number(raw: str | None) -> int | str | None:
-    """"1.234", "1 234" and "1234" are 1234; blank is None; anything else is returned as typed, for the
-    checks to name it."""
+    """"1.234", "1 234" and "1234" are 1234; blank is None; anything else (other scripts' digits, more than
+    ``_MAX``) is returned as typed, for the checks to name it."""
     text = (raw or "").strip()
     if not text:
         return None
-    if text.isdigit() or _GROUPED.fullmatch(text):
-        value = int(re.sub(r"\D", "", text))
-        return value if value <= _MAX else text
-    return text
+    digits = re.sub(r"[^0-9]", "", text) if _GROUPED.fullmatch(text) else text
+    value = parse_int(digits, maximum=_MAX)
+    return text if value is None else value
 
 
-def _uuid_field(form: FlaskForm, field: HiddenField) -> None:
+def _uuid_field(form: Form, field: HiddenField) -> None:
     try:
         uuid.UUID(str(field.data))
     except ValueError:
         raise ValidationError(_l("This form is out of date. Reload the page and send again.")) from None
 
 
-class _ReportForm(FlaskForm):
+class _ReportForm(Form):
     client_uuid = HiddenField(validators=[_uuid_field])
 
     def fresh_uuid(self) -> None:
@@ -61,8 +61,8 @@ class _ReportForm(FlaskForm):
         return uuid.UUID(str(self.client_uuid.data))
 
 
-def _slot(form: FlaskForm, field: HiddenField) -> None:
-    if field.data and not re.fullmatch(r"\d{2}:\d{2}", field.data):
+def _slot(form: Form, field: HiddenField) -> None:
+    if field.data and parse_hhmm(field.data) is None:
         raise ValidationError(_l("This form is out of date. Reload the page and send again."))
 
 
@@ -70,7 +70,7 @@ class _SlotForm(_ReportForm):
     slot = HiddenField(validators=[_slot])
 
     def slot_time(self) -> time | None:
-        return time.fromisoformat(self.slot.data) if self.slot.data else None
+        return parse_hhmm(self.slot.data)
 
 
 class TurnoutForm(_SlotForm):

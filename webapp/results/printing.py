@@ -39,7 +39,8 @@ def _printed(template: str, pdf: bool, filename: str, **context: Any) -> Respons
     if pdf:
         html = render_form(template, pdf=True, **context)
         return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"", filename)
-    pdf_url = url_for(request.endpoint or "", **{**(request.view_args or {}), "pdf": True}, **request.args)
+    # The route's own values win over query names that collide with them (?commune_id=…, ?pdf=…).
+    pdf_url = url_for(request.endpoint or "", **{**request.args.to_dict(), **(request.view_args or {}), "pdf": True})
     referrer = request.referrer or ""
     back_url = referrer if referrer.startswith(request.host_url) else url_for("results.index")
     html = render_form(template, pdf=False, pdf_url=pdf_url, back_url=back_url, **context)

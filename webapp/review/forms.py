@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
+from webapp.forms import Form
 from webapp.i18n import _l
 from webapp.reports.models import ReportStatus
 from webapp.review import reasons
@@ -15,7 +15,7 @@ from webapp.review.services import MIN_REOPEN_REASON
 _STALE = _l("This page is out of date. Reload it and decide again.")
 
 
-class _DecisionForm(FlaskForm):
+class _DecisionForm(Form):
     shown = HiddenField(validators=[DataRequired(message=_STALE),
                                     AnyOf([s.value for s in ReportStatus], message=_STALE)])
 
@@ -43,7 +43,7 @@ class ReturnForm(_DecisionForm):
             raise ValidationError(_l("Write what is wrong: “Other” needs a note."))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(_l("Why reopen these confirmed numbers"), render_kw={"rows": 3}, validators=[
         DataRequired(message=_l("Write why the report is reopened.")),
         Length(min=MIN_REOPEN_REASON, max=1000,

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from webapp import db
 from webapp.htmx import render
 from webapp.i18n import _, _l
+from webapp.inputs import query_int
 from webapp.reports.models import ReportStatus
 from webapp.reports.views import reporting_now
 from webapp.review import authority, queries, reasons, services
@@ -45,15 +46,13 @@ def _filters() -> queries.QueueFilters:
     args = request.args
     kind = args.get("kind", "")
     state = args.get("state", "received")
-    contest = args.get("contest", "")
-    page = args.get("page", "1")
     return queries.QueueFilters(
         kind=ReportKind(kind) if kind in ReportKind._value2member_map_ else None,
-        contest_id=int(contest) if contest.isdigit() else None,
+        contest_id=query_int("contest"),
         state=ReportStatus(state) if state in ReportStatus._value2member_map_ else (
             None if state == "all" else ReportStatus.RECEIVED),
         flagged=args.get("flagged") == "1",
-        page=int(page) if page.isdigit() else 1,
+        page=query_int("page", 1),
     )
 
 

@@ -3,14 +3,16 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField, StringField
+from wtforms import Field, FieldList, FormField, StringField
 from wtforms.validators import ValidationError
 
+from webapp.forms import Form, SubForm
 from webapp.i18n import _l
+from webapp.inputs import parse_int
 from webapp.settings.services import TimeSlot
 
-TIME_RE = re.compile(r"^(\d{1,2})[:hH.](\d{2})(?::00)?$")
+TIME_RE = re.compile(r"^([0-9]{1,2})[:hH.]([0-9]{2})(?::00)?$")
+MAX_GRACE = 999  # minutes; the field takes three digits
 
 
 def parse_time(value: str) -> time | None:
@@ -29,11 +31,11 @@ def _time_format(_form: Form, field: Field) -> None:
 
 def _grace_format(_form: Form, field: Field) -> None:
     value = (field.data or "").strip()
-    if value and not value.isdigit():
+    if value and parse_int(value, maximum=MAX_GRACE) is None:
         raise ValidationError(_l("Write a whole number of minutes."))
 
 
-class TimeRowForm(Form):
+class TimeRowForm(SubForm):
     """One report time; a row left blank is ignored."""
 
     at = StringField(
@@ -52,10 +54,10 @@ class TimeRowForm(Form):
         if at is None:
             return None
         grace = (self.grace.data or "").strip()
-        return TimeSlot(at, int(grace) if grace else 15)
+        return TimeSlot(at, parse_int(grace, maximum=MAX_GRACE) or 0 if grace else 15)
 
 
-class ReportTimesForm(FlaskForm):
+class ReportTimesForm(Form):
     rows = FieldList(FormField(TimeRowForm), min_entries=1, max_entries=30)
 
     def slots(self) -> list[tuple[int, TimeSlot]]:

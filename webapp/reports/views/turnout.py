@@ -11,6 +11,7 @@ from webapp.accounts.models import Role
 from webapp.audit.models import Channel
 from webapp.htmx import render
 from webapp.i18n import _
+from webapp.inputs import parse_int
 from webapp.reports import receipts, services
 from webapp.reports.check_messages import describe
 from webapp.reports.forms import NoChangeForm, TurnoutForm
@@ -100,7 +101,7 @@ def turnout_no_change(area_id: int) -> Response:
     if current_user.role is not Role.LEADER:
         abort(403)
     form = NoChangeForm()
-    if not form.validate_on_submit() or not form.repeat.data.isdigit():
+    if not form.validate_on_submit() or parse_int(form.repeat.data) is None:
         return _page(overview, TurnoutForm(formdata=None), [_("This form is out of date. Reload the page and send again.")], 422)
     repeated = scope.get(db.session, TurnoutReport, int(form.repeat.data), current_user)
     if repeated.polling_area_id != area_id:
