@@ -26,7 +26,14 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import ARTIFACTS, csrf_token
-from tests.test_scope_sweep import ROUTES, Route, is_public, sign_in, value_for
+from tests.test_scope_sweep import (  # lasting_sessions: the signed-in sessions sign_in reuses
+    ROUTES,
+    Route,
+    is_public,
+    lasting_sessions,  # noqa: F401
+    sign_in,
+    value_for,
+)
 
 ROLES = ("to01", "xa", "tinh", "tongdai", "quantri")  # leader, commune, province, hotline, administrator
 ANONYMOUS = "anonymous"

@@ -17,7 +17,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi import checks
 
 from tests.conftest import ARTIFACTS
-from tests.test_scope_sweep import sign_in
+from tests.test_scope_sweep import lasting_sessions, sign_in  # noqa: F401 (the sessions sign_in reuses)
 from webapp.api import openapi
 
 ROLES = ("to01", "xa", "tinh", "tongdai", "quantri")
