@@ -91,7 +91,7 @@ class LiveServer:
             return session.scalar(statement)
 
 
-LEADERS = [f"off{n:02d}" for n in range(1, 13)]
+LEADERS = [f"off{n:02d}" for n in range(1, 15)]
 _handed_out: list[str] = []
 
 
