@@ -158,6 +158,8 @@
     if (form.dataset.draftReady || form.dataset.outboxItem || !typed(form).length) return;
     form.dataset.draftReady = "1";
     var draft = await O.getMeta(key(form));
+    // Typing that began while IndexedDB answered wins: it is newer than anything kept.
+    if (changed(form)) return;
     if (draft && draft.fields) {
       fill(form, draft.fields);
       if (!changed(form)) return;
@@ -169,7 +171,7 @@
     }
     var all = (await O.items()).filter(function (i) { return i.state !== O.STATE.SENT; });
     var queued = await waitingFor(form, all, O.fields);
-    if (!queued) return;
+    if (!queued || changed(form)) return;
     fill(form, queued.fields);
     notice(form, "queued", L.queued.replace("%s", when(queued.item.queued_at)), null,
            el("a", { class: "button", href: "/outbox" }, L.outbox));
