@@ -16,13 +16,15 @@
       restored: "Đã khôi phục số liệu đang nhập dở (lưu trên điện thoại lúc %s, CHƯA GỬI). Kiểm tra lại rồi gửi.",
       discard: "Bỏ bản nháp",
       queued: "Đang chờ gửi: báo cáo này đã lưu trên điện thoại lúc %s và sẽ tự gửi khi có mạng. Đừng nhập lại.",
-      outbox: "Xem hộp thư đi", waiting: "đang chờ gửi", noChange: "không đổi", voters: "cử tri"
+      outbox: "Xem hộp thư đi", waiting: "đang chờ gửi", noChange: "không đổi", voters: "cử tri",
+      savedAt: "lưu trên điện thoại lúc %s, sẽ tự gửi khi có mạng"
     },
     en: {
       restored: "What you were typing has been restored (kept on the phone at %s, NOT SENT). Check it, then send.",
       discard: "Discard the draft",
       queued: "Waiting to be sent: this report was saved on the phone at %s and will be sent when the network returns. Do not type it again.",
-      outbox: "Open the outbox", waiting: "waiting to be sent", noChange: "no change", voters: "voters"
+      outbox: "Open the outbox", waiting: "waiting to be sent", noChange: "no change", voters: "voters",
+      savedAt: "saved on the phone at %s, sent when the network returns"
     }
   };
   var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
@@ -177,11 +179,22 @@
            el("a", { class: "button", href: "/outbox" }, L.outbox));
   }
 
-  /* Lists of what was sent (data-queued-for="<form address> …") show what still waits on the phone. */
+  /* What was sent, listed or summed up (data-queued-for="<form address> …"), shows what still waits on the phone:
+     a list gets an entry per report, anything else a badge for the newest. */
   async function mark(list) {
     var urls = list.getAttribute("data-queued-for").split(" ");
-    var all = (await O.items()).filter(function (i) { return urls.indexOf(i.url.split("?")[0]) >= 0; });
-    list.querySelectorAll("[data-queued-item]").forEach(function (li) { li.remove(); });
+    var all = (await O.items()).filter(function (i) {
+      return i.kind === "numbers" && urls.indexOf(i.url.split("?")[0]) >= 0;
+    });
+    if (list.tagName !== "UL") {
+      list.hidden = !all.length;
+      list.textContent = "";
+      if (!all.length) return;
+      list.appendChild(el("span", { class: "rep-badge rep-status-queued" }, L.waiting));
+      list.appendChild(document.createTextNode(" " + L.savedAt.replace("%s", when(all[all.length - 1].queued_at))));
+      return;
+    }
+    var fresh = [];
     for (var j = 0; j < all.length; j++) {
       var fields = await O.fields(all[j]);
       var at = fields.find(function (p) { return p[0] === "slot"; });
@@ -194,8 +207,11 @@
                           numbers.length ? numbers.join(" · ") + " " + L.voters : L.noChange));
       head.appendChild(el("span", { class: "rep-badge rep-status-queued" }, L.waiting));
       li.appendChild(head);
-      list.insertBefore(li, list.firstChild);
+      fresh.push(li);
     }
+    // Swapped in one step (no await between): overlapping calls cannot list an item twice.
+    list.querySelectorAll("[data-queued-item]").forEach(function (li) { li.remove(); });
+    fresh.forEach(function (li) { list.insertBefore(li, list.firstChild); });
     var none = list.querySelector(".rep-entry.muted");
     if (none) none.hidden = all.length > 0;
   }

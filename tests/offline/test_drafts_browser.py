@@ -50,11 +50,12 @@ def _code(server: LiveServer, username: str) -> str:
         return session.get(PollingArea, user.polling_area_id).code
 
 
-def _count_form(page: Page, server: LiveServer, username: str) -> tuple[str, dict[str, str]]:
+def _count_form(page: Page, server: LiveServer, username: str) -> tuple[str, str, dict[str, str]]:
+    """The list of the area's count minutes, the first contest's form, and minutes for it that pass every check."""
     counts = page.get_attribute("#leader-home a[href$='/count']", "href")
     assert counts
     contest_id, values = _contests(server, _code(server, username))[0]
-    return f"{counts}/{contest_id}", values
+    return counts, f"{counts}/{contest_id}", values
 
 
 def _typed(page: Page, names: list[str]) -> list[str]:
@@ -74,7 +75,7 @@ def test_a_count_draft_survives_reload_and_back_is_discarded_and_goes_when_sent(
                                                                                  evening):  # noqa: F811
     page = phone().new_page()
     sign_in(page, leader)
-    form, values = _count_form(page, offline_server, leader)
+    _, form, values = _count_form(page, offline_server, leader)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))
 
@@ -137,8 +138,8 @@ def test_offline_queued_reports_show_where_they_would_be_typed_again(phone, offl
     context = phone()
     page = context.new_page()
     turnout = prepare(page, leader)
-    form, values = _count_form(page, offline_server, leader)
-    keep_pages(page, [form])
+    counts, form, values = _count_form(page, offline_server, leader)
+    keep_pages(page, [counts, form])
 
     context.set_offline(True)
     enter_offline(page, turnout, 345)
@@ -170,3 +171,10 @@ def test_offline_queued_reports_show_where_they_would_be_typed_again(phone, offl
     assert page.input_value("#count-entry input[name=witness_1]") == "Nguyễn Văn Chứng"
     shot(page, "count-queued")
     assert [i["kind"] for i in outbox(page)] == ["numbers", "numbers", "photo"]
+
+    # The list of the minutes says which contest waits on the phone, rather than "not sent yet" alone.
+    page.goto(counts)
+    waiting = page.locator(f".rep-contest [data-queued-for$='{form}']")
+    expect(waiting).to_be_visible()
+    expect(waiting.locator(".rep-status-queued")).to_have_text("đang chờ gửi")
+    expect(page.locator(".rep-contest [data-queued-for]:visible")).to_have_count(1)
