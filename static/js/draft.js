@@ -22,7 +22,8 @@
     en: {
       restored: "What you were typing has been restored (kept on the phone at %s, NOT SENT). Check it, then send.",
       discard: "Discard the draft",
-      queued: "Waiting to be sent: this report was saved on the phone at %s and will be sent when the network returns. Do not type it again.",
+      queued: "Waiting to be sent: this report was saved on the phone at %s and will be sent when the network "
+        + "returns. Do not type it again.",
       outbox: "Open the outbox", waiting: "waiting to be sent", noChange: "no change", voters: "voters",
       savedAt: "saved on the phone at %s, sent when the network returns"
     }
@@ -77,7 +78,9 @@
   }
 
   function changed(form) {
-    return typed(form).some(function (e) { return ticked(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue; });
+    return typed(form).some(function (e) {
+      return ticked(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue;
+    });
   }
 
   /* Puts [[name, value], ...] into the form: the n-th field of a name gets the n-th value of that name. */
@@ -109,7 +112,7 @@
     return box;
   }
 
-  // ---- Keeping the draft as it is typed ----------------------------------------------------------------------------
+  // ---- Keeping the draft as it is typed ----------------------------------------------------------------------
   var writes = Promise.resolve();
 
   function save(form) {
@@ -141,7 +144,7 @@
     return clear(form);
   }
 
-  // ---- When a form opens ---------------------------------------------------------------------------------------------
+  // ---- When a form opens -------------------------------------------------------------------------------------
   function waitingFor(form, all, fields) {
     var url = path(form);
     var want = slot(form);
@@ -234,7 +237,11 @@
   });
 
   var leaving = false;
-  document.addEventListener("submit", function () { leaving = true; setTimeout(function () { leaving = false; }, 2000); }, true);
+  // A form that leaves the page by submitting (no htmx) is not "leaving with unsent changes".
+  document.addEventListener("submit", function () {
+    leaving = true;
+    setTimeout(function () { leaving = false; }, 2000);
+  }, true);
   window.addEventListener("beforeunload", function (e) {
     if (leaving || !document.querySelector("form[data-draft-dirty]")) return;
     e.preventDefault();
@@ -243,7 +250,9 @@
 
   document.addEventListener("htmx:load", function (e) { onPage(e.detail && e.detail.elt); });
   document.addEventListener("htmx:historyRestore", function () { onPage(document); });
-  O.onChange(function () { document.querySelectorAll("[data-queued-for]").forEach(function (l) { mark(l).catch(function () {}); }); });
+  O.onChange(function () {
+    document.querySelectorAll("[data-queued-for]").forEach(function (l) { mark(l).catch(function () {}); });
+  });
 
   window.Drafts = { clear: clear };
   onPage(document);

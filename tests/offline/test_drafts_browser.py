@@ -1,7 +1,7 @@
-"""Nothing typed is ever lost (issue 16 §1), in Debian's Chromium at 360×740: a draft of the count minutes survives
-a reload and "Trang chủ" then Back, says it was restored, can be discarded, asks before the page is left, and goes
-once the minutes are sent; offline, a queued report shows where it would be typed again, and the photo taken in the
-offline read-back is queued shrunk."""
+"""Nothing typed is ever lost (issue 16 §1), in Debian's Chromium at 360×740: a draft of the count minutes
+survives a reload and "Trang chủ" then Back, says it was restored, can be discarded, asks before the page is
+left, and goes once the minutes are sent; offline, a queued report shows where it would be typed again, and the
+photo taken in the offline read-back is queued shrunk."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _code(server: LiveServer, username: str) -> str:
 
 
 def _count_form(page: Page, server: LiveServer, username: str) -> tuple[str, str, dict[str, str]]:
-    """The list of the area's count minutes, the first contest's form, and minutes for it that pass every check."""
+    """The area's list of count minutes, the first contest's form, and minutes for it passing every check."""
     counts = page.get_attribute("#leader-home a[href$='/count']", "href")
     assert counts
     contest_id, values = _contests(server, _code(server, username))[0]
@@ -125,7 +125,8 @@ def test_a_count_draft_survives_reload_and_back_is_discarded_and_goes_when_sent(
     page.click("#count-entry button[name=step]")
     page.click("form[data-offline] button[name=step][value=send]")
     page.wait_for_function("p => location.pathname !== p", arg=form)
-    wait_until(lambda: not outbox(page) and page.evaluate(DRAFTS) == [], message="sent, and the draft gone", page=page)
+    wait_until(lambda: not outbox(page) and page.evaluate(DRAFTS) == [], message="sent, and the draft gone",
+               page=page)
     page.goto(form)
     expect(page.locator("#count-entry")).to_be_visible()
     page.wait_for_timeout(300)
