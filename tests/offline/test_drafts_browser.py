@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from tests.offline.conftest import LiveServer, shot, sign_in
+from tests.offline.conftest import OWN_LEADERS, LiveServer, shot, sign_in
 from tests.offline.helpers import keep_pages, outbox, wait_until
 from tests.offline.test_count_offline_browser import _contests, enter_count_offline, evening  # noqa: F401
 from tests.offline.test_offline_browser import TURNOUT_FORM, enter_offline, prepare
@@ -71,8 +71,9 @@ def _noise_jpeg(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_count_draft_survives_reload_and_back_is_discarded_and_goes_when_sent(phone, offline_server, leader,
+def test_a_count_draft_survives_reload_and_back_is_discarded_and_goes_when_sent(phone, offline_server,
                                                                                  evening):  # noqa: F811
+    leader = OWN_LEADERS["drafts"]
     page = phone().new_page()
     sign_in(page, leader)
     _, form, values = _count_form(page, offline_server, leader)
@@ -134,8 +135,9 @@ def test_a_count_draft_survives_reload_and_back_is_discarded_and_goes_when_sent(
     assert dialogs == ["beforeunload"]
 
 
-def test_offline_queued_reports_show_where_they_would_be_typed_again(phone, offline_server, leader,
+def test_offline_queued_reports_show_where_they_would_be_typed_again(phone, offline_server,
                                                                     evening):  # noqa: F811
+    leader = OWN_LEADERS["queued"]
     context = phone()
     page = context.new_page()
     turnout = prepare(page, leader)
