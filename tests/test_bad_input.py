@@ -5,6 +5,7 @@ tests/api/test_schemathesis.py."""
 from __future__ import annotations
 
 import io
+from datetime import datetime
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from tests.conftest import csrf_token
 from tests.reports.helpers import AREA, vn
 from webapp.audit.models import AuditEntry
-from webapp.inputs import INT_MAX, parse_hhmm, parse_int
+from webapp.inputs import INT_MAX, parse_datetime, parse_hhmm, parse_int
 from webapp.reports.models import TurnoutReport
 
 
@@ -119,6 +120,26 @@ def test_parse_hhmm_takes_real_times_of_day_only(text):
     value = parse_hhmm(text)
     if value is not None:
         assert value.strftime("%H:%M") == text
+
+
+@given(st.datetimes(timezones=st.timezones()) | st.text(max_size=30))
+def test_parse_datetime_takes_rfc3339_date_times_with_an_offset_only(value):
+    text = value.isoformat() if isinstance(value, datetime) else value
+    parsed = parse_datetime(text)
+    if isinstance(value, datetime) and value.utcoffset() is not None and value.utcoffset().seconds % 60 == 0:
+        assert parsed is not None and parsed.timestamp() == value.timestamp()
+    if parsed is not None:
+        assert parsed.tzinfo is not None
+
+
+@pytest.mark.parametrize("since", ["2026-03-15", "2026-03-15T19:30:00", "20260315T193000Z", "2026-W11-7T19:30:00Z",
+                                   "2026-02-30T19:30:00+07:00", "x", ""])
+def test_the_corrections_feed_refuses_a_since_that_is_not_an_rfc3339_date_time(as_user, since):
+    client = as_user("quantri")
+    response = client.get("/api/v1/progress/corrections", query_string={"since": since})
+    assert response.status_code == 400, since
+    assert client.get("/api/v1/progress/corrections",
+                      query_string={"since": "2026-03-15T19:30:00+07:00"}).status_code == 200
 
 
 def test_request_data_is_read_through_the_edge_helpers():

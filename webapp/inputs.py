@@ -7,7 +7,7 @@ times of day, and text free of control characters. Views and forms use these ins
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from flask import Flask, request
@@ -17,6 +17,9 @@ from werkzeug.routing import IntegerConverter, Map
 INT_MAX = 2**31 - 1  # the databases' INTEGER: no row has a larger id, and no count may exceed it
 _ID = re.compile(r"[0-9]{1,10}")
 _HHMM = re.compile(r"([0-9]{2}):([0-9]{2})")
+# RFC 3339's date-time (what OpenAPI's ``format: date-time`` means), with its offset: fromisoformat alone also
+# takes dates, week dates, basic formats and times without an offset.
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 # C0 controls and DEL, the C1 range, and lone surrogates: never part of a name, a note or a search. Tab,
 # line feed and carriage return are allowed in form fields (text areas), not in query strings.
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
@@ -45,6 +48,16 @@ def parse_hhmm(text: Any) -> time | None:
     if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         return None
     return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_datetime(text: Any) -> datetime | None:
+    """An RFC 3339 date-time with its offset (``"2026-03-15T19:30:00+07:00"``); None for anything else."""
+    if not isinstance(text, str) or not _DATETIME.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:  # 2026-02-30, 24:00:00 …
+        return None
 
 
 class IdConverter(IntegerConverter):

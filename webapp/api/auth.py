@@ -90,8 +90,15 @@ def authenticate() -> None:
 def require_scope() -> Response | None:
     """Before the API's reads outside the ``api`` blueprint (progress, results): a token's scopes must open the
     request (``authenticate`` checks it for the ``api`` blueprint itself)."""
-    token = _token_for_request() if bearer_secret() else None
-    if token is not None and not tokens.allows(token, request.method, request.path):
+    if bearer_secret() is None:
+        return None
+    # An Authorization header that names no live token is refused, as on the ``api`` blueprint: a caller that
+    # meant to use a token must not be answered as the cookie's account instead.
+    token = _token_for_request()
+    if token is None:
+        return error_response(ApiError(401, Problem("invalid_token"),
+                                       {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+    if not tokens.allows(token, request.method, request.path):
         return error_response(ApiError(403, Problem("insufficient_scope")))
     return None
 

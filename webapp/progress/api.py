@@ -14,7 +14,7 @@ from flask_login import current_user
 from webapp import db
 from webapp.accounts.models import Role
 from webapp.api.auth import require_scope
-from webapp.inputs import query_int
+from webapp.inputs import parse_datetime, query_int
 from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
@@ -131,13 +131,9 @@ def corrections() -> Response:
     if any(name in request.args and query_int(name) is None for name in ("province_id", "commune_id", "limit")):
         abort(400)
     province_id, commune_id = query_int("province_id"), query_int("commune_id")
-    since_text = request.args.get("since")
-    try:
-        since = datetime.fromisoformat(since_text) if since_text else None
-    except ValueError:
-        abort(400)
+    since = parse_datetime(request.args.get("since")) if "since" in request.args else None
     limit = query_int("limit", 100)
-    if (since is not None and since.tzinfo is None) or not 1 <= limit <= 1000:
+    if ("since" in request.args and since is None) or not 1 <= limit <= 1000:
         abort(400)
     if province_id is not None:
         services.province_place(db.session, current_user, province_id)
