@@ -56,7 +56,10 @@ def stored(server, uuids: list[str]) -> list[int]:
 
 
 def wait_empty(page: Page, timeout: float = 60) -> None:
-    wait_until(lambda: not outbox(page), timeout=timeout, message="the outbox to empty", page=page)
+    try:
+        wait_until(lambda: not outbox(page), timeout=timeout, message="the outbox to empty", page=page)
+    except AssertionError as exc:  # say what is still waiting, and why
+        raise AssertionError(f"{exc}; still in the outbox: {outbox(page)}") from None
 
 
 def test_twenty_reports_offline_arrive_exactly_once(phone, offline_server, leader):

@@ -195,7 +195,12 @@ def test_the_commune_reviews_the_corrected_minutes_beside_the_photo(phone, serve
     tab.wait_for_selector("#review-detail .rv-photos img")
     assert tab.locator("td.rv-changed").count() >= 4
     # The image loads after the page: wait for it (on a busy machine it is not there yet when the page is).
-    tab.wait_for_function("(img => img.complete && img.naturalWidth > 0)(document.querySelector('.rv-photos img'))")
+    photo = tab.locator(".rv-photos img").first
+    for _ in range(100):  # polled from here: the page's CSP forbids wait_for_function's string evaluation
+        if photo.evaluate("img => img.complete && img.naturalWidth > 0"):
+            break
+        tab.wait_for_timeout(100)
+    assert photo.evaluate("img => img.naturalWidth") > 0
     _fits(tab)
     _shot(tab, "detail")
     tab.click("details.rv-return summary")
