@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,9 +53,9 @@ def create_database(base_url: str | None, label: str) -> tuple[str, callable]:
     return url, drop
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "t")
+def world_database(base_url: str | None, label: str) -> tuple[str, Callable[[], None]]:
+    """A new database (as ``create_database``), migrated and holding the test world, committed."""
+    url, drop = create_database(base_url, label)
     migrate.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
@@ -63,6 +63,12 @@ def database_url() -> Iterator[str]:
         world.build(session)
         session.commit()
     engine.dispose()
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url, drop = world_database(os.environ.get("TEST_DATABASE_URL"), "t")
     yield url
     drop()
 

@@ -20,18 +20,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests import world
-from tests.conftest import create_database, csrf_token, login
+from tests.conftest import csrf_token, login, world_database
 from tests.imports.helpers import headers, xlsx
-from webapp import create_app, migrate
-from webapp.audit import services as audit
-from webapp.audit.models import AuditEntry, Channel
+from webapp import create_app
+from webapp.audit.models import AuditEntry
 from webapp.clock import utcnow
-from webapp.db import make_engine
 from webapp.elections.models import ElectoralUnit
 from webapp.progress.models import Dirty
 from webapp.progress.views import run_refresh
@@ -39,14 +35,7 @@ from webapp.progress.views import run_refresh
 
 @pytest.fixture(scope="module")
 def sqlite_url() -> Iterator[str]:
-    url, _drop = create_database(None, "writers")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        world.build(session)
-        session.commit()
-    engine.dispose()
+    url, _drop = world_database(None, "writers")
     yield url
     shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
 

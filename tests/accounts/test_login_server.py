@@ -20,15 +20,10 @@ from urllib.parse import urlencode
 
 import pytest
 import redis
-from sqlalchemy.orm import Session
 
 from tests import world
-from tests.conftest import create_database
-from webapp import migrate
-from webapp.audit import services as audit
-from webapp.audit.models import Channel
+from tests.conftest import world_database
 from webapp.config import LOGIN_THROTTLE_ACCOUNT
-from webapp.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -98,14 +93,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server_database() -> Iterator[str]:
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "login")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        world.build(session)
-        session.commit()
-    engine.dispose()
+    url, drop = world_database(os.environ.get("TEST_DATABASE_URL"), "login")
     yield url
     drop()
 

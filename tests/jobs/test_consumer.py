@@ -23,15 +23,14 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests import world
-from tests.conftest import create_database, csrf_token, login
+from tests.conftest import csrf_token, login, world_database
 from tests.imports.helpers import csv_bytes, headers, read_xlsx, xlsx
 from tests.imports.test_views import UNIT_ROW, post
 from tests.results.helpers import BEN_THANH, COMMUNE, NA, PROV, RECEIVED, put_report
-from webapp import create_app, migrate
+from webapp import create_app
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEntry, Channel
-from webapp.db import make_engine
 from webapp.elections.models import ElectoralUnit
 from webapp.imports import services as imports
 
@@ -73,14 +72,7 @@ class Live:
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
     base = os.environ.get("TEST_DATABASE_URL")
-    url, drop = create_database(base, "jobs")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        world.build(session)
-        session.commit()
-    engine.dispose()
+    url, drop = world_database(base, "jobs")
     jobs_dir = tempfile.mkdtemp(prefix="baucu-live-jobs-")
     queue_url = url if base else f"sqlite:///{jobs_dir}/queue.sqlite3"
     running = Live(url, queue_url, jobs_dir)
