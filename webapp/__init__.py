@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.accounts.api import bp as accounts_api_bp
     from webapp.accounts.views import bp as accounts_bp
     from webapp.api.admin_views import bp as api_tokens_bp
+    from webapp.api.changes import bp as changes_api_bp
     from webapp.api.views import bp as api_bp
     from webapp.audit.views import bp as audit_bp
     from webapp.elections.views import bp as elections_bp
@@ -107,7 +108,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       progress_api_bp):
         app.register_blueprint(blueprint)
     for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
-                      imports_api_bp, accounts_api_bp):
+                      imports_api_bp, accounts_api_bp, changes_api_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -90,6 +90,7 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
                                    "please try again in a minute."),
         "internal": lambda p: _("Something went wrong on the server. Your entries were not saved; please try "
                                 "again."),
+        "invalid_cursor": lambda p: _("%(field)s is not a cursor this feed returned.", field=p["field"]),
         # Imports
         "missing_upload": lambda p: _("Attach the file as the multipart field “%(field)s”.", field=p["field"]),
         "file_type": lambda p: _("Send an .xlsx or .csv file."),
