@@ -3,10 +3,22 @@ concurrency (If-Match 412, a stale "shown" 409 naming who acted), four-eyes, and
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from tests.api.conftest import assert_error_shape
 from tests.review.helpers import send_count, send_turnout
+from tests.test_scope_sweep import (  # noqa: F401 (lasting_sessions: the sessions sign_in reuses)
+    ID_SOURCES,
+    MISSING,
+    RESTRICTED,
+    call,
+    far_object,
+    lasting_sessions,
+    leaked,
+    near_object,
+    sign_in,
+)
 from webapp.audit.models import AuditEntry, Channel
 from webapp.reports.models import ReportStatus
 from webapp.review.authority import record_involvement
@@ -112,3 +124,21 @@ def test_four_eyes_and_scope(api, db_session, w, token_for):
     assert leader.status_code == 403
     assert api("POST", f"/api/v1/review/count/{report.id}/confirm", token_for("tinh"),
                json={"shown": "received"}).status_code == 200
+
+
+@pytest.mark.parametrize("username", RESTRICTED)
+def test_turnout_decisions_sweep_out_of_scope_like_missing(client, db_session, w, username):
+    """The scope sweep's rule for the turnout kind (the sweep itself fills ``kind`` with "count"): another
+    place's turnout report answers exactly as one that does not exist, and is not named."""
+    user = w.user(username)
+    token = sign_in(client, username)
+    source = ID_SOURCES["turnout_id"]
+    for obj in (far_object(db_session, source, user), near_object(db_session, source, user)):
+        if obj is None:
+            continue
+        for decision in ("confirm", "return", "reopen"):
+            answer = call(client, "POST", f"/api/v1/review/turnout/{obj.id}/{decision}", token)
+            missing = call(client, "POST", f"/api/v1/review/turnout/{MISSING['int']}/{decision}", token)
+            assert answer.status_code == missing.status_code and answer.status_code in (403, 404), (
+                username, decision, answer.status_code, missing.status_code)
+            assert not leaked(answer.get_data(as_text=True), source.leaks(obj))

@@ -19,7 +19,7 @@ def _operation(operation_id: str, summary: str, description: str, param: dict[st
     return {"post": {
         "operationId": operation_id, "summary": summary, "description": description, "tags": ["accounts"],
         "security": WRITE_SECURITY, "parameters": [param, _FORMAT],
-        "responses": {"200": _ANSWER, **errors(401, 403, 404, 409)},
+        "responses": {"200": _ANSWER, **errors(400, 401, 403, 404, 409)},
     }}
 
 

@@ -173,19 +173,12 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
     return out
 
 
-@bp.post("/count/<int:report_id>/confirm", defaults={"decision": "confirm"}, endpoint="confirm_count")
-@bp.post("/count/<int:report_id>/return", defaults={"decision": "return"}, endpoint="return_count")
-@bp.post("/count/<int:report_id>/reopen", defaults={"decision": "reopen"}, endpoint="reopen_count")
+@bp.post("/<any(count, turnout):kind>/<int:report_id>/confirm", defaults={"decision": "confirm"},
+         endpoint="confirm")
+@bp.post("/<any(count, turnout):kind>/<int:report_id>/return", defaults={"decision": "return"}, endpoint="return")
+@bp.post("/<any(count, turnout):kind>/<int:report_id>/reopen", defaults={"decision": "reopen"}, endpoint="reopen")
 @roles_allowed(*REVIEWERS)
-def decide_count(report_id: int, decision: str) -> Response:
-    """Confirm, return or reopen one version of a count minutes (confirmReport, returnReport, reopenReport)."""
-    return _decide(ReportKind.COUNT, report_id, Decision(decision))
-
-
-@bp.post("/turnout/<int:turnout_id>/confirm", defaults={"decision": "confirm"}, endpoint="confirm_turnout")
-@bp.post("/turnout/<int:turnout_id>/return", defaults={"decision": "return"}, endpoint="return_turnout")
-@bp.post("/turnout/<int:turnout_id>/reopen", defaults={"decision": "reopen"}, endpoint="reopen_turnout")
-@roles_allowed(*REVIEWERS)
-def decide_turnout(turnout_id: int, decision: str) -> Response:
-    """Confirm, return or reopen one version of a turnout report."""
-    return _decide(ReportKind.TURNOUT, turnout_id, Decision(decision))
+def decide(kind: str, report_id: int, decision: str) -> Response:
+    """Confirm, return or reopen one version of a count minutes or a turnout report (confirmReport,
+    returnReport, reopenReport)."""
+    return _decide(ReportKind(kind), report_id, Decision(decision))
