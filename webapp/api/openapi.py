@@ -270,11 +270,14 @@ checks, idempotency (`client_uuid`) and scope.
 `/api-tokens`, sent as `Authorization: Bearer bc26_…`. A token acts as its own account, with the same role and
 area; nobody can be given a token that acts as another person. An integration account (a machine that only reads)
 gets its tokens from an administrator or a provincial committee, each with explicit scopes (`progress:read`,
-`results:read`) and an expiry; a request its scopes do not open answers 403 `insufficient_scope`.
+`results:read`, `changes:read`) and an expiry; a request its scopes do not open answers 403 `insufficient_scope`.
 
 **Errors** are JSON: `{"errors": [{"field", "code", "severity", "message": {"vi", "en"}, "params"}]}`. 400: the body
 is not the documented shape; 422: the values were refused (fix and resend); 401/403/404/409 as described. An
 object outside the caller's area answers 404, exactly as a missing one.
+
+**Concurrency.** The review decisions name what the official was shown: the version's `etag` as `If-Match`
+(412 `stale` when it changed) or its status as `shown` (409 `review_conflict`, naming who decided first).
 
 **Idempotency.** A new report answers 201; sending the same `client_uuid` again answers 200 with the same body
 and `replayed: true`, and stores nothing."""

@@ -42,7 +42,7 @@ def _place(obj: Any) -> dict[str, Any] | None:
 
 def item_json(kind: ReportKind, report: services.Report, flags: int) -> dict[str, Any]:
     area = report.polling_area
-    out = {
+    return {
         "kind": kind.value, "report_id": report.id, "version": report.version, "status": report.status.value,
         "is_latest": report.is_latest, "etag": etag(kind, report), "receipt": report.receipt,
         "polling_area": _place(area), "commune": _place(area.commune), "submitted_at": iso(report.submitted_at),
@@ -50,7 +50,6 @@ def item_json(kind: ReportKind, report: services.Report, flags: int) -> dict[str
         "contest": report.contest.kind.value if isinstance(report, CountReport) else None,
         "slot": None if isinstance(report, CountReport) else f"{report.slot_at:%H:%M}",
     }
-    return out
 
 
 @bp.get("/queue")
@@ -118,11 +117,14 @@ def _conflict(exc: services.ReviewConflict) -> ApiError:
     elif action is not None:
         params |= {"decision": action.decision.value, "by": action.actor.full_name or action.actor.username,
                    "at": iso(action.at), "time": local_dt(action.at)}
-    return ApiError(409, Problem("review_conflict", None, params), {"ETag": etag(kind_of(exc.report), exc.report)})
+    return ApiError(409, Problem("review_conflict", None, params),
+                    {"ETag": etag(services.kind_of(exc.report), exc.report)})
 
 
-def kind_of(report: services.Report) -> ReportKind:
-    return services.kind_of(report)
+def _reason_required(decision: Decision, field: str) -> ApiError:
+    if decision is Decision.REOPEN:
+        return ApiError(422, Problem("reopen_reason_required", "reason", {"min": services.MIN_REOPEN_REASON}))
+    return ApiError(422, Problem(f"return_{field}_required", field))
 
 
 def decision_json(kind: ReportKind, report: services.Report, action: ReviewAction) -> dict[str, Any]:
@@ -157,15 +159,11 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
         else:
             action = services.reopen_report(db.session, reason=text, **common)
     except services.ReviewConflict as exc:
-        db.session.rollback()
-        raise _conflict(exc) from None
+        raise _conflict(exc) from None  # the blueprint's error handler rolls back
     except services.InvalidDecision:
         raise ApiError(409, Problem("invalid_decision", "shown", {"status": report.status.value})) from None
     except services.ReasonRequired as exc:
-        field = {"reasons": "reasons"}.get(exc.field) or ("reason" if decision is Decision.REOPEN else "text")
-        code = "reopen_reason_required" if decision is Decision.REOPEN else f"return_{exc.field}_required"
-        raise ApiError(422, Problem(code, field, {"min": services.MIN_REOPEN_REASON}
-                                    if decision is Decision.REOPEN else {})) from None
+        raise _reason_required(decision, exc.field) from None
     body = decision_json(kind, report, action)
     db.session.commit()
     out = jsonify(body)
