@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 
+import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.imports.helpers import audit_rows, count, headers, read_xlsx, xlsx
+from webapp.audit.models import AuditEntry, Channel
 from webapp.elections.models import ElectoralUnit
 
 UNIT_ROW = ["HĐND xã", "X-26743-09", 9, "Đơn vị bầu cử số 9", "79", "26743", 3]
@@ -88,6 +90,11 @@ def test_leader_codes_as_json_and_csv_for_sms(api, db_session, w, token_for):
     codes = answer.json["codes"]
     assert codes and all(len(c["code"].replace("-", "")) == 8 and c["username"].startswith("to") for c in codes)
     assert {"polling_area", "full_name", "phone", "expires_at", "sms"} <= set(codes[0])
+    # Audited as the leaders' page's slips are, through the API channel.
+    event = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "issue_codes")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert (event.channel, event.actor_username, event.entity_id) == (Channel.API, "xa", str(commune.id))
+    assert sorted(event.after["areas"]) == sorted(c["polling_area"]["code"] for c in codes)
     # A second request renews the unused codes (the first ones stop working), as CSV this time.
     again = api("POST", url, token_for("xa"), headers={"Accept": "text/csv"})
     assert again.status_code == 200 and again.mimetype == "text/csv"
@@ -99,3 +106,22 @@ def test_leader_codes_as_json_and_csv_for_sms(api, db_session, w, token_for):
     assert api("POST", url, token_for("hn_xa")).status_code == 404
     assert api("POST", url, token_for("to01")).status_code == 403
     assert api("POST", url, token_for("tongdai")).status_code == 403
+
+
+def test_resetting_a_leaders_code_ends_the_password_and_bars_review(api, db_session, w, token_for):
+    from tests.review.helpers import send_count
+
+    report = send_count(db_session, w)
+    area = report.polling_area
+    secret = token_for("xa")
+    answer = api("POST", f"/api/v1/stations/{area.id}/leader-code?format=csv", secret)
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["polling_area_code"], r["username"]) for r in rows] == [(area.code, "to01")]
+    leader = w.user("to01")
+    db_session.refresh(leader)
+    assert leader.needs_activation
+    # Whoever could now sign in as the leader may not decide on the station's reports (four-eyes).
+    refused = api("POST", f"/api/v1/review/count/{report.id}/confirm", secret, json={"shown": "received"})
+    assert refused.status_code == 403 and refused.json["errors"][0]["code"] == "review_reset_code"
+    assert api("POST", f"/api/v1/stations/{area.id}/leader-code", token_for("hn_xa")).status_code == 404
