@@ -102,7 +102,7 @@ def report_json(report: CountReport | TurnoutReport) -> dict[str, Any]:
 
 
 def _settle() -> timedelta:
-    return timedelta(seconds=float(current_app.config.get("CHANGES_SETTLE_SECONDS", 5)))
+    return timedelta(seconds=float(current_app.config["CHANGES_SETTLE_SECONDS"]))
 
 
 @bp.get("")
