@@ -99,6 +99,10 @@ NOT_OBJECTS: dict[tuple[str, str], tuple[str, str]] = {
     ("imports.template", "dataset"): ("a dataset name", "polling_areas"),
     ("imports.template", "fmt"): ("a file format", "xlsx"),
     ("api.submit_count", "contest"): ("a contest kind", "na"),
+    ("imports_api.start_export", "dataset"): ("a dataset name (the export itself is filtered by scope)",
+                                              "polling_areas"),
+    # The report's kind: count minutes here; tests/api/test_review.py sweeps the turnout reports the same way.
+    **{(f"review_api.{decision}", "kind"): ("a report kind", "count") for decision in ("confirm", "return", "reopen")},
 }
 
 # Reachable without signing in, each for a reason; every other route must send a stranger to /login.

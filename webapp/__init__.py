@@ -79,13 +79,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs_queue.init_app(app)
 
     from webapp.accounts.admin_views import bp as accounts_admin_bp
+    from webapp.accounts.api import bp as accounts_api_bp
     from webapp.accounts.views import bp as accounts_bp
     from webapp.api.admin_views import bp as api_tokens_bp
+    from webapp.api.changes import bp as changes_api_bp
     from webapp.api.views import bp as api_bp
     from webapp.audit.views import bp as audit_bp
     from webapp.elections.views import bp as elections_bp
     from webapp.home.views import bp as home_bp
     from webapp.hotline.views import bp as hotline_bp
+    from webapp.imports.api import bp as imports_api_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.jobs.api import bp as jobs_api_bp
     from webapp.jobs.views import bp as jobs_bp
@@ -96,6 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.results.api import bp as results_api_bp
     from webapp.results.printing import bp as results_print_bp
     from webapp.results.views import bp as results_bp
+    from webapp.review.api import bp as review_api_bp
     from webapp.review.views import bp as review_bp
     from webapp.settings.views import bp as settings_bp
 
@@ -103,7 +107,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
                       progress_api_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp):
+    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
+                      imports_api_bp, accounts_api_bp, changes_api_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

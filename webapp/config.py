@@ -53,3 +53,7 @@ JOBS_DIR = ""
 # Seconds between a running job's progress writes, and without one after which its worker is taken for dead.
 JOBS_HEARTBEAT = 2
 JOBS_STALE_AFTER = 600
+
+# The API's changes feed holds back writes younger than this many seconds: on PostgreSQL a slower transaction can
+# commit an audit id below one already read, and a cursor must never move past it.
+CHANGES_SETTLE_SECONDS = 5

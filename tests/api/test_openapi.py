@@ -87,3 +87,30 @@ def test_real_answers_match_their_schemas(api, db_session, w, token_for, electio
     refused = api("POST", count_url(w), secret, json=count_body(db_session, w, valid=body["valid"] + 1))
     assert refused.status_code == 422
     _conforms(document, "Errors", refused.json)
+
+
+def test_the_officials_operations_are_named_and_their_answers_match(api, db_session, w, token_for, document,
+                                                                     app, monkeypatch):
+    """The review, data, codes and sync operations: named as the integrators expect, and their real answers
+    (not only the errors schemathesis provokes) match the schemas."""
+    from tests.review.helpers import send_count
+
+    operations = {op["operationId"] for item in document["paths"].values() for op in item.values()}
+    assert {"listReviewQueue", "confirmReport", "returnReport", "reopenReport", "importDataset", "startExport",
+            "downloadJobFile", "getJob", "issueLeaderCodes", "resetLeaderCode", "listChanges"} <= operations
+    monkeypatch.setitem(app.config, "CHANGES_SETTLE_SECONDS", 0)
+    secret = token_for("xa")
+    report = send_count(db_session, w)
+    _conforms(document, "ReviewQueue", api("GET", "/api/v1/review/queue", secret).json)
+    decided = api("POST", f"/api/v1/review/count/{report.id}/confirm", secret, json={"shown": "received"})
+    _conforms(document, "ReviewDecision", decided.json)
+    stale = api("POST", f"/api/v1/review/count/{report.id}/confirm", secret,
+                headers={"If-Match": '"count-1-received"'})
+    assert stale.status_code == 412
+    _conforms(document, "Errors", stale.json)
+    _conforms(document, "Changes", api("GET", "/api/v1/changes", secret).json)
+    _conforms(document, "LeaderCodes", api("POST", f"/api/v1/communes/{w.user('xa').commune_id}/leader-codes",
+                                           secret).json)
+    started = api("POST", "/api/v1/exports/units", secret)
+    _conforms(document, "Job", started.json)
+    _conforms(document, "Job", api("GET", started.headers["Location"], secret).json)

@@ -36,6 +36,17 @@ def test_confirming_locks_the_minutes(db_session, w):
         send_count(db_session, w, voted=report.voters_voted - 2, at=(20, 40))
 
 
+def test_a_report_can_be_returned_outside_a_request(app, db_session, w):
+    """A script, a job or another service returns a report with the app set up but no request (it raised
+    RuntimeError: the reasons were translated for the request's locale)."""
+    report = send_count(db_session, w)
+    with app.app_context():
+        services.return_report(db_session, actor=w.user("xa"), kind=COUNT, report_id=report.id, shown=RECEIVED,
+                               reasons=["photo_missing"], text="", now=vn(20, 30))
+    assert report.status is RETURNED
+    assert report.returned_reasons == "Thiếu ảnh biên bản hoặc ảnh không đọc được"
+
+
 def test_returning_carries_reason_codes_and_text_to_the_report(db_session, w):
     report = send_count(db_session, w)
     services.return_report(db_session, actor=w.user("xa"), kind=COUNT, report_id=report.id, shown=RECEIVED,
@@ -43,7 +54,8 @@ def test_returning_carries_reason_codes_and_text_to_the_report(db_session, w):
                            now=vn(20, 30))
     assert report.status is RETURNED
     assert "Số phiếu hợp lệ ghi sai" in report.returned_reasons
-    assert "The numbers do not match the paper minutes" in report.returned_reasons
+    # In the polling teams' language, whoever returned it.
+    assert "Số liệu không khớp với biên bản giấy" in report.returned_reasons
     action = services.last_action(db_session, COUNT, report.id)
     assert (action.reasons, action.text) == (["numbers_mismatch", "photo_missing"], "Số phiếu hợp lệ ghi sai")
     # The corrected version arrives as "received" and waits for a decision again.

@@ -21,7 +21,8 @@ class ApiTokenForm(Form):
 
 
 SCOPE_CHOICES = [SelectChoice("progress:read", _l("Read the progress (turnout, reports received)")),
-                 SelectChoice("results:read", _l("Read the results"))]
+                 SelectChoice("results:read", _l("Read the results")),
+                 SelectChoice("changes:read", _l("Follow the changes to results and turnout (changes feed)"))]
 INTEGRATION_EXPIRY_CHOICES = [c for c in EXPIRY_CHOICES if c.value != "never"]
 
 

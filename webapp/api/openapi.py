@@ -13,7 +13,8 @@ import functools
 import importlib
 from typing import Any
 
-PACKAGES = ("webapp.results.openapi", "webapp.progress.openapi", "webapp.jobs.openapi")
+PACKAGES = ("webapp.results.openapi", "webapp.progress.openapi", "webapp.jobs.openapi", "webapp.review.openapi",
+            "webapp.imports.openapi", "webapp.accounts.openapi", "webapp.api.changes_openapi")
 REF = "#/components/"
 INT32 = {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
 COUNT = {**INT32, "description": "A whole number; negative or null ones are refused by the checks (422)."}
@@ -36,8 +37,14 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-             413: "PayloadTooLarge", 422: "Unprocessable", 500: "InternalError", 503: "Busy"}
+             412: "PreconditionFailed", 413: "PayloadTooLarge", 422: "Unprocessable", 500: "InternalError",
+             503: "Busy"}
     return {str(code): ref("responses", names[code]) for code in (*codes, 500, 503)}
+
+
+# For the other packages' OpenAPI modules.
+errors = _errors
+json_response = _json
 
 
 def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -188,6 +195,9 @@ RESPONSES: dict[str, Any] = {
                       "`client_uuid_conflict` (the id was used for another report) or `no_report_times`."),
     "Unprocessable": _json(ref("schemas", "Errors"), "The checks refused the values: blocking findings, and "
                            "findings that need a written explanation (field `explanations.<code>`)."),
+    "PreconditionFailed": _json(ref("schemas", "Errors"), "`stale`: `If-Match` names the object as it was, not "
+                                "as it is now; nothing was changed. Read it again (`params.etag` is the current "
+                                "one)."),
     "PayloadTooLarge": _json(ref("schemas", "Errors"), "The body or the photo is too large."),
     "InternalError": _json(ref("schemas", "Errors"), "A server error; nothing was stored. Retry later."),
     "Busy": _json(ref("schemas", "Errors"), "`busy`: the embedded database (SQLite) was busy with another write "
@@ -260,11 +270,14 @@ checks, idempotency (`client_uuid`) and scope.
 `/api-tokens`, sent as `Authorization: Bearer bc26_…`. A token acts as its own account, with the same role and
 area; nobody can be given a token that acts as another person. An integration account (a machine that only reads)
 gets its tokens from an administrator or a provincial committee, each with explicit scopes (`progress:read`,
-`results:read`) and an expiry; a request its scopes do not open answers 403 `insufficient_scope`.
+`results:read`, `changes:read`) and an expiry; a request its scopes do not open answers 403 `insufficient_scope`.
 
 **Errors** are JSON: `{"errors": [{"field", "code", "severity", "message": {"vi", "en"}, "params"}]}`. 400: the body
 is not the documented shape; 422: the values were refused (fix and resend); 401/403/404/409 as described. An
 object outside the caller's area answers 404, exactly as a missing one.
+
+**Concurrency.** The review decisions name what the official was shown: the version's `etag` as `If-Match`
+(412 `stale` when it changed) or its status as `shown` (409 `review_conflict`, naming who decided first).
 
 **Idempotency.** A new report answers 201; sending the same `client_uuid` again answers 200 with the same body
 and `replayed: true`, and stores nothing."""
@@ -295,7 +308,8 @@ def document() -> dict[str, Any]:
                  "description": DESCRIPTION},
         "servers": [{"url": "/"}],
         "security": READ_SECURITY,
-        "tags": [{"name": "reports"}, {"name": "stations"}, {"name": "accounts"}, {"name": "meta"}],
+        "tags": [{"name": "reports"}, {"name": "stations"}, {"name": "accounts"}, {"name": "meta"},
+                 {"name": "review"}, {"name": "data"}, {"name": "sync"}],
         "paths": {**PATHS, **extra_paths},
         "components": {
             "securitySchemes": {

@@ -90,9 +90,56 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
                                    "please try again in a minute."),
         "internal": lambda p: _("Something went wrong on the server. Your entries were not saved; please try "
                                 "again."),
+        "invalid_cursor": lambda p: _("%(field)s is not a cursor this feed returned.", field=p["field"]),
+        # Imports
+        "missing_upload": lambda p: _("Attach the file as the multipart field “%(field)s”.", field=p["field"]),
+        "file_type": lambda p: _("Send an .xlsx or .csv file."),
+        "file_too_large": lambda p: _("The file is larger than %(limit)d MB. Split it into smaller files.",
+                                      limit=p.get("max_mb", 10)),
+        # Leaders' activation codes
+        "duplicate_username": lambda p: _("The username %(name)s is already used by another account. Ask the "
+                                          "administrator to rename it.", name=p.get("username")),
+        "account_inactive": lambda p: _("The account %(name)s is deactivated: reactivate it before printing a new "
+                                        "slip.", name=p.get("username")),
+        # The commune's review (the same sentences as its pages)
+        "invalid_choice": lambda p: _("%(field)s must be one of: %(choices)s.", field=p["field"],
+                                      choices=", ".join(map(str, p.get("choices", ())))),
+        "shown_required": lambda p: _("Send the report's ETag as If-Match, or the status you were shown as "
+                                      "“shown”."),
+        "stale": lambda p: _("This report changed since you read it; nothing was changed. Read it again and "
+                             "decide."),
+        "review_conflict": lambda p: _conflict_message(p),
+        "invalid_decision": lambda p: _("This decision is not possible for a report in this state."),
+        "review_not_reviewer": lambda p: _("Only officials of the commune, the province or the country decide on "
+                                           "reports."),
+        "review_wrote": lambda p: _("You entered figures of this polling station yourself, so you may not "
+                                    "confirm, return or reopen its reports for the rest of the election. Another "
+                                    "official of the commune, or the province, must decide."),
+        "review_reset_code": lambda p: _("You reset the activation code of this polling station's leader after the "
+                                         "leader had activated the account, so you may not confirm, return or "
+                                         "reopen its reports for the rest of the election. Another official of "
+                                         "the commune, or the province, must decide."),
+        "return_reasons_required": lambda p: _("Tick at least one reason."),
+        "return_text_required": lambda p: _("Write what is wrong: “Other” needs a note."),
+        "reopen_reason_required": lambda p: _("Write at least %(n)d characters: the reason is kept in the audit "
+                                              "log.", n=p.get("min", 10)),
         "busy": lambda p: _("The server is busy. Your entries were not saved; please send them again in a "
                             "moment."),
     }
+
+
+def _conflict_message(p: Mapping[str, Any]) -> str:
+    if "newer_version" in p:
+        return _("A newer version (version %(n)d) arrived at %(time)s; nothing was changed. Review the new one.",
+                 n=p["newer_version"], time=p["time"])
+    messages = {
+        "confirm": lambda: _("Already confirmed by %(who)s at %(time)s.", who=p["by"], time=p["time"]),
+        "return": lambda: _("Already returned for correction by %(who)s at %(time)s.", who=p["by"], time=p["time"]),
+        "reopen": lambda: _("Already reopened by %(who)s at %(time)s.", who=p["by"], time=p["time"]),
+    }
+    if p.get("decision") in messages:
+        return messages[p["decision"]]()
+    return _("This report changed meanwhile; nothing was changed. Check it again.")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,6 +34,7 @@ OVERSEERS = (Role.ADMIN, Role.PROVINCE)
 SCOPES: dict[str, tuple[str, ...]] = {
     "progress:read": ("/api/v1/progress/",),
     "results:read": ("/api/v1/results/",),
+    "changes:read": ("/api/v1/changes",),
 }
 ALWAYS_OPEN = ("/api/v1/me",)
 MAX_INTEGRATION_TTL = timedelta(days=365)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
 
 from webapp.i18n import _l
+from webapp.imports.common import N_
 
-REASONS = {
-    "numbers_mismatch": _l("The numbers do not match the paper minutes"),
-    "photo_missing": _l("The photo of the minutes is missing or cannot be read"),
-    "wrong_place": _l("Wrong contest, electoral unit or polling area"),
-    "signatures_missing": _l("Signatures or witnesses are missing"),
-    "explanation_missing": _l("An explanation is missing or does not match"),
-    "other": _l("Other (see the note)"),
+MESSAGES = {
+    "numbers_mismatch": N_("The numbers do not match the paper minutes"),
+    "photo_missing": N_("The photo of the minutes is missing or cannot be read"),
+    "wrong_place": N_("Wrong contest, electoral unit or polling area"),
+    "signatures_missing": N_("Signatures or witnesses are missing"),
+    "explanation_missing": N_("An explanation is missing or does not match"),
+    "other": N_("Other (see the note)"),
 }
+REASONS = {code: _l(message) for code, message in MESSAGES.items()}
 # A return needs text with these codes: "other" says nothing by itself.
 NEEDS_TEXT = frozenset({"other"})
 
@@ -23,8 +29,22 @@ def labels(codes: Sequence[str]) -> list[str]:
     return [str(REASONS[c]) if c in REASONS else c for c in codes]
 
 
-def summarise(codes: Sequence[str], text: str) -> str:
-    """One line for the report's ``returned_reasons``, as the leader's pages show it: "label; label — text"."""
-    line = "; ".join(labels(codes))
+# The line stored with a returned report is in the polling teams' language, whoever returned it and however (a
+# page, the API, a script): the leader reads it, not the reviewer.
+STORED_LOCALE = "vi"
+_TRANSLATIONS = Path(__file__).resolve().parent.parent.parent / "translations"
+
+
+@functools.cache
+def _catalog(locale: str) -> NullTranslations:
+    # Babel's catalog loader, not Flask-Babel's: services run outside requests too.
+    return Translations.load(str(_TRANSLATIONS), [locale])
+
+
+def summarise(codes: Sequence[str], text: str, locale: str = STORED_LOCALE) -> str:
+    """One line for the report's ``returned_reasons``, as the leader's pages show it: "label; label — text",
+    in ``locale`` and without Flask."""
+    catalog = _catalog(locale)
+    line = "; ".join(catalog.gettext(MESSAGES[c]) if c in MESSAGES else c for c in codes)
     text = text.strip()
     return f"{line} — {text}" if line and text else (line or text)
