@@ -6,6 +6,7 @@ import dataclasses
 import random
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -19,7 +20,10 @@ from webapp.results.rules import (
     decide_unit,
     elected,
     format_percent,
+    format_valid_invalid,
     percent,
+    percent_parts,
+    valid_invalid_percent,
 )
 
 BORN = date(1975, 5, 1)
@@ -262,3 +266,54 @@ def test_the_no_tie_property_is_exercised() -> None:
 
     run()
     assert seen["distinct"] >= 10 and seen["tied"] >= 5
+
+
+# --- Percentages as the NEC writes them (Câu 177): 2 decimals, half up, the parts of one whole adding to 100 % ---
+
+def test_percent_rounds_half_up_as_the_nec_book_shows() -> None:
+    assert percent(22_566, 100_000) == Decimal("22.57")  # the book's own example: 22,566 % -> 22,57 %
+    assert percent(22_565, 100_000) == Decimal("22.57") and percent(22_564, 100_000) == Decimal("22.56")
+    assert percent(1, 8) == Decimal("12.50") and percent(1, 800) == Decimal("0.13")  # 0,125 % -> 0,13 %
+
+
+def test_valid_and_invalid_add_to_exactly_one_hundred() -> None:
+    # 401 and 399 of 800: 50,125 % and 49,875 % both round up (100,01 %); on an equal move the later part gives back.
+    assert valid_invalid_percent(401, 399, 800) == (Decimal("50.13"), Decimal("49.87"))
+    assert format_valid_invalid(401, 399, 800) == ("50,13%", "49,87%")
+    assert format_valid_invalid(401, 399, 800, locale="en") == ("50.13%", "49.87%")
+    # Already 100 % after rounding: nothing moves.
+    assert valid_invalid_percent(2, 1, 3) == (Decimal("66.67"), Decimal("33.33"))
+    assert valid_invalid_percent(0, 0, 0) == (None, None)
+    assert format_valid_invalid(0, 0, 0) == ("—", "—")
+    # Minutes whose valid + invalid differ from the ballots received are not parts of one whole: no adjustment.
+    assert valid_invalid_percent(401, 398, 800) == (percent(401, 800), percent(398, 800))
+
+
+def test_three_thirds_add_to_one_hundred() -> None:
+    # 33,333… % three times rounds to 99,99 %: the part rounded down most receives the hundredth (the last on a tie).
+    assert percent_parts([1, 1, 1], 3) == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+    assert percent_parts([1, 2], 3) == [Decimal("33.33"), Decimal("66.67")]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=6))
+def test_parts_of_one_whole_always_add_to_one_hundred(parts: list[int]) -> None:
+    whole = sum(parts)
+    shares = percent_parts(parts, whole)
+    if whole == 0:
+        assert shares == [None] * len(parts)
+        return
+    assert sum(shares) == Decimal("100.00")  # type: ignore[arg-type]
+    for share, part in zip(shares, parts, strict=True):
+        exact = Fraction(100 * part, whole)
+        assert share is not None and share == share.quantize(Decimal("0.01"))
+        assert abs(Fraction(share) - exact) < Fraction(1, 100)  # never more than one hundredth off
+    half_up = [percent(part, whole) for part in parts]
+    if sum(half_up) == Decimal("100.00"):  # type: ignore[arg-type]
+        assert shares == half_up  # the rule adjusts only when it must
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=4), st.integers(min_value=1, max_value=10**6))
+def test_parts_that_are_not_one_whole_are_rounded_on_their_own(parts: list[int], whole: int) -> None:
+    if sum(parts) == whole:
+        whole += 1
+    assert percent_parts(parts, whole) == [percent(part, whole) for part in parts]

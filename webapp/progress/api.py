@@ -19,6 +19,7 @@ from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
 from webapp.reports.views import reporting_now
+from webapp.results.rules import percent_json
 from webapp.web import roles_required
 
 bp = Blueprint("progress_api", __name__, url_prefix="/api/v1/progress")
@@ -28,16 +29,13 @@ bp.before_request(require_scope)  # an integration token reads only what its sco
 API_READERS = (*READERS, Role.INTEGRATION)
 
 
-def _pct(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
 def _part(stations: int, voted: int, on_list: int, pct: Decimal | None) -> dict[str, Any]:
-    return {"stations": stations, "voters_voted": voted, "voters_on_list": on_list, "turnout_percent": _pct(pct)}
+    return {"stations": stations, "voters_voted": voted, "voters_on_list": on_list, "turnout_percent": percent_json(pct)}
 
 
 def slot_json(s: SlotFigures) -> dict[str, Any]:

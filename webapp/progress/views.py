@@ -292,10 +292,9 @@ def pg_num(value: int | None) -> str:
 @bp.app_template_global("pg_pct")
 def pg_pct(value: object) -> str:
     """A display percentage with two decimals in the interface language ("—" when there is none)."""
-    if value is None:
-        return "—"
-    text = f"{value:.2f}%"
-    return text.replace(".", ",") if _vietnamese() else text
+    from webapp.results.rules import format_decimal_percent
+
+    return format_decimal_percent(value, locale="vi" if _vietnamese() else "en")  # type: ignore[arg-type]
 
 
 @bp.app_template_global("pg_pct_of")

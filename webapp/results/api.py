@@ -6,7 +6,6 @@ decimals and a dot ("51.20"), or null when there is nothing to divide by.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
@@ -17,7 +16,7 @@ from webapp.accounts.models import Role
 from webapp.api.auth import require_scope
 from webapp.results import progress, services
 from webapp.results.queries import COMPLAINTS, SUMMED
-from webapp.results.rules import percent
+from webapp.results.rules import percent, percent_json, valid_invalid_percent
 from webapp.web import roles_required
 
 bp = Blueprint("results_api", __name__, url_prefix="/api/v1/results")
@@ -27,9 +26,6 @@ bp.before_request(require_scope)  # an integration token reads only what its sco
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE, Role.INTEGRATION)
 
 
-def _pct(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
 
 def _place(obj: Any) -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.id, "code": obj.code, "name": obj.name}
@@ -37,16 +33,16 @@ def _place(obj: Any) -> dict[str, Any] | None:
 
 def figures_json(f: services.Figures, *, decided: bool) -> dict[str, Any]:
     t, r = f.totals, f.result
+    valid_pct, invalid_pct = valid_invalid_percent(t.valid, t.invalid, t.ballots_received)
     body: dict[str, Any] = {name: getattr(t, name) for name in SUMMED}
     body.update(
         stations=t.stations,
-        turnout_percent=_pct(percent(t.voters_voted, t.voters_on_list)),
-        valid_percent=_pct(percent(t.valid, t.ballots_received)),
-        invalid_percent=_pct(percent(t.invalid, t.ballots_received)),
+        turnout_percent=percent_json(percent(t.voters_voted, t.voters_on_list)),
+        valid_percent=percent_json(valid_pct), invalid_percent=percent_json(invalid_pct),
         complaints={name.removeprefix("complaints_"): f.complaints[name] for name in COMPLAINTS},
         candidates=[
             {"id": c.id, "ballot_order": c.ballot_order, "full_name": c.full_name,
-             "birth_date": c.birth_date.isoformat(), "votes": c.votes, "percent_of_valid": _pct(c.percent),
+             "birth_date": c.birth_date.isoformat(), "votes": c.votes, "percent_of_valid": percent_json(c.percent),
              "passed_threshold": c.passed, "rank": c.rank,
              "elected": decided and c.elected, "undecided": decided and c.undecided}
             for c in f.candidates
@@ -95,7 +91,7 @@ def turnout_json(p: progress.TurnoutProgress) -> dict[str, Any]:
         "slots": [
             {"at": s.at.strftime("%H:%M"), "stations_reported": s.stations,
              "contests": [{"contest": ct.contest.kind.value, "stations": ct.stations, "voters_voted": ct.voted,
-                           "voters_on_list": ct.on_list, "turnout_percent": _pct(ct.percent)}
+                           "voters_on_list": ct.on_list, "turnout_percent": percent_json(ct.percent)}
                           for ct in s.contests]}
             for s in p.slots
         ],

@@ -10,13 +10,17 @@ from webapp.clock import to_local
 from webapp.elections.models import ContestKind
 from webapp.results import words
 from webapp.results.progress import TurnoutProgress
-from webapp.results.rules import format_percent
+from webapp.results.rules import format_percent, format_valid_invalid
 from webapp.results.services import CommitteeResults, ContestResults, UnitOutcome
 from webapp.textnorm import nfc
 
 
 def _pct(part: int, whole: int) -> str:
     return format_percent(part, whole, locale="vi")
+
+
+def _shares(valid: int, invalid: int, received: int) -> tuple[str, str]:
+    return format_valid_invalid(valid, invalid, received, locale="vi")
 
 
 def _stamp(now: datetime) -> str:
@@ -39,6 +43,7 @@ class UnitForm:
     form_number: str | None
 
     pct = staticmethod(_pct)
+    shares = staticmethod(_shares)
 
 
 def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: datetime) -> UnitForm:
@@ -68,6 +73,7 @@ class CommitteeForm:
     form_number: str | None
 
     pct = staticmethod(_pct)
+    shares = staticmethod(_shares)
 
     @property
     def is_na(self) -> bool:
@@ -97,6 +103,7 @@ class TurnoutForm:
     ref: str
 
     pct = staticmethod(_pct)
+    shares = staticmethod(_shares)
 
 
 SHORT = {

@@ -7,17 +7,18 @@ for display.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import NamedTuple
 
 from webapp.elections.models import ContestKind
 
 __all__ = [
     "RankedCandidate", "StationTotals", "UnitResult", "UnitTotals", "aggregate", "decide_unit", "elected",
-    "format_percent", "percent", "turnout_valid",
+    "format_decimal_percent", "format_percent", "format_valid_invalid", "percent", "percent_json", "percent_parts", "turnout_valid", "valid_invalid_percent",
 ]
 
 
@@ -168,17 +169,67 @@ def _pick(ranking: list[RankedCandidate], seats: int,
     return above + older, same, left
 
 
+_HUNDREDTH = Decimal("0.01")
+
+
 def percent(part: int, whole: int) -> Decimal | None:
-    """part/whole in per cent, 2 decimals (half up), for display only (§11 row 20); None if whole = 0."""
+    """part/whole in per cent, 2 decimals, half up (22,566 % -> 22,57 %; NEC 2026 Q&A, Câu 177), for display only;
+    None if whole = 0. A part that shares its whole with others goes through ``percent_parts`` instead."""
     if whole == 0:
         return None
-    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(100 * part) / Decimal(whole)).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
-def format_percent(part: int, whole: int, *, locale: str = "vi") -> str:
+def percent_parts(parts: Sequence[int], whole: int) -> list[Decimal | None]:
+    """The parts of one whole in per cent, each rounded half up to 2 decimals and then adjusted so that they add to
+    exactly 100.00 % (Câu 177): valid + invalid ballots of the ballots received.
+
+    When half-up rounding leaves the sum d hundredths above (below) 100, the d parts that rounding moved up (down)
+    the most give back (receive) one hundredth; on equal moves the later part is adjusted, so the caller lists the
+    part whose printed figure matters most first (valid before invalid). Each result stays within 0.01 of the exact
+    share. Parts that do not make up the whole (a candidate's votes of the valid ballots: a ballot may carry several
+    names) are not shares of one whole: each is rounded on its own, as ``percent`` does."""
+    if whole == 0:
+        return [None] * len(parts)
+    rounded = [percent(part, whole) for part in parts]
+    if sum(parts) != whole:
+        return rounded
+    # In hundredths of a per cent, exactly: what rounding added to each part (negative: took away).
+    moved = [Fraction(int(r * 100)) - Fraction(10000 * part, whole) for r, part in zip(rounded, parts, strict=True)]
+    excess = int(sum(r * 100 for r in rounded)) - 10000  # type: ignore[operator]
+    if excess:
+        step = 1 if excess > 0 else -1
+        order = sorted(range(len(parts)), key=lambda i: (moved[i] * step, i), reverse=True)
+        for i in order[:abs(excess)]:
+            rounded[i] -= step * _HUNDREDTH  # type: ignore[operator]
+    return rounded
+
+
+def valid_invalid_percent(valid: int, invalid: int, received: int) -> tuple[Decimal | None, Decimal | None]:
+    """Valid and invalid ballots in per cent of the ballots received, adding to 100.00 % when they make it up."""
+    valid_pct, invalid_pct = percent_parts((valid, invalid), received)
+    return valid_pct, invalid_pct
+
+
+def percent_json(value: Decimal | None) -> str | None:
+    """A percentage as the API writes it: "50.13", or null when there is nothing to divide by."""
+    return None if value is None else f"{value:.2f}"
+
+
+def format_decimal_percent(value: Decimal | None, *, locale: str = "vi") -> str:
     """"50,10%" in Vietnamese, "50.10%" in English, "—" when there is nothing to divide by."""
-    value = percent(part, whole)
     if value is None:
         return "—"
     text = f"{value:.2f}%"
     return text.replace(".", ",") if locale.startswith("vi") else text
+
+
+def format_percent(part: int, whole: int, *, locale: str = "vi") -> str:
+    """``percent`` as text (see ``format_decimal_percent``)."""
+    return format_decimal_percent(percent(part, whole), locale=locale)
+
+
+def format_valid_invalid(valid: int, invalid: int, received: int, *, locale: str = "vi") -> tuple[str, str]:
+    """``valid_invalid_percent`` as text: the two figures a page or form prints beside the ballots."""
+    valid_pct, invalid_pct = valid_invalid_percent(valid, invalid, received)
+    return format_decimal_percent(valid_pct, locale=locale), format_decimal_percent(invalid_pct, locale=locale)

@@ -14,7 +14,7 @@ from webapp.geo.models import Province
 from webapp.htmx import render
 from webapp.i18n import _l
 from webapp.results import progress, services, xlsx
-from webapp.results.rules import format_percent
+from webapp.results.rules import format_percent, format_valid_invalid
 from webapp.results.words import in_words
 from webapp.web import roles_required
 
@@ -45,6 +45,14 @@ def result_pct(part: int, whole: int) -> str:
     from flask_babel import get_locale
 
     return format_percent(part, whole, locale=str(get_locale() or "vi"))
+
+
+@bp.app_template_global("result_shares")
+def result_shares(valid: int, invalid: int, received: int) -> tuple[str, str]:
+    """Valid and invalid ballots in per cent of those received, adding to exactly 100 % (the NEC's rule)."""
+    from flask_babel import get_locale
+
+    return format_valid_invalid(valid, invalid, received, locale=str(get_locale() or "vi"))
 
 
 def download(body: bytes, filename: str, mimetype: str = XLSX) -> Response:
