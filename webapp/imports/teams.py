@@ -27,7 +27,11 @@ class _Spec(NamedTuple):
     position: int
     full_name: str
     role: TeamRole
-    phone: str | None
+    phone: str | None | object  # _ABSENT: the file has no phone column, the stored number stays
+
+
+# No phone column in the file.
+_ABSENT = object()
 
 
 @dataclasses.dataclass(slots=True)
@@ -44,8 +48,9 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
     """Create or update polling-team members keyed by (polling area, place in the list).
 
     Written with Core in batches and audited as the ORM listener would (``audit.record_written``): a national
-    file of 100,000 members must not become 100,000 ORM objects, nor load the 800,000 members already stored."""
-    rows = []
+    file of 100,000 members must not become 100,000 ORM objects, nor load the 800,000 members already stored.
+    Of each row only its number and converted values are kept while the file is read."""
+    rows: list[tuple[int, _Spec]] = []
     for row in table.rows:
         c = Cells(row, TEAMS, ctx.errors)
         spec = _Spec(
@@ -53,10 +58,10 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
             c.get("position", to_int, required=True, maximum=200),
             c.get("full_name", to_text, required=True, max_length=200),
             c.get("role", to_choice, required=True, words=TEAM_ROLE_WORDS),
-            c.get("phone", to_phone),
+            c.get("phone", to_phone) if c.given("phone") else _ABSENT,
         )
         if not c.failed:
-            rows.append((c, spec))
+            rows.append((row.number, spec))
     areas = lookups.area_places_by_code(ctx.session, [s.area for _, s in rows])
     wanted = {(areas[s.area].id, s.position) for _, s in rows if s.area in areas}
     # Of the members already stored, only those at the file's places, and where each team's leader is.
@@ -76,30 +81,33 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
                 stored[area_id, position] = _Stored(member_id, full_name, role, phone)
             if role is TeamRole.LEADER:
                 stored_leaders.setdefault(area_id, []).append(position)
+    del wanted
+
+    def fail(number: int, key: str, message_id: str, **params: Any) -> None:
+        ctx.error(number, TEAMS.header(key), message_id, **params)
 
     plan = Plan()
     writes = _Writes()
-    in_file: dict[int, dict[int, tuple[TeamRole, Cells]]] = {}
-    for c, s in rows:
+    # The row of each (polling area, place) in the file, and of each leader it names, by polling area.
+    in_file: dict[tuple[int, int], int] = {}
+    leaders_in_file: dict[int, list[int]] = {}
+    for number, s in rows:
         area = areas.get(s.area)
         if area is None:
-            c.fail("area", N_("No polling area has the code %(code)s."), code=s.area)
+            fail(number, "area", N_("No polling area has the code %(code)s."), code=s.area)
             continue
         if not ctx.may_write_place(area.province_id, area.commune_id):
-            c.fail("area", OUT_OF_AREA)
+            fail(number, "area", OUT_OF_AREA)
             continue
-        team = in_file.setdefault(area.id, {})
-        if s.position in team:
-            c.fail(
-                "position",
-                N_("Place %(n)d of this team appears twice in this file (row %(row)d)."),
-                n=s.position,
-                row=team[s.position][1].number,
-            )
+        first = in_file.setdefault((area.id, s.position), number)
+        if first != number:
+            fail(number, "position", N_("Place %(n)d of this team appears twice in this file (row %(row)d)."),
+                 n=s.position, row=first)
             continue
-        team[s.position] = (s.role, c)
+        if s.role is TeamRole.LEADER:
+            leaders_in_file.setdefault(area.id, []).append(number)
         values: dict[str, Any] = {"full_name": s.full_name, "role": s.role}
-        if c.given("phone"):
+        if s.phone is not _ABSENT:
             values["phone"] = s.phone or ""
         place = (area.province_id, area.commune_id, area.id)
         member = stored.get((area.id, s.position))
@@ -114,15 +122,11 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
                 writes.updated.append((member.id, {k: getattr(member, k) for k in diff}, diff, place))
             else:
                 plan.counts.unchanged += 1
-    for area_id, team in in_file.items():
-        kept = [None for p in stored_leaders.get(area_id, ()) if p not in team]
-        leaders = kept + [cells for role, cells in team.values() if role is TeamRole.LEADER]
-        if len(leaders) > 1:
-            culprit = next((cells for cells in leaders if cells is not None), None)
-            if culprit is not None:
-                culprit.fail(
-                    "role", N_("A polling team has one leader; this one would have %(n)d."), n=len(leaders)
-                )
+    for area_id, numbers in leaders_in_file.items():
+        kept = [p for p in stored_leaders.get(area_id, ()) if (area_id, p) not in in_file]
+        if len(kept) + len(numbers) > 1:
+            fail(numbers[0], "role", N_("A polling team has one leader; this one would have %(n)d."),
+                 n=len(kept) + len(numbers))
     plan.steps.append(lambda: writes.apply(ctx.session))
     return plan
 
