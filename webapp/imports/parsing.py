@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import io
 import itertools
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -210,11 +211,15 @@ def _csv_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     return _csv_reader(text, delimiter, max_rows)
 
 
+# A line and its end, which may be \r\n, \n or \r (as a StringIO with newline="" would split them).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
 def _csv_reader(text: str, delimiter: str, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    # The lines are cut from the text as they are read: a StringIO would copy it, four bytes a character.
+    lines = (match.group() for match in _LINE.finditer(text))
     try:
-        for number, cells in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
+        for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
             if number > max_rows + HEADER_SEARCH_ROWS:
                 raise _too_many_rows(max_rows)
             yield number, [Formula(c[:50]) if c.lstrip().startswith("=") else c for c in cells[:MAX_COLUMNS]]
