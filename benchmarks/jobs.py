@@ -17,7 +17,9 @@ script adds an administrator ``bench_admin`` (a password, national scope) if mis
    same import in-process, as a web worker used to, each in its own process (its peak RSS is ``ru_maxrss``);
    the import is rolled back.
 
-``--skip-before`` / ``--skip-after`` run one half, ``--only export|import`` one job. Print the load average: the machine is shared.
+``--skip-before`` / ``--skip-after`` run one half, ``--only export|import`` one job. ``--baseline <commit>`` first
+runs step 1 with that commit's code (``git archive``), so that two versions of the jobs are measured the same
+way in one run. Each job reports the load average at its start and end: the machine is shared.
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ def peak_rss_mb(pid: int) -> float:
 
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(cmd, cwd=env.get("PYTHONPATH", ROOT), env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -225,6 +228,7 @@ def _measure(base: str, consumer: subprocess.Popen[bytes], label: str, begin: An
     prober = Prober(base)
     prober.start()
     cpu_before = cpu_seconds(consumer.pid)
+    load_at_start = os.getloadavg()[0]
     started = time.perf_counter()
     _status, location, _body = begin(client)
     job_path = "/api/v1/jobs/" + location.rsplit("/", 1)[1]
@@ -240,13 +244,24 @@ def _measure(base: str, consumer: subprocess.Popen[bytes], label: str, begin: An
     return {"label": label, "state": status["state"], "summary": status["summary"], "message": status["message"],
             "job_s": status["seconds"], "wall_s": round(wall, 1),
             "consumer_cpu_s": round(cpu_seconds(consumer.pid) - cpu_before, 1), "consumer_peak_rss_mb": round(rss),
+            "load_1min": f"{load_at_start:.1f} → {os.getloadavg()[0]:.1f}",
             "latency_idle": summary(quiet.samples), "latency_during": summary(prober.samples)}
 
 
-def after(url: str, data: bytes, only: tuple[str, ...]) -> list[dict[str, Any]]:
+def code_of(commit: str) -> Path:
+    """The tree of ``commit`` in a temporary directory (run with this checkout's virtualenv)."""
+    code = Path(tempfile.mkdtemp(prefix="baucu-baseline-"))
+    subprocess.run(f"git -C {ROOT} archive {commit} | tar -x -C {code}", shell=True, check=True)
+    return code
+
+
+def after(url: str, data: bytes, only: tuple[str, ...], code: Path = ROOT, name: str = "after") -> list[dict[str, Any]]:
+    """The jobs as they run now: over HTTP, in the consumer; with the code in ``code`` (this checkout, or a
+    baseline commit's tree, first on PYTHONPATH so that it wins over the editable install)."""
     workdir = Path(tempfile.mkdtemp(prefix="baucu-bench-jobs-"))
     env = {**os.environ, "DATABASE_URL": url, "JOBS_QUEUE_URL": f"sqlite:///{workdir}/queue.sqlite3",
-           "WEBAPP_JOBS_DIR": str(workdir), "SECRET_KEY": "b" * 40, "WEBAPP_IMPORT_MAX_ROWS": str(ROWS)}
+           "WEBAPP_JOBS_DIR": str(workdir), "SECRET_KEY": "b" * 40, "WEBAPP_IMPORT_MAX_ROWS": str(ROWS),
+           "PYTHONPATH": str(code)}
     port = free_port()
     web = start([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
                  "benchmarks.configured_wsgi:app"], env, workdir / "gunicorn.log")
@@ -260,11 +275,11 @@ def after(url: str, data: bytes, only: tuple[str, ...]) -> list[dict[str, Any]]:
                 time.sleep(0.2)
         results = []
         if "export" in only:
-            results.append(run_job(base, env, workdir, "export teams",
+            results.append(run_job(base, env, workdir, f"{name}: export teams",
                                    lambda c: c.form("/data/export/teams", {"csrf_token": c.token("/data/")})))
             print(results[-1], load(), flush=True)
         if "import" in only:
-            results.append(run_job(base, env, workdir, f"import {ROWS:,} team rows",
+            results.append(run_job(base, env, workdir, f"{name}: import {ROWS:,} team rows",
                                    lambda c: c.upload("/data/import", {"csrf_token": c.token("/data/"),
                                                                        "dataset": "teams"}, "doi.csv", data)))
             print(results[-1], load(), flush=True)
@@ -321,7 +336,8 @@ def before(url: str, data: bytes, commit: str, only: tuple[str, ...]) -> list[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True, help="the national dataset's URL (PostgreSQL)")
-    parser.add_argument("--before", default="c900d53", help="the commit of the code as it was")
+    parser.add_argument("--before", default="c900d53", help="the commit of the in-request code (before the jobs)")
+    parser.add_argument("--baseline", help="also run the jobs, the same way, with this commit's code, first")
     parser.add_argument("--skip-before", action="store_true")
     parser.add_argument("--skip-after", action="store_true")
     parser.add_argument("--only", choices=("export", "import"), help="one of the two jobs")
@@ -330,8 +346,14 @@ def main() -> None:
     data = teams_csv(args.db)
     print(f"CSV: {len(data):,} bytes; {load()}", flush=True)
     only = (args.only,) if args.only else ("export", "import")
+    results = []
+    if args.baseline:
+        results += after(args.db, data, only, code_of(args.baseline), f"baseline {args.baseline}")
     if not args.skip_after:
-        after(args.db, data, only)
+        results += after(args.db, data, only)
+    for r in results:
+        print(f"{r['label']:<42} {r['state']:<5} job {r['job_s']} s, consumer CPU {r['consumer_cpu_s']} s, "
+              f"peak RSS {r['consumer_peak_rss_mb']} MB, load {r['load_1min']}; /login during: {r['latency_during']}")
     if not args.skip_before:
         before(args.db, data, args.before, only)
     print(load())

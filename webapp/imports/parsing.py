@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import io
 import itertools
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -38,14 +39,21 @@ class Row:
 
 @dataclasses.dataclass
 class Table:
+    """The file's recognised columns and its data rows, read from the file as ``rows`` is iterated (once): a
+    file of 100,000 rows is never held whole, beside what the import keeps of it. The problems found while
+    reading collect in ``errors``; ``count`` is the number of data rows read so far."""
+
     columns: list[str]
-    rows: list[Row]
+    rows: Iterator[Row]
     errors: list[RowError]
     normalised_cells: int = 0
+    count: int = 0
 
 
 def read_table(data: bytes, filename: str, dataset: Dataset, *, max_bytes: int, max_rows: int) -> Table:
-    """The rows of the first sheet (or of the CSV) under their recognised headers."""
+    """The rows of the first sheet (or of the CSV) under their recognised headers. What is wrong with the file
+    as a whole (its type, its size, its header row) is refused here; the rows' problems, and a file with too
+    many rows or none, as the rows are read."""
     if len(data) > max_bytes:
         raise file_error(
             N_("The file is larger than %(limit)d MB. Split it into smaller files."),
@@ -71,7 +79,7 @@ def read_table(data: bytes, filename: str, dataset: Dataset, *, max_bytes: int, 
     return _tabulate(grid, dataset, max_rows)
 
 
-def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     if not data.startswith(b"PK\x03\x04"):
         raise file_error(
             N_(
@@ -100,31 +108,44 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
         raise file_error(
             N_("The Excel file is protected with a password. Remove the password and try again.")
         )
+    return _xlsx_reader(data, max_rows)
+
+
+# Rows read from a sheet at a time, with openpyxl's warnings silenced.
+XLSX_BATCH = 1000
+
+
+def _xlsx_reader(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows one at a time, from openpyxl's read-only (streaming) reader."""
     from openpyxl import load_workbook
     from openpyxl.cell.read_only import EMPTY_CELL
 
-    grid: list[tuple[int, list[Any]]] = []
+    workbook = None
     try:
+        # openpyxl warns about features it ignores (data validation, default styles); they do not matter. The
+        # filter is set around openpyxl's own work only, never while the rows are being checked.
         with warnings.catch_warnings():
-            # openpyxl warns about features it ignores (data validation, default styles); they do not matter.
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-            try:
-                if not workbook.worksheets:
-                    raise file_error(N_("The Excel file has no sheet."))
-                sheet = workbook.worksheets[0]
-                sheet.reset_dimensions()  # the declared size may lie; read what is there
-                for number, cells in enumerate(
-                    sheet.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS), start=1
-                ):
+            if not workbook.worksheets:
+                raise file_error(N_("The Excel file has no sheet."))
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # the declared size may lie; read what is there
+            cells_by_row = enumerate(sheet.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS), start=1)
+        while True:
+            batch: list[tuple[int, list[Any]]] = []
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for number, cells in itertools.islice(cells_by_row, XLSX_BATCH):
                     if number > max_rows + HEADER_SEARCH_ROWS:
                         raise _too_many_rows(max_rows)
                     width = len(cells)
                     while width and cells[width - 1] is EMPTY_CELL:  # rows are padded to MAX_COLUMNS
                         width -= 1
-                    grid.append((number, [_xlsx_value(cells[i]) for i in range(width)]))
-            finally:
-                workbook.close()
+                    batch.append((number, [_xlsx_value(cells[i]) for i in range(width)]))
+            if not batch:
+                return
+            yield from batch
     except ImportRejected:
         raise
     except Exception as exc:  # openpyxl raises whatever its XML and zip readers raise
@@ -134,7 +155,9 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[Any]]]:
                 "and save it again as Excel Workbook (.xlsx)."
             )
         ) from exc
-    return grid
+    finally:
+        if workbook is not None:
+            workbook.close()
 
 
 class _Invalid:
@@ -188,11 +211,15 @@ def _csv_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     return _csv_reader(text, delimiter, max_rows)
 
 
+# A line and its end, which may be \r\n, \n or \r (as a StringIO with newline="" would split them).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
 def _csv_reader(text: str, delimiter: str, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    # The lines are cut from the text as they are read: a StringIO would copy it, four bytes a character.
+    lines = (match.group() for match in _LINE.finditer(text))
     try:
-        for number, cells in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
+        for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
             if number > max_rows + HEADER_SEARCH_ROWS:
                 raise _too_many_rows(max_rows)
             yield number, [Formula(c[:50]) if c.lstrip().startswith("=") else c for c in cells[:MAX_COLUMNS]]
@@ -265,22 +292,30 @@ def _tabulate(rows: Iterable[tuple[int, list[Any]]], dataset: Dataset, max_rows:
             errors.append(RowError(header_row, column.header, N_("This required column is missing.")))
     if errors:
         raise ImportRejected(errors)
-    table = Table(columns=list(mapping.values()), rows=[], errors=[])
-    for number, cells in itertools.chain(grid[header_index + 1 :], rows):
+    table = Table(columns=list(mapping.values()), rows=iter(()), errors=[])
+    table.rows = _data_rows(table, itertools.chain(grid[header_index + 1 :], rows), mapping, dataset, max_rows)
+    return table
+
+
+def _data_rows(
+    table: Table, grid: Iterable[tuple[int, list[Any]]], mapping: dict[int, str], dataset: Dataset, max_rows: int
+) -> Iterator[Row]:
+    columns = [(position, key, dataset.header(key)) for position, key in mapping.items()]
+    for number, cells in grid:
         if all(_is_blank(c) for c in cells):
             continue
         row = Row(number, {})
-        for position, key in mapping.items():
+        for position, key, header in columns:
             value = cells[position] if position < len(cells) else None
-            row.cells[key] = _clean(value, number, dataset.header(key), table)
+            row.cells[key] = _clean(value, number, header, table)
         if _is_example(row, dataset):
             table.errors.append(RowError(number, "", N_("This is the template's example row. Delete it.")))
-        table.rows.append(row)
-        if len(table.rows) > max_rows:
+        table.count += 1
+        if table.count > max_rows:
             raise _too_many_rows(max_rows)
-    if not table.rows:
+        yield row
+    if not table.count:
         raise file_error(N_("The file has a header row but no data rows."))
-    return table
 
 
 def _comparable(value: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from webapp.imports.common import (
     file_error,
 )
 from webapp.imports.datasets import DATASETS, Dataset
-from webapp.imports.parsing import Table, read_table
+from webapp.imports.parsing import Row, Table, read_table
 
 __all__ = [
     "DATASETS",
@@ -109,18 +109,18 @@ def import_file(
     step = progress or (lambda _message, _done, _total: None)
     step(N_("Reading the file"), 0, None)
     table = read_table(data, filename, ds, max_bytes=max_bytes, max_rows=max_rows)
-    step(N_("Checking every row"), 0, len(table.rows))
     try:
         election = current_election(session)
     except NoElection as exc:
         raise file_error(N_("No election is set up yet.")) from exc
-    ctx = Context(
-        session, actor, now, election, {c.kind: c for c in election.contests}, errors=list(table.errors)
-    )
+    step(N_("Checking every row"), 0, None)
+    table.rows = _counted(table, table.rows, step)
+    # The rows' problems found while reading and while checking, in one list.
+    ctx = Context(session, actor, now, election, {c.kind: c for c in election.contests}, errors=table.errors)
     plan = PLANNERS[ds.key](ctx, table)
     if ctx.errors:
         raise ImportRejected(sorted(ctx.errors, key=lambda e: e.row))
-    step(N_("Saving"), len(table.rows), len(table.rows))
+    step(N_("Saving"), table.count, table.count)
     outer = audit.context_of(session)
     audit.bind(session, dataclasses.replace(outer, channel=Channel.IMPORT))
     try:
@@ -130,7 +130,7 @@ def import_file(
             "dataset": ds.key,
             "file": filename[:200],
             "sha256": hashlib.sha256(data).hexdigest(),
-            "rows": len(table.rows),
+            "rows": table.count,
             "normalised_cells": table.normalised_cells,
             **plan.counts.as_dict(),
         }
@@ -151,8 +151,19 @@ def import_file(
     finally:
         audit.bind(session, outer)
     return ImportResult(
-        ds.key, filename, summary["sha256"], len(table.rows), plan.counts, table.normalised_cells, event.id
+        ds.key, filename, summary["sha256"], table.count, plan.counts, table.normalised_cells, event.id
     )
+
+
+# How often an import reports the rows checked so far.
+PROGRESS_EVERY = 5000
+
+
+def _counted(table: Table, rows: Iterator[Row], step: Callable[[str, int, int | None], None]) -> Iterator[Row]:
+    for row in rows:
+        yield row
+        if table.count % PROGRESS_EVERY == 0:
+            step(N_("Checking every row"), table.count, None)
 
 
 def export_workbook(

@@ -23,11 +23,16 @@ from webapp.imports.parsing import Table
 class _Spec(NamedTuple):
     """One row of the file, converted (a tuple: a file may have 100,000 of them)."""
 
+    number: int  # the row in the file
     area: str
     position: int
     full_name: str
     role: TeamRole
-    phone: str | None
+    phone: str | None | object  # _ABSENT: the file has no phone column, the stored number stays
+
+
+# No phone column in the file.
+_ABSENT = object()
 
 
 @dataclasses.dataclass(slots=True)
@@ -44,21 +49,23 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
     """Create or update polling-team members keyed by (polling area, place in the list).
 
     Written with Core in batches and audited as the ORM listener would (``audit.record_written``): a national
-    file of 100,000 members must not become 100,000 ORM objects, nor load the 800,000 members already stored."""
-    rows = []
+    file of 100,000 members must not become 100,000 ORM objects, nor load the 800,000 members already stored.
+    Of each row only its number and converted values are kept while the file is read."""
+    rows: list[_Spec] = []
     for row in table.rows:
         c = Cells(row, TEAMS, ctx.errors)
         spec = _Spec(
+            row.number,
             c.get("area", to_code, required=True),
             c.get("position", to_int, required=True, maximum=200),
             c.get("full_name", to_text, required=True, max_length=200),
             c.get("role", to_choice, required=True, words=TEAM_ROLE_WORDS),
-            c.get("phone", to_phone),
+            c.get("phone", to_phone) if c.given("phone") else _ABSENT,
         )
         if not c.failed:
-            rows.append((c, spec))
-    areas = lookups.area_places_by_code(ctx.session, [s.area for _, s in rows])
-    wanted = {(areas[s.area].id, s.position) for _, s in rows if s.area in areas}
+            rows.append(spec)
+    areas = lookups.area_places_by_code(ctx.session, [s.area for s in rows])
+    wanted = {(areas[s.area].id, s.position) for s in rows if s.area in areas}
     # Of the members already stored, only those at the file's places, and where each team's leader is.
     stored: dict[tuple[int, int], _Stored] = {}
     stored_leaders: dict[int, list[int]] = {}
@@ -76,53 +83,51 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
                 stored[area_id, position] = _Stored(member_id, full_name, role, phone)
             if role is TeamRole.LEADER:
                 stored_leaders.setdefault(area_id, []).append(position)
+    del wanted
+
+    def fail(number: int, key: str, message_id: str, **params: Any) -> None:
+        ctx.error(number, TEAMS.header(key), message_id, **params)
 
     plan = Plan()
     writes = _Writes()
-    in_file: dict[int, dict[int, tuple[TeamRole, Cells]]] = {}
-    for c, s in rows:
+    # The row of each (polling area, place) in the file, and of each leader it names, by polling area.
+    in_file: dict[tuple[int, int], int] = {}
+    leaders_in_file: dict[int, list[int]] = {}
+    for s in rows:
+        number = s.number
         area = areas.get(s.area)
         if area is None:
-            c.fail("area", N_("No polling area has the code %(code)s."), code=s.area)
+            fail(number, "area", N_("No polling area has the code %(code)s."), code=s.area)
             continue
         if not ctx.may_write_place(area.province_id, area.commune_id):
-            c.fail("area", OUT_OF_AREA)
+            fail(number, "area", OUT_OF_AREA)
             continue
-        team = in_file.setdefault(area.id, {})
-        if s.position in team:
-            c.fail(
-                "position",
-                N_("Place %(n)d of this team appears twice in this file (row %(row)d)."),
-                n=s.position,
-                row=team[s.position][1].number,
-            )
+        first = in_file.setdefault((area.id, s.position), number)
+        if first != number:
+            fail(number, "position", N_("Place %(n)d of this team appears twice in this file (row %(row)d)."),
+                 n=s.position, row=first)
             continue
-        team[s.position] = (s.role, c)
-        values: dict[str, Any] = {"full_name": s.full_name, "role": s.role}
-        if c.given("phone"):
-            values["phone"] = s.phone or ""
-        place = (area.province_id, area.commune_id, area.id)
+        if s.role is TeamRole.LEADER:
+            leaders_in_file.setdefault(area.id, []).append(number)
         member = stored.get((area.id, s.position))
         if member is None:
             plan.counts.created += 1
-            writes.created.append((area.id, s.position, s.full_name, s.role, values.get("phone", ""),
-                                   place))
+            writes.created.append((s, area))
+            continue
+        values: dict[str, Any] = {"full_name": s.full_name, "role": s.role}
+        if s.phone is not _ABSENT:
+            values["phone"] = s.phone or ""
+        diff = {k: v for k, v in values.items() if getattr(member, k) != v}
+        if diff:
+            plan.counts.updated += 1
+            writes.updated.append((member.id, {k: getattr(member, k) for k in diff}, diff, _place(area)))
         else:
-            diff = {k: v for k, v in values.items() if getattr(member, k) != v}
-            if diff:
-                plan.counts.updated += 1
-                writes.updated.append((member.id, {k: getattr(member, k) for k in diff}, diff, place))
-            else:
-                plan.counts.unchanged += 1
-    for area_id, team in in_file.items():
-        kept = [None for p in stored_leaders.get(area_id, ()) if p not in team]
-        leaders = kept + [cells for role, cells in team.values() if role is TeamRole.LEADER]
-        if len(leaders) > 1:
-            culprit = next((cells for cells in leaders if cells is not None), None)
-            if culprit is not None:
-                culprit.fail(
-                    "role", N_("A polling team has one leader; this one would have %(n)d."), n=len(leaders)
-                )
+            plan.counts.unchanged += 1
+    for area_id, numbers in leaders_in_file.items():
+        kept = [p for p in stored_leaders.get(area_id, ()) if (area_id, p) not in in_file]
+        if len(kept) + len(numbers) > 1:
+            fail(numbers[0], "role", N_("A polling team has one leader; this one would have %(n)d."),
+                 n=len(kept) + len(numbers))
     plan.steps.append(lambda: writes.apply(ctx.session))
     return plan
 
@@ -130,10 +135,16 @@ def plan_teams(ctx: Context, table: Table) -> Plan:
 Place = tuple[int | None, int | None, int | None]
 
 
+def _place(area: sa.Row[Any]) -> Place:
+    """Where an audit entry about a member of this polling area's team belongs."""
+    return area.province_id, area.commune_id, area.id
+
+
 @dataclasses.dataclass
 class _Writes:
-    # (polling area, place, name, role, phone, audit place): a tuple, not a dict, per row of a large file
-    created: list[tuple[int, int, str, TeamRole, str, Place]] = dataclasses.field(default_factory=list)
+    # The new members as the file's converted rows and their polling areas (a pair per row of a large file, of
+    # objects the plan holds anyway); the changed ones as (id, before, after, audit place).
+    created: list[tuple[_Spec, sa.Row[Any]]] = dataclasses.field(default_factory=list)
     updated: list[tuple[int, dict[str, Any], dict[str, Any], Place]] = dataclasses.field(default_factory=list)
 
     def apply(self, session: Session) -> None:
@@ -147,13 +158,13 @@ class _Writes:
             ])
         insert = sa.insert(TeamMember).returning(TeamMember.id, sort_by_parameter_order=True)
         for batch in chunks(self.created, WRITE_BATCH):
-            rows = [{"polling_area_id": area_id, "position": position, "full_name": full_name, "role": role,
-                     "phone": phone} for area_id, position, full_name, role, phone, _place in batch]
+            rows = [{"polling_area_id": area.id, "position": s.position, "full_name": s.full_name, "role": s.role,
+                     "phone": "" if s.phone is _ABSENT else s.phone or ""} for s, area in batch]
             ids = session.scalars(insert, rows).all()
             audit.record_written(session, [
-                audit.Written("create", TeamMember.__tablename__, str(member_id), created[-1], None,
+                audit.Written("create", TeamMember.__tablename__, str(member_id), _place(area), None,
                               audit.snapshot_of(TeamMember, {"id": member_id, **values}))
-                for member_id, values, created in zip(ids, rows, batch, strict=True)
+                for member_id, values, (_s, area) in zip(ids, rows, batch, strict=True)
             ])
 
 
