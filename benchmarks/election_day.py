@@ -320,6 +320,7 @@ class Day:
         self.stations: dict[int, dict[str, Any]] = {}
         self.done = False
         self.end = 0.0
+        self.busy = 0  # events being played: their follow-ups may still fall in the window
         self.usernames: dict[int, str] = {}
 
     # virtual <-> real time
@@ -350,19 +351,23 @@ class Day:
         workers = [threading.Thread(target=self.worker, daemon=True) for _ in range(self.threads)]
         for w in workers:
             w.start()
-        while time.monotonic() < self.real(end) or (
+        # Every event due in the window is played, however late the client is (its lag is reported): the load asked
+        # for is the load applied. Then writes still being retried get ``drain`` more real seconds.
+        while time.monotonic() < self.real(end) or self.due_pending() or (
                 time.monotonic() < self.real(end) + drain and self.writes_pending()):
             time.sleep(0.2)
         with self.cond:
             self.rec.unacknowledged += [f"{e.kind}:{e.data.get('client_uuid')}" for e in self.queue
                                         if e.kind in WRITES and e.data.get("attempt")]
-            # Events due in the window that the client could not start in time: the load generator fell behind
-            # (its lag is reported too), so the rate measured is below the rate asked for.
-            self.rec.not_played = sum(1 for e in self.queue if e.at < end)
+            self.rec.not_played = sum(1 for e in self.queue if e.at < end)  # 0 unless stopped early
             self.done = True
             self.cond.notify_all()
         for w in workers:
             w.join(timeout=120)
+
+    def due_pending(self) -> bool:
+        with self.cond:
+            return any(e.at < self.end for e in self.queue) or self.busy > 0
 
     def writes_pending(self) -> bool:
         with self.cond:
@@ -379,6 +384,7 @@ class Day:
                         event = heapq.heappop(self.queue)
                         if event.at >= self.end and not (event.kind in WRITES and event.data.get("attempt")):
                             continue  # after the window only retries of writes already begun are played
+                        self.busy += 1
                         return event
                     self.cond.wait(min(wait, 0.5))
                 else:
@@ -392,6 +398,9 @@ class Day:
                 getattr(self, f"do_{event.kind}")(conn, **event.data)
             except Exception as exc:  # noqa: BLE001 - a client bug must be counted, not kill the thread
                 self.rec.error(event.kind, f"client:{type(exc).__name__}:{exc}"[:120])
+            finally:
+                with self.cond:
+                    self.busy -= 1
 
     def call(self, conn: Connection, op: str, method: str, path: str, *, user: int, body: bytes | None = None,
              ctype: str | None = None, extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -470,7 +479,7 @@ class Day:
             self.retry("turnout_by_phone", attempt, station=station, slot=slot, voted=voted, client_uuid=client_uuid)
 
     def do_confirm(self, conn: Connection, station: Station, report_kind: str, report_id: int,
-                   decision: str = "confirm") -> None:
+                   decision: str = "confirm", contest: str | None = None) -> None:
         kind = report_kind
         official = self.world.officials[station.commune_id][0]
         self.call(conn, f"review_open_{kind}", "GET", f"/review/{kind}/{report_id}", user=official)
@@ -481,8 +490,9 @@ class Day:
         status, _, _ = self.call(conn, f"review_{decision}", "POST", f"/review/{kind}/{report_id}/{decision}",
                                  user=official, body=urlencode(fields).encode(),
                                  ctype="application/x-www-form-urlencoded")
-        if decision == "return" and status == 303:
-            self.later(self.rng.uniform(600, 1200), "count", station=station, mistake=False, again=True)
+        if decision == "return" and status == 303:  # the team corrects that contest's minutes and sends them again
+            self.later(self.rng.uniform(600, 1200), "count", station=station, mistake=False, again=True,
+                       only=contest)
 
     def station(self, conn: Connection, st: Station) -> dict[str, Any] | None:
         if st.area_id not in self.stations:
@@ -493,7 +503,8 @@ class Day:
         return self.stations[st.area_id]
 
     def do_count(self, conn: Connection, station: Station, mistake: bool, again: bool = False,
-                 pending: list[tuple[str, dict[str, Any]]] | None = None, attempt: int = 0) -> None:
+                 pending: list[tuple[str, dict[str, Any]]] | None = None, attempt: int = 0,
+                 only: str | None = None) -> None:
         op = "count_again" if again else "count"
         if pending is None:
             info = self.station(conn, station)
@@ -502,6 +513,8 @@ class Day:
             signers = [m["id"] for m in info["team"][:3]]
             pending = []
             for contest in info["contests"]:
+                if only is not None and contest["kind"] != only:
+                    continue
                 on_list = contest["voters_on_list"]
                 voted = int(on_list * 0.93)
                 invalid = max(1, voted // 50)
@@ -524,7 +537,7 @@ class Day:
                 self.photo(conn, station, report["report_id"])
                 decision = "return" if mistake and n == 0 else "confirm"
                 self.later(self.rng.uniform(300, 1800), "confirm", station=station, report_kind="count",
-                           report_id=report["report_id"], decision=decision)
+                           report_id=report["report_id"], decision=decision, contest=kind)
             elif status == 0 or status >= 500:
                 left.append((kind, body))
         if left:
@@ -695,7 +708,9 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
             refresher.wait(10)
         server.close()
     found, duplicates, acknowledged = stored(url, rec.acknowledged)
-    cpu = {k: cpu1[k] - cpu0[k] for k in ("server", "postgres", "client")}
+    # Read from /proc: a process that ended during the run (a killed worker, a PostgreSQL backend of a closed
+    # connection) takes its CPU with it, so these are lower bounds, never below zero.
+    cpu = {k: max(0.0, cpu1[k] - cpu0[k]) for k in ("server", "postgres", "client")}
     busy = {op: sum(t) for op, t in rec.times.items()}
     total_busy = sum(busy.values()) or 1.0
     operations = {}

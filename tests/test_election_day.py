@@ -1,4 +1,4 @@
-"""The election-day rehearsal (benchmarks/election_day.py) at CI size: a test of the harness and of the invariants
+"""The election-day rehearsal (benchmarks/election_day.py) at CI size (300 polling areas): a test of the harness and of the invariants
 (every acknowledged write stored once, through a worker killed and a graceful reload), not of speed."""
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 
 
 def test_a_compressed_day_keeps_every_acknowledged_write(tmp_path: Path) -> None:
-    url, drop = election_day.build_database(500, seed=7)
+    url, drop = election_day.build_database(300, seed=7)
     try:
         out = tmp_path / "day.json"
         done = subprocess.run(
-            [sys.executable, "benchmarks/election_day.py", "--db", url, "--compress", "60",
-             "--window", "08:50-09:50,20:00-21:10", "--faults", "kill-worker,reload", "--return-share", "0.5",
+            # k = 20 keeps the peak of 300 stations within what the CI machine spares beside the other tests.
+            [sys.executable, "benchmarks/election_day.py", "--db", url, "--compress", "20",
+             "--window", "08:58-09:35,20:00-20:50", "--faults", "kill-worker,reload", "--return-share", "0.6",
              "--budget-seconds", "3", "--budget-requests", "200", "--json", str(out)],
             cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
         print(done.stdout)  # the harness's report, shown when an assertion below fails
@@ -35,7 +36,7 @@ def test_a_compressed_day_keeps_every_acknowledged_write(tmp_path: Path) -> None
     finally:
         drop()
     assert day["invariants_broken"] == []
-    assert day["acknowledged"] == day["stored"] > 500 and day["duplicates"] == 0 and day["unacknowledged"] == 0
+    assert day["acknowledged"] == day["stored"] > 300 and day["duplicates"] == 0 and day["unacknowledged"] == 0
     operations = day["operations"]
     # The parts of the day the window holds were all played: turnout, the hotline's entries by phone, reviews,
     # polling dashboards, and in the evening count minutes with their photos, returns and corrections.
