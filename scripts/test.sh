@@ -11,6 +11,7 @@ if [[ "${CI:-}" == "true" ]]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
   dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)   # tests/test_two_nodes.py
   if (( ${#need[@]} )); then
     echo "Installing ${need[*]} from Debian…"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -37,11 +37,12 @@ def progress_refresher(every: float, once: bool) -> None:
     from flask import current_app
 
     from webapp.progress.views import run_refresh
+    from webapp.reports.views import reporting_now
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     while True:
         started = time.perf_counter()
-        run_refresh(app, utcnow)
+        run_refresh(app, reporting_now)  # the reports' clock, as the web workers' refresh after a response
         if once:
             return
         time.sleep(max(0.0, every - (time.perf_counter() - started)))

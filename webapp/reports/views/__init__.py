@@ -5,7 +5,7 @@ polling-team leader may send."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app
 
@@ -40,12 +40,19 @@ CHANNEL_LABELS = {
 
 def reporting_now() -> datetime:
     """The clock of the reports. ``REPORTING_CLOCK_OVERRIDE`` (e.g. ``2026-03-15T11:20``, Ho Chi Minh City
-    time unless an offset is given) freezes it for drills and demos run on another day."""
-    override = current_app.config.get("REPORTING_CLOCK_OVERRIDE")
+    time unless an offset is given) freezes it for demos run on another day. With ``REPORTING_CLOCK_STARTED_AT``
+    (a Unix time) it runs instead from the override, ``REPORTING_CLOCK_RATE`` times faster than real time: the
+    rehearsal of a whole day in a compressed hour (benchmarks/election_day.py), the same on every worker."""
+    config = current_app.config
+    override = config.get("REPORTING_CLOCK_OVERRIDE")
     if not override:
         return utcnow()
     moment = datetime.fromisoformat(str(override))
-    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+    if started := config.get("REPORTING_CLOCK_STARTED_AT"):
+        elapsed = utcnow() - datetime.fromtimestamp(float(started), UTC)
+        moment += elapsed * float(config.get("REPORTING_CLOCK_RATE", 1))
+    return moment
 
 
 @bp.app_template_filter("vi_words")
