@@ -70,7 +70,8 @@ def test_a_lower_resubmission_appears_in_the_feed_and_the_total_follows(db_sessi
     assert (c.change, c.lowered, c.version_before, c.version_after, c.slot_at) == (
         Change.FIGURES, True, 1, 2, time(11, 30))
     assert {line.before for line in row.lines} == {400} and {line.after for line in row.lines} == {340}
-    assert c.actor_username == "tests" and c.at == vn(11, 50)
+    # Who sent the correction (the actor the service was given), not whoever the session's audit context names.
+    assert c.actor_username == "to01" and c.at == vn(11, 50)
     assert corrections(db_session, w.user("hn_tinh")) == []
     assert [r.correction.id for r in corrections(db_session, w.user("xa"))] == [c.id]
 
