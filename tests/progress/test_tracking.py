@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 
 from tests.progress.helpers import areas_of, refresh_now, send, vn
-from tests.results.helpers import put_report
+from tests.results.helpers import put_report, set_status
 from webapp.elections.models import ContestKind, ReportTime, VoterCount
 from webapp.progress import refresh
 from webapp.progress.feed import corrections
@@ -87,16 +87,11 @@ def test_returning_and_reopening_count_minutes_are_corrections(db_session, w):
     area = areas_of(w, "26743")[0]
     report = put_report(db_session, w, area, ContestKind.NATIONAL_ASSEMBLY, voted=800,
                         status=ReportStatus.RECEIVED)
-    db_session.flush()
-    report.status = ReportStatus.CONFIRMED
-    report.reviewed_by_id, report.reviewed_at = w.user("xa").id, vn(21)
-    db_session.flush()
-    report.status = ReportStatus.RECEIVED  # reopened by the commune
-    db_session.flush()
+    set_status(db_session, report, ReportStatus.CONFIRMED, by=w.user("xa"), reviewed_by_id=w.user("xa").id,
+               reviewed_at=vn(21))
+    set_status(db_session, report, ReportStatus.RECEIVED, by=w.user("xa"))  # reopened by the commune
     newer = put_report(db_session, w, area, ContestKind.NATIONAL_ASSEMBLY, voted=790, status=ReportStatus.RECEIVED)
-    db_session.flush()
-    newer.status = ReportStatus.RETURNED
-    db_session.flush()
+    set_status(db_session, newer, ReportStatus.RETURNED, by=w.user("xa"))
     feed = corrections(db_session, w.user("xa"))
     assert sorted(r.correction.change for r in feed) == sorted([Change.REOPENED, Change.FIGURES, Change.RETURNED])
     assert all(r.correction.lowered for r in feed)

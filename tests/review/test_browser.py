@@ -113,10 +113,8 @@ def _reset_story(session: Session, w: World) -> int:
     admin_services.reset_leader(session, actor=w.user("tinh"), area=area, now=vn(20, 25), ttl=timedelta(days=3))
     accounts.set_password(session, user=issued.user, password="Kiem-Phieu-2026!06b", now=vn(20, 27))
     accounts.record_activation(session, user=issued.user, ip="127.0.0.1", now=vn(20, 27))
-    audit.bind(session, audit.AuditContext(issued.user.id, issued.user.username, Channel.WEB, ip="10.0.0.8"))
-    report = send_count(session, w, area="26743-06", leader=issued.user.username, at=(20, 28),
+    report = send_count(session, w, area="26743-06", leader=issued.user.username, at=(20, 28), ip="10.0.0.8",
                         signer_ids=tuple(m.id for m in area.team[:3]))
-    audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
     return report.id
 
 

@@ -170,6 +170,13 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``before`` and ``after`` of an update entry for columns set with Core: only those whose value changed,
+    as the ORM listener records them."""
+    changed = [key for key in after if before[key] != after[key]]
+    return {k: _jsonable(before[k]) for k in changed}, {k: _jsonable(after[k]) for k in changed}
+
+
 def snapshot_of(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
     """What ``snapshot`` gives for a row of ``cls`` with these column values (a row written with Core)."""
     return {key: _jsonable(values[key]) for key in _columns_of(cls)}

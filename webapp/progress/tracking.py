@@ -1,12 +1,12 @@
-"""Keeps the station summaries current on write, in the same transaction: every new report version (announced by
-``webapp.reports.versions.version_written``, which the report services send once per version written) and every
-status change (the commune's review, seen by an ``after_flush`` listener) rewrites that station's own summary
-rows, records a correction when numbers go down or leave a total, and queues the commune for the background
-refresh. No shared counter is touched on write (field lesson 15).
+"""Keeps the station summaries current on write, in the same transaction: every new report version
+(``webapp.reports.versions.version_written``) and every status change (the commune's review,
+``versions.status_changed``) rewrites that station's own summary rows, records a correction when numbers go down
+or leave a total, and queues the commune for the background refresh. No shared counter is touched on write
+(field lesson 15).
 
-Changes to what is expected (polling areas, their contests, voter counts, report times) queue their place too
-(the same listener). Core bulk inserts (the national generator, bulk loads) are not seen: run
-``flask rebuild-progress`` after them.
+Changes to what is expected (polling areas, their contests, voter counts, report times) queue their place too,
+seen by an ``after_flush`` listener (they have no single write path). Core bulk inserts (the national generator,
+bulk loads) are not seen: run ``flask rebuild-progress`` after them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from webapp.audit import services as audit
 from webapp.clock import VN_TZ
 from webapp.elections.models import Contest, PollingArea, PollingAreaUnit, ReportTime, VoterCount
 from webapp.progress.models import Change, Correction, CountStation, Dirty, ReportKind, TurnoutStation
@@ -34,26 +33,6 @@ _EXPECTATION_MODELS = (PollingArea, PollingAreaUnit, VoterCount, ReportTime)
 
 def due_at(day: date, slot: time, grace: int | None) -> datetime:
     return datetime.combine(day, slot, tzinfo=VN_TZ) + timedelta(minutes=DEFAULT_GRACE if grace is None else grace)
-
-
-def _status_change(obj: Any) -> tuple[ReportStatus, ReportStatus] | None:
-    hist = sa.inspect(obj).attrs.status.history
-    if not hist.deleted or not hist.added or hist.deleted[0] == hist.added[0]:
-        return None
-    return ReportStatus(hist.deleted[0]), ReportStatus(hist.added[0])
-
-
-def _correction_row(session: Session, at: datetime) -> dict[str, Any]:
-    ctx = audit.context_of(session)
-    return {"actor_id": ctx.actor_id, "actor_username": ctx.actor_username, "at": at, "slot_at": None,
-            "contest_id": None, "turnout_report_id": None, "count_report_id": None}
-
-
-def _correction(session: Session, report: Any, **row: Any) -> dict[str, Any]:
-    """A correction row; ``at`` is when the new version was sent, or when the review changed the status."""
-    at = report.submitted_at if row["version_after"] != row["version_before"] else (
-        getattr(report, "reviewed_at", None) or audit.context_of(session).clock())
-    return {**_correction_row(session, at), **row}
 
 
 def _withdrawn(before: ReportStatus, after: ReportStatus) -> Change | None:
@@ -87,7 +66,7 @@ def _turnout_written(conn: sa.Connection, written: versions.Written, out: _Write
         lowered = any(n < before.get(k, 0) for k, n in after.items()) or bool(set(before) - set(after))
         if before != after or status_before is ReportStatus.CONFIRMED:
             out.corrections.append({
-                **_correction_by(written.actor, new.submitted_at), **_station_of(new), "kind": ReportKind.TURNOUT,
+                **_correction_by(written.actor.user, new.submitted_at), **_station_of(new), "kind": ReportKind.TURNOUT,
                 "change": Change.FIGURES if before != after else Change.REOPENED, "slot_at": new.slot_at,
                 "turnout_report_id": new.report_id, "version_before": old[0].version, "version_after": new.version,
                 "status_before": status_before, "status_after": new.status, "before": before, "after": after,
@@ -106,25 +85,27 @@ def _station_of(new: versions.Version) -> dict[str, Any]:
             "polling_area_id": new.polling_area_id}
 
 
-def _correction_by(actor: Any, at: datetime | None) -> dict[str, Any]:
+def _correction_by(user: Any, at: datetime | None) -> dict[str, Any]:
     """The columns of a correction row that say who made it and when, and the ones its kind leaves empty."""
-    return {"actor_id": actor.user.id, "actor_username": actor.user.username, "at": at, "slot_at": None,
-            "contest_id": None, "turnout_report_id": None, "count_report_id": None}
+    return {"actor_id": user.id if user else None, "actor_username": user.username if user else "", "at": at,
+            "slot_at": None, "contest_id": None, "turnout_report_id": None, "count_report_id": None}
 
 
-def _turnout_status(session: Session, conn: sa.Connection, report: TurnoutReport,
-                    change: tuple[ReportStatus, ReportStatus], out: _Writes) -> None:
+def _turnout_status(session: Session, conn: sa.Connection, change: versions.StatusChange, out: _Writes) -> None:
+    report: TurnoutReport = change.report
     area = _area(session, report)
     conn.execute(sa.update(TurnoutStation)
                  .where(TurnoutStation.report_id == report.id, TurnoutStation.polling_area_id == area.id)
-                 .values(status=change[1]))
-    if (withdrawn := _withdrawn(*change)) is not None:
+                 .values(status=report.status))
+    if (withdrawn := _withdrawn(change.before, report.status)) is not None:
         figures = {str(f.contest_id): f.voters_voted for f in report.figures}
-        out.corrections.append(_correction(
-            session, report, election_id=report.election_id, province_id=area.province_id, commune_id=area.commune_id,
-            polling_area_id=area.id, kind=ReportKind.TURNOUT, change=withdrawn, slot_at=report.slot_at,
-            turnout_report_id=report.id, version_before=report.version, version_after=report.version,
-            status_before=change[0], status_after=change[1], before=figures, after=figures, lowered=True))
+        out.corrections.append({
+            **_correction_by(change.by, change.at), "election_id": report.election_id,
+            "province_id": area.province_id, "commune_id": area.commune_id, "polling_area_id": area.id,
+            "kind": ReportKind.TURNOUT, "change": withdrawn, "slot_at": report.slot_at,
+            "turnout_report_id": report.id, "version_before": report.version, "version_after": report.version,
+            "status_before": change.before, "status_after": report.status, "before": figures, "after": figures,
+            "lowered": True})
     out.dirty.add((area.province_id, area.commune_id, False))
 
 
@@ -148,7 +129,7 @@ def _count_written(session: Session, conn: sa.Connection, written: versions.Writ
         was_confirmed = previous.status is ReportStatus.CONFIRMED
         if before != after or was_confirmed:
             out.corrections.append({
-                **_correction_by(written.actor, new.submitted_at), **_station_of(new), "kind": ReportKind.COUNT,
+                **_correction_by(written.actor.user, new.submitted_at), **_station_of(new), "kind": ReportKind.COUNT,
                 "change": Change.FIGURES if before != after else Change.REOPENED, "contest_id": new.contest_id,
                 "count_report_id": new.report_id, "version_before": previous.version, "version_after": new.version,
                 "status_before": previous.status, "status_after": new.status, "before": before, "after": after,
@@ -172,19 +153,20 @@ def _count_station_upsert(dialect: str) -> sa.Insert:
         index_elements=key, set_={c.name: insert.excluded[c.name] for c in insert.table.columns if c.name not in key})
 
 
-def _count_status(session: Session, conn: sa.Connection, report: CountReport,
-                  change: tuple[ReportStatus, ReportStatus], out: _Writes) -> None:
+def _count_status(session: Session, conn: sa.Connection, change: versions.StatusChange, out: _Writes) -> None:
+    report: CountReport = change.report
     area = _area(session, report)
-    conn.execute(sa.update(CountStation).where(CountStation.report_id == report.id).values(status=change[1]))
-    if (withdrawn := _withdrawn(*change)) is not None:
+    conn.execute(sa.update(CountStation).where(CountStation.report_id == report.id).values(status=report.status))
+    if (withdrawn := _withdrawn(change.before, report.status)) is not None:
         contest = session.get(Contest, report.contest_id)
         numbers = _count_numbers(report)
-        out.corrections.append(_correction(
-            session, report, election_id=contest.election_id if contest else 0, province_id=area.province_id,
-            commune_id=area.commune_id, polling_area_id=area.id, kind=ReportKind.COUNT, change=withdrawn,
-            contest_id=report.contest_id, count_report_id=report.id, version_before=report.version,
-            version_after=report.version, status_before=change[0], status_after=change[1], before=numbers,
-            after=numbers, lowered=True))
+        out.corrections.append({
+            **_correction_by(change.by, change.at), "election_id": contest.election_id if contest else 0,
+            "province_id": area.province_id, "commune_id": area.commune_id, "polling_area_id": area.id,
+            "kind": ReportKind.COUNT, "change": withdrawn, "contest_id": report.contest_id,
+            "count_report_id": report.id, "version_before": report.version, "version_after": report.version,
+            "status_before": change.before, "status_after": report.status, "before": numbers, "after": numbers,
+            "lowered": True})
     out.dirty.add((area.province_id, area.commune_id, False))
 
 
@@ -207,32 +189,17 @@ class _Writes:
         self.dirty: set[tuple[int | None, int | None, bool]] = set()
 
 
-def _latest_status_changes(session: Session, model: type) -> list[tuple[Any, tuple[ReportStatus, ReportStatus]]]:
-    out = []
-    for obj in session.dirty:
-        if isinstance(obj, model) and obj.is_latest and (change := _status_change(obj)) is not None:
-            out.append((obj, change))
-    return out
-
-
 def _after_flush(session: Session, _flush_context: Any) -> None:
-    turnout_status = _latest_status_changes(session, TurnoutReport)
-    count_status = _latest_status_changes(session, CountReport)
     expectations = [o for o in (*session.new, *session.deleted) if isinstance(o, _EXPECTATION_MODELS)]
     expectations += [o for o in session.dirty
                      if isinstance(o, _EXPECTATION_MODELS) and session.is_modified(o, include_collections=False)]
-    if not (turnout_status or count_status or expectations):
+    if not expectations:
         return
     out = _Writes()
-    conn = session.connection()
     with session.no_autoflush:
-        for report, change in turnout_status:
-            _turnout_status(session, conn, report, change, out)
-        for report, change in count_status:
-            _count_status(session, conn, report, change, out)
         for obj in expectations:
             out.dirty.add(_expectation_place(session, obj))
-    _write(conn, out)
+    _write(session.connection(), out)
 
 
 _INSERTS = {model: model.__table__.insert() for model in (TurnoutStation, Correction, Dirty)}
@@ -247,6 +214,18 @@ def _write(conn: sa.Connection, out: _Writes) -> None:
             conn.execute(_INSERTS[model], rows)
 
 
+def _status_changed(kind: str, *, session: Session, change: versions.StatusChange) -> None:
+    if not change.report.is_latest:  # an older version's status moves no summary
+        return
+    out = _Writes()
+    with session.no_autoflush:
+        if kind == versions.TURNOUT.name:
+            _turnout_status(session, session.connection(), change, out)
+        else:
+            _count_status(session, session.connection(), change, out)
+    _write(session.connection(), out)
+
+
 def _version_written(kind: str, *, session: Session, written: versions.Written) -> None:
     out = _Writes()
     conn = session.connection()
@@ -258,7 +237,8 @@ def _version_written(kind: str, *, session: Session, written: versions.Written) 
 
 
 def install() -> None:
-    """Subscribe to the versions written and listen on every Session; idempotent."""
+    """Subscribe to the versions written and their status changes, and listen on every Session; idempotent."""
     versions.version_written.connect(_version_written, weak=False)
+    versions.status_changed.connect(_status_changed, weak=False)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)

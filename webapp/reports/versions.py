@@ -42,6 +42,8 @@ Place = tuple[int, int, int]  # province, commune, polling area
 #: kind ("turnout" or "count"). Receivers write with ``session``'s connection and must not flush the session.
 signals = blinker.Namespace()
 version_written = signals.signal("report-version-written")
+#: Sent once for every status change of a version (the commune's review), with ``change=`` a ``StatusChange``.
+status_changed = signals.signal("report-status-changed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +116,18 @@ class Written:
     actor: audit.Actor
     day: date | None = None
     due: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusChange:
+    """What ``status_changed`` carries: the version (its new status set), its status before, who changed it
+    (an account, or None) and when."""
+
+    kind: str
+    report: Any  # TurnoutReport | CountReport
+    before: ReportStatus
+    by: Any  # webapp.accounts.models.User | None
+    at: datetime
 
 
 @functools.cache
@@ -240,3 +254,26 @@ def _audit(session: Session, kind: Kind, actor: audit.Actor, place: Place, repor
         rows.append(audit.Written("update", table, str(superseded_id), place, {"is_latest": True},
                                   {"is_latest": False}))
     audit.record_written(session, rows, actor)
+
+
+def change_status(session: Session, report: TurnoutReport | CountReport, status: ReportStatus, *, by: Any,
+                  at: datetime, **columns: Any) -> None:
+    """Set one version's status (and, for count minutes, the review's own columns: ``reviewed_by_id``,
+    ``reviewed_at``, ``returned_reasons``) with one UPDATE, write its audit entry (by the session's bound actor, as
+    every decision of the review) and send ``status_changed``. The caller has locked the row
+    (``webapp.review.services._claim``)."""
+    kind = COUNT if isinstance(report, CountReport) else TURNOUT
+    after = {"status": status, **columns}
+    before = {key: getattr(report, key) for key in after}
+    old, new = audit.changes(before, after)
+    if not new:
+        return
+    table = kind.table
+    session.execute(sa.update(table).where(table.c.id == report.id).values({k: after[k] for k in new}))
+    for key in new:
+        set_committed_value(report, key, after[key])
+    audit.record_written(session, [audit.Written("update", table.name, str(report.id), report.audit_place(), old,
+                                                 new)])
+    if status is not before["status"]:
+        status_changed.send(kind.name, session=session,
+                            change=StatusChange(kind.name, report, before["status"], by, at))
