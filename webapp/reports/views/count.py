@@ -88,23 +88,26 @@ def counts(area_id: int) -> Response:
 @login_required
 def count(area_id: int, contest_id: int) -> Response:
     """The leader fills one contest's count minutes, reads every number back in words, then sends it."""
-    if request.method == "GET":
+    step = request.form.get("step", "review") if request.method == "POST" else None
+    if step == "send":
+        form = _posted_form(area_id, contest_id)
+        if form.validate_on_submit():
+            # The service runs every check itself; the page's own review is built only if it refuses.
+            return _send(area_id, contest_id, form)
+    else:
         review = _context(area_id, contest_id)
         if not services.may_submit(current_user, review.area):
             abort(403)
         if review.locked:
             return _locked_page(review)
-        form = count_form(*review.ballot, formdata=None, data=_prefill(review))
-        form.fresh_uuid()
-        if review.latest is not None:  # a correction: show what the checks say about the version that counts
-            review = _context(area_id, contest_id, form.numbers())
-        return _form_page(review, form, 200, live=True, checked=review.latest is not None)
-    form = _posted_form(area_id, contest_id)
-    step = request.form.get("step", "review")
-    valid = form.validate_on_submit()
-    if step == "send" and valid:
-        # The service runs every check itself; the page's own review is built only if it refuses.
-        return _send(area_id, contest_id, form)
+        if step is None:
+            form = count_form(*review.ballot, formdata=None, data=_prefill(review))
+            form.fresh_uuid()
+            if review.latest is not None:  # a correction: show what the checks say about the version that counts
+                review = _context(area_id, contest_id, form.numbers())
+            return _form_page(review, form, 200, live=True, checked=review.latest is not None)
+        form = count_form(*review.ballot)
+        form.validate_on_submit()
     review = _context(area_id, contest_id, form.numbers())
     if review.locked:
         return _locked_page(review)
@@ -112,7 +115,7 @@ def count(area_id: int, contest_id: int) -> Response:
         return _form_page(review, form, 200, live=True)
     explained = form.explanations()
     unexplained = [f for f in review.to_explain if not explained.get(f.code)]
-    if not valid or review.blocking or unexplained:
+    if form.errors or review.blocking or unexplained:
         return _form_page(review, form, 422)
     return render("reports/readback.html", "reports/_readback.html", review=review, form=form,
                   hidden=_hidden_values(), names=review.candidate_names)
@@ -124,9 +127,10 @@ def _locked_page(review: services.CountReview) -> Response:
 
 
 def _posted_form(area_id: int, contest_id: int) -> CountForm:
-    """The posted minutes, in a form built from the station's configuration as this process keeps it (what the
-    read-back's "send" and the phone's outbox replay need, without the page's own reads): 403 for anyone who may
-    not send the area's reports, 404 for a contest it does not vote in."""
+    """The read-back's "send", which is also what the phone's outbox replays: the posted minutes in a form built
+    from the station's configuration as this process keeps it, without the page's own reads (the service checks
+    the configuration's token); 403 for anyone who may not send the area's reports, 404 for a contest it does not
+    vote in."""
     try:
         config, link = services.station_for_send(db.session, actor=current_actor(), area_id=area_id,
                                                  contest_id=contest_id)
@@ -168,7 +172,8 @@ def count_check(area_id: int, contest_id: int) -> Response:
     """The findings for the minutes as typed so far (htmx, while the leader types)."""
     if current_user.role is not Role.LEADER:
         abort(403)
-    form = _posted_form(area_id, contest_id)
+    context = _context(area_id, contest_id)
+    form = count_form(*context.ballot)
     review = _context(area_id, contest_id, form.numbers())
     return render("reports/_count_findings.html", "reports/_count_findings.html",
                   **_findings_context(review, form, live=True))
