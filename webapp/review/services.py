@@ -149,9 +149,9 @@ def _decide(session: Session, *, actor: User, kind: ReportKind, report_id: int, 
     )
     session.add(action)
     if decision is Decision.REOPEN:
-        audit.record_event(session, action="reopen", entity_type=report.__tablename__, entity_id=str(report.id),
-                           place=report.audit_place(), before={"status": before.value},
-                           after={"status": after.value, "reason": text})
+        audit.record_written(session, [audit.Written("reopen", report.__tablename__, str(report.id),
+                                                     report.audit_place(), {"status": before.value},
+                                                     {"status": after.value, "reason": text})])
     session.flush()
     return action
 
