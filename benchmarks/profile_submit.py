@@ -111,8 +111,8 @@ def main() -> int:
     parser.add_argument("--kind", choices=("count", "turnout"), default="count",
                         help="count minutes (default) or turnout reports (API, at 15:00 on polling day)")
     parser.add_argument("--without-progress", action="store_true",
-                        help="also measure the app with the progress summaries' after_flush listener removed "
-                             "(turnout reports; count minutes write their summaries themselves)")
+                        help="also measure the app with the progress summaries unsubscribed from the versions "
+                             "written (webapp.reports.versions.version_written)")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one app request")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the app loop (.html or .txt)")
     parser.add_argument("--cprofile", type=int, metavar="N",
@@ -166,11 +166,10 @@ def main() -> int:
             args.profile.write_text(text)
             print(f"profile written to {args.profile}")
         if args.without_progress:
-            from sqlalchemy.orm import Session
-
             from webapp.progress import tracking
+            from webapp.reports import versions
 
-            event.remove(Session, "after_flush", tracking._after_flush)
+            versions.version_written.disconnect(tracking._version_written)
             results["app without progress hook"] = measure(logged, args.n, counter, ack)
         if args.show_sql:
             counter.keep = True
@@ -185,7 +184,7 @@ def main() -> int:
         print("| endpoint | CPU ms/request (mean) | median | SQL statements/request | max |")
         print("|---|---|---|---|---|")
         labels = {"bare": "bare Flask, one INSERT", "app": f"{args.kind} ({args.via})",
-                  "app without progress hook": f"{args.kind} ({args.via}), progress after_flush removed"}
+                  "app without progress hook": f"{args.kind} ({args.via}), progress unsubscribed"}
         for name, r in results.items():
             label = labels[name]
             print(f"| {label} | {r['cpu_ms_mean']:.2f} | {r['cpu_ms_median']:.2f} | {r['statements']:.1f} | "

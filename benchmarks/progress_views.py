@@ -53,6 +53,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp.accounts import services as accounts
+from webapp.audit.services import Actor
 from webapp.clock import VN_TZ, utcnow
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -276,9 +277,9 @@ def writer(url: str, work: list[tuple[int, int]], seconds: float, queue: Any) ->
             started = time.perf_counter()
             try:
                 leader = session.get(User, leader_id)
-                reports.submit_turnout(session, actor=leader, area_id=area_id,
+                reports.submit_turnout(session, actor=Actor(leader, Channel.API), area_id=area_id,
                                        data=TurnoutInput(voted=_final(session, area_id), slot=dtime(19)),
-                                       client_uuid=uuid.uuid4(), channel=Channel.API, now=now)
+                                       client_uuid=uuid.uuid4(), now=now)
                 session.commit()
                 sent += 1
                 latencies.append((time.perf_counter() - started) * 1000)

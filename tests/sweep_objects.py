@@ -1,5 +1,6 @@
 """Objects the test world holds none of, made at a given polling area inside a test's transaction, for the scope
-sweep (tests/test_scope_sweep.py). Plain rows, no services: the sweep needs something to look up, not a story."""
+sweep (tests/test_scope_sweep.py). Plain rows, no services (report versions through the one path that writes
+them, without the checks): the sweep needs something to look up, not a story."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from tests.world import NOW
 from webapp.accounts.models import User
 from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.elections.models import Election, PollingArea
 from webapp.jobs.models import Job, JobKind, JobState
-from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
+from webapp.progress.tracking import due_at
+from webapp.reports import versions
+from webapp.reports.models import CountReport, ReportPhoto, ReportStatus, TurnoutReport
 
 
 def audit_entry(session: Session, area: PollingArea) -> AuditEntry:
@@ -48,14 +52,21 @@ def count_report(session: Session, area: PollingArea) -> CountReport:
                                                          CountReport.contest_id == link.contest_id)).first()
     if found:
         return found
-    report = CountReport(polling_area_id=area.id, contest_id=link.contest_id, unit_id=link.unit_id,
-                         voters_on_list=0, voters_voted=0, ballots_issued=0, ballots_received=0, valid=0,
-                         invalid=0, witness_1=f"Chứng kiến {area.code}", witness_2="Người thứ hai",
-                         client_uuid=uuid.uuid4(), receipt=f"Q{area.id:05d}"[-6:], channel=Channel.WEB,
-                         submitted_by_id=someone_at(session, area).id, submitted_at=NOW)
-    session.add(report)
-    session.flush()
-    return report
+    values = {"polling_area_id": area.id, "contest_id": link.contest_id, "unit_id": link.unit_id, "is_latest": True,
+              "status": ReportStatus.RECEIVED, "voters_on_list": 0, "voters_voted": 0, "ballots_issued": 0,
+              "ballots_received": 0, "valid": 0, "invalid": 0, "witness_1": f"Chứng kiến {area.code}",
+              "witness_2": "Người thứ hai", "client_uuid": uuid.uuid4(), "submitted_at": NOW}
+    return versions.write(session, versions.COUNT, _by(session, area), place=_place(area),
+                          election_id=link.contest.election_id, values=values, children={}, current=None,
+                          current_children={}).report
+
+
+def _by(session: Session, area: PollingArea) -> Actor:
+    return Actor(someone_at(session, area), Channel.WEB)
+
+
+def _place(area: PollingArea) -> tuple[int, int, int]:
+    return (area.province_id, area.commune_id, area.id)
 
 
 def photo(session: Session, area: PollingArea) -> ReportPhoto:
@@ -84,12 +95,12 @@ def turnout_report(session: Session, area: PollingArea) -> TurnoutReport:
         return found
     election = session.scalars(sa.select(Election).order_by(Election.polling_date.desc())).first()
     assert election is not None
-    report = TurnoutReport(election_id=election.id, polling_area_id=area.id, slot_at=time(9), client_uuid=uuid.uuid4(),
-                           receipt=f"T{area.id:05d}"[-6:], channel=Channel.WEB,
-                           submitted_by_id=someone_at(session, area).id, submitted_at=NOW)
-    session.add(report)
-    session.flush()
-    return report
+    values = {"election_id": election.id, "polling_area_id": area.id, "slot_at": time(9), "is_latest": True,
+              "status": ReportStatus.RECEIVED, "client_uuid": uuid.uuid4(), "submitted_at": NOW}
+    day = area.early_voting_date or election.polling_date
+    return versions.write(session, versions.TURNOUT, _by(session, area), place=_place(area),
+                          election_id=election.id, values=values, children={}, current=None, current_children={},
+                          day=day, due=due_at(day, time(9), None)).report
 
 
 def job(session: Session, area: PollingArea) -> Job:

@@ -44,6 +44,13 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:45]
 
 
+def current_actor(channel: Channel | None = None) -> audit.Actor:
+    """The signed-in user as the writer of this request's reports, with the channel and address bound for the
+    request's audit entries; ``channel`` overrides the request's (PHONE: the hotline's entry by phone)."""
+    bound = audit.context_of(db.session)
+    return audit.Actor(current_user._get_current_object(), channel or bound.channel, bound.ip, bound.session_id)
+
+
 def _load_user(secret: str) -> User | None:
     # Every request of a signed-in browser: the account and its session in one statement, so that a session
     # revoked or an account deactivated on any worker or node is refused at once.

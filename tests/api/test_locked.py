@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tests.api.conftest import assert_error_shape, count_body, count_url
 from tests.reports.helpers import AREA, jpeg_bytes, new_id, vn
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.reports import services
 from webapp.reports.models import CountReport, ReportPhoto, ReportStatus, TurnoutReport
 from webapp.reports.services import TurnoutInput
@@ -61,8 +62,8 @@ def test_the_api_answers_409_in_its_error_shape(api, db_session, w, token_for, a
 
 def test_a_confirmed_turnout_report_answers_409_locked(db_session, w, app, api, token_for, monkeypatch):
     monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(9, 20).isoformat())
-    report = services.submit_turnout(db_session, actor=w.user("to01"), area_id=w.area(AREA).id,
-                                     data=TurnoutInput(voted=250), client_uuid=new_id(), channel=Channel.API,
+    report = services.submit_turnout(db_session, actor=Actor(w.user("to01"), Channel.API), area_id=w.area(AREA).id,
+                                     data=TurnoutInput(voted=250), client_uuid=new_id(),
                                      now=vn(9, 10)).report
     review.confirm_report(db_session, actor=w.user("xa"), kind=ReportKind.TURNOUT, report_id=report.id,
                           shown=ReportStatus.RECEIVED, now=vn(9, 15))

@@ -13,6 +13,7 @@ from tests.conftest import csrf_token
 from tests.reports.helpers import good_numbers, links, new_id
 from tests.review.helpers import vn
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
 from webapp.reports import services as reports
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
@@ -101,8 +102,8 @@ def test_count_minutes_by_phone_need_the_read_back_and_wait_for_the_commune(as_u
 
 def test_the_queue_marks_what_came_by_phone(as_user, clock, db_session, w):
     area = w.area("26743-01")
-    reports.submit_turnout(db_session, actor=w.user("tongdai"), area_id=area.id, data=TurnoutInput(voted=200),
-                           client_uuid=new_id(), channel=Channel.PHONE, now=vn(9, 20))
+    reports.submit_turnout(db_session, actor=Actor(w.user("tongdai"), Channel.PHONE), area_id=area.id, data=TurnoutInput(voted=200),
+                           client_uuid=new_id(), now=vn(9, 20))
     page = soup(as_user("xa").get("/review/"))
     assert page.select_one("#review-queue .rv-item .rv-tag-phone") is not None
 
@@ -111,12 +112,12 @@ def test_the_hotline_cannot_send_as_if_it_were_the_leader(db_session, w):
     area = w.area("26743-01")
     for channel in (Channel.WEB, Channel.API):
         with pytest.raises(reports.NotAllowed):
-            reports.submit_turnout(db_session, actor=w.user("tongdai"), area_id=area.id,
-                                   data=TurnoutInput(voted=200), client_uuid=new_id(), channel=channel,
+            reports.submit_turnout(db_session, actor=Actor(w.user("tongdai"), channel), area_id=area.id,
+                                   data=TurnoutInput(voted=200), client_uuid=new_id(),
                                    now=vn(9, 20))
     with pytest.raises(reports.NotAllowed):  # by phone is the hotline's job, not the province's
-        reports.submit_turnout(db_session, actor=w.user("tinh"), area_id=area.id, data=TurnoutInput(voted=200),
-                               client_uuid=new_id(), channel=Channel.PHONE, now=vn(9, 20))
+        reports.submit_turnout(db_session, actor=Actor(w.user("tinh"), Channel.PHONE), area_id=area.id, data=TurnoutInput(voted=200),
+                               client_uuid=new_id(), now=vn(9, 20))
 
 
 @pytest.mark.parametrize(("username", "status"), [("tinh", 403), ("xa", 403), ("to01", 403), ("hn_tongdai", 404)])

@@ -14,6 +14,7 @@ from tests.reports.helpers import vn
 from tests.world import NOW, World
 from webapp.accounts.models import Role, User
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.elections import services as elections
 from webapp.elections.models import PollingArea
 from webapp.progress import refresh
@@ -39,8 +40,8 @@ def send(session: Session, area: PollingArea, voted: int | dict[int, int], *, no
          slot: object = None, reason: str = "") -> TurnoutReport:
     data = (TurnoutInput(per_contest=voted, slot=slot, reason=reason) if isinstance(voted, dict)
             else TurnoutInput(voted=voted, slot=slot, reason=reason))
-    return reports.submit_turnout(session, actor=leader(session, area), area_id=area.id, data=data,
-                                  client_uuid=uuid.uuid4(), channel=Channel.WEB, now=now).report
+    return reports.submit_turnout(session, actor=Actor(leader(session, area), Channel.WEB), area_id=area.id, data=data,
+                                  client_uuid=uuid.uuid4(), now=now).report
 
 
 def areas_of(w: World, commune_code: str) -> list[PollingArea]:

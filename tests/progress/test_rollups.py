@@ -8,7 +8,7 @@ from datetime import time
 import sqlalchemy as sa
 
 from tests.progress.helpers import areas_of, raw_turnout, rebuild_now, refresh_now, send, vn
-from tests.results.helpers import put_report
+from tests.results.helpers import put_report, set_status
 from webapp.elections.models import ContestKind, PollingAreaUnit
 from webapp.progress.models import Level, TurnoutRollup
 from webapp.progress.services import nation_progress
@@ -66,9 +66,9 @@ def test_rollups_equal_a_group_by_over_the_reports_after_each_refresh(db_session
 
     latest = db_session.scalars(sa.select(TurnoutReport).where(TurnoutReport.is_latest)
                                 .order_by(TurnoutReport.id)).all()
-    latest[0].status = ReportStatus.CONFIRMED
-    latest[1].status = ReportStatus.RETURNED
-    latest[2].status = ReportStatus.CONFIRMED
+    set_status(db_session, latest[0], ReportStatus.CONFIRMED)
+    set_status(db_session, latest[1], ReportStatus.RETURNED)
+    set_status(db_session, latest[2], ReportStatus.CONFIRMED)
     db_session.flush()
     refresh_now(db_session)
     _check_all_levels(db_session)

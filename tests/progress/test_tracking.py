@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 
 from tests.progress.helpers import areas_of, refresh_now, send, vn
-from tests.results.helpers import put_report
+from tests.results.helpers import put_report, set_status
 from webapp.elections.models import ContestKind, ReportTime, VoterCount
 from webapp.progress import refresh
 from webapp.progress.feed import corrections
@@ -70,7 +70,8 @@ def test_a_lower_resubmission_appears_in_the_feed_and_the_total_follows(db_sessi
     assert (c.change, c.lowered, c.version_before, c.version_after, c.slot_at) == (
         Change.FIGURES, True, 1, 2, time(11, 30))
     assert {line.before for line in row.lines} == {400} and {line.after for line in row.lines} == {340}
-    assert c.actor_username == "tests" and c.at == vn(11, 50)
+    # Who sent the correction (the actor the service was given), not whoever the session's audit context names.
+    assert c.actor_username == "to01" and c.at == vn(11, 50)
     assert corrections(db_session, w.user("hn_tinh")) == []
     assert [r.correction.id for r in corrections(db_session, w.user("xa"))] == [c.id]
 
@@ -86,16 +87,11 @@ def test_returning_and_reopening_count_minutes_are_corrections(db_session, w):
     area = areas_of(w, "26743")[0]
     report = put_report(db_session, w, area, ContestKind.NATIONAL_ASSEMBLY, voted=800,
                         status=ReportStatus.RECEIVED)
-    db_session.flush()
-    report.status = ReportStatus.CONFIRMED
-    report.reviewed_by_id, report.reviewed_at = w.user("xa").id, vn(21)
-    db_session.flush()
-    report.status = ReportStatus.RECEIVED  # reopened by the commune
-    db_session.flush()
+    set_status(db_session, report, ReportStatus.CONFIRMED, by=w.user("xa"), reviewed_by_id=w.user("xa").id,
+               reviewed_at=vn(21))
+    set_status(db_session, report, ReportStatus.RECEIVED, by=w.user("xa"))  # reopened by the commune
     newer = put_report(db_session, w, area, ContestKind.NATIONAL_ASSEMBLY, voted=790, status=ReportStatus.RECEIVED)
-    db_session.flush()
-    newer.status = ReportStatus.RETURNED
-    db_session.flush()
+    set_status(db_session, newer, ReportStatus.RETURNED, by=w.user("xa"))
     feed = corrections(db_session, w.user("xa"))
     assert sorted(r.correction.change for r in feed) == sorted([Change.REOPENED, Change.FIGURES, Change.RETURNED])
     assert all(r.correction.lowered for r in feed)

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from tests.progress.helpers import areas_of, refresh_now, send, vn
+from tests.results.helpers import set_status
 from webapp.reports.models import ReportStatus
 
 
@@ -128,9 +129,8 @@ def test_a_return_and_a_confirmation_show_apart(as_user, w, day, db_session):
 
     latest = {r.polling_area_id: r for r in db_session.scalars(
         select(TurnoutReport).where(TurnoutReport.is_latest, TurnoutReport.slot_at == time(11, 30)))}
-    latest[day[0].id].status = ReportStatus.CONFIRMED
-    latest[day[1].id].status = ReportStatus.RETURNED
-    db_session.flush()
+    set_status(db_session, latest[day[0].id], ReportStatus.CONFIRMED)
+    set_status(db_session, latest[day[1].id], ReportStatus.RETURNED)
     refresh_now(db_session, vn(11, 59))
     db_session.commit()
     page = soup(as_user("tinh").get(f"/progress/provinces/{w.province('79').id}"))

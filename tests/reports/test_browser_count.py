@@ -19,6 +19,7 @@ from tests.world import NOW, PASSWORD, World
 from webapp import create_app, migrate
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.db import make_engine
 from webapp.elections.models import ContestKind
 from webapp.seed import demo
@@ -193,10 +194,10 @@ def test_the_photo_is_shrunk_on_the_phone_before_upload(phone, server, tmp_path)
         area = w.area(AREA)
         kind = ContestKind.PROVINCIAL_COUNCIL
         report = services.submit_count(
-            session, actor=w.user("to01"), area_id=area.id, contest_id=links(session, area)[kind].contest_id,
+            session, actor=Actor(w.user("to01"), Channel.WEB), area_id=area.id, contest_id=links(session, area)[kind].contest_id,
             data=count_data(w, good_numbers(session, area, kind),
                             explanations={"turnout_ne_voted": "Báo cáo tiến độ lúc 11:30 chưa phải số cuối ngày"}),
-            client_uuid=new_id(), channel=Channel.WEB,
+            client_uuid=new_id(),
             now=vn(19, 45)).report
         session.commit()
         report_id = report.id

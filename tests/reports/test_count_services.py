@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from tests.reports.helpers import AREA, count_data, good_numbers, links, new_id, vn
 from webapp import scope
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
@@ -18,8 +19,8 @@ NA = ContestKind.NATIONAL_ASSEMBLY
 def send(db_session, w, data, *, kind=NA, now=None, user="to01", client_uuid=None):
     area = w.area(AREA)
     return services.submit_count(
-        db_session, actor=w.user(user), area_id=area.id, contest_id=links(db_session, area)[kind].contest_id,
-        data=data, client_uuid=client_uuid or new_id(), channel=Channel.WEB, now=now or vn(20, 0),
+        db_session, actor=Actor(w.user(user), Channel.WEB), area_id=area.id, contest_id=links(db_session, area)[kind].contest_id,
+        data=data, client_uuid=client_uuid or new_id(), now=now or vn(20, 0),
     )
 
 
@@ -127,9 +128,8 @@ def test_a_suspicious_difference_needs_a_written_explanation(db_session, w):
 
 def test_the_last_turnout_report_is_compared_with_voters_who_voted(db_session, w):
     numbers = good_numbers(db_session, w.area(AREA), NA)
-    services.submit_turnout(db_session, actor=w.user("to01"), area_id=w.area(AREA).id,
-                            data=TurnoutInput(voted=numbers.voters_voted - 5), client_uuid=new_id(),
-                            channel=Channel.WEB, now=vn(19, 5))
+    services.submit_turnout(db_session, actor=Actor(w.user("to01"), Channel.WEB), area_id=w.area(AREA).id,
+                            data=TurnoutInput(voted=numbers.voters_voted - 5), client_uuid=new_id(), now=vn(19, 5))
     review = services.review_count(db_session, user=w.user("to01"), area_id=w.area(AREA).id,
                                    contest_id=links(db_session, w.area(AREA))[NA].contest_id, numbers=numbers,
                                    now=vn(20, 0))
@@ -154,9 +154,9 @@ def test_a_contest_the_area_does_not_vote_in_is_refused(db_session, w):
     db_session.delete(commune_link)
     db_session.flush()
     with pytest.raises(services.ContestNotHeld):
-        services.submit_count(db_session, actor=w.user("to01"), area_id=area.id,
+        services.submit_count(db_session, actor=Actor(w.user("to01"), Channel.WEB), area_id=area.id,
                               contest_id=commune_link.contest_id, data=count_data(w, numbers),
-                              client_uuid=new_id(), channel=Channel.WEB, now=vn(20, 0))
+                              client_uuid=new_id(), now=vn(20, 0))
 
 
 @pytest.mark.parametrize("overrides, code", [

@@ -17,6 +17,7 @@ from tests.reports.helpers import AREA, count_data, good_numbers, new_id, vn
 from webapp import migrate
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.db import make_engine
 from webapp.elections.models import ContestKind
 from webapp.reports import services
@@ -43,9 +44,9 @@ def _submit(engine, client_uuid, hold: threading.Event | None = None, flushed: t
         area = w.area(AREA)
         contest_id = next(l.contest_id for l in area.unit_links if l.contest.kind is ContestKind.NATIONAL_ASSEMBLY)
         result = services.submit_count(
-            session, actor=w.user("to01"), area_id=area.id, contest_id=contest_id,
+            session, actor=Actor(w.user("to01"), Channel.WEB), area_id=area.id, contest_id=contest_id,
             data=count_data(w, good_numbers(session, area, ContestKind.NATIONAL_ASSEMBLY)),
-            client_uuid=client_uuid, channel=Channel.WEB, now=vn(20, 0),
+            client_uuid=client_uuid, now=vn(20, 0),
         )
         if flushed:
             flushed.set()

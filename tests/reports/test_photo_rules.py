@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from tests.conftest import csrf_token
 from tests.reports.helpers import AREA, count_data, good_numbers, jpeg_bytes, links, new_id, vn
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind, PollingArea
 from webapp.reports import services
 from webapp.reports.models import CountReport, ReportPhoto, ReportStatus
@@ -29,9 +30,8 @@ NA = ContestKind.NATIONAL_ASSEMBLY
 def send_minutes(db_session, w, *, voted=None):
     area = w.area(AREA)
     return services.submit_count(
-        db_session, actor=w.user("to01"), area_id=area.id, contest_id=links(db_session, area)[NA].contest_id,
-        data=count_data(w, good_numbers(db_session, area, NA, voted=voted)), client_uuid=new_id(),
-        channel=Channel.WEB, now=vn(20, 0)).report
+        db_session, actor=Actor(w.user("to01"), Channel.WEB), area_id=area.id, contest_id=links(db_session, area)[NA].contest_id,
+        data=count_data(w, good_numbers(db_session, area, NA, voted=voted)), client_uuid=new_id(), now=vn(20, 0)).report
 
 
 def confirm(db_session, w, report):

@@ -7,6 +7,7 @@ from PIL import Image
 from tests.reports.helpers import AREA, count_data, good_numbers, jpeg_bytes, links, new_id, vn
 from webapp import scope
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
 from webapp.reports import services
 from webapp.reports.models import ReportPhoto
@@ -17,10 +18,10 @@ from webapp.reports.photos import PhotoRejected, process_image
 def report(db_session, w):
     area = w.area(AREA)
     return services.submit_count(
-        db_session, actor=w.user("to01"), area_id=area.id,
+        db_session, actor=Actor(w.user("to01"), Channel.WEB), area_id=area.id,
         contest_id=links(db_session, area)[ContestKind.NATIONAL_ASSEMBLY].contest_id,
         data=count_data(w, good_numbers(db_session, area, ContestKind.NATIONAL_ASSEMBLY)),
-        client_uuid=new_id(), channel=Channel.WEB, now=vn(20, 0),
+        client_uuid=new_id(), now=vn(20, 0),
     ).report
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.reports.helpers import AREA, vn
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.reports import receipts, services
 from webapp.reports.forms import parse_number
 from webapp.reports.models import TurnoutFigure, TurnoutReport
@@ -100,9 +101,8 @@ def test_turnout_is_stored_exactly_once_whatever_is_replayed(db_session, w, oper
                 client_uuid = uuid.uuid4()
                 voted += step
             result = services.submit_turnout(
-                db_session, actor=leader, area_id=area.id,
-                data=services.TurnoutInput(voted=voted, reason="sửa số"), client_uuid=client_uuid,
-                channel=Channel.WEB, now=SLOT_TIMES[slot],
+                db_session, actor=Actor(leader, Channel.WEB), area_id=area.id,
+                data=services.TurnoutInput(voted=voted, reason="sửa số"), client_uuid=client_uuid, now=SLOT_TIMES[slot],
             )
             if client_uuid in sent:
                 assert result.replayed and result.report.receipt == sent[client_uuid]

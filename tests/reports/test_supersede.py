@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tests.reports.helpers import AREA, good_numbers
 from tests.reports.test_statement_count import NA, count_args, submit
 from webapp.audit.models import AuditEntry
-from webapp.reports import count_writes
+from webapp.reports import count_state
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.reports.services import ReportLocked
 
@@ -15,7 +15,7 @@ from webapp.reports.services import ReportLocked
 def _meanwhile(monkeypatch, action):
     """Run ``action`` once, right after the next submission read the area's state (another request landing
     between our read and our write)."""
-    read = count_writes.read_state
+    read = count_state.read_state
     pending = [action]
 
     def read_then_act(conn, *args):  # type: ignore[no-untyped-def]
@@ -24,7 +24,7 @@ def _meanwhile(monkeypatch, action):
             pending.pop()(conn)
         return state
 
-    monkeypatch.setattr(count_writes, "read_state", read_then_act)
+    monkeypatch.setattr(count_state, "read_state", read_then_act)
 
 
 def test_a_version_confirmed_after_it_was_read_is_not_superseded(db_session, w, monkeypatch):

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from tests.conftest import csrf_token, login
 from tests.reports.helpers import AREA, new_id, vn
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.reports import services
 from webapp.reports.models import ReportStatus, TurnoutReport
 from webapp.reports.services import TurnoutInput
@@ -24,8 +25,8 @@ LOCKED_VI = "đã được xã xác nhận"
 
 
 def send(db_session, w, voted, *, user="to01", channel=Channel.WEB):
-    return services.submit_turnout(db_session, actor=w.user(user), area_id=w.area(AREA).id,
-                                   data=TurnoutInput(voted=voted), client_uuid=new_id(), channel=channel,
+    return services.submit_turnout(db_session, actor=Actor(w.user(user), channel), area_id=w.area(AREA).id,
+                                   data=TurnoutInput(voted=voted), client_uuid=new_id(),
                                    now=vn(9, 10)).report
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from tests.reports.helpers import AREA, links, new_id, vn, voters
 from webapp import scope
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
 from webapp.reports import receipts, services
 from webapp.reports.models import TurnoutFigure, TurnoutReport
@@ -14,8 +15,8 @@ from webapp.reports.services import TurnoutInput
 
 def send(db_session, w, data, *, now, user="to01", client_uuid=None, area=AREA):
     return services.submit_turnout(
-        db_session, actor=w.user(user), area_id=w.area(area).id, data=data,
-        client_uuid=client_uuid or new_id(), channel=Channel.WEB, now=now,
+        db_session, actor=Actor(w.user(user), Channel.WEB), area_id=w.area(area).id, data=data,
+        client_uuid=client_uuid or new_id(), now=now,
     )
 
 

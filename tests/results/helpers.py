@@ -1,10 +1,13 @@
-"""Builders for results tests: count minutes written straight to the database (the commune's review is not
-built yet, so a test sets the status it needs), with the numbers it chooses."""
+"""Builders for results tests: count minutes and turnout reports written through ``webapp.reports.versions``
+without the services' checks (the commune's review is not built, so a test sets the status it needs), with the
+numbers it chooses."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,9 +15,12 @@ from sqlalchemy.orm import Session
 from tests.reports.helpers import vn
 from tests.world import World
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
+from webapp.elections import services as elections
 from webapp.elections.models import ContestKind, ElectoralUnit, PollingArea, PollingAreaUnit
-from webapp.reports import receipts
-from webapp.reports.models import CountReport, CountVote, ReportStatus, TurnoutFigure, TurnoutReport
+from webapp.progress.tracking import due_at
+from webapp.reports import versions
+from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
 
 NA = ContestKind.NATIONAL_ASSEMBLY
 PROV = ContestKind.PROVINCIAL_COUNCIL
@@ -43,25 +49,33 @@ def put_report(session: Session, w: World, area: PollingArea, kind: ContestKind,
         c.id: valid // 2 for c in unit.candidates}
     current = session.scalars(sa.select(CountReport).where(
         CountReport.polling_area_id == area.id, CountReport.contest_id == pau.contest_id, CountReport.is_latest)).first()
-    if current is not None:
-        current.is_latest = False
-        session.flush()
-    team = list(area.team)
-    report = CountReport(
-        polling_area=area, contest_id=pau.contest_id, unit_id=unit.id,
-        version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
-        is_latest=True, status=status, voters_on_list=on_list, voters_voted=voted, ballots_issued=voted,
-        ballots_received=voted, valid=valid, invalid=invalid,
-        complaints_received=complaints[0], complaints_resolved=complaints[1], complaints_forwarded=complaints[2],
-        signers=[{"id": m.id, "name": m.full_name, "role": m.role.value} for m in team[:3]],
-        witness_1=witnesses[0], witness_2=witnesses[1], client_uuid=uuid.uuid4(), receipt=receipts.generate(),
-        channel=Channel.WEB, submitted_by=w.user("to01"), submitted_at=vn(20, 30),
-    )
-    session.add(report)
-    for candidate in unit.candidates:
-        report.votes.append(CountVote(candidate_id=candidate.id, votes=chosen.get(candidate.id, 0)))
-    session.flush()
-    return report
+    values = {
+        "polling_area_id": area.id, "contest_id": pau.contest_id, "unit_id": unit.id, "is_latest": True,
+        "status": status, "voters_on_list": on_list, "voters_voted": voted, "ballots_issued": voted,
+        "ballots_received": voted, "valid": valid, "invalid": invalid, "names_kept": None,
+        "complaints_received": complaints[0], "complaints_resolved": complaints[1],
+        "complaints_forwarded": complaints[2],
+        "signers": [{"id": m.id, "name": m.full_name, "role": m.role.value} for m in list(area.team)[:3]],
+        "witness_1": witnesses[0], "witness_2": witnesses[1], "client_uuid": uuid.uuid4(), "submitted_at": vn(20, 30),
+    }
+    return _write(session, w, versions.COUNT, area, pau.contest.election_id, values,
+                  {c.id: chosen.get(c.id, 0) for c in unit.candidates}, current,
+                  {v.candidate_id: v.votes for v in current.votes} if current else {})
+
+
+def _write(session: Session, w: World, kind: versions.Kind, area: PollingArea, election_id: int,
+           values: dict[str, Any], children: Mapping[int, int], current: Any, current_children: Mapping[int, int],
+           **timing: Any) -> Any:
+    """Through the one path that writes versions (audit entries and progress summaries included), as sent by the
+    area's leader on the web. A confirmed version the test replaces is first reopened (by a plain UPDATE: the
+    commune's decision is not what these tests are about)."""
+    if current is not None and current.status is CONFIRMED:
+        table = kind.model.__table__
+        session.execute(sa.update(table).where(table.c.id == current.id).values(status=RECEIVED))
+    return versions.write(session, kind, Actor(w.user("to01"), Channel.WEB),
+                          place=(area.province_id, area.commune_id, area.id), election_id=election_id,
+                          values=values, children=children, current=current, current_children=current_children,
+                          **timing).report
 
 
 def put_turnout(session: Session, w: World, area: PollingArea, hour: int, voted: int, *, minute: int = 0,
@@ -71,18 +85,20 @@ def put_turnout(session: Session, w: World, area: PollingArea, hour: int, voted:
     slot = time(hour, minute)
     current = session.scalars(sa.select(TurnoutReport).where(
         TurnoutReport.polling_area_id == area.id, TurnoutReport.slot_at == slot, TurnoutReport.is_latest)).first()
-    if current is not None:
-        current.is_latest = False
-        session.flush()
-    election_id = area.unit_links[0].contest.election_id
-    report = TurnoutReport(
-        election_id=election_id, polling_area=area, slot_at=slot, version=current.version + 1 if current else 1,
-        supersedes_id=current.id if current else None, is_latest=True, status=status,
-        client_uuid=uuid.uuid4(), receipt=receipts.generate(), channel=Channel.WEB,
-        submitted_by=w.user("to01"), submitted_at=vn(hour, minute),
-    )
-    session.add(report)
-    for l in area.unit_links:
-        report.figures.append(TurnoutFigure(contest_id=l.contest_id, voters_voted=voted))
-    session.flush()
-    return report
+    election = area.unit_links[0].contest.election
+    values = {"election_id": election.id, "polling_area_id": area.id, "slot_at": slot, "is_latest": True,
+              "status": status, "client_uuid": uuid.uuid4(), "submitted_at": vn(hour, minute)}
+    day = area.early_voting_date or election.polling_date
+    grace = next((t.grace_minutes for t in elections.report_times(session, election, area.province_id)
+                  if t.at == slot), None)
+    return _write(session, w, versions.TURNOUT, area, election.id, values,
+                  {link.contest_id: voted for link in area.unit_links}, current,
+                  {f.contest_id: f.voters_voted for f in current.figures} if current else {},
+                  day=day, due=due_at(day, slot, grace))
+
+
+def set_status(session: Session, report: CountReport | TurnoutReport, status: ReportStatus, *, by: Any = None,
+               at: datetime | None = None, **reviewed: Any) -> None:
+    """The commune's decision as the summaries and the audit log see it (``webapp.review`` writes it the same
+    way), without the review's rules: these tests are about what follows from a status, not who may set it."""
+    versions.change_status(session, report, status, by=by, at=at or vn(21), **reviewed)

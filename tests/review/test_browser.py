@@ -26,6 +26,7 @@ from webapp.accounts import admin_services
 from webapp.accounts import services as accounts
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.db import make_engine
 from webapp.elections.models import ContestKind
 from webapp.hotline import services as hotline
@@ -81,9 +82,8 @@ def _story(session: Session, uploads: str) -> dict[str, int]:
     area = w.area("26743-01")
     for code, at in (("26743-02", (9, 4)), ("26743-03", (9, 8))):
         other = w.area(code)
-        reports.submit_turnout(session, actor=w.user("tongdai"), area_id=other.id,
-                               data=reports.TurnoutInput(voted=250, slot=time(9)), client_uuid=new_id(),
-                               channel=Channel.PHONE, now=vn(*at))
+        reports.submit_turnout(session, actor=Actor(w.user("tongdai"), Channel.PHONE), area_id=other.id,
+                               data=reports.TurnoutInput(voted=250, slot=time(9)), client_uuid=new_id(), now=vn(*at))
     hotline.record_call(session, actor=w.user("tongdai"), area_id=w.area("26743-04").id,
                         outcome=CallOutcome.NO_ANSWER, number=w.area("26743-04").team[0].phone,
                         note="Gọi 2 lần không nghe máy", slot_at=time(19), now=vn(20, 10))
@@ -113,10 +113,8 @@ def _reset_story(session: Session, w: World) -> int:
     admin_services.reset_leader(session, actor=w.user("tinh"), area=area, now=vn(20, 25), ttl=timedelta(days=3))
     accounts.set_password(session, user=issued.user, password="Kiem-Phieu-2026!06b", now=vn(20, 27))
     accounts.record_activation(session, user=issued.user, ip="127.0.0.1", now=vn(20, 27))
-    audit.bind(session, audit.AuditContext(issued.user.id, issued.user.username, Channel.WEB, ip="10.0.0.8"))
-    report = send_count(session, w, area="26743-06", leader=issued.user.username, at=(20, 28),
+    report = send_count(session, w, area="26743-06", leader=issued.user.username, at=(20, 28), ip="10.0.0.8",
                         signer_ids=tuple(m.id for m in area.team[:3]))
-    audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
     return report.id
 
 

@@ -30,6 +30,7 @@ from webapp import migrate
 from webapp.api import tokens
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEntry, Channel
+from webapp.audit.services import Actor
 from webapp.db import make_engine
 from webapp.elections.models import ContestKind
 from webapp.reports import services as reports
@@ -378,9 +379,8 @@ def test_upgrading_mid_election_remembers_who_already_wrote():
             w = world.World(session)
             wrote = "SELECT user_id FROM station_involvements WHERE kind = 'wrote' ORDER BY id"
             assert session.scalars(sa.text(wrote)).all() == [w.user("to01").id]
-            reports.submit_turnout(session, actor=w.user("tongdai"), area_id=w.area(AREA).id,
-                                   data=reports.TurnoutInput(voted=320), client_uuid=uuid.uuid4(),
-                                   channel=Channel.PHONE, now=vn(11, 35))
+            reports.submit_turnout(session, actor=Actor(w.user("tongdai"), Channel.PHONE), area_id=w.area(AREA).id,
+                                   data=reports.TurnoutInput(voted=320), client_uuid=uuid.uuid4(), now=vn(11, 35))
             assert session.scalars(sa.text(wrote)).all() == [w.user("to01").id, w.user("tongdai").id]
             assert authority.refusal(session, w.user("xa"), w.area(AREA).id) is None
     finally:

@@ -26,6 +26,7 @@ from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.models import CountReport
 from webapp.reports.views import reporting_now
+from webapp.web import current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # auth.authenticate checks CSRF itself for every request not authenticated by a token
@@ -272,8 +273,8 @@ def submit_count(area_id: int, contest: str) -> Response:
         raise
     try:
         result = services.submit_count(
-            db.session, actor=current_user, area_id=area_id, kind=ContestKind(contest), data=data,
-            client_uuid=client_uuid, channel=Channel.API, now=now())
+            db.session, actor=current_actor(Channel.API), area_id=area_id, kind=ContestKind(contest), data=data,
+            client_uuid=client_uuid, now=now())
     except services.ReportRejected as exc:
         return _rejected(exc)
     body = bodies.count_json(result.report, result.replayed, contest)
@@ -297,8 +298,8 @@ def submit_turnout(area_id: int) -> Response:
     data = services.TurnoutInput(voted=body.voted, per_contest=per_contest, reason=body.reason, slot=body.slot,
                                  no_change=body.no_change)
     try:
-        result = services.submit_turnout(db.session, actor=current_user, area_id=area.id, data=data,
-                                         client_uuid=body.client_uuid, channel=Channel.API, now=now())
+        result = services.submit_turnout(db.session, actor=current_actor(Channel.API), area_id=area.id, data=data,
+                                         client_uuid=body.client_uuid, now=now())
     except services.ReportRejected as exc:
         return _rejected(exc, kinds)
     out = bodies.turnout_json(result.report, result.replayed, kinds)

@@ -37,6 +37,21 @@ class AuditContext:
 SYSTEM = AuditContext(None, "", Channel.SYSTEM)
 
 
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who writes (người thực hiện): the account, the channel the write came by and the address it came from. One
+    value feeds both what a service stores (a report's ``submitted_by`` and ``channel``) and the audit entry of
+    that write, so the two cannot disagree (the hotline's entry by phone is the channel PHONE on both)."""
+
+    user: Any  # webapp.accounts.models.User (accounts imports this module)
+    channel: Channel
+    ip: str = ""
+    session_id: int | None = None  # user_sessions.id of a signed-in browser's request
+
+    def context(self, clock: Callable[[], dt.datetime] = utcnow) -> AuditContext:
+        return AuditContext(self.user.id, self.user.username, self.channel, self.ip, clock, self.session_id)
+
+
 def bind(session: Session, context: AuditContext) -> None:
     session.info["audit"] = context
 
@@ -155,6 +170,13 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``before`` and ``after`` of an update entry for columns set with Core: only those whose value changed,
+    as the ORM listener records them."""
+    changed = [key for key in after if before[key] != after[key]]
+    return {k: _jsonable(before[k]) for k in changed}, {k: _jsonable(after[k]) for k in changed}
+
+
 def snapshot_of(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
     """What ``snapshot`` gives for a row of ``cls`` with these column values (a row written with Core)."""
     return {key: _jsonable(values[key]) for key in _columns_of(cls)}
@@ -172,10 +194,13 @@ class Written:
     after: dict[str, Any] | None
 
 
-def record_written(session: Session, rows: Iterable[Written]) -> None:
+def record_written(session: Session, rows: Iterable[Written], actor: Actor | None = None) -> None:
     """Audit entries for rows written with Core, in one INSERT in the session's transaction: the same entries the
-    ORM listener would have written for them."""
+    ORM listener would have written for them. By ``actor`` when given (a report version: the one who sent it),
+    else by the session's bound context; the time is always the session's audit clock."""
     ctx = context_of(session)
+    if actor is not None:
+        ctx = actor.context(ctx.clock)
     now = ctx.clock()
     entries = [_entry(ctx, now, r.action, r.entity_type, r.entity_id, r.place, r.before, r.after) for r in rows]
     if entries:

@@ -4,7 +4,6 @@ The report is then like any other: a receipt, the checks, and the commune's conf
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -13,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from webapp import db
 from webapp.accounts.models import Role
-from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.hotline.forms import ReadBackForm
 from webapp.hotline.views import bp
@@ -26,12 +24,7 @@ from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, TurnoutForm, count_form
 from webapp.reports.views import CONTEST_SHORT, reporting_now
 from webapp.reports.views.count import SIGNATURE_ERRORS
-from webapp.web import roles_required
-
-
-def _by_phone() -> None:
-    """What the hotline writes here arrived by phone: the audit log says so."""
-    audit.bind(db.session, dataclasses.replace(audit.context_of(db.session), channel=Channel.PHONE))
+from webapp.web import current_actor, roles_required
 
 
 def _hidden() -> list[tuple[str, str]]:
@@ -81,8 +74,8 @@ def _dry_run(area_id: int, data: reports.TurnoutInput, form: TurnoutForm,
     read back numbers that will then be refused."""
     savepoint = db.session.begin_nested()
     try:
-        reports.submit_turnout(db.session, actor=current_user, area_id=area_id, data=data, client_uuid=form.uuid,
-                               channel=Channel.PHONE, now=reporting_now())
+        reports.submit_turnout(db.session, actor=current_actor(Channel.PHONE), area_id=area_id, data=data,
+                               client_uuid=form.uuid, now=reporting_now())
     except reports.NotAllowed:
         abort(403)
     except reports.ReportError as exc:
@@ -115,10 +108,9 @@ def enter_turnout(area_id: int) -> Response:
     read_back = ReadBackForm()
     if not read_back.validate():
         return _turnout_page(overview, form, [], 422, read_back, data)
-    _by_phone()
     try:
-        result = reports.submit_turnout(db.session, actor=current_user, area_id=area_id, data=data,
-                                        client_uuid=form.uuid, channel=Channel.PHONE, now=reporting_now())
+        result = reports.submit_turnout(db.session, actor=current_actor(Channel.PHONE), area_id=area_id, data=data,
+                                        client_uuid=form.uuid, now=reporting_now())
     except reports.NotAllowed:
         abort(403)
     except reports.ReportError as exc:
@@ -170,10 +162,10 @@ def enter_count(area_id: int, contest_id: int) -> Response:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "info")
         return redirect(url_for("hotline.station", area_id=area_id), 303)
     if request.method == "GET":
-        form = count_form(review.link, review.candidates, review.team, formdata=None, data=_prefill(review))
+        form = count_form(*review.ballot, formdata=None, data=_prefill(review))
         form.fresh_uuid()
         return _count_page(review, form, 200, checked=False)
-    form = count_form(review.link, review.candidates, review.team)
+    form = count_form(*review.ballot)
     step = request.form.get("step", "review")
     valid = form.validate_on_submit()
     review = _review(area_id, contest_id, form.numbers())
@@ -185,10 +177,9 @@ def enter_count(area_id: int, contest_id: int) -> Response:
     read_back = ReadBackForm()
     if step != "send" or not read_back.validate():
         return _count_page(review, form, 422 if step == "send" else 200, read_back, step="readback")
-    _by_phone()
     try:
-        result = reports.submit_count(db.session, actor=current_user, area_id=area_id, contest_id=contest_id,
-                                      data=form.to_data(), client_uuid=form.uuid, channel=Channel.PHONE,
+        result = reports.submit_count(db.session, actor=current_actor(Channel.PHONE), area_id=area_id,
+                                      contest_id=contest_id, data=form.to_data(), client_uuid=form.uuid,
                                       now=reporting_now())
     except reports.NotAllowed:
         abort(403)

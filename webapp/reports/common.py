@@ -225,10 +225,9 @@ def insert_once(
     matches: Callable[[T], bool],
     attempts: int = 6,
 ) -> Submission[T]:
-    """Run ``build`` (which adds a new version) and flush it inside a SAVEPOINT. If another request inserted
-    the same client id meanwhile (a double tap racing itself), the UNIQUE constraint refuses ours and the
-    winner's row is returned instead; other clashes (a version or receipt drawn twice) are retried. Six
-    attempts: a receipt clash is about 1 in 200 late in the day, six in a row practically never."""
+    """Run ``build`` (which adds a new row: a photo; report versions go through ``versions.write``) and flush it
+    inside a SAVEPOINT. If another request inserted the same client id meanwhile (a double tap racing itself),
+    the UNIQUE constraint refuses ours and the winner's row is returned instead; other clashes are retried."""
     for attempt in range(attempts):
         savepoint = session.begin_nested()
         try:

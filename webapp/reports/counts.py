@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp import scope
 from webapp.accounts.models import User
-from webapp.audit.models import Channel
+from webapp.audit import services as audit
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, ContestKind, PollingArea, PollingAreaUnit, TeamMember
-from webapp.reports import count_writes, station
+from webapp.reports import count_state, station, versions
 from webapp.reports.checks import (
     CountContext,
     CountInput,
@@ -115,6 +115,12 @@ class CountReview:
         return [f for f in self.findings if f.severity is Severity.WARN]
 
     @property
+    def ballot(self) -> tuple[int, list[tuple[int, str]], list[tuple[int, str]]]:
+        """What the count form is built from (``forms.count_form``): seats, candidates and team as (id, name)."""
+        return (self.link.unit.seats, [(c.id, c.full_name) for c in self.candidates],
+                [(m.id, m.full_name) for m in self.team])
+
+    @property
     def candidate_names(self) -> dict[int, str]:
         return {c.id: c.full_name for c in self.candidates}
 
@@ -155,7 +161,7 @@ def _latest_reports(session: Session, area_id: int, client_uuid: uuid.UUID | Non
 
 def _last_turnout(session: Session, area_id: int, contest_id: int) -> int | None:
     """The contest's figure in the area's latest turnout report (the latest report time), or None."""
-    return session.scalar(count_writes.last_turnout_statement(), {"area_id": area_id, "contest_id": contest_id})
+    return session.scalar(count_state.last_turnout_statement(), {"area_id": area_id, "contest_id": contest_id})
 
 
 def _as_input(report: Any) -> CountInput:
@@ -220,38 +226,37 @@ def _signers(team: Mapping[int, station.Signer], data: CountData) -> (
     return [{"id": i, "name": team[i].full_name, "role": team[i].role} for i in ordered], (w1, w2)
 
 
-def _checked(config: station.StationConfig, actor: User, channel: Channel, contest_id: int | None,
+def _checked(config: station.StationConfig, actor: audit.Actor, contest_id: int | None,
              kind: ContestKind | None) -> station.StationContest:
-    if not scope.Scope.of(actor).contains_place(*config.place):
+    if not scope.Scope.of(actor.user).contains_place(*config.place):
         raise scope.OutOfScope(PollingArea.__name__)
-    if not may_submit_to(actor, config.area_id, channel):
+    if not may_submit_to(actor.user, config.area_id, actor.channel):
         raise NotAllowed
     return config.contest(contest_id, kind)
 
 
-def station_for_send(session: Session, *, actor: User, area_id: int, channel: Channel, contest_id: int | None = None,
+def station_for_send(session: Session, *, actor: audit.Actor, area_id: int, contest_id: int | None = None,
                      kind: ContestKind | None = None) -> tuple[station.StationConfig, station.StationContest]:
     """The area's configuration as this process keeps it (possibly a moment stale: ``submit_count`` checks its
     token) and the contest, for a page that builds its form to send; ``OutOfScope`` / ``NotAllowed`` /
     ``ContestNotHeld`` as the area and the actor require."""
     ident = area_ident(area_id)
     config = station.kept(session, ident) or station.load(session, ident)
-    return config, _checked(config, actor, channel, contest_id, kind)
+    return config, _checked(config, actor, contest_id, kind)
 
 
-def _station(session: Session, conn: sa.Connection, actor: User, area_id: int, channel: Channel,
-             contest_id: int | None, kind: ContestKind | None, client_uuid: uuid.UUID) -> (
-        tuple[station.StationConfig, station.StationContest, count_writes.State]):
+def _station(session: Session, conn: sa.Connection, actor: audit.Actor, area_id: int, contest_id: int | None,
+             kind: ContestKind | None, client_uuid: uuid.UUID) -> (
+        tuple[station.StationConfig, station.StationContest, count_state.State]):
     """The area's configuration (kept, or read again when its token changed), its contest, and the state;
     ``OutOfScope`` / ``NotAllowed`` / ``ContestNotHeld`` as the area and the actor require."""
-    config, link = station_for_send(session, actor=actor, area_id=area_id, channel=channel, contest_id=contest_id,
-                                    kind=kind)
-    state = count_writes.read_state(conn, area_id, link.contest_id, client_uuid)
+    config, link = station_for_send(session, actor=actor, area_id=area_id, contest_id=contest_id, kind=kind)
+    state = count_state.read_state(conn, area_id, link.contest_id, client_uuid)
     if state.token != config.token:
         config = station.load(session, area_id)
-        fresh = _checked(config, actor, channel, contest_id, kind)
+        fresh = _checked(config, actor, contest_id, kind)
         if fresh.contest_id != link.contest_id:
-            state = count_writes.read_state(conn, area_id, fresh.contest_id, client_uuid)
+            state = count_state.read_state(conn, area_id, fresh.contest_id, client_uuid)
         link = fresh
     return config, link, state
 
@@ -259,13 +264,12 @@ def _station(session: Session, conn: sa.Connection, actor: User, area_id: int, c
 def submit_count(
     session: Session,
     *,
-    actor: User,
+    actor: audit.Actor,
     area_id: int,
     contest_id: int | None = None,
     kind: ContestKind | None = None,
     data: CountData,
     client_uuid: uuid.UUID,
-    channel: Channel,
     now: datetime,
 ) -> Submission[CountReport]:
     """Store one contest's count minutes (the contest by id, or by ``kind`` in the current election) as a new
@@ -280,13 +284,13 @@ def submit_count(
     Statements on the usual path (pinned by tests/reports/test_statement_count.py): one read (the configuration
     token, the latest minutes, any report under this client id, the last turnout figure, the votes of the version
     replaced), then the UPDATE of the version replaced (a correction), the INSERTs of the minutes, their votes and
-    their audit entries, and the progress summaries' upsert, correction and queue. The station's configuration
-    is read only when this process has not kept it or it changed.
+    their audit entries (``versions.write``), and the progress summaries' upsert, correction and queue. The
+    station's configuration is read only when this process has not kept it or it changed.
     """
     ident = area_ident(area_id)
     session.flush()  # what the caller changed through the ORM is seen by the statements below, as autoflush would
     conn = session.connection()
-    config, link, state = _station(session, conn, actor, ident, channel, contest_id, kind, client_uuid)
+    config, link, state = _station(session, conn, actor, ident, contest_id, kind, client_uuid)
     if state.earlier is not None:
         if (state.earlier.polling_area_id, state.earlier.contest_id) != (ident, link.contest_id):
             raise ClientUuidConflict
@@ -314,11 +318,11 @@ def submit_count(
         "complaints_forwarded": n.complaints_forwarded or 0, "complaints_note": (data.complaints_note or "").strip(),
         "signers": signers, "witness_1": witnesses[0], "witness_2": witnesses[1],
         "explanations": {f.code: data.explanations[f.code].strip() for f in to_explain},
-        "findings": jsonable_findings(findings), "client_uuid": client_uuid, "channel": channel,
-        "submitted_by_id": actor.id, "submitted_at": now,
+        "findings": jsonable_findings(findings), "client_uuid": client_uuid, "submitted_at": now,
     }
-    votes = {c: n.votes[c] for c in link.candidate_ids}
-    return count_writes.store(session, conn, config, link, values, votes, current, state.current_votes)
+    return versions.write(session, versions.COUNT, actor, place=config.place, election_id=link.election_id,
+                          values=values, children={c: n.votes[c] for c in link.candidate_ids}, current=current,
+                          current_children=state.current_votes)
 
 
 def count_report_for(session: Session, user: User, report_id: int) -> CountReport:

@@ -13,7 +13,6 @@ from typing import Any
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from webapp.elections.models import Candidate, PollingAreaUnit, TeamMember
 from webapp.forms import Form
 from webapp.i18n import _l
 from webapp.inputs import parse_hhmm, parse_int
@@ -149,16 +148,11 @@ class CountForm(_ReportForm):
                          explanations=self.explanations(), complaints_note=self.complaints_note.data or "")
 
 
-def count_form(link: PollingAreaUnit, candidates: Iterable[Candidate], team: Iterable[TeamMember],
+def count_form(seats: int, candidates: Iterable[tuple[int, str]], team: Iterable[tuple[int, str]],
                **kwargs: Any) -> CountForm:
-    """A CountForm for one contest of one area: a vote field per candidate, a checkbox per team member."""
-    return count_form_of(link.unit.seats, [(c.id, c.full_name) for c in candidates],
-                         [(m.id, m.full_name) for m in team], **kwargs)
-
-
-def count_form_of(seats: int, candidates: Iterable[tuple[int, str]], team: Iterable[tuple[int, str]],
-                  **kwargs: Any) -> CountForm:
-    """``count_form`` from plain values: the unit's seats, (id, name) of its candidates and of the team."""
+    """A CountForm for one contest of one area: a vote field per candidate, a checkbox per team member, from the
+    unit's seats and the (id, name) of its candidates and of the team (``CountReview.ballot`` or
+    ``StationConfig.ballot``)."""
     form = _count_form_class(seats, tuple(candidates))(**kwargs)
     form.signers.choices = list(team)
     return form

@@ -10,7 +10,7 @@ LENGTH = 6
 # The first character tells the kind of report: turnout receipts begin with one of the first 12 characters, count
 # receipts with one of the other 13. No code can then be both, so each table's UNIQUE constraint alone keeps every
 # receipt unique across both tables (the hotline looks any code up in one place) without a query before the insert;
-# a clash inside a table (about 1 in 200 at the end of the day) is retried by ``insert_once``.
+# a clash inside a table (about 1 in 200 at the end of the day) is retried by ``versions.write``.
 FIRST = {"turnout": ALPHABET[:12], "count": ALPHABET[12:]}
 
 

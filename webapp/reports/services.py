@@ -1,6 +1,8 @@
-"""The reports services in one place, for the views and the API: every function takes the session, the acting
-user, the clock (``now``), the channel and a client-generated id, validates and checks within the user's scope,
-flushes and never commits. Sending the same client id again returns the first result and creates nothing."""
+"""The reports services in one place, for the views and the API: every function takes the session, the actor
+(``audit.Actor``: the user, the channel and the address, which feed both the report and its audit entry), the
+clock (``now``) and a client-generated id, validates and checks within the user's scope, writes through
+``webapp.reports.versions``, and never commits. Sending the same client id again returns the first result and
+creates nothing."""
 
 from webapp.reports.common import (
     ClientUuidConflict,

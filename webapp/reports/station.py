@@ -71,6 +71,10 @@ class StationConfig:
         """The team in its order (leader first)."""
         return sorted(self.team.values(), key=lambda m: (m.position, m.id))
 
+    def ballot(self, contest: StationContest) -> tuple[int, tuple[tuple[int, str], ...], list[tuple[int, str]]]:
+        """What the count form is built from (``forms.count_form``), as ``CountReview.ballot`` gives it."""
+        return contest.seats, contest.candidates, [(m.id, m.full_name) for m in self.signers]
+
     @property
     def place(self) -> tuple[int, int, int]:
         return (self.province_id, self.commune_id, self.area_id)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import scope
 from webapp.accounts.models import User
-from webapp.audit.models import Channel
+from webapp.audit import services as audit
 from webapp.elections import services as elections
 from webapp.elections.models import Election, PollingArea, PollingAreaUnit
+from webapp.reports import versions
 from webapp.reports.checks import Finding, blocking, check_turnout
 from webapp.reports.common import (
     ClientUuidConflict,
@@ -29,11 +30,9 @@ from webapp.reports.common import (
     UnknownReportTime,
     area_contests,
     area_for_submit,
-    insert_once,
-    new_receipt,
     station_day,
 )
-from webapp.reports.models import ReportStatus, TurnoutFigure, TurnoutReport
+from webapp.reports.models import ReportStatus, TurnoutReport
 
 # A report sent up to this long before a report time counts for that time (leaders send a little early).
 EARLY_WINDOW = timedelta(minutes=30)
@@ -195,27 +194,13 @@ def _check(data: TurnoutInput, figures: Mapping[int, int | None], voters: Mappin
     return ReportRejected(findings, contests=[seen[(f.code, tuple(sorted(f.params.items())))] for f in findings])
 
 
-def _hold_unconfirmed(session: Session, current: TurnoutReport) -> None:
-    """Lock the version about to be replaced unless the commune has confirmed it (the conditional UPDATE the
-    review's decisions start with, webapp.review.services._claim): a confirmation that came first refuses the
-    new version (``ReportLocked``), one that comes later waits for our commit and then finds a newer version."""
-    table = TurnoutReport.__table__
-    held = session.execute(
-        sa.update(table).where(table.c.id == current.id, table.c.status != ReportStatus.CONFIRMED)
-        .values(status=table.c.status)
-    ).rowcount  # type: ignore[attr-defined]
-    if held != 1:
-        raise ReportLocked("turnout")
-
-
 def submit_turnout(
     session: Session,
     *,
-    actor: User,
+    actor: audit.Actor,
     area_id: int,
     data: TurnoutInput,
     client_uuid: uuid.UUID,
-    channel: Channel,
     now: datetime,
 ) -> Submission[TurnoutReport]:
     """Store a turnout report for one report time of the area's polling day.
@@ -226,7 +211,7 @@ def submit_turnout(
     A second report for the same time is a correction: version n+1, the earlier one kept. The same
     ``client_uuid`` sent again returns the first result and creates nothing.
     """
-    area = area_for_submit(session, actor, area_id, channel)
+    area = area_for_submit(session, actor.user, area_id, actor.channel)
     election = elections.current_election(session)
     latest, earlier = _latest_rows(session, election, area, client_uuid)
     if earlier is not None:
@@ -254,31 +239,13 @@ def submit_turnout(
     if slot is None:
         raise UnknownReportTime
     current = latest.get(slot.at)
-    attempts = 0
-
-    def build() -> TurnoutReport:
-        nonlocal current, attempts
-        if attempts:  # a retry after a clash: read the version that counts again
-            current = session.scalars(
-                sa.select(TurnoutReport).where(
-                    TurnoutReport.election_id == election.id, TurnoutReport.polling_area_id == area.id,
-                    TurnoutReport.slot_at == slot.at, TurnoutReport.is_latest)
-                .execution_options(populate_existing=True)
-            ).first()
-        attempts += 1
-        if current is not None:
-            _hold_unconfirmed(session, current)
-            # Flushed with the new version: the unit of work sends a table's UPDATEs before its INSERTs.
-            current.is_latest = False
-        report = TurnoutReport(
-            election=election, polling_area=area, slot_at=slot.at,
-            version=current.version + 1 if current else 1, supersedes_id=current.id if current else None,
-            is_latest=True, status=ReportStatus.RECEIVED, per_contest=data.per_contest is not None,
-            no_change=data.no_change, reason=(data.reason or "").strip(), client_uuid=client_uuid,
-            receipt=new_receipt(TurnoutReport), channel=channel, submitted_by=actor, submitted_at=now,
-            figures=[TurnoutFigure(contest_id=cid, voters_voted=figures[cid]) for cid in contest_ids],
-        )
-        session.add(report)
-        return report
-
-    return insert_once(session, TurnoutReport, client_uuid, build, lambda r: r.polling_area_id == area.id)
+    values = {
+        "election_id": election.id, "polling_area_id": area.id, "slot_at": slot.at, "is_latest": True,
+        "status": ReportStatus.RECEIVED, "per_contest": data.per_contest is not None, "no_change": data.no_change,
+        "reason": (data.reason or "").strip(), "client_uuid": client_uuid, "submitted_at": now,
+    }
+    return versions.write(
+        session, versions.TURNOUT, actor, place=(area.province_id, area.commune_id, area.id),
+        election_id=election.id, values=values, children={cid: figures[cid] for cid in contest_ids},
+        current=current, current_children={f.contest_id: f.voters_voted for f in current.figures} if current else {},
+        day=day.day, due=slot.due)

@@ -6,7 +6,7 @@ Two officials may act on the same version at once. Each action names the status 
 change starts with a conditional UPDATE (``… WHERE id = :id AND status = :shown AND is_latest``) that takes the
 row's lock: on PostgreSQL the second official's UPDATE waits for the first to commit, then finds the condition
 false and matches no row; the second official is told who acted and when (``ReviewConflict``). The status itself
-then changes through the ORM, so that the audit log and the progress summaries see it like any other write."""
+then changes through ``webapp.reports.versions.change_status``, which audits it and tells the progress summaries."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit import services as audit
+from webapp.reports import versions
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
 from webapp.review import authority
 from webapp.review import reasons as reason_codes
@@ -136,11 +137,9 @@ def _decide(session: Session, *, actor: User, kind: ReportKind, report_id: int, 
     if not _claim(session, MODELS[kind], report.id, shown):
         raise _conflict(session, kind, report)
     before, after = report.status, LEADS_TO[decision]
-    report.status = after
-    if isinstance(report, CountReport):
-        report.reviewed_by_id = actor.id
-        report.reviewed_at = now
-        report.returned_reasons = reason_codes.summarise(reasons, text) if decision is Decision.RETURN else ""
+    reviewed = {"reviewed_by_id": actor.id, "reviewed_at": now, "returned_reasons": reason_codes.summarise(
+        reasons, text) if decision is Decision.RETURN else ""} if isinstance(report, CountReport) else {}
+    versions.change_status(session, report, after, by=actor, at=now, **reviewed)
     area = report.polling_area
     action = ReviewAction(
         kind=kind, turnout_report_id=report.id if kind is ReportKind.TURNOUT else None,
@@ -150,9 +149,9 @@ def _decide(session: Session, *, actor: User, kind: ReportKind, report_id: int, 
     )
     session.add(action)
     if decision is Decision.REOPEN:
-        audit.record_event(session, action="reopen", entity_type=report.__tablename__, entity_id=str(report.id),
-                           place=report.audit_place(), before={"status": before.value},
-                           after={"status": after.value, "reason": text})
+        audit.record_written(session, [audit.Written("reopen", report.__tablename__, str(report.id),
+                                                     report.audit_place(), {"status": before.value},
+                                                     {"status": after.value, "reason": text})])
     session.flush()
     return action
 

@@ -10,15 +10,15 @@ from werkzeug.wrappers import Response
 
 from webapp import db, scope
 from webapp.accounts.models import Role
-from webapp.audit.models import Channel
 from webapp.elections.models import PollingArea
 from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.counts import InvalidSignatures
-from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form, count_form_of
+from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form
 from webapp.reports.views import bp, reporting_now
+from webapp.web import current_actor
 
 SIGNATURE_ERRORS = {
     "no_signers": _l("Tick the team members who sign."),
@@ -88,57 +88,63 @@ def counts(area_id: int) -> Response:
 @login_required
 def count(area_id: int, contest_id: int) -> Response:
     """The leader fills one contest's count minutes, reads every number back in words, then sends it."""
-    if request.method == "POST" and request.form.get("step") == "send" and (sent := _send_direct(area_id, contest_id)):
-        return sent
-    review = _context(area_id, contest_id)
-    if not services.may_submit(current_user, review.area):
-        abort(403)
-    if review.locked:
-        flash(_("These minutes were confirmed by the commune and can no longer be changed."), "info")
-        return redirect(url_for("reports.count_version", report_id=review.latest.id), 303)
-    if request.method == "GET":
-        form = count_form(review.link, review.candidates, review.team, formdata=None, data=_prefill(review))
-        form.fresh_uuid()
-        if review.latest is not None:  # a correction: show what the checks say about the version that counts
-            review = _context(area_id, contest_id, form.numbers())
-        return _form_page(review, form, 200, live=True, checked=review.latest is not None)
-    form = count_form(review.link, review.candidates, review.team)
-    step = request.form.get("step", "review")
-    valid = form.validate_on_submit()
-    if step == "send" and valid:
-        # The service runs every check itself; the page's own review is built only if it refuses.
-        return _send(area_id, contest_id, form)
+    step = request.form.get("step", "review") if request.method == "POST" else None
+    if step == "send":
+        form = _posted_form(area_id, contest_id)
+        if form.validate_on_submit():
+            # The service runs every check itself; the page's own review is built only if it refuses.
+            return _send(area_id, contest_id, form)
+    else:
+        review = _context(area_id, contest_id)
+        if not services.may_submit(current_user, review.area):
+            abort(403)
+        if review.locked:
+            return _locked_page(review)
+        if step is None:
+            form = count_form(*review.ballot, formdata=None, data=_prefill(review))
+            form.fresh_uuid()
+            if review.latest is not None:  # a correction: show what the checks say about the version that counts
+                review = _context(area_id, contest_id, form.numbers())
+            return _form_page(review, form, 200, live=True, checked=review.latest is not None)
+        form = count_form(*review.ballot)
+        form.validate_on_submit()
     review = _context(area_id, contest_id, form.numbers())
+    if review.locked:
+        return _locked_page(review)
     if step == "edit":
         return _form_page(review, form, 200, live=True)
     explained = form.explanations()
     unexplained = [f for f in review.to_explain if not explained.get(f.code)]
-    if not valid or review.blocking or unexplained:
+    if form.errors or review.blocking or unexplained:
         return _form_page(review, form, 422)
     return render("reports/readback.html", "reports/_readback.html", review=review, form=form,
                   hidden=_hidden_values(), names=review.candidate_names)
 
 
-def _send_direct(area_id: int, contest_id: int) -> Response | None:
-    """The read-back's "send", which is also what the phone's outbox replays: the form is built from the
-    station's configuration as this process keeps it, without the page's own reads. A form that does not
-    validate (None) goes the page's usual way, which shows it again with its errors."""
+def _locked_page(review: services.CountReview) -> Response:
+    flash(_("These minutes were confirmed by the commune and can no longer be changed."), "info")
+    return redirect(url_for("reports.count_version", report_id=review.latest.id), 303)  # type: ignore[union-attr]
+
+
+def _posted_form(area_id: int, contest_id: int) -> CountForm:
+    """The read-back's "send", which is also what the phone's outbox replays: the posted minutes in a form built
+    from the station's configuration as this process keeps it, without the page's own reads (the service checks
+    the configuration's token); 403 for anyone who may not send the area's reports, 404 for a contest it does not
+    vote in."""
     try:
-        config, link = services.station_for_send(db.session, actor=current_user, area_id=area_id,
-                                                 contest_id=contest_id, channel=Channel.WEB)
+        config, link = services.station_for_send(db.session, actor=current_actor(), area_id=area_id,
+                                                 contest_id=contest_id)
     except services.NotAllowed:
         abort(403)
     except services.ContestNotHeld:
         abort(404)
-    form = count_form_of(link.seats, link.candidates, [(m.id, m.full_name) for m in config.signers])
-    return _send(area_id, contest_id, form) if form.validate_on_submit() else None
+    return count_form(*config.ballot(link))
 
 
 def _send(area_id: int, contest_id: int, form: CountForm) -> Response:
     try:
-        result = services.submit_count(db.session, actor=current_user, area_id=area_id, contest_id=contest_id,
-                                        data=form.to_data(), client_uuid=form.uuid, channel=Channel.WEB,
-                                        now=reporting_now())
+        result = services.submit_count(db.session, actor=current_actor(), area_id=area_id, contest_id=contest_id,
+                                        data=form.to_data(), client_uuid=form.uuid, now=reporting_now())
     except services.ReportLocked:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
         return redirect(url_for("reports.counts", area_id=area_id), 303)
@@ -167,7 +173,7 @@ def count_check(area_id: int, contest_id: int) -> Response:
     if current_user.role is not Role.LEADER:
         abort(403)
     context = _context(area_id, contest_id)
-    form = count_form(context.link, context.candidates, context.team)
+    form = count_form(*context.ballot)
     review = _context(area_id, contest_id, form.numbers())
     return render("reports/_count_findings.html", "reports/_count_findings.html",
                   **_findings_context(review, form, live=True))

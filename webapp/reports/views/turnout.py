@@ -18,6 +18,7 @@ from webapp.reports.forms import NoChangeForm, TurnoutForm
 from webapp.reports.models import TurnoutReport
 from webapp.reports.services import TurnoutInput
 from webapp.reports.views import CONTEST_SHORT, bp, reporting_now
+from webapp.web import current_actor
 
 
 def _messages(exc: services.ReportError, overview: services.TurnoutOverview) -> list[str]:
@@ -79,9 +80,9 @@ def turnout(area_id: int) -> Response:
         return _page(overview, form, [], 422)
     contest_ids = [link.contest_id for link in overview.contests]
     try:
-        result = services.submit_turnout(db.session, actor=current_user, area_id=area_id,
+        result = services.submit_turnout(db.session, actor=current_actor(Channel.WEB), area_id=area_id,
                                          data=form.to_input(contest_ids, request.form), client_uuid=form.uuid,
-                                         channel=Channel.WEB, now=now)
+                                         now=now)
     except services.NotAllowed:
         abort(403)
     except services.ReportLocked:
@@ -110,8 +111,8 @@ def turnout_no_change(area_id: int) -> Response:
     data = TurnoutInput(per_contest=figures, slot=form.slot_time(), no_change=True) if repeated.per_contest else (
         TurnoutInput(voted=next(iter(figures.values())), slot=form.slot_time(), no_change=True))
     try:
-        result = services.submit_turnout(db.session, actor=current_user, area_id=area_id, data=data,
-                                         client_uuid=form.uuid, channel=Channel.WEB, now=now)
+        result = services.submit_turnout(db.session, actor=current_actor(Channel.WEB), area_id=area_id, data=data,
+                                         client_uuid=form.uuid, now=now)
     except services.NotAllowed:
         abort(403)
     except services.ReportLocked:

@@ -1,0 +1,84 @@
+"""What the count submission reads before it writes, in one Core statement on the session's connection: the
+configuration token, the latest minutes of every contest of the area, any minutes under the client id, the last
+turnout figure, and the votes of the version being replaced.
+
+The submission is the hot path of election night (benchmarks/submit_count.py): the station's configuration comes
+from the per-process cache (webapp.reports.station), everything else the checks need is read here, and the new
+version is written by ``webapp.reports.versions``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp.reports import station
+from webapp.reports.models import CountReport, CountVote, TurnoutFigure, TurnoutReport
+from webapp.reports.versions import COUNT_FIELDS
+
+
+@functools.cache
+def last_turnout_statement() -> sa.Select[tuple[int]]:
+    """The contest's figure in the area's latest turnout report (the latest report time), or no row."""
+    return (
+        sa.select(TurnoutFigure.voters_voted).select_from(TurnoutReport)
+        .outerjoin(TurnoutFigure, sa.and_(TurnoutFigure.report_id == TurnoutReport.id,
+                                          TurnoutFigure.contest_id == sa.bindparam("contest_id")))
+        .where(TurnoutReport.polling_area_id == sa.bindparam("area_id"), TurnoutReport.is_latest)
+        .order_by(TurnoutReport.slot_at.desc()).limit(1)
+    )
+
+
+_REPORTS, _VOTES = CountReport.__table__, CountVote.__table__
+_VERSION_COLUMNS = ("id", "polling_area_id", "contest_id", "version", "status", "is_latest", "client_uuid",
+                    *COUNT_FIELDS)
+
+
+@dataclasses.dataclass
+class State:
+    """What one statement tells about the area before sending (see ``state_statement``)."""
+
+    token: str | None = None
+    last_turnout: int | None = None
+    latest: dict[int, Any] = dataclasses.field(default_factory=dict)  # {contest id: row} of the versions that count
+    earlier: Any = None  # the row already stored under this client id, if any
+    current_votes: dict[int, int] = dataclasses.field(default_factory=dict)  # of this contest's latest version
+
+
+@functools.cache
+def state_statement() -> sa.Select[Any]:
+    """The configuration token, the last turnout figure, the latest minutes of every contest of the area, any
+    minutes under the client id, and the votes of this contest's latest version: one row per vote (or per
+    version, or a single row when there is none)."""
+    area, contest = sa.bindparam("area_id"), sa.bindparam("contest_id")
+    wanted = sa.or_(sa.and_(_REPORTS.c.polling_area_id == area, _REPORTS.c.is_latest),
+                    _REPORTS.c.client_uuid == sa.bindparam("client_uuid", type_=sa.Uuid))
+    votes = sa.and_(_VOTES.c.report_id == _REPORTS.c.id, _REPORTS.c.contest_id == contest,
+                    _REPORTS.c.polling_area_id == area, _REPORTS.c.is_latest)
+    one_row = sa.select(sa.literal(1).label("one")).subquery()
+    return (
+        sa.select(station.token_column().label("token"),
+                  last_turnout_statement().scalar_subquery().label("last_turnout"),
+                  *(_REPORTS.c[name] for name in _VERSION_COLUMNS), _VOTES.c.candidate_id, _VOTES.c.votes)
+        .select_from(one_row.outerjoin(_REPORTS, wanted).outerjoin(_VOTES, votes))
+    )
+
+
+def read_state(conn: sa.Connection, area_id: int, contest_id: int, client_uuid: uuid.UUID) -> State:
+    state = State()
+    for row in conn.execute(state_statement(),
+                            {"area_id": area_id, "contest_id": contest_id, "client_uuid": client_uuid}):
+        state.token, state.last_turnout = row.token, row.last_turnout
+        if row.id is None:
+            continue
+        if row.client_uuid == client_uuid:
+            state.earlier = row
+        if row.polling_area_id == area_id and row.is_latest:
+            state.latest[row.contest_id] = row
+            if row.candidate_id is not None:
+                state.current_votes[row.candidate_id] = row.votes
+    return state
