@@ -1,4 +1,4 @@
-"""drills: an election made from another one (source, place, slot minutes, maker)
+"""drills: an election made from another one (source, place, slot minutes, maker); the election of a hotline call
 
 Revision ID: d1a7e5b3c942
 Revises: 7c3d51e9a4b2
@@ -37,9 +37,21 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_elections_created_by_id_users'), 'users',
                                     ['created_by_id'], ['id'])
     _recreate_sqlite_triggers()
+    with op.batch_alter_table('call_logs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('election_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_call_logs_election_id'), ['election_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_call_logs_election_id_elections'), 'elections',
+                                    ['election_id'], ['id'])
+    # The calls made so far were made in the election being run.
+    op.execute("UPDATE call_logs SET election_id = (SELECT id FROM elections WHERE source_election_id IS NULL "
+               "ORDER BY polling_date DESC, id DESC LIMIT 1)")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('call_logs', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_call_logs_election_id_elections'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_call_logs_election_id'))
+        batch_op.drop_column('election_id')
     with op.batch_alter_table('elections', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_elections_created_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_elections_drill_province_id_provinces'), type_='foreignkey')

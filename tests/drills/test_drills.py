@@ -21,6 +21,8 @@ from webapp.drills import simulate
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import Contest, Election, ElectoralUnit, PollingAreaUnit, VoterCount
+from webapp.hotline import services as hotline
+from webapp.hotline.models import CallOutcome
 from webapp.progress.models import Dirty, RefreshState
 from webapp.reports.common import area_contests
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
@@ -121,6 +123,12 @@ def test_reset_and_delete_leave_every_real_row_as_it_was(db_session, w, real):
                                slot_minutes=10, reports=6, count_minutes=60)
     result = simulate.run_pass(db_session, made, now=utcnow(), seed=7)
     assert result.turnout > 100 and result.counts > 0, result.summary()
+    call = hotline.record_call(db_session, actor=w.user("tongdai"), area_id=w.area("26743-02").id,
+                               outcome=CallOutcome.NO_ANSWER, now=utcnow())
+    assert call.election_id == made.id
+    working.bind(db_session, real.id)
+    real_events = hotline.station_timeline(db_session, w.user("tongdai"), w.area("26743-02").id).events
+    assert [e for e in real_events if e.kind in ("call", "turnout", "count")] == []
     working.bind(db_session, None)
     db_session.flush()
     assert count_of(db_session, TurnoutReport, TurnoutReport.election_id == made.id) == result.turnout

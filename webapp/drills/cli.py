@@ -15,6 +15,7 @@ from webapp.clock import VN_TZ, utcnow
 from webapp.drills import services
 from webapp.elections import services as elections
 from webapp.elections import working
+from webapp.elections.models import PollingArea
 from webapp.geo.models import Province
 
 
@@ -85,7 +86,9 @@ def create(source_code: str, province_code: str, start: str, slot_minutes: int, 
                                          starts_at=starts_at, slot_minutes=slot_minutes, reports=reports,
                                          count_minutes=count_minutes, name=name)
         except services.DrillError as exc:
-            raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from exc
+            from webapp.drills.views import REFUSALS
+
+            raise click.ClickException(str(REFUSALS[exc.code])) from exc
         session.commit()
         day = services.schedule(made)
         click.echo(f"Drill of {source.code} for {province_code}: opens {day.starts_at:%Y-%m-%d %H:%M}, report times "
@@ -138,8 +141,9 @@ def delete(code: str) -> None:
 @click.option("--until-end", is_flag=True, help="Keep going, a pass a minute, until the drill's count ends.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same behaviour.")
 @click.option("--every", type=float, default=30.0, show_default=True, help="Seconds between passes (--until-end).")
+@click.option("--leave", multiple=True, help="A polling area's code whose people take part (repeatable).")
 @with_appcontext
-def simulate(code: str, until_end: bool, seed: int, every: float) -> None:
+def simulate(code: str, until_end: bool, seed: int, every: float, leave: tuple[str, ...]) -> None:
     """Simulated stations: every station of the drill without a human participant reports by itself (channel
     drill-bot), as much as is due by now; with --until-end, until the count ends."""
     import time
@@ -149,7 +153,10 @@ def simulate(code: str, until_end: bool, seed: int, every: float) -> None:
     while True:
         with _session(Channel.DRILL_BOT) as session:
             made = _drill(session, code)
-            result = bots.run_pass(session, made, now=utcnow(), seed=seed)
+            left = set(session.scalars(sa.select(PollingArea.id).where(PollingArea.code.in_(leave)))) if leave else set()
+            if len(left) != len(set(leave)):
+                raise click.ClickException("Unknown polling area code in --leave.")
+            result = bots.run_pass(session, made, now=utcnow(), seed=seed, leave=left)
             session.commit()
             end = services.schedule(made).count_until
         click.echo(result.summary())

@@ -35,6 +35,7 @@ from webapp.elections.models import (
     VoterCount,
 )
 from webapp.geo.models import Province
+from webapp.hotline.models import CallLog
 from webapp.progress.models import (
     CountRollup,
     CountStation,
@@ -52,12 +53,15 @@ MAX_GRACE = 15
 
 
 class DrillError(ValueError):
-    """A drill that cannot be made or changed; ``message`` is an English msgid (translated by the caller)."""
+    """A drill that cannot be made or changed; ``code`` is one of ``REFUSALS`` (worded by the caller)."""
 
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+REFUSALS = ("slot_range", "reports_range", "count_range", "past_midnight", "from_drill", "no_province",
+            "not_a_drill")
 
 
 class NotAllowed(PermissionError):
@@ -91,18 +95,18 @@ def plan(starts_at: datetime, slot_minutes: int, reports: int = DEFAULT_REPORTS,
     """Opens at ``starts_at``, a report time every ``slot_minutes``, polls close at the last one, the count runs
     ``count_minutes`` more; all on one local day (the report times are times of day)."""
     if not 1 <= slot_minutes <= 180:
-        raise DrillError("The minutes between report times must be between 1 and 180.")
+        raise DrillError("slot_range")
     if not 1 <= reports <= 12:
-        raise DrillError("A drill has between 1 and 12 report times.")
+        raise DrillError("reports_range")
     if not 1 <= count_minutes <= 600:
-        raise DrillError("The count lasts between 1 and 600 minutes.")
+        raise DrillError("count_range")
     start = (starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=VN_TZ)).astimezone(VN_TZ)
     start = start.replace(second=0, microsecond=0)
     times = [start + timedelta(minutes=slot_minutes * k) for k in range(1, reports + 1)]
     close = times[-1]
     until = close + timedelta(minutes=count_minutes)
     if until.date() != start.date():
-        raise DrillError("A drill must end on the day it starts (before midnight).")
+        raise DrillError("past_midnight")
     return Schedule(start, times, close, until)
 
 
@@ -197,11 +201,11 @@ def create_drill(session: Session, *, actor: User | None, source: Election, prov
     if actor is not None and not may_manage(actor, province_id):
         raise NotAllowed
     if source.source_election_id is not None:
-        raise DrillError("A drill is made from the real election, not from another drill.")
+        raise DrillError("from_drill")
     day = plan(starts_at, slot_minutes, reports, count_minutes)
     province = session.get(Province, province_id) if province_id is not None else None
     if province_id is not None and province is None:
-        raise DrillError("No such province.")
+        raise DrillError("no_province")
     with working.unbound(session):
         code = _new_code(session, day.starts_at, province)
         drill = Election(
@@ -285,6 +289,8 @@ def _written_during(session: Session, drill: Election) -> list[str]:
     photos = list(conn.scalars(sa.select(ReportPhoto.path).where(ReportPhoto.count_report_id.in_(counts))))
     for model in (TurnoutStation, CountStation, TurnoutRollup, CountRollup, Correction, RefreshState):
         conn.execute(sa.delete(model.__table__).where(model.__table__.c.election_id == drill.id))
+    calls = CallLog.__table__
+    conn.execute(sa.delete(calls).where(calls.c.election_id == drill.id))
     ra = ReviewAction.__table__
     conn.execute(sa.delete(ra).where(sa.or_(ra.c.turnout_report_id.in_(turnout), ra.c.count_report_id.in_(counts))))
     conn.execute(sa.delete(ReportPhoto.__table__).where(ReportPhoto.__table__.c.count_report_id.in_(counts)))
@@ -313,7 +319,7 @@ def _configuration(session: Session, drill: Election, *, keep_contests: bool) ->
 
 def _checked(actor: User | None, drill: Election) -> Election:
     if drill.source_election_id is None:
-        raise DrillError("Only a drill can be reset or deleted.")
+        raise DrillError("not_a_drill")
     if actor is not None and not may_manage(actor, drill.drill_province_id):
         raise NotAllowed
     return drill

@@ -105,8 +105,9 @@ def _numbers(rnd: random.Random, on_list: int, voted: int, seats: int, candidate
 
 
 def run_pass(session: Session, drill: Election, *, now: datetime, seed: int = 2026,
-             only: set[int] | None = None) -> PassResult:
-    """Send what each simulated station of the drill has due by ``now``. Flushes; the caller commits."""
+             only: set[int] | None = None, leave: set[int] = frozenset()) -> PassResult:
+    """Send what each simulated station of the drill has due by ``now``; the areas in ``leave`` (and those
+    where a person already sent something) are left to their people. Flushes; the caller commits."""
     working.bind(session, drill.id)
     day = services.schedule(drill)
     slot_minutes = drill.drill_slot_minutes or 10
@@ -118,7 +119,7 @@ def run_pass(session: Session, drill: Election, *, now: datetime, seed: int = 20
     for user in session.scalars(sa.select(User).where(User.role == Role.LEADER).order_by(User.is_active.desc(),
                                                                                            User.id)):
         leaders.setdefault(user.polling_area_id, user)  # type: ignore[arg-type]
-    human = set(session.scalars(sa.select(TurnoutReport.polling_area_id)
+    human = set(leave) | set(session.scalars(sa.select(TurnoutReport.polling_area_id)
                                 .where(TurnoutReport.channel != Channel.DRILL_BOT).distinct()))
     human |= set(session.scalars(sa.select(CountReport.polling_area_id)
                                  .where(CountReport.channel != Channel.DRILL_BOT).distinct()))

@@ -17,11 +17,20 @@ from webapp.elections import working
 from webapp.elections.models import Election
 from webapp.geo.models import Province
 from webapp.htmx import render
-from webapp.i18n import _
+from webapp.i18n import _, _l
 from webapp.urls import safe_next
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
+REFUSALS = {
+    "slot_range": _l("The minutes between report times must be between 1 and 180."),
+    "reports_range": _l("A drill has between 1 and 12 report times."),
+    "count_range": _l("The count lasts between 1 and 600 minutes."),
+    "past_midnight": _l("A drill must end on the day it starts (before midnight)."),
+    "from_drill": _l("A drill is made from the real election, not from another drill."),
+    "no_province": _l("No such province."),
+    "not_a_drill": _l("Only a drill can be reset or deleted."),
+}
 SESSION_KEY = "election_id"  # the browser's choice: a drill's id; absent = the real election
 
 
@@ -36,22 +45,21 @@ bp.record_once(_register_cli)
 
 @bp.before_app_request
 def _bind_election() -> None:
-    """Bind the request's session to the drill its browser chose, or (when drills exist) to the real election, so
-    that no page of one shows a row of the other. No drill at all: nothing to keep apart, no binding."""
+    """Bind the request's session to the drill its browser chose; otherwise the session works in the real election
+    (``working`` binds it on its first query once a drill exists), so that no page of one shows a row of the
+    other."""
     g.drill = None
     chosen = session.get(SESSION_KEY)
-    if chosen is not None and current_user.is_authenticated:
+    if chosen is None:
+        return
+    if current_user.is_authenticated:
         with working.unbound(db.session):
             drill = db.session.get(Election, chosen) if isinstance(chosen, int) else None
         if drill is not None and services.may_enter(current_user, drill):
             working.bind(db.session, drill.id)
             g.drill = drill
             return
-        session.pop(SESSION_KEY, None)
-    if db.session.scalar(sa.select(Election.id).where(Election.source_election_id.is_not(None)).limit(1)):
-        real = elections.real_election(db.session)
-        if real is not None:
-            working.bind(db.session, real.id)
+    session.pop(SESSION_KEY, None)
 
 
 @bp.after_app_request
@@ -79,7 +87,7 @@ def _form(user: User) -> DrillForm:
     form = DrillForm()
     if user.role is Role.ADMIN:
         provinces = db.session.scalars(sa.select(Province).order_by(Province.code)).all()
-        form.province.choices = [("", _("The whole country"))] + [(str(p.id), p.name) for p in provinces]
+        form.province.choices = [("", _("Whole country"))] + [(str(p.id), p.name) for p in provinces]
     else:
         own = db.session.get(Province, user.province_id)
         form.province.choices = [(str(own.id), own.name)] if own else []
@@ -125,7 +133,7 @@ def create() -> Response:
         except services.NotAllowed:
             abort(403)
         except services.DrillError as exc:
-            form.starts_at.errors = [_(exc.message, **exc.params)]
+            form.starts_at.errors = [str(REFUSALS[exc.code])]
         else:
             db.session.commit()
             flash(_("Drill %(code)s created.", code=drill.code), "success")
