@@ -31,7 +31,10 @@ REFUSALS = {
     "no_province": _l("No such province."),
     "not_a_drill": _l("Only a drill can be reset or deleted."),
 }
-SESSION_KEY = "election_id"  # the browser's choice: a drill's id; absent = the real election
+SESSION_KEY = "election_id"
+# Pages that write rows a drill shares with the real election (polling areas and teams by import, accounts and
+# their codes, API tokens): refused inside a drill, where nothing may reach the real election.
+SHARED_WRITES = frozenset({"imports", "accounts_admin", "api_tokens"})  # the browser's choice: a drill's id; absent = the real election
 
 
 def _register_cli(state: object) -> None:
@@ -58,6 +61,8 @@ def _bind_election() -> None:
         if drill is not None and services.may_enter(current_user, drill):
             working.bind(db.session, drill.id)
             g.drill = drill
+            if request.method not in db.SAFE_METHODS and request.blueprint in SHARED_WRITES:
+                abort(403)
             return
     session.pop(SESSION_KEY, None)
 

@@ -7,8 +7,8 @@ naming an election; so once a session is bound to an election, every ORM SELECT 
 narrowed to that election here (SQLAlchemy's ``with_loader_criteria`` recipe for multi-tenancy), and the real
 election's pages never show a drill's rows nor the drill's pages the real ones.
 
-A session that was never bound works in the real election as soon as a drill exists (its first query finds out);
-with no drill at all nothing is narrowed.
+A session that was never bound works in the real election (the latest not made from another), found by a subquery
+inside each narrowed statement.
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from webapp.elections.models import Contest, ElectoralUnit, PollingAreaUnit, Rep
 
 ELECTION = "election_id"  # session.info: the id of the election the session works in
 CONTESTS = "election_contests"  # session.info: that election's contest ids
-UNBOUND = "all_elections"  # session.info: a drill's own maintenance (copy, reset, delete) sees every election
-CHECKED = "election_checked"  # session.info: bound, or found with no drill to keep apart
+UNBOUND = "all_elections"  # session.info: sees every election (a drill's copy, reset and delete; bind(None))
 
 
 def bind(session: Session, election_id: int | None) -> None:
-    """Work in ``election_id`` from now on (None: unbound, every election's rows)."""
+    """Work in ``election_id`` from now on; None: see every election's rows (maintenance, tests)."""
     session.info.pop(CONTESTS, None)
-    session.info[CHECKED] = True
     if election_id is None:
         session.info.pop(ELECTION, None)
+        session.info[UNBOUND] = True
         return
+    session.info[UNBOUND] = False
     session.info[ELECTION] = election_id
     with unbound(session):
         session.info[CONTESTS] = tuple(session.scalars(
@@ -59,7 +59,15 @@ class unbound:  # noqa: N801 - used as a statement: ``with unbound(session):``
         self.session.info[UNBOUND] = self.previous
 
 
-def _criteria(election_id: int, contests: tuple[int, ...]) -> list[Any]:
+def real_election_id() -> Any:
+    """The real election as a subquery (the latest by polling day that was not made from another)."""
+    from webapp.elections.models import Election
+
+    return (sa.select(Election.id).where(Election.source_election_id.is_(None))
+            .order_by(Election.polling_date.desc(), Election.id.desc()).limit(1).scalar_subquery())
+
+
+def _criteria(election: Any, contests: Any) -> list[Any]:
     # Imported here: the report and progress models import the elections package.
     from webapp.hotline.models import CallLog
     from webapp.progress.models import CountRollup, CountStation, Correction, TurnoutRollup, TurnoutStation
@@ -70,39 +78,25 @@ def _criteria(election_id: int, contests: tuple[int, ...]) -> list[Any]:
                    Correction, CallLog]
     out = [with_loader_criteria(model, model.contest_id.in_(contests), include_aliases=True)
            for model in by_contest]
-    out += [with_loader_criteria(model, model.election_id == election_id, include_aliases=True)
+    out += [with_loader_criteria(model, model.election_id == election, include_aliases=True)
             for model in by_election]
     return out
-
-
-def _bind_by_default(session: Session) -> None:
-    """A session nobody bound (a background job, a command, a service called directly) works in the real
-    election as soon as a drill exists; with no drill there is nothing to keep apart and it stays unbound."""
-    from webapp.elections.models import Election
-
-    session.info[CHECKED] = True
-    with unbound(session):
-        if session.scalar(sa.select(Election.id).where(Election.source_election_id.is_not(None)).limit(1)) is None:
-            return
-        real = session.scalar(sa.select(Election.id).where(Election.source_election_id.is_(None))
-                              .order_by(Election.polling_date.desc(), Election.id.desc()).limit(1))
-    if real is not None:
-        bind(session, real)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _narrow(state: ORMExecuteState) -> None:
     info = state.session.info
-    if info.get(UNBOUND) or not state.is_select:
+    if info.get(UNBOUND) or not state.is_select or state.is_column_load or state.is_relationship_load:
         return
-    if not info.get(CHECKED):
-        _bind_by_default(state.session)
     election_id = info.get(ELECTION)
-    if election_id is None:
-        return
-    if state.is_column_load or state.is_relationship_load:
-        return
-    state.statement = state.statement.options(*_criteria(election_id, info.get(CONTESTS, ())))
+    if election_id is not None:
+        criteria = _criteria(election_id, info.get(CONTESTS, ()))
+    else:
+        # Not bound: the real election, found inside each statement (no statement of its own, and always the
+        # current answer, whatever other processes created meanwhile).
+        real = real_election_id()
+        criteria = _criteria(real, sa.select(Contest.id).where(Contest.election_id == real))
+    state.statement = state.statement.options(*criteria)
 
 
 @event.listens_for(Session, "before_flush")
