@@ -151,6 +151,10 @@ def _attempt(session: Session, result: PassResult, send) -> bool:  # type: ignor
 def _station(session: Session, drill: Election, day: services.Schedule, leader: User, area_id: int,
              b: Behaviour, now: datetime, seed: int, result: PassResult) -> None:
     area = session.get(PollingArea, area_id)
+    if area is None or area.early_voting_date is not None:
+        # A station voting early keeps its own day everywhere (webapp.reports.common.station_day), not the drill's.
+        result.refused["early_voting_station"] += 1
+        return
     links = session.scalars(sa.select(PollingAreaUnit).where(PollingAreaUnit.polling_area_id == area_id)).all()
     voters = elections.latest_voter_counts(session, [area_id])
     on_list = {link.contest_id: (v.total if (v := voters.get((area_id, link.contest_id))) else 0) for link in links}
@@ -172,7 +176,7 @@ def _station(session: Session, drill: Election, day: services.Schedule, leader: 
                 channel=Channel.DRILL_BOT, now=a)):
             result.turnout += 1
     arrival = day.polls_close + timedelta(minutes=b.count_delay)
-    if arrival > now or area is None:
+    if arrival > now:
         return
     team = session.scalars(sa.select(TeamMember.id).where(TeamMember.polling_area_id == area_id)
                            .order_by(TeamMember.position).limit(3)).all()
