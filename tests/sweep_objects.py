@@ -112,3 +112,19 @@ def job(session: Session, area: PollingArea) -> Job:
     session.add(made)
     session.flush()
     return made
+
+
+def drill(session: Session, area: PollingArea) -> Election:
+    """A drill of the area's province (one per province: made once, then found)."""
+    from datetime import datetime
+
+    from webapp.clock import VN_TZ
+    from webapp.drills import services as drills
+
+    found = session.scalars(sa.select(Election).where(Election.drill_province_id == area.province_id)).first()
+    if found:
+        return found
+    real = session.scalars(sa.select(Election).where(Election.source_election_id.is_(None))
+                           .order_by(Election.polling_date.desc())).first()
+    return drills.create_drill(session, actor=None, source=real, province_id=area.province_id,
+                               starts_at=datetime(2026, 3, 14, 14, 0, tzinfo=VN_TZ), slot_minutes=10)

@@ -85,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.api.changes import bp as changes_api_bp
     from webapp.api.views import bp as api_bp
     from webapp.audit.views import bp as audit_bp
+    from webapp.drills.views import bp as drills_bp
     from webapp.elections.views import bp as elections_bp
     from webapp.home.views import bp as home_bp
     from webapp.hotline.views import bp as hotline_bp
@@ -108,7 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       progress_api_bp):
         app.register_blueprint(blueprint)
     for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
-                      imports_api_bp, accounts_api_bp, changes_api_bp):
+                      imports_api_bp, accounts_api_bp, changes_api_bp, drills_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -211,7 +211,20 @@ def get_me() -> Response:
         "token": {"name": token.name, "prefix": token.prefix,
                   "expires_at": bodies.iso(token.expires_at)} if token else None,
         "csrf_token": None if by_token else generate_csrf(),
+        "election": _working_election(),
     })
+
+
+def _working_election() -> dict[str, Any] | None:
+    """The election this session works in: the real one, or the drill its browser switched to (webapp.drills)."""
+    from webapp.elections import services as elections
+
+    try:
+        election = elections.current_election(db.session)
+    except elections.NoElection:
+        return None
+    return {"id": election.id, "code": election.code, "name": election.name,
+            "is_drill": election.is_drill or election.source_election_id is not None}
 
 
 def _place(obj: Any) -> dict[str, Any] | None:

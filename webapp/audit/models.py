@@ -17,6 +17,7 @@ class Channel(enum.StrEnum):
     PHONE = "phone"
     CLI = "cli"
     SYSTEM = "system"
+    DRILL_BOT = "drill-bot"  # a simulated station of a drill (webapp.drills.simulate)
 
 
 class AuditEntry(Base):

@@ -62,12 +62,19 @@ class Election(Base):
     earliest_open: Mapped[time] = mapped_column(default=time(5, 0))
     latest_close: Mapped[time] = mapped_column(default=time(21, 0))
     is_drill: Mapped[bool] = mapped_column(default=False)
+    # A drill (diễn tập) made from a real election (webapp.drills): the election it copies, its place (None: the
+    # whole country), the minutes between its report times and who made it. Its schedule is the hours above and
+    # its report times, on the wall clock of ``polling_date``.
+    source_election_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elections.id"), index=True)
+    drill_province_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"))
+    drill_slot_minutes: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     contests: Mapped[list[Contest]] = relationship(back_populates="election", order_by="Contest.id")
     report_times: Mapped[list[ReportTime]] = relationship(back_populates="election", order_by="ReportTime.at")
 
     def audit_place(self) -> tuple[int | None, int | None, int | None]:
-        return (None, None, None)
+        return (self.drill_province_id, None, None)
 
 
 class ReportTime(Base):

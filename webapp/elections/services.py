@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp import scope
 from webapp.accounts.models import User
+from webapp.elections import working
 from webapp.elections.models import (
     Contest,
     ContestKind,
@@ -89,11 +90,21 @@ def find_election(session: Session, code: str) -> Election | None:
 
 
 def current_election(session: Session) -> Election:
-    """The election being run: the latest by polling date (drills are separate elections)."""
-    election = session.scalars(sa.select(Election).order_by(Election.polling_date.desc(), Election.id.desc())).first()
+    """The election the session works in (``working.bind``: a drill, or the real one), else the election being
+    run: the latest real one by polling date (a drill made from it is a separate election, webapp.drills)."""
+    if (bound := working.bound_to(session)) is not None and (election := session.get(Election, bound)):
+        return election
+    election = real_election(session)
     if election is None:
         raise NoElection
     return election
+
+
+def real_election(session: Session) -> Election | None:
+    """The latest election that is not a drill made from another (a database holding only a drill made by
+    ``create-election --drill`` or ``gen-national --drill`` runs that one)."""
+    return session.scalars(sa.select(Election).where(Election.source_election_id.is_(None))
+                           .order_by(Election.polling_date.desc(), Election.id.desc())).first()
 
 
 def report_times(session: Session, election: Election, province_id: int | None) -> list[ReportTime]:

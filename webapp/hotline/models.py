@@ -31,6 +31,8 @@ class CallLog(Base):
                       sa.Index("ix_call_logs_province_at", "province_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The election the call was made in: the real one or a drill (webapp.elections.working fills it in).
+    election_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elections.id"), index=True)
     polling_area_id: Mapped[int] = mapped_column(sa.ForeignKey("polling_areas.id"))
     # Copied from the polling area so that the scope filter is one comparison.
     province_id: Mapped[int] = mapped_column(sa.ForeignKey("provinces.id"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from webapp import db
@@ -43,6 +44,17 @@ def progress_refresher(every: float, once: bool) -> None:
     while True:
         started = time.perf_counter()
         run_refresh(app, reporting_now)  # the reports' clock, as the web workers' refresh after a response
+        for drill_id in _drills_today(app):  # a drill running today (on real time) is refreshed beside it
+            run_refresh(app, utcnow, drill_id)
         if once:
             return
         time.sleep(max(0.0, every - (time.perf_counter() - started)))
+
+
+def _drills_today(app: object) -> list[int]:
+    from webapp.clock import to_local
+    from webapp.elections.models import Election
+
+    with db.get_db(app).sessionmaker() as session:  # type: ignore[arg-type]
+        return list(session.scalars(sa.select(Election.id).where(
+            Election.source_election_id.is_not(None), Election.polling_date == to_local(utcnow()).date())))

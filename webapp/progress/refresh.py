@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.elections import services as elections
+from webapp.elections import working
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, ReportTime, VoterCount
 from webapp.geo.models import Commune
 from webapp.progress.models import (
@@ -333,6 +334,7 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> RefreshRe
     election = elections.current_election(session)
     state = _state(session, election, now)
     everything, communes, provinces, times = _take_dirty(session)
+    taken = set(communes)
     full = full or everything or not state.version
     if full:
         rebuild_stations(session, election)
@@ -350,8 +352,34 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> RefreshRe
         state.version = (state.version or 0) + 1
     state.refreshed_at = now
     state.claimed_until = None
+    if provinces:
+        taken.update(session.scalars(sa.select(PollingArea.commune_id)
+                                     .where(PollingArea.province_id.in_(provinces)).distinct()))
+    if everything or taken or times:
+        _share_queue(session, election, everything, taken, times)
     session.flush()
     return RefreshResult(full, len(communes), len(touched))
+
+
+def _share_queue(session: Session, election: Election, everything: bool, communes: set[int],
+                 times: set[int | None]) -> None:
+    """The queue names places, not elections, and places are shared with the drills (webapp.drills): what this
+    refresh took is recomputed for every other election already summarised, so that neither misses a change."""
+    others = session.scalars(sa.select(RefreshState).where(RefreshState.election_id != election.id,
+                                                           RefreshState.version > 0)).all()
+    with working.unbound(session):
+        for other_state in others:
+            other = session.get(Election, other_state.election_id)
+            if other is None:
+                continue
+            if everything:
+                other_state.version = 0  # rebuilt in full by its next refresh
+                continue
+            if times:
+                fix_deadlines(session, other, None if None in times else {p for p in times if p is not None})
+            if communes:
+                _recompute(session, other, set(communes))
+                other_state.version += 1
 
 
 def rebuild(session: Session, *, now: datetime) -> RefreshResult:

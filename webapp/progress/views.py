@@ -22,7 +22,9 @@ from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
+from webapp.clock import utcnow
 from webapp.elections import services as elections
+from webapp.elections import working
 from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _, _l
 from webapp.inputs import query_int
@@ -56,13 +58,17 @@ def setting(name: str, default: float) -> float:
     return float(current_app.config.get(name, default))
 
 
-def run_refresh(app: Flask, clock: Callable[[], datetime]) -> None:
-    """Claim the refresh (single flight across processes), then refresh; a failure releases the claim."""
+def run_refresh(app: Flask, clock: Callable[[], datetime], election_id: int | None = None) -> None:
+    """Claim the refresh (single flight across processes), then refresh; a failure releases the claim.
+    ``election_id``: a drill's (webapp.drills), else the real election. ``clock`` is the wall clock: staleness
+    is measured in real time even when the reports' clock is frozen (``REPORTING_CLOCK_OVERRIDE``)."""
     ttl = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_SECONDS", 10)))
     lease = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_LEASE", 300)))
     with app.app_context():
         session = db.get_db(app).sessionmaker()
         audit.bind(session, audit.AuditContext(None, "progress", Channel.SYSTEM))
+        if election_id is not None:
+            working.bind(session, election_id)
         try:
             election = elections.current_election(session)
             now = clock()
@@ -89,10 +95,13 @@ def refresh_after(response: Response, state: RefreshState | None, now: datetime)
     progress-refresher`` process does it: ``PROGRESS_REFRESH_AFTER_RESPONSE`` false)."""
     if not current_app.config.get("PROGRESS_REFRESH_AFTER_RESPONSE", True):
         return
+    # Staleness on the wall clock, not the reports' clock: frozen by REPORTING_CLOCK_OVERRIDE, that one would
+    # never let the snapshot age, and progress would refresh once per server start.
     ttl = timedelta(seconds=setting("PROGRESS_REFRESH_SECONDS", 10))
-    if refresh.is_stale(db.session, state, now, ttl):
+    if refresh.is_stale(db.session, state, utcnow(), ttl):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response.call_on_close(lambda: run_refresh(app, reporting_now))
+        election_id = working.bound_to(db.session)
+        response.call_on_close(lambda: run_refresh(app, utcnow, election_id))
 
 
 def _token(state: RefreshState | None, passed: datetime | None) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from webapp import scope
 from webapp.elections import services as elections
+from webapp.elections import working
 from webapp.elections.models import ConfigurationVersion, ContestKind, PollingArea
 from webapp.reports.common import ContestNotHeld, StationDay, area_contests, station_day
 
@@ -125,8 +126,9 @@ class _Kept:
 _kept = _Kept()
 
 
-def _key(session: Session, area_id: int) -> tuple[str, int]:
-    return (str(session.get_bind().engine.url), area_id)
+def _key(session: Session, area_id: int) -> tuple[str, int, int | None]:
+    # The election too: a drill shares the areas but not their contests and units (webapp.elections.working).
+    return (str(session.get_bind().engine.url), area_id, working.bound_to(session))
 
 
 def kept(session: Session, area_id: int) -> StationConfig | None:

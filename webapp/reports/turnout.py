@@ -107,9 +107,18 @@ def _latest_by_slot(session: Session, election: Election, area: PollingArea) -> 
     return _latest_rows(session, election, area)[0]
 
 
+def early_window(election: Election) -> timedelta:
+    """How long before a report time reports count for it: half an hour, or in a drill's compressed day
+    (webapp.drills) half its minutes between report times, so that the next time does not open before this one."""
+    if election.drill_slot_minutes:
+        return min(EARLY_WINDOW, timedelta(minutes=max(1, election.drill_slot_minutes // 2)))
+    return EARLY_WINDOW
+
+
 def _slots(session: Session, election: Election, area: PollingArea, day: StationDay, now: datetime,
            latest: Mapping[time, TurnoutReport]) -> list[SlotState]:
     out = []
+    early = early_window(election)
     for rt in elections.report_times(session, election, area.province_id):
         at = day.at(rt.at)
         due = at + timedelta(minutes=rt.grace_minutes)
@@ -118,11 +127,11 @@ def _slots(session: Session, election: Election, area: PollingArea, day: Station
             state, late = "reported", _minutes_after(report.submitted_at, due)
         elif now > due:
             state, late = "missed", _minutes_after(now, due)
-        elif now >= at - EARLY_WINDOW:
+        elif now >= at - early:
             state, late = "due", 0
         else:
             state, late = "upcoming", 0
-        out.append(SlotState(rt.at, at - EARLY_WINDOW, due, report, late, state))
+        out.append(SlotState(rt.at, at - early, due, report, late, state))
     return out
 
 

@@ -35,6 +35,7 @@ CHANNEL_LABELS = {
     "import": _l("import"),
     "cli": _l("command line"),
     "system": _l("system"),
+    "drill-bot": _l("simulated station (drill)"),
 }
 
 
