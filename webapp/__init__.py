@@ -93,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.progress.api import bp as progress_api_bp
     from webapp.progress.views import bp as progress_bp
     from webapp.readiness.views import bp as readiness_bp
+    from webapp.drillreport.views import bp as drillreport_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.results.api import bp as results_api_bp
     from webapp.results.printing import bp as results_print_bp
@@ -104,7 +105,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
                       progress_api_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, readiness_bp):
+    for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, readiness_bp,
+                      drillreport_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)
