@@ -12,11 +12,11 @@ from tests.drillreport.conftest import A, B, C
 from tests.reports.helpers import vn
 from webapp import scope
 from webapp.audit.models import Channel
+from webapp.drillreport import services
 from webapp.elections import services as elections
 from webapp.elections.models import ContestKind
 from webapp.hotline.models import CallOutcome
 from webapp.reports.models import ReportStatus
-from webapp.drillreport import services
 
 
 def test_the_commune_report_has_the_figures_of_the_day(db_session, w, day):

@@ -4,17 +4,26 @@ that check; the commune sees both runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
 
 from tests.offline.conftest import shot, sign_in
 from tests.offline.helpers import controlled, wait_until
-from webapp.accounts.models import User
+from tests.reports.helpers import vn
+from tests.world import NOW
+from webapp.accounts.models import Role, User
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.elections.models import PollingArea
 from webapp.readiness.models import ReadinessCheck
+from webapp.reports import services as reports
 from webapp.reports.models import CountReport, TurnoutReport
+from webapp.reports.services import TurnoutInput
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +33,27 @@ def _checks(server, user_id):
 
 
 def _latest(server, user_id):
-    from sqlalchemy.orm import Session
     with Session(server.app.extensions["db"].engine) as session:
         return session.scalars(sa.select(ReadinessCheck).where(ReadinessCheck.user_id == user_id)
                                .order_by(ReadinessCheck.id.desc())).first()
+
+
+def _send_reports(server):
+    """A report on time from one station of Bến Thành (its own leader) and one late, entered by the hotline."""
+    with Session(server.app.extensions["db"].engine) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        area = session.scalars(sa.select(PollingArea).where(PollingArea.code == "26743-11")).one()
+        leader = User(username="rd_26743_11", role=Role.LEADER, province_id=area.province_id,
+                      commune_id=area.commune_id, polling_area_id=area.id, password_hash="x", created_at=NOW)
+        session.add(leader)
+        session.flush()
+        reports.submit_turnout(session, actor=leader, area_id=area.id, data=TurnoutInput(voted=90, slot=time(9)),
+                               client_uuid=uuid.uuid4(), channel=Channel.WEB, now=vn(9, 7))
+        hotline = session.scalars(sa.select(User).where(User.username == "tongdai")).one()
+        other = session.scalars(sa.select(PollingArea).where(PollingArea.code == "26743-12")).one()
+        reports.submit_turnout(session, actor=hotline, area_id=other.id, data=TurnoutInput(voted=70, slot=time(9)),
+                               client_uuid=uuid.uuid4(), channel=Channel.PHONE, now=vn(9, 31))
+        session.commit()
 
 
 def _reports(server):
@@ -96,3 +122,9 @@ def test_a_phone_with_a_wrong_clock_is_not_ready(phone, offline_server, leader):
     official.goto("/readiness/calls")
     expect(official.locator("#readiness-calls .hl-call").first).to_be_visible()
     shot(official, "readiness-calls")
+    # The drill report of the commune (here of the demo election: it reads any election), with two reports.
+    _send_reports(offline_server)
+    official.goto("/drill-reports/")
+    official.locator("#drill-reports a.button").first.click()
+    expect(official.locator("#drill-report .dr-grid")).to_be_visible()
+    shot(official, "drill-report-commune")

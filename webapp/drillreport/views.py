@@ -18,8 +18,8 @@ from webapp.hotline.forms import OUTCOME_LABELS
 from webapp.htmx import render
 from webapp.i18n import _l
 from webapp.readiness.services import taking_part
-from webapp.review.reasons import labels as reason_labels
 from webapp.results.pdf import pdf_response, render_form, write_pdf
+from webapp.review.reasons import labels as reason_labels
 from webapp.web import roles_required
 
 bp = Blueprint("drillreport", __name__)
