@@ -29,7 +29,7 @@ from webapp.accounts.models import User
 from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry
 from webapp.clock import utcnow
-from webapp.elections.models import Candidate, Contest, ElectoralUnit, PollingArea, TeamMember
+from webapp.elections.models import Candidate, Contest, Election, ElectoralUnit, PollingArea, TeamMember
 from webapp.geo.models import Commune, Province
 from webapp.jobs.models import Job
 from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
@@ -86,6 +86,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                        lambda t: (t.name,), make=made.api_token),
     "job_id": Source(Job, lambda pid: Job.owner_id.in_(sa.select(User.id).where(User.province_id == pid)),
                      lambda j: (j.params["filename"],), make=made.job),
+    # An election (the real one or a drill) is the same for everyone; the report's place is scoped by its own id.
+    **{(f"drillreport.{view}", "code"): Source(Election, None, attr="code") for view in ("page", "pdf", "workbook")},
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
                        make=made.audit_entry),
 }

@@ -16,7 +16,7 @@ from tests.drillreport.conftest import A, B
 
 
 def _url(day, level, place_id, ext=""):
-    return f"/drill-reports/{day.code}/{level}/{place_id}{ext}"
+    return f"/drill-reports/{day.code}/{level}s/{place_id}{ext}"
 
 
 def test_the_commune_page_shows_the_day(as_user, db_session, w, day):
@@ -88,7 +88,7 @@ def test_a_place_outside_the_readers_scope_answers_404(as_user, w, day, username
 
 
 def test_an_unknown_election_answers_404(as_user, w):
-    assert as_user("xa").get(f"/drill-reports/NOPE/commune/{w.user('xa').commune_id}").status_code == 404
+    assert as_user("xa").get(f"/drill-reports/NOPE/communes/{w.user('xa').commune_id}").status_code == 404
 
 
 def test_a_leader_has_no_drill_report(as_user):

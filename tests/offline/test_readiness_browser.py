@@ -128,3 +128,22 @@ def test_a_phone_with_a_wrong_clock_is_not_ready(phone, offline_server, leader):
     official.locator("#drill-reports a.button").first.click()
     expect(official.locator("#drill-report .dr-grid")).to_be_visible()
     shot(official, "drill-report-commune")
+
+
+def test_a_check_run_without_network_stores_nothing_and_leaves_nothing_behind(phone, offline_server, leader):
+    """The page is open but the network is gone: the results cannot be sent now, so nothing is stored and the test
+    item does not wait in the outbox to be stored later with a stale clock."""
+    user_id = offline_server.scalar(sa.select(User.id).where(User.username == leader))
+    context = phone()
+    page = context.new_page()
+    sign_in(page, leader)
+    controlled(page)
+    page.goto("/readiness")
+    context.set_offline(True)
+    page.locator("[data-readiness-run]").click()
+    expect(page.locator("#readiness-status")).to_contain_text("mạng", timeout=90_000)
+    expect(page.locator("[data-readiness-run]")).to_be_enabled()
+    shot(page, "readiness-offline")
+    assert page.evaluate("async () => (await window.Outbox.items()).length") == 0
+    context.set_offline(False)
+    assert _checks(offline_server, user_id) == 0

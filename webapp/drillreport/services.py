@@ -5,8 +5,8 @@ channel; the count minutes' first arrival after the polls closed; the minutes re
 the correction came; the hotline's calls and their outcomes; what the hotline entered by phone; the stations the
 system never heard from; the stations whose phone never passed the readiness check.
 
-Call logs carry no election (they are shared by a drill and the real election): the calls counted are those of the
-election's polling day, from midnight to six the next morning, local time."""
+Calls: those made in the election (once call logs carry it), else those of its polling day, from midnight to six
+the next morning, local time."""
 
 from __future__ import annotations
 
@@ -181,6 +181,11 @@ class DrillReport:
     generated_at: datetime
 
     @property
+    def url_args(self) -> dict[str, int]:
+        """The place's part of the report's URLs."""
+        return {f"{self.level}_id": self.place.id}
+
+    @property
     def never_reached(self) -> list[Station]:
         return [s for s in self.stations if not s.reached]
 
@@ -292,9 +297,14 @@ def _phone_entries(session: Session, election: Election, areas_by_id: dict[int, 
 
 def _calls(session: Session, election: Election, ids: list[int]) -> list[CallLog]:
     start = local(election.polling_date, time(0))
+    window = sa.and_(CallLog.at >= start, CallLog.at < start + CALL_DAY_END)
+    # The drills' branch gives a call the election it was made in; a call without one (made before that) is
+    # counted by its day.
+    made_in = getattr(CallLog, "election_id", None)
+    if made_in is not None:
+        window = sa.or_(made_in == election.id, sa.and_(made_in.is_(None), window))
     return list(session.scalars(
-        sa.select(CallLog).where(CallLog.polling_area_id.in_(ids), CallLog.at >= start,
-                                 CallLog.at < start + CALL_DAY_END)
+        sa.select(CallLog).where(CallLog.polling_area_id.in_(ids), window)
         .options(selectinload(CallLog.polling_area), selectinload(CallLog.caller))
         .order_by(CallLog.at, CallLog.id)))
 

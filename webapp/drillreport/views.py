@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, url_for
 from flask_login import current_user
@@ -23,9 +26,9 @@ from webapp.review.reasons import labels as reason_labels
 from webapp.web import roles_required
 
 bp = Blueprint("drillreport", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 READERS = (Role.COMMUNE, Role.HOTLINE, Role.PROVINCE, Role.ADMIN)
-LEVEL = "<any(commune, province):level>"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANNEL_LABELS = {Channel.WEB: _l("app"), Channel.API: _l("API"), Channel.PHONE: _l("by phone (hotline)"),
                   Channel.IMPORT: _l("import"), Channel.CLI: _l("command line"), Channel.SYSTEM: _l("system")}
@@ -36,12 +39,21 @@ def channel_label(channel: Channel | str | None) -> str:
     return str(CHANNEL_LABELS.get(channel, channel or ""))  # type: ignore[arg-type]
 
 
-def _report(code: str, level: str, place_id: int) -> services.DrillReport:
+def _report(code: str, commune_id: int | None, province_id: int | None) -> services.DrillReport:
     try:
         election = services.find_election(db.session, code)
     except services.UnknownElection:
         abort(404)
-    return services.drill_report(db.session, current_user, election, level, place_id, utcnow())
+    level, place_id = ("commune", commune_id) if commune_id is not None else ("province", province_id)
+    return services.drill_report(db.session, current_user, election, level, place_id, utcnow())  # type: ignore[arg-type]
+
+
+def _routes(suffix: str) -> Callable[[F], F]:
+    """The same view for a commune's report and a province's."""
+    def decorator(view: F) -> F:
+        view = bp.get(f"/drill-reports/<code>/communes/<int:commune_id>{suffix}")(view)
+        return bp.get(f"/drill-reports/<code>/provinces/<int:province_id>{suffix}")(view)
+    return decorator
 
 
 @bp.get("/drill-reports/")
@@ -60,31 +72,31 @@ def index() -> Response:
                   provinces=provinces)
 
 
-@bp.get(f"/drill-reports/<code>/{LEVEL}/<int:place_id>")
+@_routes("")
 @roles_required(*READERS)
-def page(code: str, level: str, place_id: int) -> Response:
+def page(code: str, commune_id: int | None = None, province_id: int | None = None) -> Response:
     """The report on screen."""
-    report = _report(code, level, place_id)
+    report = _report(code, commune_id, province_id)
     return render("drillreport/report.html", "drillreport/_report.html", report=report,
                   channel_label=channel_label, reason_labels=reason_labels)
 
 
-@bp.get(f"/drill-reports/<code>/{LEVEL}/<int:place_id>.pdf")
+@_routes(".pdf")
 @roles_required(*READERS)
-def pdf(code: str, level: str, place_id: int) -> Response:
+def pdf(code: str, commune_id: int | None = None, province_id: int | None = None) -> Response:
     """The report as the PDF a locality files as the record of its trial run."""
-    report = _report(code, level, place_id)
+    report = _report(code, commune_id, province_id)
     html = render_form("drillreport/report.pdf.html", pdf=True, report=report, now=to_local(report.generated_at),
                        channel_label=channel_label, reason_labels=reason_labels)
     body = write_pdf([html], current_app.static_folder or "static")
     return pdf_response(body, _filename(report, "pdf"))  # type: ignore[arg-type]
 
 
-@bp.get(f"/drill-reports/<code>/{LEVEL}/<int:place_id>.xlsx")
+@_routes(".xlsx")
 @roles_required(*READERS)
-def workbook(code: str, level: str, place_id: int) -> Response:
+def workbook(code: str, commune_id: int | None = None, province_id: int | None = None) -> Response:
     """The report as XLSX: every station and report time."""
-    report = _report(code, level, place_id)
+    report = _report(code, commune_id, province_id)
     response = Response(xlsx.workbook(report, OUTCOME_LABELS, channel_label), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -99,9 +111,9 @@ def report_url(election: Election, endpoint: str = "drillreport.page") -> str | 
     """The report of the user's own place, when the user has one narrower than the country."""
     s = scope.Scope.of(current_user)
     if s.level is scope.Level.COMMUNE:
-        return url_for(endpoint, code=election.code, level="commune", place_id=s.commune_id)
+        return url_for(endpoint, code=election.code, commune_id=s.commune_id)
     if s.level is scope.Level.PROVINCE:
-        return url_for(endpoint, code=election.code, level="province", place_id=s.province_id)
+        return url_for(endpoint, code=election.code, province_id=s.province_id)
     return None
 
 
