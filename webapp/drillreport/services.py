@@ -264,18 +264,23 @@ def _returned(session: Session, election: Election, areas_by_id: dict[int, Polli
                Contest.election_id == election.id, ReviewAction.polling_area_id.in_(list(areas_by_id)))
         .options(selectinload(CountReport.contest))
         .order_by(ReviewAction.at, ReviewAction.id)).all()
+    pairs = {(report.polling_area_id, report.contest_id) for _action, report in actions}
+    versions: dict[tuple[int, int], list] = defaultdict(list)
+    if pairs:
+        # Every version of the minutes that were returned, in one statement (not two per return).
+        for row in session.execute(
+                sa.select(CountReport.polling_area_id, CountReport.contest_id, CountReport.version,
+                          CountReport.submitted_at, CountReport.is_latest, CountReport.status)
+                .where(CountReport.polling_area_id.in_({a for a, _c in pairs}),
+                       CountReport.contest_id.in_({c for _a, c in pairs}))):
+            versions[(row.polling_area_id, row.contest_id)].append(row)
     out = []
     for action, report in actions:
-        later = session.execute(
-            sa.select(sa.func.min(CountReport.submitted_at))
-            .where(CountReport.polling_area_id == report.polling_area_id, CountReport.contest_id == report.contest_id,
-                   CountReport.version > report.version)).scalar()
-        final = session.scalar(sa.select(CountReport.status).where(
-            CountReport.polling_area_id == report.polling_area_id, CountReport.contest_id == report.contest_id,
-            CountReport.is_latest))
+        rows = versions[(report.polling_area_id, report.contest_id)]
+        later = [r.submitted_at for r in rows if r.version > report.version]
+        final = next((r.status for r in rows if r.is_latest), None)
         out.append(Returned(areas_by_id[report.polling_area_id], report.contest, report.version, action.at,
-                            list(action.reasons or []), action.text,
-                            later, final))
+                            list(action.reasons or []), action.text, min(later) if later else None, final))
     return out
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from webapp import scope
@@ -77,8 +78,13 @@ def record_check(session: Session, *, actor: User, election: Election, results: 
         user_id=actor.id, client_uuid=results.client_uuid, checked_at=now, client_time=results.client_time,
         clock_skew_seconds=skew, user_agent=results.user_agent[:300], app_version=results.app_version[:20],
         server_version=server_version[:20], passed=all(outcomes.values()), details=details, **outcomes)
-    session.add(check)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(check)
+    except IntegrityError:
+        # The same run sent twice at once (a double tap racing a replay): the other request stored it.
+        return session.scalars(sa.select(ReadinessCheck)
+                               .where(ReadinessCheck.client_uuid == results.client_uuid)).one()
     return check
 
 
