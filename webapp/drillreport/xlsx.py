@@ -14,6 +14,7 @@ from webapp.clock import to_local
 from webapp.drillreport.services import DrillReport
 from webapp.i18n import _
 from webapp.imports.workbooks import HEADER_FILL
+from webapp.reports.views import STATUS_LABELS
 from webapp.review.reasons import labels
 
 
@@ -81,7 +82,7 @@ def workbook(report: DrillReport, outcome_labels: dict[Any, Any], channel_label:
     sheet(_("Count minutes"), [_("Station"), _("Commune"), _("Contest"), _("First received at"),
                                _("Minutes after the polls closed"), _("Versions"), _("Status")],
           ([s.area.code, s.area.commune.name, c.contest.name, _local(c.received_at), c.minutes_after, c.versions,
-            c.status.value if c.status else None] for s in report.stations for c in s.counts), (12, 24, 40, 16))
+            str(STATUS_LABELS[c.status]) if c.status else None] for s in report.stations for c in s.counts), (12, 24, 40, 16))
     sheet(_("Returned minutes"), [_("Station"), _("Contest"), _("Version"), _("Returned at"), _("Reasons"),
                                   _("Corrected at"), _("Minutes to correct")],
           ([r.area.code, r.contest.name, r.version, _local(r.returned_at),
