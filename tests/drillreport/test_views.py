@@ -87,8 +87,9 @@ def test_a_place_outside_the_readers_scope_answers_404(as_user, w, day, username
     assert as_user(username).get(_url(day, level, place_id, ext)).status_code == 404
 
 
-def test_an_unknown_election_answers_404(as_user, w):
-    assert as_user("xa").get(f"/drill-reports/NOPE/communes/{w.user('xa').commune_id}").status_code == 404
+@pytest.mark.parametrize("code", ["NOPE", "%00", "x" * 300])
+def test_an_unknown_election_answers_404(as_user, w, code):
+    assert as_user("xa").get(f"/drill-reports/{code}/communes/{w.user('xa').commune_id}").status_code == 404
 
 
 def test_a_leader_has_no_drill_report(as_user):

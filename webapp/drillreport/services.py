@@ -26,6 +26,7 @@ from webapp.elections import services as elections
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit
 from webapp.geo.models import Commune, Province
 from webapp.hotline.models import CallLog, CallOutcome
+from webapp.inputs import CONTROL_IN_TEXT
 from webapp.readiness.services import checks_by_area, taking_part
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
 from webapp.review.models import Decision, ReportKind, ReviewAction
@@ -200,6 +201,9 @@ class DrillReport:
 
 
 def find_election(session: Session, code: str) -> Election:
+    # A code no election can have is not looked up (PostgreSQL refuses a NUL byte in a query).
+    if not code or len(code) > 20 or CONTROL_IN_TEXT.search(code):
+        raise UnknownElection(code)
     election = elections.find_election(session, code)
     if election is None:
         raise UnknownElection(code)
