@@ -213,8 +213,29 @@ async function warm(urls) {
   }
 }
 
+/* The readiness check (webapp/readiness): keep the station's pages now, then say which of them and of the shell are
+   still missing, and which version this worker runs. */
+async function readiness(urls) {
+  await warm(urls).catch(() => {});
+  const pages = await caches.open(PAGES);
+  const shell = await caches.open(SHELL);
+  const missing = [];
+  for (const url of [...CFG.shell, CFG.offline]) if (!(await shell.match(url))) missing.push(url);
+  for (const href of urls) {
+    if (!(await pages.match(pageKey(new URL(href, self.location.origin).href)))) missing.push(href);
+  }
+  return { version: CFG.version, missing };
+}
+
 self.addEventListener("message", (event) => {
   const data = event.data || {};
+  if (data.type === "readiness" && event.ports && event.ports[0]) {
+    const port = event.ports[0];
+    const urls = Array.isArray(data.urls) ? data.urls.slice(0, WARM_MAX) : [];
+    event.waitUntil(readiness(urls).then((r) => port.postMessage(r),
+                                         () => port.postMessage({ version: CFG.version, missing: urls })));
+    return;
+  }
   if (data.type === "replay") event.waitUntil(self.Outbox.replay({ force: !!data.force }).catch(() => {}));
   else if (data.type === "warm" && Array.isArray(data.urls)) event.waitUntil(warm(data.urls).catch(() => {}));
   else if (data.type === "clear-pages") event.waitUntil(clearPages());

@@ -88,6 +88,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                      lambda j: (j.params["filename"],), make=made.job),
     "drill_id": Source(Election, lambda pid: Election.drill_province_id == pid, lambda e: (e.code,),
                        make=made.drill),
+    # An election (the real one or a drill) is the same for everyone; the report's place is scoped by its own id.
+    **{(f"drillreport.{view}", "code"): Source(Election, None, attr="code") for view in ("page", "pdf", "workbook")},
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
                        make=made.audit_entry),
 }
