@@ -13,6 +13,7 @@ from tests.review.helpers import send_count, send_turnout
 from tests.world import NOW
 from webapp.accounts.models import Role, User
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.elections import services as elections
 from webapp.hotline import services as hotline
 from webapp.hotline.models import CallOutcome
@@ -43,9 +44,8 @@ def day(db_session, w):
     election = elections.current_election(db_session)
     send_turnout(db_session, w, 120, slot=time(9), at=(9, 7))
     send_turnout(db_session, w, 300, slot=time(11, 30), at=(11, 50))
-    reports.submit_turnout(db_session, actor=w.user("tongdai"), area_id=w.area(B).id,
-                           data=TurnoutInput(voted=80, slot=time(9)), client_uuid=uuid.uuid4(),
-                           channel=Channel.PHONE, now=vn(9, 31))
+    reports.submit_turnout(db_session, actor=Actor(w.user("tongdai"), Channel.PHONE), area_id=w.area(B).id,
+                           data=TurnoutInput(voted=80, slot=time(9)), client_uuid=uuid.uuid4(), now=vn(9, 31))
     minutes = send_count(db_session, w, voted=300, at=(19, 40))
     review.return_report(db_session, actor=w.user("xa"), kind=ReportKind.COUNT, report_id=minutes.id,
                          shown=ReportStatus.RECEIVED, reasons=["numbers_mismatch"], text="", now=vn(20, 0))

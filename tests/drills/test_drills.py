@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import csrf_token, login
 from webapp.audit.models import Channel
+from webapp.audit.services import Actor
 from webapp.clock import VN_TZ, utcnow
 from webapp.db import Base
 from webapp.drills import services as drills
@@ -102,9 +103,9 @@ def test_a_session_bound_to_a_drill_sees_only_the_drill_and_the_real_one_only_th
     assert elections.current_election(db_session).id == drill.id
     assert {link.contest.election_id for link in area_contests(db_session, area)} == {drill.id}
     day = drills.schedule(drill)
-    sent = submit_turnout(db_session, actor=w.user("to01"), area_id=area.id,
+    sent = submit_turnout(db_session, actor=Actor(w.user("to01"), Channel.WEB), area_id=area.id,
                           data=TurnoutInput(voted=100, slot=day.report_times[0].time()), client_uuid=uuid.uuid4(),
-                          channel=Channel.WEB, now=day.report_times[0] + timedelta(minutes=2)).report
+                          now=day.report_times[0] + timedelta(minutes=2)).report
     assert sent.election_id == drill.id
     db_session.flush()
     db_session.expire_all()
