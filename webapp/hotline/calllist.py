@@ -41,6 +41,7 @@ class LateStation:
     last_reported: time | None
     overdue_since: datetime
     overdue_minutes: int
+    first_missed: time | None = None  # the first report time it missed: its lateness counts from that deadline
     area: PollingArea | None = None
     leaders: list[User] = dataclasses.field(default_factory=list)
     team: list[TeamMember] = dataclasses.field(default_factory=list)
@@ -166,7 +167,7 @@ def _late_in(session: Session, user: User, election: Election, day: date, provin
         last_slot = time.fromisoformat(r.last) if isinstance(r.last, str) else r.last  # SQLite: MAX() gives text
         since = dues[r.overdue_for]
         minutes = max(0, math.ceil((now - since).total_seconds() / 60))
-        out.append(LateStation(r.id, r.code, current, last_slot, since, minutes))
+        out.append(LateStation(r.id, r.code, current, last_slot, since, minutes, passed[r.overdue_for][0]))
     return out, (rows[0].late if rows else None)
 
 
@@ -210,9 +211,10 @@ def _load_page(session: Session, user: User, rows: list[LateStation], day: date)
 
 
 def call_list(session: Session, user: User, now: datetime, after: str | None = None,
-              before: str | None = None) -> CallList:
+              before: str | None = None, size: int | None = None) -> CallList:
     """One page of the late stations in the user's scope at ``now``, most overdue first (then by code): the first,
     or the one after (or before) a cursor from a previous page's ``older`` (``newer``) link."""
+    size = size or PAGE_SIZE
     election = elections.current_election(session)
     day = to_local(now).date()
     after_at, before_at = Cursor.parse(after, day), Cursor.parse(before, day)
@@ -228,7 +230,7 @@ def call_list(session: Session, user: User, now: datetime, after: str | None = N
     total = 0
     late_for: set[time] = set()
     for slots, pids in groups.items():
-        rows, count = _late_in(session, user, election, day, pids, slots, now, after_at, before_at, PAGE_SIZE + 1)
+        rows, count = _late_in(session, user, election, day, pids, slots, now, after_at, before_at, size + 1)
         if count is None:  # nothing beyond the cursor in these provinces: count them all, without rows
             count = _late_in(session, user, election, day, pids, slots, now, None, None, 1)[1] or 0
         late += rows
@@ -236,8 +238,8 @@ def call_list(session: Session, user: User, now: datetime, after: str | None = N
         if count:
             late_for.add(_passed(day, slots, now)[-1][0])
     late.sort(key=lambda r: (r.overdue_since, r.code), reverse=before_at is not None)
-    more = len(late) > PAGE_SIZE
-    shown = late[:PAGE_SIZE]
+    more = len(late) > size
+    shown = late[:size]
     if before_at is not None:
         shown.reverse()
     _load_page(session, user, shown, day)
