@@ -15,7 +15,7 @@ class Role(enum.StrEnum):
     LEADER = "leader"  # Tổ trưởng tổ bầu cử: one polling area
     COMMUNE = "commune"  # cán bộ xã/phường: one commune
     PROVINCE = "province"  # Ủy ban bầu cử tỉnh: one province
-    HOTLINE = "hotline"  # tổng đài: one province or the whole country, read-only
+    HOTLINE = "hotline"  # tổng đài: one province or the whole country; finds stations, calls the late ones, enters reports by phone
     ADMIN = "admin"  # quản trị quốc gia
     # tài khoản tích hợp: a machine (a results screen, a newsroom feed) reading through the API with tokens of
     # explicit scopes and an expiry issued by an official; one province or the whole country; never signs in

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, send_from_directory
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -31,3 +31,10 @@ def index() -> Response:
     summary = services.area_summary(db.session, current_user)
     today = services.official_today(db.session, current_user, reporting_now())
     return render("home/official.html", "home/_official.html", summary=summary, today=today)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: answer with the app's icon rather than a 404."""
+    return send_from_directory(current_app.static_folder or "static", "icons/icon-192.png", mimetype="image/png",
+                               max_age=86400)
