@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask import Flask
@@ -20,7 +22,7 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.browser.axe import assert_accessible
+from tests.browser.axe import assert_accessible, violations
 from tests.browser.conftest import HEIGHT, WIDTH, browser_type_launch_args, chromium_path  # noqa: F401
 from tests.conftest import ARTIFACTS, create_database
 from tests.reports.helpers import jpeg_bytes, new_id
@@ -217,3 +219,47 @@ def test_the_officials_homes_put_what_is_due_first(phone, day, username):
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH
         tab.screenshot(path=str(SHOTS / f"{username}-menu-more.png"))
         assert_accessible(tab)
+
+
+CRAWL_SKIP = re.compile(r"^/(logout|lang|static|api|sw\.js|manifest)|\.(xlsx|pdf|csv|png|jpe?g|json)$|/photos/\d+$|/logout")
+LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"
+
+
+def _pages_of(tab: Page, base: str, limit: int) -> list[str]:
+    """The pages a role reaches by following links from its home, one of each URL shape (ids and query values
+    folded), breadth first."""
+    seen: set[str] = set()
+    queue, pages = ["/"], []
+    while queue and len(pages) < limit:
+        path = queue.pop(0)
+        shape = re.sub(r"\d+", "N", path.split("?")[0]) + ("?" + "&".join(sorted(
+            p.split("=")[0] for p in path.split("?")[1].split("&"))) if "?" in path else "")
+        if shape in seen:
+            continue
+        seen.add(shape)
+        response = tab.goto(path)
+        if response is None or response.status >= 400 or not response.headers.get("content-type", "").startswith(
+                "text/html"):
+            continue
+        pages.append(path)
+        for href in tab.evaluate(LINKS):
+            target = urlsplit(urljoin(tab.url, href))
+            if target.netloc != urlsplit(base).netloc or CRAWL_SKIP.search(target.path):
+                continue
+            queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return pages
+
+
+@pytest.mark.parametrize("username", ["to01", "xa", "tinh", "tongdai", "quantri"])
+def test_every_page_of_every_role_passes_axe_core(phone, day, username):
+    """axe-core over every page a role reaches from its home (one per URL shape): no serious or critical
+    violation. Runs after the day above, so reports, decisions-to-make and photos are on the pages."""
+    day.at(20, 30)
+    tab = phone(username)
+    found = []
+    pages = _pages_of(tab, day.base, limit=40)
+    for path in pages:
+        tab.goto(path)
+        found += [f"{path}: {v['impact']} {v['id']} {v['nodes']}" for v in violations(tab)]
+    assert len(pages) >= 3, pages
+    assert not found, "\n".join(found)
