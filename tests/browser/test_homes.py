@@ -190,6 +190,24 @@ def test_the_leader_home_through_the_day(phone, day):
     assert "Đã gửi đủ" in tab.inner_text("#lh-phase")
 
 
+def test_the_photo_stays_above_the_numbers_on_a_phone(phone, day):
+    """Reviewing the minutes sent above (with their photos): scrolled down to the candidates' votes, the photo is
+    still on screen; one tap on its title folds it away."""
+    day.at(20, 30)
+    tab = phone("xa")
+    tab.goto("/review/")
+    tab.locator("#review-queue .rv-item a").first.click()
+    tab.wait_for_selector("#review-detail .rv-photos img")
+    tab.locator("#review-detail h2", has_text="Số phiếu bầu cho từng người").scroll_into_view_if_needed()
+    tab.screenshot(path=str(SHOTS / "review-photo-pinned.png"))
+    box = tab.locator(".rv-photos img").first.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT * 0.5, box
+    tab.click(".rv-photos > summary")
+    assert not tab.locator(".rv-photos img").first.is_visible()
+    tab.screenshot(path=str(SHOTS / "review-photo-folded.png"))
+    assert_accessible(tab)
+
+
 @pytest.mark.parametrize("username", ["xa", "tinh", "tongdai", "quantri"])
 def test_the_officials_homes_put_what_is_due_first(phone, day, username):
     """At 09:40 (stations late for 09:00) and 20:30: waiting for confirmation, returned, late stations come
