@@ -96,6 +96,7 @@ FIELD_LABELS = {
     "count_report_id": _l("Count minutes (id)"),
     "username": _l("Username"),
     "full_name": _l("Full name"),
+    "name_folded": _l("Name as searched"),
     "phone": _l("Phone"),
     "role": _l("Role"),
     "is_active": _l("Active"),
