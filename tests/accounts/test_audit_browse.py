@@ -209,11 +209,10 @@ def test_a_review_decision_reads_in_vietnamese(as_user, db_session, w):
                                .order_by(AuditEntry.id.desc())).first()
     page = BeautifulSoup(as_user("xa").get(f"/audit/{entry.id}").get_data(as_text=True), "html.parser")
     text = page.select_one("#audit-entry").get_text(" ")
-    for raw in ("review_actions", "decision", "confirm", "phone", "status_after", "received"):
+    for raw in ("review_actions", "confirm", "phone", "status_before", "status_after", "received", "turnout"):
         assert raw not in text.split(), raw
     rows = {th["title"]: th.parent for th in page.select("#audit-entry tbody th[title]")}
     assert rows["decision"].select_one("td.after").get_text() == "Đã xác nhận"
-    assert "Xác nhận" in page.select_one("#audit-entry h1").get_text() or "xác nhận" in text
 
 
 @pytest.mark.parametrize("username", ["xa", "tinh", "quantri"])

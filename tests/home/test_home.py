@@ -73,17 +73,20 @@ def test_the_commune_home_counts_waiting_returned_and_late(db_session, w):
 
 
 @pytest.mark.parametrize(("username", "main", "more"), [
-    ("to01", ["Trang chủ", "Tiến độ", "Kiểm phiếu"], []),
-    ("xa", ["Trang chủ", "Xác nhận", "Tiến độ"], ["Kết quả", "Nhật ký"]),
-    ("tinh", ["Trang chủ", "Xác nhận", "Tiến độ"], ["Cần gọi", "Tổng đài", "Giờ báo cáo"]),
-    ("tongdai", ["Trang chủ", "Cần gọi", "Tổng đài"], ["Tiến độ", "Kết quả"]),
-    ("quantri", ["Trang chủ", "Tiến độ", "Kết quả"], ["Xác nhận", "Mã truy cập API"]),
+    ("to01", ["/", "/reports/{area}/turnout", "/reports/{area}/count"], []),
+    ("xa", ["/", "/review/", "/progress/"], ["/results/", "/audit/", "/data/"]),
+    ("tinh", ["/", "/review/", "/progress/"], ["/hotline/calls", "/hotline/", "/settings/report-times"]),
+    ("tongdai", ["/", "/hotline/calls", "/hotline/"], ["/progress/", "/results/"]),
+    ("quantri", ["/", "/progress/", "/results/"], ["/review/", "/api-tokens/"]),
 ])
-def test_the_menu_shows_the_role_s_main_entries_and_the_rest_under_more(as_user, username, main, more):
+def test_the_menu_shows_the_role_s_main_entries_and_the_rest_under_more(as_user, w, username, main, more):
+    """The entries in view (those of the role's day) and those behind "more", by address (the labels are the
+    catalog's)."""
     page = BeautifulSoup(as_user(username).get("/").get_data(as_text=True), "html.parser")
     nav = page.select_one("nav.mainnav")
-    assert [a.text for a in nav.find_all("a", recursive=False)] == main
-    hidden = [a.text for a in nav.select("details.mainnav-more .mainnav-more-list a")]
+    area = w.area("26743-01").id
+    assert [a["href"] for a in nav.find_all("a", recursive=False)] == [m.format(area=area) for m in main]
+    hidden = [a["href"] for a in nav.select("details.mainnav-more .mainnav-more-list a")]
     assert set(more) <= set(hidden) and not set(main) & set(hidden)
     assert bool(hidden) == bool(more)
 
