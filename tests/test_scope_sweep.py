@@ -116,6 +116,7 @@ PUBLIC = {
     "/static/": "files of the app shell",
     "/sw.js": "the service worker",
     "/manifest.webmanifest": "installing the app",
+    "/favicon.ico": "the icon browsers ask for whatever the page links",
     "/lang/": "choosing the language before signing in",
     "/healthz": "the load balancer's health check",
     "/api/openapi.json": "the API description",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
@@ -13,6 +15,7 @@ from webapp.accounts import admin_services as admin
 from webapp.accounts.models import Role, User
 from webapp.api import tokens
 from webapp.audit.models import AuditEntry
+from webapp.textnorm import fold
 
 PAGES = ["/accounts/", "/accounts/leaders", "/accounts/new", "/audit/", "/settings/report-times"]
 
@@ -58,6 +61,14 @@ def test_search_by_username_name_or_phone(as_user, w):
     assert _names(client.get(f"/accounts/?q={to01.phone[-6:]}")) == ["to01"]
     assert _names(client.get("/accounts/?q=" + to01.full_name.split()[-1])) == ["to01"]
     assert _names(client.get("/accounts/?q=100%25")) == []  # % is literal, not a wildcard
+
+
+def test_the_account_search_ignores_diacritics_case_and_marks(as_user, w):
+    """The name as shown in the results finds the account, typed with or without diacritics, in any case."""
+    client = as_user("tinh")
+    name = w.user("to01").full_name  # "Võ Ngọc Quyên"
+    for query in (name, name.upper(), fold(name), "VO NGOC", unicodedata.normalize("NFD", name)):
+        assert _names(client.get("/accounts/", query_string={"q": query})) == ["to01"], query
 
 
 def test_the_list_answers_a_fragment_to_htmx(as_user):

@@ -185,8 +185,34 @@ def test_an_entry_shows_before_and_after_as_a_diff(as_user, db_session, w):
     client = as_user("xa")
     soup = BeautifulSoup(client.get(f"/audit/{entry.id}").get_data(as_text=True), "html.parser")
     changed = soup.select_one("#audit-entry tr.changed")
-    assert changed.th.get_text() == "phone" and changed.select_one("td.after").get_text() == "0911222333"
+    assert changed.th.get_text() == "Điện thoại" and changed.th["title"] == "phone"
+    assert changed.select_one("td.after").get_text() == "0911222333"
     assert "0911222333" in client.get("/audit/").get_data(as_text=True)
+
+
+def test_a_review_decision_reads_in_vietnamese(as_user, db_session, w):
+    """Table, field names and coded values (decision, states, channel) go through the catalog: no
+    ``review_actions``, ``decision confirm`` or channel ``phone`` on the page."""
+    from datetime import time
+
+    from tests.review.helpers import send_turnout, vn
+    from webapp.reports.models import ReportStatus
+    from webapp.review import services as review
+    from webapp.review.models import ReportKind
+
+    report = send_turnout(db_session, w, 300, slot=time(9), at=(9, 5))
+    audit.bind(db_session, audit.AuditContext(w.user("xa").id, "xa", Channel.PHONE))
+    review.confirm_report(db_session, actor=w.user("xa"), kind=ReportKind.TURNOUT, report_id=report.id,
+                          shown=ReportStatus.RECEIVED, now=vn(9, 30))
+    db_session.flush()
+    entry = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "review_actions")
+                               .order_by(AuditEntry.id.desc())).first()
+    page = BeautifulSoup(as_user("xa").get(f"/audit/{entry.id}").get_data(as_text=True), "html.parser")
+    text = page.select_one("#audit-entry").get_text(" ")
+    for raw in ("review_actions", "confirm", "phone", "status_before", "status_after", "received", "turnout"):
+        assert raw not in text.split(), raw
+    rows = {th["title"]: th.parent for th in page.select("#audit-entry tbody th[title]")}
+    assert rows["decision"].select_one("td.after").get_text() == "Đã xác nhận"
 
 
 @pytest.mark.parametrize("username", ["xa", "tinh", "quantri"])

@@ -154,8 +154,44 @@ def test_the_database_cuts_the_list_to_the_page(db_session, w):
     election = elections.current_election(db_session)
     slots = ((time(9), 15), (time(11, 30), 15), (time(15), 15), (time(19), 15))
     rows, total = calllist._late_in(db_session, tongdai, election, election.polling_date, [tongdai.province_id],
-                                    slots, vn(12, 0), 5)
+                                    slots, vn(12, 0), None, None, 5)
     assert total == HCMC_AREAS
     assert [r.overdue_minutes for r in rows] == [165] * 5
     assert [r.code for r in rows] == sorted(a.code for a in db_session.scalars(sa.select(PollingArea))
                                             if a.province_id == tongdai.province_id and a.code != "26743-01")[:5]
+
+
+@pytest.mark.parametrize("username", ["tongdai", "tongdai_qg"])
+def test_the_pages_follow_each_other_by_keyset_forwards_and_back(db_session, w, monkeypatch, username):
+    """Walking the pages (a small page size) lists every late station once, in the order of the whole list, and
+    walking back from the last page gives the same pages; the national list merges provinces whose report times
+    differ (HCMC's own against the national default)."""
+    send_turnout(db_session, w, 120, slot=time(9), at=(9, 10), area="26743-02", leader=_leader(db_session, w, "26743-02"))
+    send_turnout(db_session, w, 300, slot=time(11, 30), at=(11, 40))
+    user, at = w.user(username), vn(12, 0)
+    monkeypatch.setattr(calllist, "PAGE_SIZE", 1000)
+    whole = calllist.call_list(db_session, user, at)
+    assert whole.older is None and whole.newer is None
+    monkeypatch.setattr(calllist, "PAGE_SIZE", 7)
+    pages = [calllist.call_list(db_session, user, at)]
+    assert pages[0].newer is None
+    while pages[-1].older is not None:
+        pages.append(calllist.call_list(db_session, user, at, after=str(pages[-1].older)))
+    assert [r.code for p in pages for r in p.rows] == [r.code for r in whole.rows]
+    assert {p.total for p in pages} == {whole.total} and len(pages) == -(-whole.total // 7)
+    back = [pages[-1]]
+    while back[-1].newer is not None:
+        back.append(calllist.call_list(db_session, user, at, before=str(back[-1].newer)))
+    assert [[r.code for r in p.rows] for p in reversed(back)] == [[r.code for r in p.rows] for p in pages]
+
+
+@pytest.mark.parametrize("cursor", ["", "25:00,x", "09:15", "abc", "09:15," + "x" * 100, "23:59,zzzz"])
+def test_a_malformed_or_exhausted_cursor_gives_a_page_not_an_error(as_user, app, cursor):
+    app.config["REPORTING_CLOCK_OVERRIDE"] = vn(9, 40).isoformat()
+    try:
+        response = as_user("tongdai").get("/hotline/calls", query_string={"after": cursor})
+    finally:
+        app.config.pop("REPORTING_CLOCK_OVERRIDE")
+    assert response.status_code == 200
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert str(HCMC_AREAS) in page.select_one("#call-list .card").text

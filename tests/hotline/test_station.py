@@ -49,6 +49,7 @@ def test_the_timeline_page_shows_who_when_and_how(as_user, db_session, w):
     events = page.select("#hotline-station .hl-timeline > li")
     assert [e["class"][1] for e in events] == ["hl-event-review", "hl-event-turnout"]
     assert "09:30 15/03" in events[0].text and "Kiểm tra lại" in events[0].text
+    assert "Tiến độ 09:00" in events[0].select_one("p strong").parent.text  # the decision names its report time
     assert "Cán bộ xã" in events[0].text or "Commune official" in events[0].text
     assert t1.receipt[:3] in events[1].text and "09:05 15/03" in events[1].text
     tel = [a["href"] for a in page.select(".hl-phones a.hl-tel")]

@@ -127,6 +127,7 @@ def test_the_exports_open_and_hold_the_numbers(db_session, w, as_user):
     assert candidates[1][4] == 2800 and abs(candidates[1][5] - 0.875) < 1e-9
     stations = _sheet_rows(response.data, names[2])
     assert len(stations) == 5 and {row[6] for row in stations[1:]} == {812}
+    assert stations[0][3] == "Trạng thái" and {row[3] for row in stations[1:]} <= {"chờ xác nhận", "đã xác nhận"}
 
     commune = client.get(f"/results/communes/{w.commune(BEN_THANH).id}/results.xlsx")
     rows = _sheet_rows(commune.data, load_workbook(io.BytesIO(commune.data), read_only=True).sheetnames[0])

@@ -106,7 +106,7 @@ def search_accounts(
         digits = re.sub(r"\D", "", text)
         clauses = [
             User.username.like(contains(text.lower()), escape="\\"),
-            User.full_name.ilike(contains(text), escape="\\"),
+            User.name_folded.like(contains(fold(text)), escape="\\"),
         ]
         if len(digits) >= 3:
             clauses.append(User.phone.like(contains(digits), escape="\\"))

@@ -4,18 +4,19 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from webapp.db import Base, enum_type
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune, Province
+from webapp.textnorm import fold
 
 
 class Role(enum.StrEnum):
     LEADER = "leader"  # Tổ trưởng tổ bầu cử: one polling area
     COMMUNE = "commune"  # cán bộ xã/phường: one commune
     PROVINCE = "province"  # Ủy ban bầu cử tỉnh: one province
-    HOTLINE = "hotline"  # tổng đài: one province or the whole country, read-only
+    HOTLINE = "hotline"  # tổng đài: one province or the whole country; finds stations, calls the late ones, enters reports by phone
     ADMIN = "admin"  # quản trị quốc gia
     # tài khoản tích hợp: a machine (a results screen, a newsroom feed) reading through the API with tokens of
     # explicit scopes and an expiry issued by an official; one province or the whole country; never signs in
@@ -46,6 +47,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The name folded (webapp.textnorm.fold) for the accounts search: diacritics, dashes and apostrophes optional.
+    # Kept by ``_fold_name`` on every ORM write; bulk writers (the national generator) fill it themselves.
+    name_folded: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     phone: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
     role: Mapped[Role] = mapped_column(enum_type(Role))
     province_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"), index=True)
@@ -68,6 +72,11 @@ class User(Base):
     # audit entries, names. None for an API token's request.
     session_secret = None  # type: str | None
     session_id = None  # type: int | None
+
+    @validates("full_name")
+    def _fold_name(self, _key: str, value: str | None) -> str | None:
+        self.name_folded = fold(value or "")
+        return value
 
     # Flask-Login protocol.
     @property

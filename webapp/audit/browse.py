@@ -30,6 +30,12 @@ ACTION_LABELS = {
     "logout_everywhere": _l("Signed out everywhere"),
     "issue_codes": _l("Activation codes issued"),
     "issue_code": _l("Activation code issued"),
+    "reopen": _l("Reopened"),
+    "export": _l("Exported"),
+    "import": _l("Imported"),
+    "import_job": _l("Import started"),
+    "export_job": _l("Export started"),
+    "generate_national": _l("National dataset generated"),
 }
 ENTITY_LABELS = {
     "users": _l("Account"),
@@ -44,6 +50,63 @@ ENTITY_LABELS = {
     "voter_counts": _l("Voter count"),
     "team_members": _l("Polling team member"),
     "report_times": _l("Report time"),
+    "turnout_reports": _l("Turnout report"),
+    "turnout_figures": _l("Turnout figures"),
+    "count_reports": _l("Count minutes"),
+    "report_photos": _l("Photo of the minutes"),
+    "review_actions": _l("Review decision"),
+    "call_logs": _l("Hotline call"),
+    "api_tokens": _l("API token"),
+    "activation_codes": _l("Activation code"),
+    "station_involvements": _l("Work on a station"),
+    "jobs": _l("Background job"),
+}
+# The columns shown in an entry's before/after, by name; the count minutes' own fields come from the checks'
+# labels (webapp.reports.check_messages), the rest fall back to the column name.
+FIELD_LABELS = {
+    "kind": _l("Kind"),
+    "decision": _l("Decision"),
+    "status": _l("State"),
+    "status_before": _l("State before"),
+    "status_after": _l("State after"),
+    "reasons": _l("Reasons"),
+    "returned_reasons": _l("Reasons"),
+    "text": _l("Note"),
+    "note": _l("Note"),
+    "reason": _l("Reason"),
+    "version": _l("Version"),
+    "is_latest": _l("Counts (latest version)"),
+    "channel": _l("Channel"),
+    "receipt": _l("Receipt"),
+    "slot_at": _l("Report time"),
+    "submitted_at": _l("Sent at"),
+    "submitted_by_id": _l("Sent by (account)"),
+    "reviewed_at": _l("Reviewed at"),
+    "reviewed_by_id": _l("Reviewed by (account)"),
+    "actor_id": _l("By (account)"),
+    "at": _l("At"),
+    "outcome": _l("Outcome"),
+    "number": _l("Number called"),
+    "caller_id": _l("Caller (account)"),
+    "polling_area_id": _l("Polling area (id)"),
+    "commune_id": _l("Commune (id)"),
+    "province_id": _l("Province (id)"),
+    "contest_id": _l("Contest (id)"),
+    "turnout_report_id": _l("Turnout report (id)"),
+    "count_report_id": _l("Count minutes (id)"),
+    "username": _l("Username"),
+    "full_name": _l("Full name"),
+    "name_folded": _l("Name as searched"),
+    "phone": _l("Phone"),
+    "role": _l("Role"),
+    "is_active": _l("Active"),
+    "per_contest": _l("Numbers differ between contests"),
+    "no_change": _l("No change since the last report"),
+    "signers": _l("Signatures"),
+    "witness_1": _l("Witness 1"),
+    "witness_2": _l("Witness 2"),
+    "explanations": _l("Explanations"),
+    "findings": _l("Findings of the checks"),
 }
 
 
@@ -173,10 +236,52 @@ def places_of(session: Session, entries: list[AuditEntry]) -> dict[int, str]:
 
 @dataclasses.dataclass(frozen=True)
 class DiffRow:
-    field: str
+    field: str  # the column's name
+    label: str  # what people read
     before: str
     after: str
     changed: bool
+
+
+def _value_labels() -> dict[str, Any]:
+    """Labels of the values stored as codes, by field (imported here: they live with the views that show them)."""
+    from webapp.hotline.forms import OUTCOME_LABELS
+    from webapp.reports.views import CHANNEL_LABELS, STATUS_LABELS
+    from webapp.review.views import DECISION_LABELS
+    from webapp.web import ROLE_LABELS
+
+    status = {str(k): v for k, v in STATUS_LABELS.items()}
+    return {
+        "status": status, "status_before": status, "status_after": status,
+        "decision": {str(k): v for k, v in DECISION_LABELS.items()},
+        "channel": CHANNEL_LABELS,
+        "outcome": {str(k): v for k, v in OUTCOME_LABELS.items()},
+        "role": {str(k): v for k, v in ROLE_LABELS.items()},
+        "kind": {"count": _l("Count minutes"), "turnout": _l("Turnout report")},
+    }
+
+
+def field_label(name: str) -> str:
+    from webapp.reports.check_messages import FIELD_LABELS as COUNT_FIELDS
+
+    return str(FIELD_LABELS.get(name) or COUNT_FIELDS.get(name) or name)
+
+
+def value_label(field: str, value: Any) -> str:
+    """A stored value as people read it: codes (decision, state, channel, role…) through the catalog."""
+    if field in ("reasons", "returned_reasons") and isinstance(value, list):
+        from webapp.review.reasons import labels
+
+        return ", ".join(labels([str(v) for v in value]))
+    if isinstance(value, str):
+        label = _value_labels().get(field, {}).get(value)
+        if label is not None:
+            return str(label)
+    return _show(value)
+
+
+def channel_label(channel: Channel) -> str:
+    return value_label("channel", channel.value)
 
 
 def _show(value: Any) -> str:
@@ -198,8 +303,9 @@ def diff(entry: AuditEntry) -> list[DiffRow]:
     return [
         DiffRow(
             k,
-            _show(before.get(k)),
-            _show(after.get(k)),
+            field_label(k),
+            value_label(k, before.get(k)),
+            value_label(k, after.get(k)),
             entry.before is not None and entry.after is not None and before.get(k) != after.get(k),
         )
         for k in keys

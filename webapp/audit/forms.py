@@ -5,7 +5,7 @@ from datetime import date
 from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
-from webapp.audit.browse import ENTITY_LABELS, AuditFilter, entity_types
+from webapp.audit.browse import ENTITY_LABELS, AuditFilter, channel_label, entity_types
 from webapp.audit.models import Channel
 from webapp.forms import SubForm
 from webapp.i18n import _l
@@ -50,9 +50,9 @@ class AuditFilterForm(SubForm):
         super().__init__(*args, **kwargs)
         self.entity_type.choices = [
             ("", _l("All")),
-            *((t, f"{ENTITY_LABELS.get(t, t)} ({t})") for t in entity_types()),
+            *((t, str(ENTITY_LABELS.get(t, t))) for t in entity_types()),
         ]
-        self.channel.choices = [("", _l("All")), *((c.value, c.value) for c in Channel)]
+        self.channel.choices = [("", _l("All")), *((c.value, channel_label(c)) for c in Channel)]
 
     def to_filter(self) -> AuditFilter:
         channel = self.channel.data or ""

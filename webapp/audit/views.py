@@ -10,7 +10,7 @@ from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.audit import browse
 from webapp.audit.forms import AuditFilterForm
-from webapp.audit.models import AuditEntry
+from webapp.audit.models import AuditEntry, Channel
 from webapp.htmx import render
 from webapp.inputs import query_int
 from webapp.web import roles_required
@@ -24,6 +24,7 @@ def _labels() -> dict[str, dict[str, str]]:
     return {
         "action": {k: str(v) for k, v in browse.ACTION_LABELS.items()},
         "entity": {k: str(v) for k, v in browse.ENTITY_LABELS.items()},
+        "channel": {c.value: browse.channel_label(c) for c in Channel},
     }
 
 

@@ -110,6 +110,13 @@ class Timeline:
     team: list[TeamMember]
     leaders: list[User]  # the area's leader accounts (their phone may differ from the team list)
     events: list[Event]
+    reports: dict[tuple[str, int], Any] = dataclasses.field(default_factory=dict)  # (kind, id) -> report
+
+    def report_of(self, action: Any) -> Any:
+        """The report a review decision was about (to name its ballot or report time), if it is in the timeline."""
+        if action.count_report_id is not None:
+            return self.reports.get(("count", action.count_report_id))
+        return self.reports.get(("turnout", action.turnout_report_id))
 
     @property
     def other_leader_phones(self) -> list[User]:
@@ -147,7 +154,8 @@ def station_timeline(session: Session, user: User, area_id: int) -> Timeline:
     events.sort(key=lambda e: (e.at, -order[e.kind], getattr(e.obj, "id", 0)), reverse=True)
     leaders = session.scalars(scope.select(User, user).where(User.polling_area_id == area.id,
                                                              User.role == Role.LEADER)).all()
-    return Timeline(area, list(area.team), list(leaders), events)
+    known = {("turnout", r.id): r for r in history.turnout} | {("count", r.id): r for r in history.counts}
+    return Timeline(area, list(area.team), list(leaders), events, known)
 
 
 def record_call(session: Session, *, actor: User, area_id: int, outcome: CallOutcome, note: str = "",

@@ -73,9 +73,9 @@ def record_call(area_id: int) -> Response:
 @roles_required(*HOTLINE_ROLES)
 def calls() -> Response:
     """Stations late for the current report time, most overdue first, with tap-to-call links."""
-    found = calllist.call_list(db.session, current_user, reporting_now(), query_int("page", 1))
+    found = calllist.call_list(db.session, current_user, reporting_now(), after=request.args.get("after"),
+                               before=request.args.get("before"))
     return render("hotline/calls.html", "hotline/_calls.html", found=found)
 
 
 from webapp.hotline import proxy  # noqa: F401  (routes)
-from webapp.inputs import query_int

@@ -21,8 +21,7 @@ from webapp.web import roles_required
 bp = Blueprint("results", __name__, url_prefix="/results")
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
-STATION_STATUS = {"missing": _l("not sent"), "received": _l("awaiting review"), "returned": _l("returned"),
-                  "confirmed": _l("confirmed")}
+STATION_STATUS = services.STATION_STATUS
 CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
                  "commune": _l("Commune People's Council")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,7 +15,7 @@ from webapp.clock import to_local
 from webapp.i18n import _
 from webapp.results.progress import TurnoutProgress
 from webapp.results.rules import percent
-from webapp.results.services import CommitteeResults, StationRow, UnitOutcome
+from webapp.results.services import STATION_STATUS, CommitteeResults, StationRow, UnitOutcome
 
 HEADER_FILL = PatternFill("solid", fgColor="FCE4E4")
 BOLD = Font(bold=True)
@@ -112,7 +112,7 @@ def unit_workbook(outcome: UnitOutcome, stations: Sequence[StationRow]) -> bytes
         r = s.report
         figures = ([r.version, r.voters_on_list, r.voters_voted, r.ballots_issued, r.ballots_received, r.valid,
                     r.invalid, to_local(r.submitted_at).strftime("%d/%m/%Y %H:%M")] if r else [None] * 8)
-        rows.append([s.area.code, s.area.name, s.area.commune.name, s.status, *figures])
+        rows.append([s.area.code, s.area.name, s.area.commune.name, str(STATION_STATUS[s.status]), *figures])
     _sheet(workbook, str(_("Stations")), headers, rows, (12, 24, 22, 11, 8, 11, 11, 11, 11, 11, 11, 16))
     return _bytes(workbook)
 

@@ -312,7 +312,7 @@ def _write_officials(run: _Run) -> None:
 def _user(run: _Run, username: str, role: Role, full_name: str, phone: str, commune_id: int | None,
           polling_area_id: int | None, *, province_id: int) -> dict[str, Any]:
     return {
-        "username": username, "full_name": full_name, "phone": phone, "role": role,
+        "username": username, "full_name": full_name, "name_folded": fold(full_name), "phone": phone, "role": role,
         "province_id": province_id, "commune_id": commune_id, "polling_area_id": polling_area_id,
         "password_hash": None, "activation_code_hash": None, "activation_expires_at": None,
         "is_active": True, "locale": None, "created_at": run.now, "last_login_at": None,
