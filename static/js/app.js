@@ -241,6 +241,8 @@
     entry.depends_on = form.dataset.offlineAfter || null;
     if (form.dataset.outboxItem) await O.resubmit(Number(form.dataset.outboxItem), entry);
     else await O.add(entry);
+    // Queued: what was typed is safe in the outbox, so the draft of the form goes (static/js/draft.js).
+    if (window.Drafts) await window.Drafts.clear(form);
     persist();
     requestSync();
     status.show(L.sendingNow);

@@ -148,6 +148,13 @@
     return run(["meta"], "readwrite", function (tx) { tx.objectStore("meta").put(value, key); });
   }
 
+  /* Deletes every meta key that starts with prefix (a whole key is its own prefix). */
+  function deleteMeta(prefix) {
+    return run(["meta"], "readwrite", function (tx) {
+      tx.objectStore("meta").delete(IDBKeyRange.bound(prefix, prefix + "\uffff"));
+    });
+  }
+
   /* Adds a submission. A client_uuid already waiting is not added twice (a double tap). */
   function add(entry) {
     var item = {
@@ -456,7 +463,7 @@
 
   root.Outbox = {
     STATE: STATE, add: add, resubmit: resubmit, remove: remove, items: items, sent: sentItems, get: get,
-    findSent: findSent, update: update, getMeta: getMeta, setMeta: setMeta, replay: replay, backoff: backoff,
+    findSent: findSent, update: update, getMeta: getMeta, setMeta: setMeta, deleteMeta: deleteMeta, replay: replay, backoff: backoff,
     onChange: onChange, notify: notify, encodeForm: encodeForm, fields: fields, uuid: uuid, text: t
   };
 })(self);

@@ -95,7 +95,8 @@
       blank: "(để trống)", digits: "Chỉ nhập chữ số (0–9): %s", signers: "Chữ ký", witness: "cử tri chứng kiến",
       explain: "Giải trình", photo: "Chụp ảnh biên bản (gửi sau số liệu)", photoTitle: "Ảnh biên bản đã ký",
       photoHint: "Ảnh sẽ được gửi sau khi máy chủ đã nhận số liệu.", camera: "Chụp ảnh",
-      gallery: "Chọn từ thư viện ảnh", sendPhoto: "Gửi ảnh", photoLabel: "Ảnh: %s"
+      gallery: "Chọn từ thư viện ảnh", sendPhoto: "Gửi ảnh", photoLabel: "Ảnh: %s",
+      working: "Đang thu nhỏ ảnh…", ready: "Sẵn sàng gửi", failed: "Không đọc được ảnh này; hãy chụp lại."
     },
     en: {
       title: "Read back before sending", offline: "No network: the minutes will be kept on the phone and sent when the network returns. The server checks every number again when it receives them.",
@@ -103,7 +104,8 @@
       edit: "Change something", blank: "(blank)", digits: "Digits only (0–9): %s", signers: "Signatures",
       witness: "witness voter", explain: "Explanations", photo: "Take the photo of the minutes (sent after the numbers)",
       photoTitle: "Photo of the signed minutes", photoHint: "The photo is sent once the server has received the numbers.",
-      camera: "Take the photo", gallery: "Choose from the gallery", sendPhoto: "Send the photo", photoLabel: "Photo: %s"
+      camera: "Take the photo", gallery: "Choose from the gallery", sendPhoto: "Send the photo", photoLabel: "Photo: %s",
+      working: "Making the photo smaller…", ready: "Ready to send", failed: "This photo cannot be read; take it again."
     }
   };
   var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
@@ -188,20 +190,24 @@
     });
   }
 
-  /* The photo of the paper minutes, keyed by the numbers' client_uuid: queued after them. */
+  /* The photo of the paper minutes, keyed by the numbers' client_uuid: queued after them, made smaller on the phone
+     first by static/js/photo.js (data-photo-form), as on the photo page. */
   function photoForm(form, numbersUuid) {
     var label = form.dataset.offlineLabel || "";
     var uid = root.Outbox.uuid();
     var photo = el("form", {
       method: "post", enctype: "multipart/form-data", action: "/reports/count/by-uuid/" + numbersUuid + "/photo",
       "data-offline": "photo", "data-offline-after": numbersUuid, "data-offline-label": L.photoLabel.replace("%s", label),
-      id: "photo-after-" + numbersUuid
+      id: "photo-after-" + numbersUuid, "data-photo-form": "", "data-msg-working": L.working,
+      "data-msg-ready": L.ready, "data-msg-failed": L.failed
     }, [
       el("input", { type: "hidden", name: "client_uuid", value: uid }),
       el("label", { class: "button primary big rep-file", for: "photo-camera-later", text: L.camera }),
       el("input", { class: "rep-file-input", id: "photo-camera-later", type: "file", name: "photo", accept: "image/*", capture: "environment" }),
       el("label", { class: "button big rep-file", for: "photo-gallery-later", text: L.gallery }),
       el("input", { class: "rep-file-input", id: "photo-gallery-later", type: "file", name: "photo", accept: "image/*" }),
+      el("p", { class: "rep-photo-status", role: "status" }),
+      el("img", { class: "rep-photo rep-preview", alt: "", hidden: "" }),
       el("button", { type: "submit", class: "primary big", text: L.sendPhoto })
     ]);
     return el("div", { class: "card", id: "photo-later" }, [el("h2", { text: L.photoTitle }),

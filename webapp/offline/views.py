@@ -21,7 +21,7 @@ from webapp.offline import assets
 bp = Blueprint("offline", __name__)
 bp.record_once(lambda state: assets.init_app(state.app))
 
-SHELL_FILES = ("css/app.css", "js/app.js", "js/outbox.js", "js/readback.js", "icons/icon-192.png")
+SHELL_FILES = ("css/app.css", "js/app.js", "js/outbox.js", "js/readback.js", "js/draft.js", "js/photo.js", "icons/icon-192.png")
 NO_STORE = "no-store"
 
 
