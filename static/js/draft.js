@@ -83,6 +83,24 @@
     });
   }
 
+  /* Fields the person has touched since the form opened: focused, typed into or ticked. Reading IndexedDB takes a
+     while; a restore arriving after the first touch would land in the middle of typing (a browser, or Playwright's
+     fill, focuses and selects the field, then inserts the text as a separate step: a value put in between is
+     kept and the typed digits are appended to it, "100" + "110" = "100110"). So nothing is ever put into a form
+     once it has been touched; the person's typing is newer than anything kept. */
+  function touched(form) {
+    return form.hasAttribute("data-draft-touched") || form.contains(document.activeElement) || changed(form);
+  }
+
+  document.addEventListener("focusin", function (e) {
+    var form = e.target.form;
+    if (form && form.matches(FORMS)) form.setAttribute("data-draft-touched", "");
+  }, true);
+  document.addEventListener("pointerdown", function (e) {
+    var form = e.target.closest && e.target.closest(FORMS);
+    if (form) form.setAttribute("data-draft-touched", "");
+  }, true);
+
   /* Puts [[name, value], ...] into the form: the n-th field of a name gets the n-th value of that name. */
   function fill(form, pairs) {
     var seen = {};
@@ -162,9 +180,10 @@
   async function open(form) {
     if (form.dataset.draftReady || form.dataset.outboxItem || !typed(form).length) return;
     form.dataset.draftReady = "1";
+    form.removeAttribute("data-draft-touched");  // a page put back by htmx's history may carry it
     var draft = await O.getMeta(key(form));
-    // Typing that began while IndexedDB answered wins: it is newer than anything kept.
-    if (changed(form)) return;
+    // Typing that began while IndexedDB answered wins: it is newer than anything kept (see touched()).
+    if (touched(form)) return;
     if (draft && draft.fields) {
       fill(form, draft.fields);
       if (!changed(form)) return;
@@ -176,8 +195,9 @@
     }
     var all = (await O.items()).filter(function (i) { return i.state !== O.STATE.SENT; });
     var queued = await waitingFor(form, all, O.fields);
-    if (!queued || changed(form)) return;
-    fill(form, queued.fields);
+    if (!queued) return;
+    // Already typing: the notice still says the report waits on the phone, but nothing is put into the form.
+    if (!touched(form)) fill(form, queued.fields);
     notice(form, "queued", L.queued.replace("%s", when(queued.item.queued_at)), null,
            el("a", { class: "button", href: "/outbox" }, L.outbox));
   }
