@@ -183,8 +183,8 @@
     form.removeAttribute("data-draft-touched");  // a page put back by htmx's history may carry it
     var draft = await O.getMeta(key(form));
     // Typing that began while IndexedDB answered wins: it is newer than anything kept (see touched()).
-    if (touched(form)) return;
     if (draft && draft.fields) {
+      if (touched(form)) return;
       fill(form, draft.fields);
       if (!changed(form)) return;
       form.setAttribute("data-draft-dirty", "");

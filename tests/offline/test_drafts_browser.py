@@ -149,6 +149,23 @@ def test_offline_queued_reports_show_where_they_would_be_typed_again(phone, offl
     page.reload()
     expect(page.locator("[data-draft-notice=queued]")).to_contain_text("Đang chờ gửi")
     assert page.input_value(f"{TURNOUT_FORM} #voted") == "345"
+
+    # Typing that began before the kept report was read wins. A tap (or Playwright's fill) focuses and selects the
+    # field, and the digits come a moment later: a restore arriving in between made "345" + "346" = "345346".
+    # The form is opened again (htmx:load) with the field focused and selected, the restore finishes (its notice is
+    # back), then the digits are typed.
+    page.evaluate("""(selector) => {
+      const form = document.querySelector(selector), voted = form.querySelector('#voted');
+      document.querySelectorAll('[data-draft-notice]').forEach((n) => n.remove());
+      voted.blur(); voted.value = ''; form.removeAttribute('data-draft-ready');
+      voted.focus(); voted.select();
+      document.dispatchEvent(new CustomEvent('htmx:load', {detail: {elt: form}}));
+    }""", TURNOUT_FORM)
+    expect(page.locator("[data-draft-notice=queued]")).to_be_visible()
+    page.keyboard.insert_text("346")
+    assert page.input_value(f"{TURNOUT_FORM} #voted") == "346"
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave with unsent changes?": yes
+    page.reload()
     queued = page.locator("#turnout-history [data-queued-item]")
     expect(queued).to_have_count(1)
     expect(queued).to_contain_text("19:00")
