@@ -10,25 +10,8 @@
   var O = window.Outbox;
   if (!O || !window.indexedDB) return;
 
-  // The strings of static/js live in hand-written vi/en tables (as in app.js); issue 16 §5 moves them to the catalog.
-  var TEXT = {
-    vi: {
-      restored: "Đã khôi phục số liệu đang nhập dở (lưu trên điện thoại lúc %s, CHƯA GỬI). Kiểm tra lại rồi gửi.",
-      discard: "Bỏ bản nháp",
-      queued: "Đang chờ gửi: báo cáo này đã lưu trên điện thoại lúc %s và sẽ tự gửi khi có mạng. Đừng nhập lại.",
-      outbox: "Xem hộp thư đi", waiting: "đang chờ gửi", noChange: "không đổi", voters: "cử tri",
-      savedAt: "lưu trên điện thoại lúc %s, sẽ tự gửi khi có mạng"
-    },
-    en: {
-      restored: "What you were typing has been restored (kept on the phone at %s, NOT SENT). Check it, then send.",
-      discard: "Discard the draft",
-      queued: "Waiting to be sent: this report was saved on the phone at %s and will be sent when the network "
-        + "returns. Do not type it again.",
-      outbox: "Open the outbox", waiting: "waiting to be sent", noChange: "no change", voters: "voters",
-      savedAt: "saved on the phone at %s, sent when the network returns"
-    }
-  };
-  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
+  var TEXT = self.APP_TEXT;  // from the catalog: webapp/offline/js_text.py
+  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"].draft;
   var FORMS = "form[data-offline], form[data-offline-readback]";
   var KEPT_OUT = { csrf_token: true, client_uuid: true };
 

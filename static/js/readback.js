@@ -88,27 +88,8 @@
   if (!root.document) return;
 
   // ---- The read-back screen --------------------------------------------------------------------------------------
-  var TEXT = {
-    vi: {
-      title: "Đọc lại trước khi gửi", offline: "Không có mạng: biên bản sẽ được lưu trên điện thoại và tự gửi khi có mạng. Máy chủ sẽ kiểm tra lại mọi số khi nhận.",
-      read: "Đọc to từng số và chữ, so với biên bản giấy.", send: "Đúng, gửi biên bản", edit: "Sửa lại",
-      blank: "(để trống)", digits: "Chỉ nhập chữ số (0–9): %s", signers: "Chữ ký", witness: "cử tri chứng kiến",
-      explain: "Giải trình", photo: "Chụp ảnh biên bản (gửi sau số liệu)", photoTitle: "Ảnh biên bản đã ký",
-      photoHint: "Ảnh sẽ được gửi sau khi máy chủ đã nhận số liệu.", camera: "Chụp ảnh",
-      gallery: "Chọn từ thư viện ảnh", sendPhoto: "Gửi ảnh", photoLabel: "Ảnh: %s",
-      working: "Đang thu nhỏ ảnh…", ready: "Sẵn sàng gửi", failed: "Không đọc được ảnh này; hãy chụp lại."
-    },
-    en: {
-      title: "Read back before sending", offline: "No network: the minutes will be kept on the phone and sent when the network returns. The server checks every number again when it receives them.",
-      read: "Read each number and its words aloud, and compare them with the paper minutes.", send: "Correct — send the minutes",
-      edit: "Change something", blank: "(blank)", digits: "Digits only (0–9): %s", signers: "Signatures",
-      witness: "witness voter", explain: "Explanations", photo: "Take the photo of the minutes (sent after the numbers)",
-      photoTitle: "Photo of the signed minutes", photoHint: "The photo is sent once the server has received the numbers.",
-      camera: "Take the photo", gallery: "Choose from the gallery", sendPhoto: "Send the photo", photoLabel: "Photo: %s",
-      working: "Making the photo smaller…", ready: "Ready to send", failed: "This photo cannot be read; take it again."
-    }
-  };
-  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
+  var TEXT = self.APP_TEXT;  // from the catalog: webapp/offline/js_text.py
+  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"].readback;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
