@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from webapp.reports.check_messages import FIELD_LABELS, MESSAGES
+
 # One table per script; the keys are the names the script uses.
 JS_TEXT = {
     "app": {
@@ -102,5 +104,14 @@ JS_TEXT = {
         "noChange": _l("no change"),
         "voters": _l("voters"),
         "savedAt": _l("saved on the phone at %s, sent when the network returns"),
+    },
+    # static/js/checks.js: the same sentences as webapp/reports/check_messages.py (the same msgids, so the same
+    # translations), with Python's %(name)s placeholders filled in by the script.
+    "checks": {
+        "messages": MESSAGES,
+        "fields": FIELD_LABELS,
+        "candidate": _l("candidate no. %(id)s"),
+        "votesFor": _l("Votes for %(candidate)s"),
+        "keeping": _l("Valid ballots keeping %(k)s names"),
     },
 }

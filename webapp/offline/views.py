@@ -9,7 +9,9 @@ anonymous request gets ``401`` instead of a redirect to the login page, and a CS
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session, url_for
 from flask_babel import force_locale
@@ -24,13 +26,18 @@ bp = Blueprint("offline", __name__)
 bp.record_once(lambda state: assets.init_app(state.app))
 bp.record_once(lambda state: state.app.jinja_env.globals.update(js_text_url=lambda: js_text_url()))
 
-SHELL_FILES = ("css/app.css", "js/app.js", "js/outbox.js", "js/readback.js", "js/draft.js", "js/photo.js", "icons/icon-192.png")
+SHELL_FILES = ("css/app.css", "js/app.js", "js/outbox.js", "js/checks.js", "js/readback.js", "js/draft.js", "js/photo.js",
+               "icons/icon-192.png")
 NO_STORE = "no-store"
 
 
 def _htmx_file() -> str:
     vendor = Path(current_app.static_folder or "static") / "vendor"
     return "vendor/" + max(p.name for p in vendor.glob("htmx-*.min.js"))
+
+
+def _strings(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _strings(value) if isinstance(value, Mapping) else str(value) for key, value in table.items()}
 
 
 def _js_text() -> tuple[bytes, str]:
@@ -41,8 +48,7 @@ def _js_text() -> tuple[bytes, str]:
         tables = {}
         for lang in current_app.config["LANGUAGES"]:
             with force_locale(lang):
-                tables[lang] = {script: {key: str(text) for key, text in texts.items()}
-                                for script, texts in JS_TEXT.items()}
+                tables[lang] = _strings(JS_TEXT)
         body = ("self.APP_TEXT = " + json.dumps(tables, ensure_ascii=False, separators=(",", ":")) + ";\n").encode()
         cached = current_app.extensions["js_text"] = (body, assets.hashlib.sha256(body).hexdigest()[:10])
     return cached
