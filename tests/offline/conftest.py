@@ -91,7 +91,7 @@ class LiveServer:
             return session.scalar(statement)
 
 
-LEADERS = [f"off{n:02d}" for n in range(1, 15)]
+LEADERS = [f"off{n:02d}" for n in range(1, 17)]
 # Kept out of the ``leader`` pool for the tests of drafts (test_drafts_browser.py): the pool hands out areas in
 # order, and the older tests pass on the first ones; two more tests taking from it moved them to other areas.
 OWN_LEADERS = {"drafts": "off13", "queued": "off14"}

@@ -93,6 +93,20 @@ JS_TEXT = {
         "ready": _l("Ready to send"),
         "failed": _l("This photo cannot be read; take it again."),
     },
+    "readbackChecks": {
+        "title": _l("Checks"),
+        "allPass": _l("All checks pass."),
+        "mustFix": _l("Must fix"),
+        "explain": _l("Explain"),
+        "explainLabel": _l("Written explanation (as in the paper minutes)"),
+        "explainNeeded": _l("Write the explanation to send these minutes."),
+        "blocked": _l("These minutes cannot be sent as they are: fix what is marked, on the paper minutes too, "
+                      "then read back again."),
+        "signers": _l("Tick the team members who sign."),
+        "witnesses": _l("Write the names of the two witness voters."),
+        "sameWitness": _l("The two witnesses must be two different people."),
+        "goTo": _l("Go to the field"),
+    },
     "draft": {
         "restored": _l("What you were typing has been restored (kept on the phone at %s, NOT SENT). Check "
             "it, then send."),
