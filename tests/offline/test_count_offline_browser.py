@@ -284,3 +284,34 @@ def test_refused_minutes_are_fixed_from_the_outbox_and_sent_once(phone, offline_
     wait_until(lambda: not outbox(page), timeout=60, message="the outbox to empty", page=page)
     reports, _ = _stored(offline_server, [client_uuid])
     assert len(reports) == 1 and "Năm cử tri bỏ phiếu" in str(reports[0].explanations)
+
+
+def test_a_refused_read_back_leads_to_each_field_and_survives_a_reload(phone, offline_server, leader, evening):
+    """Issue 16 §3, online at 360 px: the server refuses the read-back (a sum off and a witness missing); the summary
+    at the top names both, the focus is on its first link, a link puts the focus in its field, and a reload shows
+    the form again (not "Lỗi 405")."""
+    page = phone().new_page()
+    sign_in(page, leader)
+    counts = page.get_attribute("#leader-home a[href$='/count']", "href")
+    with Session(offline_server.app.extensions["db"].engine) as session:
+        user = session.scalars(sa.select(User).where(User.username == leader)).one()
+        code = session.get(PollingArea, user.polling_area_id).code
+    contest_id, values = _contests(offline_server, code)[0]
+    form = f"{counts}/{contest_id}"
+    page.goto(form)
+    for name, value in {**values, "valid": str(int(values["valid"]) + 1)}.items():
+        page.fill(f"#count-entry input[name={name}]", value)
+    page.fill("#count-entry input[name=witness_1]", "Nguyễn Văn Chứng")
+    page.click("#count-entry button[name=step]")
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Ghi tên hai cử tri chứng kiến")
+    expect(summary.locator("a").first).to_be_focused()
+    assert summary.bounding_box()["y"] < 740 * 2, "the summary is near the top, not 3,000 px down"
+    shot(page, "count-refused-summary")
+    summary.locator("a[href='#witness_2']").click()
+    expect(page.locator("#count-entry input[name=witness_2]")).to_be_focused()
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave with unsent changes?": yes
+    response = page.reload()
+    assert response is not None and response.status == 200
+    expect(page.locator("#count-entry")).to_be_visible()
