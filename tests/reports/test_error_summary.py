@@ -65,3 +65,26 @@ def test_a_refused_boosted_form_keeps_its_page_address(as_user, w, clock, db_ses
     assert client.get(no_change).status_code == 405
     refused = client.post(no_change, data={"csrf_token": values["csrf_token"]}, headers=boosted)
     assert refused.status_code == 422 and refused.headers["HX-Push-Url"] == "false"
+
+
+def test_the_bar_keeps_only_what_is_unresolved_and_an_explanation_rechecks_it(
+        as_user, w, clock, db_session):  # noqa: F811
+    clock(vn(19, 40))
+    client = as_user("to01")
+    url = count_url(w, db_session)
+    page = soup(client.get(url))
+    values = count_form_data(db_session, w, page)
+    values["ballots_issued"] = str(int(values["ballots_issued"]) + 1)  # issued ≠ voted: to explain
+    check = page.select_one("#count-entry .rep-numbers")["hx-post"]
+
+    def bar(**more):
+        fragment = soup(client.post(check, data={**values, **more}))
+        return fragment.select_one(".rep-live-bar").get_text(" ", strip=True), fragment
+
+    text, fragment = bar()
+    assert text.startswith("Cần xem: ") and "Số phiếu phát ra" in text, text
+    box = fragment.select_one("textarea[name=explain_issued_ne_voted]")
+    # The box rechecks the bar as it is typed in, and swaps the bar only.
+    assert box["hx-post"] == check and box["hx-select"] == box["hx-target"] == ".rep-live-bar"
+    text, _ = bar(explain_issued_ne_voted="Một phiếu hỏng đã đổi.", explain_received_lt_issued="Một phiếu hỏng.")
+    assert "Cần xem" not in text and text.startswith("✓"), text
