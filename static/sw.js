@@ -5,7 +5,7 @@
    this worker again under new cache names and "activate" deletes the old ones. The outbox lives in IndexedDB,
    never in a cache, so an upgrade cannot orphan what waits in it. */
 importScripts("/_/sw-config.js");
-importScripts(self.SW_CONFIG.outbox);
+importScripts(self.SW_CONFIG.text, self.SW_CONFIG.outbox);
 
 const CFG = self.SW_CONFIG;
 const SHELL = "shell-" + CFG.version;
@@ -150,7 +150,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.method !== "GET") return;
-  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
+  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest" || url.pathname === "/_/text.js") {
     event.respondWith(staticRequest(request));
     return;
   }

@@ -26,4 +26,8 @@ def render(page: str, fragment: str, status: int = 200, **context: Any) -> Respo
         body = render_template(page, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
+    if status >= 400 and request.method != "GET" and request.headers.get("HX-Boosted"):
+        # A refused boosted form stays at the address of the page it came from: htmx would push the form's action,
+        # which may answer POST only, and a reload would then say 405 (issue 16 §3).
+        response.headers["HX-Push-Url"] = "false"
     return response

@@ -13,55 +13,8 @@
   var O = window.Outbox;
   if (!O || !window.indexedDB) return;
 
-  var TEXT = {
-    vi: {
-      waiting: "chờ gửi", sending: "đang gửi", sent: "đã gửi", needs_fix: "cần sửa",
-      badge: "%n chờ gửi", badgeFix: "%f cần sửa",
-      bannerAuth: "Phiên đăng nhập hết hạn — đăng nhập lại để gửi tiếp. %n mục vẫn được giữ trên điện thoại.",
-      bannerOffline: "Đang không có mạng. %n mục đã lưu trên điện thoại, chưa gửi.",
-      login: "Đăng nhập", saving: "Đang lưu trên điện thoại…", sendingNow: "Đã lưu trên điện thoại. Đang gửi…",
-      saved: "Đã lưu trên điện thoại — CHƯA GỬI. Sẽ tự gửi khi có mạng. Đừng xoá dữ liệu trình duyệt.",
-      authSaved: "Đã lưu trên điện thoại — CHƯA GỬI. Phiên đăng nhập hết hạn — đăng nhập lại để gửi tiếp.",
-      fixNow: "Chưa gửi được: máy chủ không nhận số liệu này. Sửa rồi gửi lại.",
-      home: "Về trang chủ", outbox: "Xem hộp thư đi",
-      numbers: "Số liệu", photo: "Ảnh biên bản",
-      queuedAt: "lưu lúc %s", sentAt: "gửi lúc %s", tries: "%n lần thử", nextTry: "thử lại lúc %s",
-      fix: "Sửa", show: "Xem số liệu", del: "Xoá",
-      confirmDelete: "Xoá mục này khỏi điện thoại? Nó sẽ KHÔNG được gửi.",
-      fixTitle: "Sửa rồi gửi lại: %s", noForm: "Máy chủ không gửi lại biểu mẫu để sửa. Hãy xuất ra tệp và báo xã.",
-      empty: "Không có gì chờ gửi trên điện thoại này.", summary: "%n mục chờ gửi trên điện thoại này.",
-      summaryFix: "%n mục chờ gửi, trong đó %f mục cần sửa.", sentTitle: "Đã gửi gần đây",
-      persisted: "Trình duyệt đã đồng ý giữ dữ liệu này trên điện thoại.",
-      notPersisted: "Trình duyệt chưa hứa giữ dữ liệu: đừng xoá dữ liệu duyệt web; thêm ứng dụng vào màn hình chính.",
-      sendResult: "Đã gửi %n mục.", exportHead: "Báo cáo lưu trên điện thoại, xuất lúc %s", code: "Mã",
-      to: "Gửi tới", state: "Trạng thái", error: "Lỗi gần nhất", nothing: "(không có mục nào)",
-      notKept: "Không có mạng — CHƯA GỬI, và bước này không lưu được trên điện thoại. Số đã nhập vẫn còn trên màn hình: gửi lại khi có mạng."
-    },
-    en: {
-      waiting: "waiting", sending: "sending", sent: "sent", needs_fix: "needs fixing",
-      badge: "%n waiting", badgeFix: "%f to fix",
-      bannerAuth: "Your session has expired — sign in again to continue sending. %n items are kept on this phone.",
-      bannerOffline: "No network. %n items are saved on this phone, not sent yet.",
-      login: "Sign in", saving: "Saving on the phone…", sendingNow: "Saved on the phone. Sending…",
-      saved: "Saved on the phone — NOT SENT YET. It will be sent when the network returns. Do not clear browser data.",
-      authSaved: "Saved on the phone — NOT SENT YET. Your session has expired — sign in again to continue sending.",
-      fixNow: "Not sent: the server did not accept these numbers. Fix them and send again.",
-      home: "Home", outbox: "Open the outbox",
-      numbers: "Numbers", photo: "Photo of the minutes",
-      queuedAt: "saved %s", sentAt: "sent %s", tries: "%n attempts", nextTry: "next try %s",
-      fix: "Fix", show: "Show numbers", del: "Delete",
-      confirmDelete: "Delete this item from the phone? It will NOT be sent.",
-      fixTitle: "Fix and resend: %s", noForm: "The server sent no form to fix. Export it and call the commune.",
-      empty: "Nothing waits on this phone.", summary: "%n items wait on this phone.",
-      summaryFix: "%n items wait, %f of them need fixing.", sentTitle: "Sent recently",
-      persisted: "The browser agreed to keep this data on the phone.",
-      notPersisted: "The browser has not promised to keep this data: do not clear browsing data; add the app to the home screen.",
-      sendResult: "%n items sent.", exportHead: "Reports saved on the phone, exported %s", code: "Code",
-      to: "Sent to", state: "State", error: "Last error", nothing: "(nothing)",
-      notKept: "No network — NOT SENT, and this step cannot be kept on the phone. What you typed is still here: send again when the network returns."
-    }
-  };
-  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
+  var TEXT = self.APP_TEXT;  // from the catalog: webapp/offline/js_text.py, served as /_/text.js
+  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"].app;
 
   function say(key, values) {
     var s = L[key];
@@ -241,6 +194,8 @@
     entry.depends_on = form.dataset.offlineAfter || null;
     if (form.dataset.outboxItem) await O.resubmit(Number(form.dataset.outboxItem), entry);
     else await O.add(entry);
+    // Queued: what was typed is safe in the outbox, so the draft of the form goes (static/js/draft.js).
+    if (window.Drafts) await window.Drafts.clear(form);
     persist();
     requestSync();
     status.show(L.sendingNow);
@@ -472,4 +427,31 @@
   refresh();
   replaySoon(true);
   window.addEventListener("load", warm);
+})();
+
+/* A refused form says at its top what is still to fix (templates/reports/_count_form.html, issue 16 §3): the focus
+   goes to the first link, and each link puts the focus in its field (opening a closed "details" around it). Apart
+   from the outbox above: it needs no IndexedDB. */
+(function () {
+  "use strict";
+
+  function focusSummary(scope) {
+    var root = scope && scope.querySelector ? scope : document;
+    var summary = root.matches && root.matches("[data-error-summary]") ? root : root.querySelector("[data-error-summary]");
+    var first = summary && summary.querySelector("a");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-error-summary] a[href^='#']");
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    e.preventDefault();
+    var details = target.closest("details");
+    if (details) details.open = true;
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  });
+  document.addEventListener("htmx:load", function (e) { focusSummary(e.detail && e.detail.elt); });
+  focusSummary(document);
 })();

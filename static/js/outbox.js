@@ -14,26 +14,6 @@
   var SENT_KEEP = 200;
   var TIMEOUT = { numbers: 30000, photo: 180000, token: 15000 };
   var STATE = { WAITING: "waiting", SENDING: "sending", NEEDS_FIX: "needs_fix", SENT: "sent" };
-  var TEXT = {
-    vi: {
-      network: "Không có mạng — sẽ tự gửi lại.",
-      server: "Máy chủ đang lỗi (%s) — sẽ tự gửi lại.",
-      answer: "Máy chủ trả lời không rõ ràng (%s) — sẽ tự gửi lại.",
-      auth: "Phiên đăng nhập hết hạn — đăng nhập lại để gửi tiếp.",
-      fix: "Máy chủ không nhận: có số liệu cần sửa. Mở để sửa rồi gửi lại.",
-      rejected: "Máy chủ từ chối (%s). Xuất ra tệp hoặc báo xã, rồi xoá mục này.",
-      owner: "Mục này do tài khoản khác lưu — đăng nhập bằng tài khoản đó để gửi."
-    },
-    en: {
-      network: "No network — will retry by itself.",
-      server: "Server error (%s) — will retry by itself.",
-      answer: "Unclear answer from the server (%s) — will retry by itself.",
-      auth: "Your session has expired — sign in again to continue sending.",
-      fix: "The server did not accept it: some numbers need fixing. Open it, fix and resend.",
-      rejected: "The server refused it (%s). Export it or call the commune, then delete it.",
-      owner: "Saved by another account — sign in with that account to send it."
-    }
-  };
 
   function lang() {
     var l = root.document && root.document.documentElement.lang;
@@ -42,7 +22,9 @@
   }
 
   function t(key, arg) {
-    var s = TEXT[lang()][key];
+    // From the catalog (webapp/offline/js_text.py, /_/text.js), loaded before this file in the pages and the
+    // service worker alike.
+    var s = root.APP_TEXT[lang()].outbox[key];
     return arg === undefined ? s : s.replace("%s", arg);
   }
 
@@ -146,6 +128,13 @@
 
   function setMeta(key, value) {
     return run(["meta"], "readwrite", function (tx) { tx.objectStore("meta").put(value, key); });
+  }
+
+  /* Deletes every meta key that starts with prefix (a whole key is its own prefix). */
+  function deleteMeta(prefix) {
+    return run(["meta"], "readwrite", function (tx) {
+      tx.objectStore("meta").delete(IDBKeyRange.bound(prefix, prefix + "\uffff"));
+    });
   }
 
   /* Adds a submission. A client_uuid already waiting is not added twice (a double tap). */
@@ -456,7 +445,7 @@
 
   root.Outbox = {
     STATE: STATE, add: add, resubmit: resubmit, remove: remove, items: items, sent: sentItems, get: get,
-    findSent: findSent, update: update, getMeta: getMeta, setMeta: setMeta, replay: replay, backoff: backoff,
+    findSent: findSent, update: update, getMeta: getMeta, setMeta: setMeta, deleteMeta: deleteMeta, replay: replay, backoff: backoff,
     onChange: onChange, notify: notify, encodeForm: encodeForm, fields: fields, uuid: uuid, text: t
   };
 })(self);

@@ -88,25 +88,10 @@
   if (!root.document) return;
 
   // ---- The read-back screen --------------------------------------------------------------------------------------
-  var TEXT = {
-    vi: {
-      title: "Đọc lại trước khi gửi", offline: "Không có mạng: biên bản sẽ được lưu trên điện thoại và tự gửi khi có mạng. Máy chủ sẽ kiểm tra lại mọi số khi nhận.",
-      read: "Đọc to từng số và chữ, so với biên bản giấy.", send: "Đúng, gửi biên bản", edit: "Sửa lại",
-      blank: "(để trống)", digits: "Chỉ nhập chữ số (0–9): %s", signers: "Chữ ký", witness: "cử tri chứng kiến",
-      explain: "Giải trình", photo: "Chụp ảnh biên bản (gửi sau số liệu)", photoTitle: "Ảnh biên bản đã ký",
-      photoHint: "Ảnh sẽ được gửi sau khi máy chủ đã nhận số liệu.", camera: "Chụp ảnh",
-      gallery: "Chọn từ thư viện ảnh", sendPhoto: "Gửi ảnh", photoLabel: "Ảnh: %s"
-    },
-    en: {
-      title: "Read back before sending", offline: "No network: the minutes will be kept on the phone and sent when the network returns. The server checks every number again when it receives them.",
-      read: "Read each number and its words aloud, and compare them with the paper minutes.", send: "Correct — send the minutes",
-      edit: "Change something", blank: "(blank)", digits: "Digits only (0–9): %s", signers: "Signatures",
-      witness: "witness voter", explain: "Explanations", photo: "Take the photo of the minutes (sent after the numbers)",
-      photoTitle: "Photo of the signed minutes", photoHint: "The photo is sent once the server has received the numbers.",
-      camera: "Take the photo", gallery: "Choose from the gallery", sendPhoto: "Send the photo", photoLabel: "Photo: %s"
-    }
-  };
-  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
+  var TEXT = self.APP_TEXT;  // from the catalog: webapp/offline/js_text.py
+  var LANG = (document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi";
+  var L = TEXT[LANG].readback;
+  var C = TEXT[LANG].readbackChecks;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -140,6 +125,113 @@
     return head ? head.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
+  // ---- The law's checks before the leader may queue (issue 16 §2) -----------------------------------------------
+  function inputName(field) { return field ? field.replace(":", "_") : ""; }
+
+  /* What the server would refuse or ask to explain, found on the phone: the checks of static/js/checks.js (the
+     same codes, numbers and sentences as webapp/reports/checks.py) and the signatures, all at once. */
+  function problems(form) {
+    var raw = function (name) {
+      var input = form.elements[name];
+      return input && typeof input.value === "string" ? input.value : "";
+    };
+    var seats = Number(form.dataset.checkSeats || 0);
+    var ids = (form.dataset.checkCandidates || "").split(" ").filter(Boolean).map(Number);
+    var last = form.dataset.checkLastTurnout;
+    var ctx = { seats: seats, candidate_ids: ids, last_turnout: last === undefined ? null : Number(last) };
+    var names = {};
+    ids.forEach(function (cid) {
+      var input = form.elements["votes_" + cid];
+      if (input) names[cid] = labelText(form, input);
+    });
+    var out = root.Checks.checkCount(root.Checks.fromForm(raw, seats, ids), ctx).map(function (f) {
+      return { severity: f.severity, code: f.code, text: root.Checks.describe(f, names, LANG),
+               field: inputName(f.fields[0]) };
+    });
+    if (form.querySelector("input[name=signers]") && !form.querySelector("input[name=signers]:checked")) {
+      out.push({ severity: "block", code: "signers", text: C.signers, field: "signers" });
+    }
+    if (form.elements.witness_1 && form.elements.witness_2) {
+      // As the server cleans them (counts._clean_name): NFC, spaces collapsed; then compared without case.
+      var clean = function (name) { return raw(name).normalize("NFC").split(/\s+/).filter(Boolean).join(" "); };
+      var first = clean("witness_1"), second = clean("witness_2");
+      if (!first || !second) {
+        out.push({ severity: "block", code: "witnesses", text: C.witnesses, field: first ? "witness_2" : "witness_1" });
+      } else if (first.toLowerCase() === second.toLowerCase()) {
+        out.push({ severity: "block", code: "same_witness", text: C.sameWitness, field: "witness_2" });
+      }
+    }
+    return out;
+  }
+
+  function explainBox(form, code) {
+    var box = form.querySelector("textarea[name='explain_" + code + "']");
+    if (!box) {
+      // The server drew no box for this check (it had not seen the numbers): the form carries one, unseen.
+      box = el("textarea", { name: "explain_" + code, hidden: "", "data-readback-explain": "" });
+      form.appendChild(box);
+    }
+    return box;
+  }
+
+  function checksCard(form, found, section) {
+    var card = el("div", { class: "card rep-findings", id: "readback-checks", "aria-live": "polite" },
+                  [el("h2", { text: C.title })]);
+    if (!found.length) {
+      card.appendChild(el("p", { class: "rep-ok", text: "✓ " + C.allPass }));
+      return card;
+    }
+    var blocked = found.some(function (p) { return p.severity === "block"; });
+    if (blocked) {
+      card.classList.add("rep-findings-bad");
+      card.appendChild(el("p", { class: "error", "data-readback-blocked": "", text: C.blocked }));
+    }
+    var list = el("ul", { class: "rep-findings-list" });
+    found.forEach(function (p) {
+      var item = el("li", { class: "rep-finding rep-" + p.severity, "data-check": p.code }, [
+        el("span", { class: "rep-sev", text: p.severity === "block" ? C.mustFix : C.explain }),
+        document.createTextNode(p.text)
+      ]);
+      if (p.severity === "explain") {
+        var box = explainBox(form, p.code);
+        var id = "readback-explain-" + p.code;
+        var mine = el("textarea", { id: id, rows: "3", "data-explains": p.code });
+        mine.value = box.value;
+        mine.addEventListener("input", function () {
+          box.value = mine.value;
+          ready(section);
+        });
+        item.appendChild(el("div", { class: "field" }, [el("label", { for: id, text: C.explainLabel }), mine,
+                                                         el("p", { class: "error", "data-needs": p.code,
+                                                                   text: C.explainNeeded })]));
+      } else if (p.field) {
+        item.appendChild(el("p", {}, [el("button", { type: "button", class: "link", "data-act": "field",
+                                                     "data-field": p.field, text: C.goTo })]));
+      }
+      list.appendChild(item);
+    });
+    card.appendChild(list);
+    return card;
+  }
+
+  /* "Correct — send" only when nothing must be fixed and every explanation is written. */
+  function ready(section) {
+    var blocked = !!section.querySelector("[data-readback-blocked]");
+    var missing = false;
+    section.querySelectorAll("textarea[data-explains]").forEach(function (box) {
+      var empty = !box.value.trim();
+      missing = missing || empty;
+      var note = section.querySelector("[data-needs='" + box.dataset.explains + "']");
+      if (note) note.hidden = !empty;
+    });
+    var send = section.querySelector("button[data-act=send]");
+    if (send) {
+      send.disabled = blocked || missing;
+      send.hidden = blocked;
+    }
+    return !(blocked || missing);
+  }
+
   function screen(form) {
     var section = el("section", { id: "readback-local", class: "stack rep", "data-readback-local": "" });
     var label = form.dataset.offlineLabel || "";
@@ -147,6 +239,7 @@
       el("h1", { text: L.title + (label ? ": " + label : "") }),
       el("p", { text: L.read }), el("p", { class: "hint", text: L.offline })
     ]));
+    if (form.dataset.checkSeats) section.appendChild(checksCard(form, problems(form), section));
     var groups = [];
     form.querySelectorAll("input[inputmode=numeric]").forEach(function (input) {
       var group = input.closest("fieldset, details") || form;
@@ -161,7 +254,10 @@
       g.inputs.forEach(function (input) { dl.appendChild(numberRow(form, input)); });
       section.appendChild(el("div", { class: "card" }, [el("h2", { text: groupTitle(g.node) }), dl]));
     });
-    var explained = Array.from(form.querySelectorAll("textarea[name^=explain_]")).filter(function (t) { return t.value.trim(); });
+    // Explanations written before (the checks' card above asks for those the numbers need now).
+    var explained = Array.from(form.querySelectorAll("textarea[name^=explain_]")).filter(function (t) {
+      return t.value.trim() && !section.querySelector("[data-explains='" + t.name.slice(8) + "']");
+    });
     if (explained.length) {
       section.appendChild(el("div", { class: "card" }, [el("h2", { text: L.explain }),
         el("ul", { class: "rep-findings-list" }, explained.map(function (t) { return el("li", { class: "rep-explanation", text: t.value.trim() }); }))]));
@@ -188,20 +284,24 @@
     });
   }
 
-  /* The photo of the paper minutes, keyed by the numbers' client_uuid: queued after them. */
+  /* The photo of the paper minutes, keyed by the numbers' client_uuid: queued after them, made smaller on the phone
+     first by static/js/photo.js (data-photo-form), as on the photo page. */
   function photoForm(form, numbersUuid) {
     var label = form.dataset.offlineLabel || "";
     var uid = root.Outbox.uuid();
     var photo = el("form", {
       method: "post", enctype: "multipart/form-data", action: "/reports/count/by-uuid/" + numbersUuid + "/photo",
       "data-offline": "photo", "data-offline-after": numbersUuid, "data-offline-label": L.photoLabel.replace("%s", label),
-      id: "photo-after-" + numbersUuid
+      id: "photo-after-" + numbersUuid, "data-photo-form": "", "data-msg-working": L.working,
+      "data-msg-ready": L.ready, "data-msg-failed": L.failed
     }, [
       el("input", { type: "hidden", name: "client_uuid", value: uid }),
       el("label", { class: "button primary big rep-file", for: "photo-camera-later", text: L.camera }),
       el("input", { class: "rep-file-input", id: "photo-camera-later", type: "file", name: "photo", accept: "image/*", capture: "environment" }),
       el("label", { class: "button big rep-file", for: "photo-gallery-later", text: L.gallery }),
       el("input", { class: "rep-file-input", id: "photo-gallery-later", type: "file", name: "photo", accept: "image/*" }),
+      el("p", { class: "rep-photo-status", role: "status" }),
+      el("img", { class: "rep-photo rep-preview", alt: "", hidden: "" }),
       el("button", { type: "submit", class: "primary big", text: L.sendPhoto })
     ]);
     return el("div", { class: "card", id: "photo-later" }, [el("h2", { text: L.photoTitle }),
@@ -246,19 +346,29 @@
     var section = screen(form);
     form.hidden = true;
     form.parentNode.insertBefore(section, form.nextSibling);
+    var canSend = ready(section);
     section.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-act]");
       if (!button) return;
-      if (button.dataset.act === "edit") {
+      if (button.dataset.act === "edit" || button.dataset.act === "field") {
         section.remove();
         form.hidden = false;
+        var target = button.dataset.field && form.elements[button.dataset.field];
+        if (target && !(target instanceof Element)) target = target[0];  // the first of the signers
+        if (target) {
+          target.scrollIntoView({ block: "center" });
+          target.focus({ preventScroll: true });
+        }
         return;
       }
+      if (!ready(section)) return;
       button.disabled = true;
       send(form, section).catch(function () { button.disabled = false; });
     });
     section.scrollIntoView();
-    var first = section.querySelector("button[data-act=send]");
+    // The first thing to do: fix, explain, or read back and send.
+    var first = canSend ? section.querySelector("button[data-act=send]")
+      : section.querySelector("button[data-act=field], textarea[data-explains]");
     if (first) first.focus({ preventScroll: true });
   }
 

@@ -91,7 +91,10 @@ class LiveServer:
             return session.scalar(statement)
 
 
-LEADERS = [f"off{n:02d}" for n in range(1, 13)]
+LEADERS = [f"off{n:02d}" for n in range(1, 17)]
+# Kept out of the ``leader`` pool for the tests of drafts (test_drafts_browser.py): the pool hands out areas in
+# order, and the older tests pass on the first ones; two more tests taking from it moved them to other areas.
+OWN_LEADERS = {"drafts": "off13", "queued": "off14"}
 _handed_out: list[str] = []
 
 
@@ -108,7 +111,7 @@ def _add_leaders(session: Session) -> None:
 @pytest.fixture
 def leader() -> str:
     """A leader account no other test has used."""
-    username = LEADERS[len(_handed_out)]
+    username = [u for u in LEADERS if u not in OWN_LEADERS.values()][len(_handed_out)]
     _handed_out.append(username)
     return username
 

@@ -4,6 +4,7 @@ how a replayed (X-Outbox) request is answered, versioned static files and gzip."
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -60,15 +61,47 @@ def test_sw_config_lists_the_versioned_shell(client):
     body = response.get_data(as_text=True)
     assert body.startswith("self.SW_CONFIG = ")
     for path in ("/static/css/app.css?v=", "/static/vendor/htmx-", "/static/js/app.js?v=", "/static/js/outbox.js?v=",
-                 "/manifest.webmanifest", '"offline":"/_/offline"'):
+                 "/manifest.webmanifest", '"offline":"/_/offline"', '"text":"/_/text.js?v='):
         assert path in body
     assert re.search(r'"version":"[0-9a-f]{10}"', body)
+
+
+def _app_text(body: str) -> dict:
+    assert body.startswith("self.APP_TEXT = ") and body.endswith(";\n")
+    return json.loads(body[len("self.APP_TEXT = "):-2])
+
+
+def test_js_strings_come_from_the_catalog_in_both_languages(client):
+    """static/js has no string table of its own: /_/text.js is rendered from webapp/offline/js_text.py through the
+    catalog, versioned in the shell (kept offline by the service worker), and has every key the scripts use."""
+    config = client.get("/_/sw-config.js").get_data(as_text=True)
+    url = re.search(r'"text":"(/_/text\.js\?v=[0-9a-f]{10})"', config).group(1)
+    assert url in json.loads(config[len("self.SW_CONFIG = "):-2])["shell"]
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "immutable" not in client.get("/_/text.js?v=0000000000").headers["Cache-Control"]
+    text = _app_text(response.get_data(as_text=True))
+    assert set(text) == {"vi", "en"}
+    # A message the catalog translated long ago: the Vietnamese is the catalog's, not a copy in the script.
+    assert (text["vi"]["app"]["home"], text["en"]["app"]["home"]) == ("Trang chủ", "Home")
+    assert text["en"]["draft"]["discard"] == "Discard the draft"
+    for script, uses in (("app", (r"\bL\.(\w+)", r'\bsay\("(\w+)"')), ("readback", (r"\bL\.(\w+)",)),
+                         ("draft", (r"\bL\.(\w+)",)), ("outbox", (r'\bt\("(\w+)"',))):
+        source = (ROOT / "static" / "js" / f"{script}.js").read_text(encoding="utf-8")
+        assert "vi: {" not in source and "APP_TEXT" in source, f"{script}.js keeps a table of its own"
+        keys = {key for pattern in uses for key in re.findall(pattern, source)}
+        assert keys and keys <= set(text["en"][script]), f"{script}.js uses {keys - set(text['en'][script])}"
+        assert set(text["vi"][script]) == set(text["en"][script])
+    page = client.get("/login").get_data(as_text=True)
+    assert page.index(url) < page.index("/static/js/outbox.js"), "the strings load before the scripts"
 
 
 def test_sw_is_served_from_the_root_without_caching(client):
     response = client.get("/sw.js")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache"
-    assert 'importScripts("/_/sw-config.js")' in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert 'importScripts("/_/sw-config.js")' in body and "importScripts(self.SW_CONFIG.text, self.SW_CONFIG.outbox)" in body
     response.close()
 
 

@@ -9,19 +9,25 @@ anonymous request gets ``401`` instead of a redirect to the login page, and a CS
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from webapp.htmx import render
 from webapp.offline import assets
+from webapp.offline.js_text import JS_TEXT
 
 bp = Blueprint("offline", __name__)
 bp.record_once(lambda state: assets.init_app(state.app))
+bp.record_once(lambda state: state.app.jinja_env.globals.update(js_text_url=lambda: js_text_url()))
 
-SHELL_FILES = ("css/app.css", "js/app.js", "js/outbox.js", "js/readback.js", "icons/icon-192.png")
+SHELL_FILES = ("css/app.css", "js/app.js", "js/outbox.js", "js/checks.js", "js/readback.js", "js/draft.js", "js/photo.js",
+               "icons/icon-192.png")
 NO_STORE = "no-store"
 
 
@@ -30,10 +36,32 @@ def _htmx_file() -> str:
     return "vendor/" + max(p.name for p in vendor.glob("htmx-*.min.js"))
 
 
+def _strings(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _strings(value) if isinstance(value, Mapping) else str(value) for key, value in table.items()}
+
+
+def _js_text() -> tuple[bytes, str]:
+    """``self.APP_TEXT = {"vi": {script: {key: text}}, "en": …}`` from the catalog, and its version (built once per
+    process: the catalog does not change while the app runs)."""
+    cached = current_app.extensions.get("js_text")
+    if cached is None:
+        tables = {}
+        for lang in current_app.config["LANGUAGES"]:
+            with force_locale(lang):
+                tables[lang] = _strings(JS_TEXT)
+        body = ("self.APP_TEXT = " + json.dumps(tables, ensure_ascii=False, separators=(",", ":")) + ";\n").encode()
+        cached = current_app.extensions["js_text"] = (body, assets.hashlib.sha256(body).hexdigest()[:10])
+    return cached
+
+
+def js_text_url() -> str:
+    return url_for("offline.js_text", v=_js_text()[1])
+
+
 def shell_urls() -> list[str]:
     """The versioned static URLs every page needs; the service worker keeps them."""
     files = (*SHELL_FILES[:1], _htmx_file(), *SHELL_FILES[1:])
-    return [url_for("static", filename=name) for name in files] + [url_for("manifest")]
+    return [url_for("static", filename=name) for name in files] + [url_for("manifest"), js_text_url()]
 
 
 def sw_config() -> dict[str, object]:
@@ -44,6 +72,7 @@ def sw_config() -> dict[str, object]:
         "version": version,
         "shell": shell,
         "outbox": url_for("static", filename="js/outbox.js"),
+        "text": js_text_url(),
         "offline": url_for("offline.fallback"),
     }
 
@@ -52,6 +81,20 @@ def sw_config() -> dict[str, object]:
 def outbox() -> Response:
     """What waits on this phone to be sent; filled from IndexedDB by outbox.js (works logged out too)."""
     return render("offline/outbox.html", "offline/_outbox.html")
+
+
+@bp.get("/_/text.js")
+def js_text() -> Response:
+    """The strings of static/js in both languages (webapp/offline/js_text.py); kept by the service worker with the
+    shell, so the pages and the outbox have them offline too."""
+    body, version = _js_text()
+    response = Response(body, mimetype="text/javascript")
+    if request.args.get("v") == version:
+        response.headers["Cache-Control"] = f"public, max-age={assets.YEAR}, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(version)
+    return response.make_conditional(request)
 
 
 @bp.get("/_/offline")
