@@ -4,21 +4,8 @@
 (function () {
   "use strict";
 
-  var TEXT = {
-    vi: {
-      checking: "Đang kiểm tra… Giữ màn hình mở.",
-      sending: "Đang gửi kết quả qua hộp thư đi…",
-      notSent: "Chưa gửi được kết quả (không có mạng hoặc máy chủ không trả lời). Hãy kiểm tra lại khi có mạng.",
-      item: "Kiểm tra sẵn sàng (mục thử, không phải báo cáo)"
-    },
-    en: {
-      checking: "Checking… Keep the screen on.",
-      sending: "Sending the results through the outbox…",
-      notSent: "The results could not be sent (no network, or the server did not answer). Run the check again with the network on.",
-      item: "Readiness check (a test item, not a report)"
-    }
-  };
-  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"];
+  var TEXT = self.APP_TEXT;  // from the catalog: webapp/offline/js_text.py, served as /_/text.js
+  var L = TEXT[(document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi"].readiness;
   var WORKER_WAIT = 45000;
 
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }

@@ -119,6 +119,13 @@ JS_TEXT = {
         "voters": _l("voters"),
         "savedAt": _l("saved on the phone at %s, sent when the network returns"),
     },
+    "readiness": {
+        "checking": _l("Checking… Keep the screen on."),
+        "sending": _l("Sending the results through the outbox…"),
+        "notSent": _l("The results could not be sent (no network, or the server did not answer). Run the check "
+            "again with the network on."),
+        "item": _l("Readiness check (a test item, not a report)"),
+    },
     # static/js/checks.js: the same sentences as webapp/reports/check_messages.py (the same msgids, so the same
     # translations), with Python's %(name)s placeholders filled in by the script.
     "checks": {
