@@ -1,7 +1,9 @@
-"""Time in one place: UTC in the database, Asia/Ho_Chi_Minh on screen."""
+"""Time in one place: UTC in the database, Asia/Ho_Chi_Minh on screen, and the reports' clock."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -14,3 +16,13 @@ def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(VN_TZ)
+
+
+def reporting_now() -> datetime:
+    """The clock of the reports (giờ báo cáo). ``REPORTING_CLOCK_OVERRIDE`` (e.g. ``2026-03-15T11:20``, Ho Chi
+    Minh City time unless an offset is given) freezes it for drills and demos run on another day."""
+    override = current_app.config.get("REPORTING_CLOCK_OVERRIDE")
+    if not override:
+        return utcnow()
+    moment = datetime.fromisoformat(str(override))
+    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)

@@ -25,7 +25,7 @@ from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.models import CountReport
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # auth.authenticate checks CSRF itself for every request not authenticated by a token

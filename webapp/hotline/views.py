@@ -16,7 +16,7 @@ from webapp.hotline import calllist, services
 from webapp.hotline.forms import OUTCOME_LABELS, CallForm
 from webapp.htmx import render
 from webapp.i18n import _
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 from webapp.web import roles_required
 
 bp = Blueprint("hotline", __name__)

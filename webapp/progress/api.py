@@ -18,7 +18,7 @@ from webapp.inputs import parse_datetime, query_int
 from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 from webapp.web import roles_required
 
 bp = Blueprint("progress_api", __name__, url_prefix="/api/v1/progress")

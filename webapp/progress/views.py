@@ -29,7 +29,7 @@ from webapp.inputs import query_int
 from webapp.progress import chart, feed, refresh, services, xlsx
 from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 from webapp.web import roles_required
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")

@@ -14,7 +14,7 @@ from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.inputs import query_int
 from webapp.reports.models import ReportStatus
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 from webapp.review import authority, queries, reasons, services
 from webapp.review.forms import ConfirmForm, ReopenForm, ReturnForm
 from webapp.review.models import Decision, ReportKind

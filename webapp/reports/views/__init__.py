@@ -5,11 +5,9 @@ polling-team leader may send."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
-from webapp.clock import VN_TZ, utcnow
 from webapp.i18n import _l
 from webapp.reports import receipts
 from webapp.reports.check_messages import FIELD_LABELS, describe, field_label
@@ -36,16 +34,6 @@ CHANNEL_LABELS = {
     "cli": _l("command line"),
     "system": _l("system"),
 }
-
-
-def reporting_now() -> datetime:
-    """The clock of the reports. ``REPORTING_CLOCK_OVERRIDE`` (e.g. ``2026-03-15T11:20``, Ho Chi Minh City
-    time unless an offset is given) freezes it for drills and demos run on another day."""
-    override = current_app.config.get("REPORTING_CLOCK_OVERRIDE")
-    if not override:
-        return utcnow()
-    moment = datetime.fromisoformat(str(override))
-    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
 
 
 @bp.app_template_filter("vi_words")

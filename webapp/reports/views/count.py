@@ -18,7 +18,8 @@ from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form, count_form_of
-from webapp.reports.views import bp, reporting_now
+from webapp.clock import reporting_now
+from webapp.reports.views import bp
 
 SIGNATURE_ERRORS = {
     "no_signers": _l("Tick the team members who sign."),

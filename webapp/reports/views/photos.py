@@ -17,7 +17,8 @@ from webapp.reports import services
 from webapp.reports.forms import PhotoForm
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.reports.photos import MAX_BYTES, stored_path
-from webapp.reports.views import bp, reporting_now
+from webapp.clock import reporting_now
+from webapp.reports.views import bp
 
 PHOTO_ERRORS = {
     "empty": _l("Choose or take a photo first."),

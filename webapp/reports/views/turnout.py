@@ -17,7 +17,8 @@ from webapp.reports.check_messages import describe
 from webapp.reports.forms import NoChangeForm, TurnoutForm
 from webapp.reports.models import TurnoutReport
 from webapp.reports.services import TurnoutInput
-from webapp.reports.views import CONTEST_SHORT, bp, reporting_now
+from webapp.clock import reporting_now
+from webapp.reports.views import CONTEST_SHORT, bp
 
 
 def _messages(exc: services.ReportError, overview: services.TurnoutOverview) -> list[str]:
