@@ -45,13 +45,11 @@ def now() -> datetime:
 
 
 def _fail(status: int, code: str, field: str | None = None, **params: Any) -> Response:
-    db.session.rollback()
     return error_response(api_error(status, code, field, **params))
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> Response:
-    db.session.rollback()
     return error_response(exc)
 
 
@@ -116,7 +114,6 @@ def _unhandled(exc: Exception) -> Response:
 
 def _rejected(exc: services.ReportRejected, contest_kinds: dict[int, str] | None = None) -> Response:
     """422 with the blocking findings and the suspicious ones still unexplained; the rest as warnings."""
-    db.session.rollback()
     names = _candidate_names(exc.findings)
     unexplained = {id(f) for f in exc.unexplained}
     errors, warnings = [], []
@@ -277,7 +274,6 @@ def submit_count(area_id: int, contest: str) -> Response:
     except services.ReportRejected as exc:
         return _rejected(exc)
     body = bodies.count_json(result.report, result.replayed, contest)
-    db.session.commit()
     return _submitted(body, result.replayed)
 
 
@@ -302,7 +298,6 @@ def submit_turnout(area_id: int) -> Response:
     except services.ReportRejected as exc:
         return _rejected(exc, kinds)
     out = bodies.turnout_json(result.report, result.replayed, kinds)
-    db.session.commit()
     return _submitted(out, result.replayed)
 
 
@@ -329,7 +324,6 @@ def attach_count_photo(report_id: int) -> Response:
     out = {"photo_id": photo.id, "report_id": report.id, "receipt": report.receipt, "sha256": photo.sha256,
            "width": photo.width, "height": photo.height, "size": photo.size, "replayed": result.replayed,
            "uploaded_at": bodies.iso(photo.uploaded_at), "client_uuid": str(photo.client_uuid)}
-    db.session.commit()
     response_ = jsonify(out)
     response_.status_code = 200 if result.replayed else 201
     return response_

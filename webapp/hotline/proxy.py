@@ -124,7 +124,6 @@ def enter_turnout(area_id: int) -> Response:
         abort(403)
     except reports.ReportError as exc:
         return _turnout_page(overview, form, _turnout_messages(exc, overview), 422)
-    db.session.commit()
     return _saved(result.report, result.replayed)
 
 
@@ -201,5 +200,4 @@ def enter_count(area_id: int, contest_id: int) -> Response:
         return _count_page(review, form, 422)
     except (reports.ReportRejected, reports.ClientUuidConflict):
         return _count_page(review, form, 422)
-    db.session.commit()
     return _saved(result.report, result.replayed)

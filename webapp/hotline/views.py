@@ -62,7 +62,6 @@ def record_call(area_id: int) -> Response:
     services.record_call(db.session, actor=current_user, area_id=area_id, outcome=form.outcome_value,
                          note=form.note.data or "", number=form.phone.data or "", slot_at=form.slot_time,
                          now=reporting_now())
-    db.session.commit()
     flash(_("Call recorded: %(outcome)s.", outcome=OUTCOME_LABELS[form.outcome_value]), "success")
     if request.args.get("next") == "calls":
         return redirect(url_for("hotline.calls"), 303)

@@ -153,9 +153,7 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
     except services.ReasonRequired:
         return _page(kind, report_id, 422, **{f"{decision.value}_form": form})
     except services.NotAuthorised:
-        db.session.rollback()
         return _page(kind, report_id, 403)
-    db.session.commit()
     done = {Decision.CONFIRM: _("Confirmed. The report is locked."),
             Decision.RETURN: _("Returned to the polling team with your reasons."),
             Decision.REOPEN: _("Reopened. The report waits for review again.")}

@@ -153,7 +153,6 @@ def _send(area_id: int, contest_id: int, form: CountForm) -> Response:
         form.fresh_uuid()
         flash(_("This form was already used for another report. Check the numbers and send again."), "error")
         return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
-    db.session.commit()
     report = result.report
     code = receipts.display(report.receipt)
     flash(_("These minutes had already been received. Receipt code: %(code)s", code=code) if result.replayed

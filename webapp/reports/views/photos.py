@@ -80,7 +80,6 @@ def receive_photo(report: CountReport, form: PhotoForm) -> Response:
             db.session.rollback()
             return _closed(report)
         else:
-            db.session.commit()
             flash(_("The photo of the minutes was received.") if not result.replayed
                   else _("This photo had already been received."), "success")
             return redirect(url_for("reports.count_version", report_id=report.id), 303)

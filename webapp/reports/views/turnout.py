@@ -89,7 +89,6 @@ def turnout(area_id: int) -> Response:
         return _locked(area_id)
     except services.ReportError as exc:
         return _page(overview, form, _messages(exc, overview), 422)
-    db.session.commit()
     return _sent(result.report, result.replayed)
 
 
@@ -121,5 +120,4 @@ def turnout_no_change(area_id: int) -> Response:
         fresh = TurnoutForm(formdata=None)
         fresh.fresh_uuid()
         return _page(overview, fresh, _messages(exc, overview), 422)
-    db.session.commit()
     return _sent(result.report, result.replayed)
