@@ -15,7 +15,6 @@ from webapp.htmx import render
 from webapp.i18n import _l
 from webapp.results import progress, services, xlsx
 from webapp.results.rules import format_percent
-from webapp.results.words import in_words
 from webapp.web import roles_required
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -32,11 +31,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def vnum(value: int | None) -> str:
     """Digits grouped the Vietnamese way (1.234.567) whatever the interface language: the forms' numbers."""
     return "" if value is None else f"{value:,}".replace(",", ".")
-
-
-@bp.app_template_filter("in_words")
-def in_words_filter(value: int | None) -> str:
-    return "" if value is None else in_words(value)
 
 
 @bp.app_template_global("result_pct")
