@@ -25,7 +25,7 @@ from webapp.reports.check_messages import describe
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, TurnoutForm, count_form
 from webapp.clock import reporting_now
-from webapp.reports.views import CONTEST_SHORT
+from webapp.labels import CONTEST_SHORT
 from webapp.reports.views.count import SIGNATURE_ERRORS
 from webapp.web import roles_required
 

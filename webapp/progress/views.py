@@ -24,7 +24,8 @@ from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.htmx import is_fragment_request, render
-from webapp.i18n import _, _l
+from webapp.i18n import _
+from webapp.labels import CONTEST_SHORT
 from webapp.inputs import query_int
 from webapp.progress import chart, feed, refresh, services, xlsx
 from webapp.progress.cache import FRAGMENTS
@@ -37,8 +38,6 @@ log = logging.getLogger(__name__)
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
-                 "commune": _l("Commune People's Council")}
 
 
 def _register_cli(state: object) -> None:

@@ -13,6 +13,7 @@ from webapp.elections.models import ElectoralUnit
 from webapp.geo.models import Province
 from webapp.htmx import render
 from webapp.i18n import _l
+from webapp.labels import CONTEST_SHORT
 from webapp.results import progress, services, xlsx
 from webapp.results.rules import format_percent
 from webapp.web import roles_required
@@ -22,8 +23,6 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 STATION_STATUS = {"missing": _l("not sent"), "received": _l("awaiting review"), "returned": _l("returned"),
                   "confirmed": _l("confirmed")}
-CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
-                 "commune": _l("Commune People's Council")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -22,7 +22,6 @@ from webapp.web import client_ip, local_dt, roles_required
 
 bp = Blueprint("review", __name__)
 
-REVIEWERS = tuple(authority.REVIEWERS)
 DECISION_LABELS = {
     Decision.CONFIRM: _l("Confirmed"),
     Decision.RETURN: _l("Returned for correction"),
@@ -57,7 +56,7 @@ def _filters() -> queries.QueueFilters:
 
 
 @bp.get("/review/")
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def queue() -> Response:
     """New and corrected reports of the official's stations waiting for a decision, newest first."""
     filters = _filters()
@@ -97,14 +96,14 @@ def _page(kind: ReportKind, report_id: int, status: int = 200, **forms: Any) -> 
 
 
 @bp.get("/review/count/<int:report_id>")
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def count(report_id: int) -> Response:
     """One version of a count minutes beside its photo and the version it replaced, with the decisions."""
     return _page(ReportKind.COUNT, report_id)
 
 
 @bp.get("/review/turnout/<int:turnout_id>")
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def turnout(turnout_id: int) -> Response:
     """One version of a turnout report beside the version it replaced, with the decisions."""
     return _page(ReportKind.TURNOUT, turnout_id)
@@ -164,7 +163,7 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
 @bp.post("/review/count/<int:report_id>/confirm", defaults={"decision": "confirm"})
 @bp.post("/review/count/<int:report_id>/return", defaults={"decision": "return"})
 @bp.post("/review/count/<int:report_id>/reopen", defaults={"decision": "reopen"})
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def decide_count(report_id: int, decision: str) -> Response:
     """Confirm, return or reopen one version of a count minutes."""
     return _decide(ReportKind.COUNT, report_id, Decision(decision))
@@ -173,7 +172,7 @@ def decide_count(report_id: int, decision: str) -> Response:
 @bp.post("/review/turnout/<int:turnout_id>/confirm", defaults={"decision": "confirm"})
 @bp.post("/review/turnout/<int:turnout_id>/return", defaults={"decision": "return"})
 @bp.post("/review/turnout/<int:turnout_id>/reopen", defaults={"decision": "reopen"})
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def decide_turnout(turnout_id: int, decision: str) -> Response:
     """Confirm, return or reopen one version of a turnout report."""
     return _decide(ReportKind.TURNOUT, turnout_id, Decision(decision))

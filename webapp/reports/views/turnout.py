@@ -18,7 +18,8 @@ from webapp.reports.forms import NoChangeForm, TurnoutForm
 from webapp.reports.models import TurnoutReport
 from webapp.reports.services import TurnoutInput
 from webapp.clock import reporting_now
-from webapp.reports.views import CONTEST_SHORT, bp
+from webapp.labels import CONTEST_SHORT
+from webapp.reports.views import bp
 
 
 def _messages(exc: services.ReportError, overview: services.TurnoutOverview) -> list[str]:
