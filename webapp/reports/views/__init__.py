@@ -39,4 +39,4 @@ def _labels() -> dict[str, object]:
             "describe_finding": describe}
 
 
-from webapp.reports.views import count, history, photo_by_uuid, photos, turnout  # noqa: F401  (routes)
+from webapp.reports.views import count, history, photos, turnout  # noqa: F401  (routes)
