@@ -16,7 +16,7 @@ from webapp.accounts.models import Role
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.hotline.forms import ReadBackForm
-from webapp.hotline.views import bp
+from webapp.hotline import bp
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.reports import receipts

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.elections.models import PollingArea
-from webapp.hotline import calllist, services
+from webapp.hotline import bp, calllist, services
 from webapp.hotline.forms import OUTCOME_LABELS, CallForm
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.clock import reporting_now
 from webapp.web import roles_required
-
-bp = Blueprint("hotline", __name__)
 
 HOTLINE_ROLES = (Role.HOTLINE, Role.PROVINCE, Role.ADMIN)
 

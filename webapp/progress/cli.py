@@ -36,7 +36,7 @@ def progress_refresher(every: float, once: bool) -> None:
     WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE=false so that readers never refresh in a web worker."""
     from flask import current_app
 
-    from webapp.progress.views import run_refresh
+    from webapp.progress.refresher import run_refresh
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     while True:

@@ -9,32 +9,28 @@ refreshes it after its response has been sent (``refresh_after``), never while t
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from webapp import db, scope
 from webapp.accounts.models import Role
-from webapp.audit import services as audit
-from webapp.audit.models import Channel
-from webapp.elections import services as elections
 from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _
 from webapp.labels import CONTEST_SHORT
 from webapp.inputs import query_int
 from webapp.progress import chart, feed, refresh, services, xlsx
+from webapp.progress.refresher import run_refresh
 from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
 from webapp.clock import reporting_now
 from webapp.web import roles_required
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
-log = logging.getLogger(__name__)
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,34 +49,6 @@ bp.record_once(_register_cli)
 
 def setting(name: str, default: float) -> float:
     return float(current_app.config.get(name, default))
-
-
-def run_refresh(app: Flask, clock: Callable[[], datetime]) -> None:
-    """Claim the refresh (single flight across processes), then refresh; a failure releases the claim."""
-    ttl = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_SECONDS", 10)))
-    lease = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_LEASE", 300)))
-    with app.app_context():
-        session = db.get_db(app).sessionmaker()
-        audit.bind(session, audit.AuditContext(None, "progress", Channel.SYSTEM))
-        try:
-            election = elections.current_election(session)
-            now = clock()
-            if not refresh.claim(session, election.id, now, ttl=ttl, lease=lease):
-                session.rollback()
-                return
-            session.commit()
-            try:
-                refresh.refresh(session, now=now)
-                session.commit()
-            except Exception:
-                session.rollback()
-                refresh.release(session, election.id)
-                session.commit()
-                raise
-        except Exception:
-            log.exception("progress refresh failed")
-        finally:
-            session.close()
 
 
 def refresh_after(response: Response, state: RefreshState | None, now: datetime) -> None:
