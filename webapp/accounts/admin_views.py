@@ -196,14 +196,18 @@ def _account_for_change(user_id: int) -> User:
     return account
 
 
+def _changed(account: User, message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for(".detail", user_id=account.id), 303)
+
+
 @bp.post("/<int:user_id>/deactivate")
 @roles_required(*MANAGERS)
 def deactivate(user_id: int) -> Response:
     """Block an account: it can no longer sign in and its sessions end."""
     account = _account_for_change(user_id)
     admin.set_active(db.session, actor=current_user, user=account, active=False)
-    flash(_("The account %(name)s is deactivated.", name=account.username), "success")
-    return redirect(url_for(".detail", user_id=account.id), 303)
+    return _changed(account, _("The account %(name)s is deactivated.", name=account.username))
 
 
 @bp.post("/<int:user_id>/reactivate")
@@ -212,8 +216,7 @@ def reactivate(user_id: int) -> Response:
     """Allow a deactivated account to sign in again."""
     account = _account_for_change(user_id)
     admin.set_active(db.session, actor=current_user, user=account, active=True)
-    flash(_("The account %(name)s is active again.", name=account.username), "success")
-    return redirect(url_for(".detail", user_id=account.id), 303)
+    return _changed(account, _("The account %(name)s is active again.", name=account.username))
 
 
 @bp.post("/<int:user_id>/logout-everywhere")
@@ -223,8 +226,7 @@ def logout_everywhere(user_id: int) -> Response:
     account = _account_for_change(user_id)
     admin.log_out_account(db.session, actor=current_user, user=account)
     tokens.revoke_all_of(db.session, user=account, by=current_user, now=utcnow())
-    flash(_("Every session of %(name)s has ended.", name=account.username), "success")
-    return redirect(url_for(".detail", user_id=account.id), 303)
+    return _changed(account, _("Every session of %(name)s has ended.", name=account.username))
 
 
 @bp.post("/<int:user_id>/activation")

@@ -13,6 +13,7 @@ from webapp import db
 from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.inputs import query_int
+from webapp.labels import REPORT_STATUS
 from webapp.reports.models import ReportStatus
 from webapp.clock import reporting_now
 from webapp.review import authority, queries, reasons, services
@@ -22,15 +23,15 @@ from webapp.web import client_ip, local_dt, roles_required
 
 bp = Blueprint("review", __name__)
 
+# A decision is named after the status it leads to (one table of statuses, webapp/labels.py).
 DECISION_LABELS = {
-    Decision.CONFIRM: _l("Confirmed"),
-    Decision.RETURN: _l("Returned for correction"),
+    Decision.CONFIRM: REPORT_STATUS[ReportStatus.CONFIRMED],
+    Decision.RETURN: REPORT_STATUS[ReportStatus.RETURNED],
     Decision.REOPEN: _l("Reopened"),
 }
 STATE_FILTERS = {
     "received": _l("Waiting for review"),
-    "returned": _l("Returned for correction"),
-    "confirmed": _l("Confirmed"),
+    **{status.value: REPORT_STATUS[status] for status in (ReportStatus.RETURNED, ReportStatus.CONFIRMED)},
     "all": _l("Every state"),
 }
 
