@@ -53,14 +53,16 @@ def create_database(base_url: str | None, label: str) -> tuple[str, callable]:
     return url, drop
 
 
-def world_database(base_url: str | None, label: str) -> tuple[str, Callable[[], None]]:
-    """A new database (as ``create_database``), migrated and holding the test world, committed."""
+def world_database(base_url: str | None, label: str,
+                   build: Callable[[Session], object] = world.build) -> tuple[str, Callable[[], None]]:
+    """A new database (as ``create_database``), migrated and holding the test world (or what ``build`` puts
+    there, such as the demo), committed."""
     url, drop = create_database(base_url, label)
     migrate.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        world.build(session)
+        build(session)
         session.commit()
     engine.dispose()
     return url, drop

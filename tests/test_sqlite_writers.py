@@ -30,7 +30,7 @@ from webapp.audit.models import AuditEntry
 from webapp.clock import utcnow
 from webapp.elections.models import ElectoralUnit
 from webapp.progress.models import Dirty
-from webapp.progress.views import run_refresh
+from webapp.progress.refresher import run_refresh
 
 
 @pytest.fixture(scope="module")

@@ -119,5 +119,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Every model is imported by now: configure the mappers here, once, so that a fresh process serves its first
     # request (a signed-in user's, after a restart or a worker recycle) exactly as a warm one does.
     configure_mappers()
-    db.install_retry(app)
+    db.install_unit_of_work(app)
     return app

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -139,27 +139,55 @@ def _uploads_rewound() -> bool:
     return True
 
 
-def retry_when_locked(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the view again (a few times, briefly) when SQLite refused its write because of another writer: a
-    request that began as a reader (GET) and wrote, whose snapshot went stale. The rolled-back session's next
-    transaction begins IMMEDIATE, so the next try waits for the lock instead. What still fails becomes the
-    "busy, try again" answer (errors.py), never a 500."""
+def unit_of_work(view: Callable[..., Any], *, retry_locked: bool) -> Callable[..., Any]:
+    """One commit per request, here and nowhere else (as Indico's request handler does): the view's answer
+    below 400 commits what it wrote, a 4xx/5xx answer or an exception rolls it all back (an invalid form writes
+    nothing). With ``retry_locked`` (SQLite), a write refused because of another writer runs the view again (a
+    few times, briefly): a request that began as a reader (GET) and wrote, whose snapshot went stale; the
+    rolled-back session's next transaction begins IMMEDIATE, so the next try waits for the lock instead. What
+    still fails becomes the "busy, try again" answer (errors.py), never a 500."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         started = time.monotonic()
         for attempt in range(LOCK_RETRIES + 1):
             try:
-                return view(*args, **kwargs)
+                response = current_app.make_response(view(*args, **kwargs))
+                _finish(commit=response.status_code < 400)
+                return response
             except OperationalError as exc:
+                _finish(commit=False)
                 late = time.monotonic() - started > LOCK_RETRY_WINDOW
-                if not is_locked(exc) or attempt == LOCK_RETRIES or late or not _uploads_rewound():
+                if (not retry_locked or not is_locked(exc) or attempt == LOCK_RETRIES or late
+                        or not _uploads_rewound()):
                     raise
-            session.rollback()
+            except BaseException:
+                _finish(commit=False)
+                raise
             time.sleep(0.02 * 2**attempt)
         raise AssertionError("unreachable")
 
     return wrapped
+
+
+def _finish(*, commit: bool) -> None:
+    """End the request's transaction (if it opened one), then run what waited for the commit."""
+    current: Session | None = g.get("db_session")
+    waiting: list[Callable[[], None]] = g.pop("after_commit", [])
+    if current is None:
+        return
+    if not commit:
+        current.rollback()
+        return
+    current.commit()
+    for action in waiting:
+        action()
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the request's writes are committed (never if they are rolled back): what another
+    process must find in the database, such as a job handed to the queue."""
+    g.setdefault("after_commit", []).append(action)
 
 
 class Database:
@@ -181,11 +209,11 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
-def install_retry(app: Flask) -> None:
-    """Around every view (call once all are registered): on SQLite, ``retry_when_locked``."""
-    if get_db(app).is_sqlite:
-        for endpoint, view in app.view_functions.items():
-            app.view_functions[endpoint] = retry_when_locked(view)
+def install_unit_of_work(app: Flask) -> None:
+    """Around every view (call once all are registered): ``unit_of_work``, retrying lock errors on SQLite."""
+    retry_locked = get_db(app).is_sqlite
+    for endpoint, view in app.view_functions.items():
+        app.view_functions[endpoint] = unit_of_work(view, retry_locked=retry_locked)
 
 
 def get_db(app: Flask | None = None) -> Database:
@@ -215,7 +243,7 @@ def continue_as_reader() -> None:
 def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        # Whatever the request did not commit is rolled back here: one commit per request, in the view.
+        # Whatever the request did not commit is rolled back here (unit_of_work commits, or a CLI command does).
         session.close()
 
 

@@ -73,7 +73,7 @@ def render_error(code: int, message: str | None = None, *, error_code: str | Non
 
 
 def database_busy(exc: Exception) -> Response:
-    """SQLite: another writer kept the lock past the busy timeout (db.retry_when_locked tried again already).
+    """SQLite: another writer kept the lock past the busy timeout (db.unit_of_work tried again already).
     Nothing was stored; the client sends again (the outbox does so by itself)."""
     from webapp.db import continue_as_reader
 

@@ -88,14 +88,22 @@ def _commune(s: Scope) -> Any:
     return Commune.id == s.commune_id
 
 
-def _polling_area(s: Scope) -> Any:
-    if s.level is Level.NATION:
-        return sa.true()
-    if s.level is Level.PROVINCE:
-        return PollingArea.province_id == s.province_id
-    if s.level is Level.COMMUNE:
-        return PollingArea.commune_id == s.commune_id
-    return PollingArea.id == s.polling_area_id
+def _by_place(province: Any, commune: Any, polling_area: Any) -> Callable[[Scope], Any]:
+    """The rule of rows that name their place's province, commune and polling area in three columns."""
+
+    def clause(s: Scope) -> Any:
+        if s.level is Level.NATION:
+            return sa.true()
+        if s.level is Level.PROVINCE:
+            return province == s.province_id
+        if s.level is Level.COMMUNE:
+            return commune == s.commune_id
+        return polling_area == s.polling_area_id
+
+    return clause
+
+
+_polling_area = _by_place(PollingArea.province_id, PollingArea.commune_id, PollingArea.id)
 
 
 def _unit(s: Scope) -> Any:
@@ -131,26 +139,6 @@ def _by_area(column: Any) -> Callable[[Scope], Any]:
     return clause
 
 
-def _user(s: Scope) -> Any:
-    if s.level is Level.NATION:
-        return sa.true()
-    if s.level is Level.PROVINCE:
-        return User.province_id == s.province_id
-    if s.level is Level.COMMUNE:
-        return User.commune_id == s.commune_id
-    return User.polling_area_id == s.polling_area_id
-
-
-def _audit(s: Scope) -> Any:
-    if s.level is Level.NATION:
-        return sa.true()
-    if s.level is Level.PROVINCE:
-        return AuditEntry.province_id == s.province_id
-    if s.level is Level.COMMUNE:
-        return AuditEntry.commune_id == s.commune_id
-    return AuditEntry.polling_area_id == s.polling_area_id
-
-
 _RULES: dict[type, Callable[[Scope], Any]] = {
     Province: _province,
     Commune: _commune,
@@ -160,8 +148,8 @@ _RULES: dict[type, Callable[[Scope], Any]] = {
     TeamMember: _by_area(TeamMember.polling_area_id),
     VoterCount: _by_area(VoterCount.polling_area_id),
     PollingAreaUnit: _by_area(PollingAreaUnit.polling_area_id),
-    User: _user,
-    AuditEntry: _audit,
+    User: _by_place(User.province_id, User.commune_id, User.polling_area_id),
+    AuditEntry: _by_place(AuditEntry.province_id, AuditEntry.commune_id, AuditEntry.polling_area_id),
 }
 
 

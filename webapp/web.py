@@ -157,7 +157,6 @@ def init_app(app: Flask) -> None:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code
-            db.session.commit()
         return response
 
     @app.get("/healthz")

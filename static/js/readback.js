@@ -7,7 +7,7 @@
    blocks (the item then waits in /outbox as "cần sửa"). Once the numbers are queued, a photo form keyed by their
    client_uuid may be queued after them (data-offline-after): the outbox sends it only when they are acknowledged.
 
-   viWords(n) is webapp/reports/words.py in JavaScript (tests/offline/test_readback_browser.py compares them). */
+   viWords(n) is webapp/reports/words.py in JavaScript (tests/offline/test_count_offline_browser.py compares them on 300+ numbers). */
 (function (root) {
   "use strict";
 

@@ -10,27 +10,19 @@ fails with "It looks like you are using Playwright Sync API inside the asyncio l
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page
-from sqlalchemy.orm import Session
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import ARTIFACTS, create_database
-from tests.world import NOW, PASSWORD
-from webapp import create_app, migrate
-from webapp.audit import services as audit
-from webapp.audit.models import Channel
-from webapp.db import make_engine
-from webapp.seed import demo
+from tests.conftest import ARTIFACTS
+from tests.live_server import demo_day, serve
+from tests.world import PASSWORD
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -44,9 +36,8 @@ def chromium_path() -> str | None:
     return path if os.path.exists(path) else None
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _require_chromium() -> None:
-    """Runs before anything else here: no browser means skip on a laptop, fail in CI."""
+def require_chromium() -> None:
+    """No browser means skip on a laptop, fail in CI."""
     if chromium_path():
         return
     if os.environ.get("CI") == "true":
@@ -54,39 +45,20 @@ def _require_chromium() -> None:
     pytest.skip(MISSING_CHROMIUM)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
+@pytest.fixture(autouse=True, scope="session")
+def _require_chromium() -> None:
+    """Runs before anything else here."""
+    require_chromium()
 
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """The demo in a database of its own, served on 127.0.0.1 with a port the OS picks; yields the base URL."""
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "live")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        demo.load_demo(session, NOW)
-        session.commit()
-    engine.dispose()
     # Imports and exports run inside their request (huey's immediate mode), as in the other HTTP tests;
     # tests/jobs/ runs a real consumer.
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
-                      "JOBS_IMMEDIATE": True, "JOBS_DIR": tempfile.mkdtemp(prefix="baucu-browser-jobs-")})
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # Port 0: Chromium refuses "unsafe" ports (5060, 6000, 10080…) that a fixed choice might hit.
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["db"].engine.dispose()
-        drop()
+    with serve("live", demo_day, {"SECRET_KEY": "browser-test-secret-key-0123456789abcdef", "JOBS_IMMEDIATE": True,
+                                  "JOBS_DIR": tempfile.mkdtemp(prefix="baucu-browser-jobs-")}) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

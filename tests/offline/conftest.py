@@ -5,12 +5,8 @@ fail when ``CI=true``."""
 
 from __future__ import annotations
 
-import logging
-import os
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,75 +16,21 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from tests.browser.conftest import CHROMIUM_ARGS, HEIGHT, MISSING_CHROMIUM, WIDTH, chromium_path
-from tests.conftest import ARTIFACTS, create_database
+from tests.browser.conftest import CHROMIUM_ARGS, HEIGHT, WIDTH, chromium_path, require_chromium
+from tests.conftest import ARTIFACTS
+from tests.live_server import LiveServer, demo_day, serve
 from tests.offline import testapp
 from tests.world import NOW, PASSWORD
-from webapp import ROOT, create_app, migrate
+from webapp import ROOT
 from webapp.accounts import services as accounts
 from webapp.accounts.models import Role, User
-from webapp.audit import services as audit
-from webapp.audit.models import Channel
-from webapp.db import make_engine
 from webapp.elections.models import PollingArea
-from webapp.seed import demo
 
 # Election day, just after the 11:30 report time opened: the turnout form takes reports.
 CLOCK = "2026-03-15T11:35"
 CONTEXT_ARGS: dict[str, Any] = {"viewport": {"width": WIDTH, "height": HEIGHT}, "device_scale_factor": 2,
                                 "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
-
-
-class LiveServer:
-    """The app on 127.0.0.1; ``stop()`` and ``start()`` keep the port (the phone sees a server that went away)."""
-
-    def __init__(self, app: Flask, database_url: str, static_dir: Path) -> None:
-        self.app = app
-        self.database_url = database_url
-        self.static_dir = static_dir
-        self.port = 0
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        for _ in range(50):
-            try:
-                self._server = make_server("127.0.0.1", self.port, self.app, threaded=True,
-                                           request_handler=_QuietHandler)
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert self._server is not None
-        self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="offline-live-server", daemon=True)
-        self._thread.start()
-
-    def ensure_running(self) -> None:
-        if self._server is None:
-            self.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            assert self._thread is not None
-            self._thread.join(timeout=10)
-            self._server = None
-
-    def scalar(self, statement: sa.Select) -> Any:
-        with Session(self.app.extensions["db"].engine) as session:
-            return session.scalar(statement)
 
 
 LEADERS = [f"off{n:02d}" for n in range(1, 17)]
@@ -119,35 +61,26 @@ def leader() -> str:
 @pytest.fixture(scope="session")
 def offline_server() -> Iterator[LiveServer]:
     """The demo in a database of its own, served with a copy of static/ and the test form."""
-    if not chromium_path():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MISSING_CHROMIUM} (CI=true requires the browser tests to run)", pytrace=False)
-        pytest.skip(MISSING_CHROMIUM)
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "offline")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        demo.load_demo(session, NOW)
-        _add_leaders(session)
-        session.commit()
-    engine.dispose()
+    require_chromium()
     static_dir = Path(tempfile.mkdtemp(prefix="baucu-static-")) / "static"
     shutil.copytree(ROOT / "static", static_dir)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "offline-test-secret-key-0123456789abcdef",
-                      "REPORTING_CLOCK_OVERRIDE": CLOCK, "UPLOAD_FOLDER": str(Path(tempfile.mkdtemp()) / "up")})
-    app.static_folder = str(static_dir)
-    app.register_blueprint(testapp.bp)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = LiveServer(app, url, static_dir)
-    server.start()
+
+    def build(session: Session) -> None:
+        demo_day(session)
+        _add_leaders(session)
+
+    def prepare(app: Flask) -> None:
+        app.static_folder = str(static_dir)
+        app.register_blueprint(testapp.bp)
+
     try:
-        yield server
+        with serve("offline", build, {"SECRET_KEY": "offline-test-secret-key-0123456789abcdef",
+                                      "REPORTING_CLOCK_OVERRIDE": CLOCK,
+                                      "UPLOAD_FOLDER": str(Path(tempfile.mkdtemp()) / "up")}, prepare) as server:
+            server.static_dir = static_dir
+            yield server
     finally:
-        server.stop()
-        app.extensions["db"].engine.dispose()
         shutil.rmtree(static_dir.parent, ignore_errors=True)
-        drop()
 
 
 @pytest.fixture(autouse=True)

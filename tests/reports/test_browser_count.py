@@ -3,26 +3,22 @@ receipt; and the turnout page. Real Chromium through Playwright; screenshots go 
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import ARTIFACTS, create_database
+from tests.browser.conftest import require_chromium
+from tests.conftest import ARTIFACTS
+from tests.live_server import demo_day, serve
 from tests.reports.helpers import AREA, good_numbers, links, vn
-from tests.world import NOW, PASSWORD, World
-from webapp import create_app, migrate
+from tests.world import PASSWORD, World
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.audit.services import Actor
-from webapp.db import make_engine
 from webapp.elections.models import ContestKind
-from webapp.seed import demo
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,39 +34,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
 SHOTS = ARTIFACTS / "reports"
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, object, object]]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing and CI=true: apt-get install chromium", pytrace=False)
-        pytest.skip("chromium is not installed (apt-get install chromium); browser test skipped")
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "repbrowser")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
-        demo.load_demo(session, NOW)
-        session.commit()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "reports-browser-test-secret-0123456789abcdef",
-                      "REPORTING_CLOCK_OVERRIDE": vn(19, 40).isoformat()})
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app, engine
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        httpd.server_close()
-        app.extensions["db"].engine.dispose()
-        engine.dispose()
-        drop()
+    require_chromium()
+    with serve("repbrowser", demo_day, {"SECRET_KEY": "reports-browser-test-secret-0123456789abcdef",
+                                        "REPORTING_CLOCK_OVERRIDE": vn(19, 40).isoformat()}) as live:
+        yield live.url, live.app, live.engine
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from tests.reports.helpers import vn
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 
 
 def test_without_an_override_the_clock_is_real_time(app: Flask) -> None:

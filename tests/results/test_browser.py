@@ -3,31 +3,22 @@ scrolling, touch targets of 44 px (Chromium through pytest-playwright, as in tes
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from tests import world
 from tests.browser.conftest import (  # noqa: F401  (fixtures)
     HEIGHT,
     WIDTH,
-    _QuietHandler,
     _require_chromium,
     browser_type_launch_args,
     screenshot,
 )
-from tests.conftest import create_database
+from tests.live_server import serve
 from tests.results.helpers import BEN_THANH, COMMUNE, NA, PROV, RECEIVED, put_report, put_turnout
-from webapp import create_app, migrate
-from webapp.audit import services as audit
-from webapp.audit.models import Channel
-from webapp.db import make_engine
 from webapp.reports.models import ReportStatus
 
 pytestmark = pytest.mark.browser
@@ -53,28 +44,13 @@ def _seed(session: Session) -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """The test world plus Bến Thành's minutes (10 confirmed, 2 awaiting review), served on a free port."""
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "resultslive")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+
+    def build(session: Session) -> None:
         world.build(session)
         _seed(session)
-        session.commit()
-    engine.dispose()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef"})
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="results-live", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["db"].engine.dispose()
-        drop()
+
+    with serve("resultslive", build, {"SECRET_KEY": "browser-test-secret-key-0123456789abcdef"}) as live:
+        yield live.url
 
 
 @pytest.fixture

@@ -4,30 +4,25 @@
 from __future__ import annotations
 
 import io
-import logging
-import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.browser.conftest import HEIGHT, WIDTH, browser_type_launch_args, chromium_path  # noqa: F401
-from tests.conftest import ARTIFACTS, create_database
+from tests.conftest import ARTIFACTS
+from tests.live_server import serve
 from tests.reports.helpers import new_id
 from tests.review.helpers import send_count, send_turnout, vn
 from tests.world import NOW, PASSWORD, World
-from webapp import create_app, migrate
 from webapp.accounts import admin_services
 from webapp.accounts import services as accounts
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.audit.services import Actor
-from webapp.db import make_engine
 from webapp.elections.models import ContestKind
 from webapp.hotline import services as hotline
 from webapp.hotline.models import CallOutcome
@@ -42,11 +37,6 @@ pytestmark = [
     pytest.mark.filterwarnings(r"ignore:Exception ignored in.*/static/:pytest.PytestUnraisableExceptionWarning"),
 ]
 SHOTS = ARTIFACTS / "review"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
 
 
 def _minutes_photo() -> bytes:
@@ -122,30 +112,18 @@ def _reset_story(session: Session, w: World) -> int:
 def server() -> Iterator[tuple[str, dict[str, int]]]:
     if not chromium_path():
         pytest.skip("chromium is not installed (apt-get install chromium); browser test skipped")
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "rvbrowser")
-    migrate.upgrade(url)
-    engine = make_engine(url)
     uploads = tempfile.mkdtemp(prefix="rv-uploads-")
-    with Session(engine) as session:
-        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+    ids: dict[str, int] = {}
+
+    def build(session: Session) -> None:
         demo.load_demo(session, NOW)
         session.commit()
-        ids = _story(session, uploads)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "review-browser-test-secret-0123456789abcdef",
-                      "REPORTING_CLOCK_OVERRIDE": vn(20, 30).isoformat(), "UPLOAD_FOLDER": uploads})
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", ids
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        httpd.server_close()
-        app.extensions["db"].engine.dispose()
-        engine.dispose()
-        drop()
+        ids.update(_story(session, uploads))
+
+    with serve("rvbrowser", build, {"SECRET_KEY": "review-browser-test-secret-0123456789abcdef",
+                                    "REPORTING_CLOCK_OVERRIDE": vn(20, 30).isoformat(),
+                                    "UPLOAD_FOLDER": uploads}) as live:
+        yield live.url, ids
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ def _not_allowed(_exc: admin.NotAllowed) -> Response:
 
 @bp.errorhandler(admin.AccountInactive)
 def _inactive(exc: admin.AccountInactive) -> Response:
-    db.session.rollback()
     return render_error(
         409,
         _("The account %(name)s is deactivated: reactivate it before printing a new slip.", name=str(exc)),
@@ -129,7 +128,6 @@ def print_slips() -> Response:
         heading=commune.name,
         report_times=_report_times(commune.province_id),
     )
-    db.session.commit()
     # The one kind of POST that answers with content instead of a 303: the codes are stored only as hashes,
     # so the sheet can exist only in this response.
     return slips.pdf_response(pdf, f"phieu-kich-hoat-{commune.code}.pdf")
@@ -144,7 +142,6 @@ def reset_leader(area_id: int) -> Response:
     pdf = slips.render_pdf(
         [slips.leader_slip(issued)], heading=area.code, report_times=_report_times(area.province_id)
     )
-    db.session.commit()
     # Answers with the PDF, not a 303: the new code exists only in this response.
     return slips.pdf_response(pdf, f"phieu-kich-hoat-{area.code}.pdf")
 
@@ -199,15 +196,18 @@ def _account_for_change(user_id: int) -> User:
     return account
 
 
+def _changed(account: User, message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for(".detail", user_id=account.id), 303)
+
+
 @bp.post("/<int:user_id>/deactivate")
 @roles_required(*MANAGERS)
 def deactivate(user_id: int) -> Response:
     """Block an account: it can no longer sign in and its sessions end."""
     account = _account_for_change(user_id)
     admin.set_active(db.session, actor=current_user, user=account, active=False)
-    db.session.commit()
-    flash(_("The account %(name)s is deactivated.", name=account.username), "success")
-    return redirect(url_for(".detail", user_id=account.id), 303)
+    return _changed(account, _("The account %(name)s is deactivated.", name=account.username))
 
 
 @bp.post("/<int:user_id>/reactivate")
@@ -216,9 +216,7 @@ def reactivate(user_id: int) -> Response:
     """Allow a deactivated account to sign in again."""
     account = _account_for_change(user_id)
     admin.set_active(db.session, actor=current_user, user=account, active=True)
-    db.session.commit()
-    flash(_("The account %(name)s is active again.", name=account.username), "success")
-    return redirect(url_for(".detail", user_id=account.id), 303)
+    return _changed(account, _("The account %(name)s is active again.", name=account.username))
 
 
 @bp.post("/<int:user_id>/logout-everywhere")
@@ -228,9 +226,7 @@ def logout_everywhere(user_id: int) -> Response:
     account = _account_for_change(user_id)
     admin.log_out_account(db.session, actor=current_user, user=account)
     tokens.revoke_all_of(db.session, user=account, by=current_user, now=utcnow())
-    db.session.commit()
-    flash(_("Every session of %(name)s has ended.", name=account.username), "success")
-    return redirect(url_for(".detail", user_id=account.id), 303)
+    return _changed(account, _("Every session of %(name)s has ended.", name=account.username))
 
 
 @bp.post("/<int:user_id>/activation")
@@ -249,7 +245,6 @@ def new_activation(user_id: int) -> Response:
         )
         slip = slips.account_slip(account, code, str(ROLE_LABELS[account.role]))
     pdf = slips.render_pdf([slip], heading=account.username, report_times=_report_times(account.province_id))
-    db.session.commit()
     # Answers with the PDF, not a 303: the new code exists only in this response.
     return slips.pdf_response(pdf, f"phieu-kich-hoat-{account.username}.pdf")
 
@@ -299,7 +294,6 @@ def new() -> Response:
         except admin.InvalidAccount as exc:
             getattr(form, exc.field).errors.append(_REASONS[exc.reason]())
         else:
-            db.session.commit()
             flash(
                 _("Account %(name)s created. Print its activation slip below.", name=account.username),
                 "success",

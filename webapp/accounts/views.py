@@ -22,7 +22,8 @@ bp = Blueprint("accounts", __name__)
 
 
 def _start_session(user: User) -> None:
-    """A new server-side session (committed by the caller before ``_sign_in``), named in the audit context."""
+    """A new server-side session, named in the audit context. Committed with the request: if that commit fails,
+    the cookie ``_sign_in`` set names no session, so the device is simply not signed in."""
     services.start_session(db.session, user=user, now=utcnow(),
                            lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], ip=client_ip(),
                            user_agent=request.user_agent.string)
@@ -66,14 +67,12 @@ def login() -> Response:
             if result.needs_password:
                 session.clear()
                 session["activating_user"] = _activation_marker(result.user)
-                db.session.commit()
                 response = redirect(url_for("accounts.activate"), 303)
                 attempt.succeeded(response)
                 return response
             _start_session(result.user)
             audit.record_event(db.session, action="login", entity_type="users",
                                entity_id=str(result.user.id), place=result.user.audit_place())
-            db.session.commit()
             _sign_in(result.user)
             response = redirect(safe_next(request.args.get("next")), 303)
             attempt.succeeded(response)
@@ -107,7 +106,6 @@ def activate() -> Response:
                 "remember with a number."))
         else:
             _start_session(user)
-            db.session.commit()
             _sign_in(user)
             flash(_("Your password is set. Welcome!"), "success")
             response = redirect(url_for("home.index"), 303)
@@ -122,7 +120,6 @@ def logout() -> Response:
     """Sign out of this device: its session ends on the server too (a copied cookie stops working)."""
     if current_user.is_authenticated and current_user.session_id is not None:
         services.end_session(db.session, session_id=current_user.session_id, now=utcnow())
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -138,7 +135,6 @@ def logout_everywhere() -> Response:
     tokens.revoke_all_of(db.session, user=user, by=user, now=utcnow())
     audit.record_event(db.session, action="logout_everywhere", entity_type="users", entity_id=str(user.id),
                        place=user.audit_place())
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out on every device."), "info")

@@ -66,7 +66,6 @@ def issue() -> Response:
         except tokens.InvalidToken as exc:
             getattr(form, exc.field).errors.append(_reason(exc.reason))
         else:
-            db.session.commit()
             return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
     return _page(form, status=422)
 
@@ -86,7 +85,6 @@ def issue_integration() -> Response:
         except tokens.InvalidToken as exc:
             getattr(form, exc.field).errors.append(_reason(exc.reason))
         else:
-            db.session.commit()
             return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
     return _page(ApiTokenForm(formdata=None), status=422, integration_form=form)
 
@@ -96,6 +94,5 @@ def issue_integration() -> Response:
 def revoke(token_id: int) -> Response:
     """Revoke a token at once: every request carrying it is refused from now on."""
     token = tokens.revoke_token(db.session, actor=current_user, token_id=token_id, now=utcnow())
-    db.session.commit()
     flash(_("The token “%(name)s” of %(user)s is revoked.", name=token.name, user=token.user.username), "success")
     return redirect(url_for(".index"), 303)

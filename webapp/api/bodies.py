@@ -12,11 +12,10 @@ from webapp.api.parsing import Reader
 from webapp.api.problems import Problem, finding_json
 from webapp.elections.models import ContestKind
 from webapp.reports import receipts
-from webapp.reports.checks import CountInput, Finding, Severity
+from webapp.reports.checks import COUNT_FIELDS, CountInput, Finding, Severity
 from webapp.reports.counts import CountData
 from webapp.reports.models import CountReport, TurnoutReport
 
-COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
 KINDS = tuple(kind.value for kind in ContestKind)
 MAX_NAME, MAX_NOTE, MAX_REASON = 200, 2000, 500

@@ -18,6 +18,7 @@ from webapp.api import auth, bodies, openapi
 from webapp.api.parsing import Reader, load_json
 from webapp.api.problems import ApiError, Problem, api_error, error_response, finding_json, response
 from webapp.audit.models import Channel
+from webapp.clock import reporting_now
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, Contest, ContestKind, PollingArea, PollingAreaUnit
 from webapp.errors import DATABASE_UNAVAILABLE, without_database
@@ -25,7 +26,6 @@ from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.models import CountReport
-from webapp.reports.views import reporting_now
 from webapp.web import current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -46,13 +46,11 @@ def now() -> datetime:
 
 
 def _fail(status: int, code: str, field: str | None = None, **params: Any) -> Response:
-    db.session.rollback()
     return error_response(api_error(status, code, field, **params))
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> Response:
-    db.session.rollback()
     return error_response(exc)
 
 
@@ -117,7 +115,6 @@ def _unhandled(exc: Exception) -> Response:
 
 def _rejected(exc: services.ReportRejected, contest_kinds: dict[int, str] | None = None) -> Response:
     """422 with the blocking findings and the suspicious ones still unexplained; the rest as warnings."""
-    db.session.rollback()
     names = _candidate_names(exc.findings)
     unexplained = {id(f) for f in exc.unexplained}
     errors, warnings = [], []
@@ -291,7 +288,6 @@ def submit_count(area_id: int, contest: str) -> Response:
     except services.ReportRejected as exc:
         return _rejected(exc)
     body = bodies.count_json(result.report, result.replayed, contest)
-    db.session.commit()
     return _submitted(body, result.replayed)
 
 
@@ -316,7 +312,6 @@ def submit_turnout(area_id: int) -> Response:
     except services.ReportRejected as exc:
         return _rejected(exc, kinds)
     out = bodies.turnout_json(result.report, result.replayed, kinds)
-    db.session.commit()
     return _submitted(out, result.replayed)
 
 
@@ -343,7 +338,6 @@ def attach_count_photo(report_id: int) -> Response:
     out = {"photo_id": photo.id, "report_id": report.id, "receipt": report.receipt, "sha256": photo.sha256,
            "width": photo.width, "height": photo.height, "size": photo.size, "replayed": result.replayed,
            "uploaded_at": bodies.iso(photo.uploaded_at), "client_uuid": str(photo.client_uuid)}
-    db.session.commit()
     response_ = jsonify(out)
     response_.status_code = 200 if result.replayed else 201
     return response_

@@ -246,7 +246,8 @@ class DiffRow:
 def _value_labels() -> dict[str, Any]:
     """Labels of the values stored as codes, by field (imported here: they live with the views that show them)."""
     from webapp.hotline.forms import OUTCOME_LABELS
-    from webapp.reports.views import CHANNEL_LABELS, STATUS_LABELS
+    from webapp.labels import CHANNELS as CHANNEL_LABELS
+    from webapp.labels import REPORT_STATUS as STATUS_LABELS
     from webapp.review.views import DECISION_LABELS
     from webapp.web import ROLE_LABELS
 

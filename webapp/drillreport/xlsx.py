@@ -14,7 +14,7 @@ from webapp.clock import to_local
 from webapp.drillreport.services import DrillReport
 from webapp.i18n import _
 from webapp.imports.workbooks import HEADER_FILL
-from webapp.reports.views import STATUS_LABELS
+from webapp.labels import REPORT_STATUS as STATUS_LABELS
 from webapp.review.reasons import labels
 
 

@@ -6,10 +6,10 @@ from werkzeug.wrappers import Response
 
 from webapp import db
 from webapp.accounts.models import Role
+from webapp.clock import reporting_now
 from webapp.elections import services as elections
 from webapp.home import menu, services
 from webapp.htmx import render
-from webapp.reports.views import reporting_now
 
 bp = Blueprint("home", __name__)
 

@@ -14,7 +14,7 @@ from webapp import db
 from webapp.accounts.models import Role
 from webapp.audit.models import Channel
 from webapp.hotline.forms import ReadBackForm
-from webapp.hotline.views import bp
+from webapp.hotline import bp
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.reports import receipts
@@ -22,7 +22,8 @@ from webapp.reports import services as reports
 from webapp.reports.check_messages import describe
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, TurnoutForm, count_form
-from webapp.reports.views import CONTEST_SHORT, reporting_now
+from webapp.clock import reporting_now
+from webapp.labels import CONTEST_SHORT
 from webapp.reports.views.count import SIGNATURE_ERRORS
 from webapp.web import current_actor, roles_required
 
@@ -115,7 +116,6 @@ def enter_turnout(area_id: int) -> Response:
         abort(403)
     except reports.ReportError as exc:
         return _turnout_page(overview, form, _turnout_messages(exc, overview), 422)
-    db.session.commit()
     return _saved(result.report, result.replayed)
 
 
@@ -191,5 +191,4 @@ def enter_count(area_id: int, contest_id: int) -> Response:
         return _count_page(review, form, 422)
     except (reports.ReportRejected, reports.ClientUuidConflict):
         return _count_page(review, form, 422)
-    db.session.commit()
     return _saved(result.report, result.replayed)

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.elections.models import PollingArea
-from webapp.hotline import calllist, services
+from webapp.hotline import bp, calllist, services
 from webapp.hotline.forms import OUTCOME_LABELS, CallForm
 from webapp.htmx import render
 from webapp.i18n import _
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 from webapp.web import roles_required
-
-bp = Blueprint("hotline", __name__)
 
 HOTLINE_ROLES = (Role.HOTLINE, Role.PROVINCE, Role.ADMIN)
 
@@ -62,7 +60,6 @@ def record_call(area_id: int) -> Response:
     services.record_call(db.session, actor=current_user, area_id=area_id, outcome=form.outcome_value,
                          note=form.note.data or "", number=form.phone.data or "", slot_at=form.slot_time,
                          now=reporting_now())
-    db.session.commit()
     flash(_("Call recorded: %(outcome)s.", outcome=OUTCOME_LABELS[form.outcome_value]), "success")
     if request.args.get("next") == "calls":
         return redirect(url_for("hotline.calls"), 303)

@@ -70,9 +70,8 @@ def _read_upload(form: ImportForm) -> tuple[str, bytes]:
 
 
 def _started(job: Job) -> Response:
-    """The job is committed, then queued; its page follows its progress."""
-    db.session.commit()
-    runner.submit(db.session, job)
+    """The job is queued once committed (the worker must find it); its page follows its progress."""
+    db.after_commit(lambda: runner.submit(db.session, job))
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 

@@ -14,11 +14,11 @@ from flask_login import current_user
 from webapp import db
 from webapp.accounts.models import Role
 from webapp.api.auth import require_scope
+from webapp.clock import reporting_now
 from webapp.inputs import parse_datetime, query_int
 from webapp.progress import feed, services
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.progress.views import READERS, conditional
-from webapp.reports.views import reporting_now
 from webapp.results.rules import percent_json
 from webapp.web import roles_required
 

@@ -37,14 +37,13 @@ def progress_refresher(every: float, once: bool) -> None:
     WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE=false so that readers never refresh in a web worker."""
     from flask import current_app
 
-    from webapp.progress.views import run_refresh
-    from webapp.reports.views import reporting_now
+    from webapp.progress.refresher import run_refresh
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     while True:
         started = time.perf_counter()
-        run_refresh(app, reporting_now)  # the reports' clock, as the web workers' refresh after a response
-        for drill_id in _drills_today(app):  # a drill running today (on real time) is refreshed beside it
+        run_refresh(app, utcnow)  # staleness on the wall clock, whatever the reports' clock says
+        for drill_id in _drills_today(app):  # a drill running today is refreshed beside the real election
             run_refresh(app, utcnow, drill_id)
         if once:
             return

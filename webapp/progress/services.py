@@ -39,8 +39,25 @@ _COUNT = ("expected", "received", "returned", "confirmed", "voted", "voted_on_li
           "confirmed_on_list")
 
 
+class _Percents:
+    """Turnout as display percentages: provisional (received and confirmed) and confirmed only."""
+
+    voted: int
+    voted_on_list: int
+    confirmed_voted: int
+    confirmed_on_list: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent(self.voted, self.voted_on_list)
+
+    @property
+    def confirmed_percent(self) -> Decimal | None:
+        return percent(self.confirmed_voted, self.confirmed_on_list)
+
+
 @dataclasses.dataclass
-class SlotFigures:
+class SlotFigures(_Percents):
     """One report time of one contest at one place."""
 
     at: time
@@ -68,17 +85,9 @@ class SlotFigures:
     def missing(self) -> int:
         return max(0, self.expected - self.reported)
 
-    @property
-    def percent(self) -> Decimal | None:
-        return percent(self.voted, self.voted_on_list)
-
-    @property
-    def confirmed_percent(self) -> Decimal | None:
-        return percent(self.confirmed_voted, self.confirmed_on_list)
-
 
 @dataclasses.dataclass
-class CountFigures:
+class CountFigures(_Percents):
     """The count minutes of one contest at one place."""
 
     expected: int = 0
@@ -101,14 +110,6 @@ class CountFigures:
     @property
     def missing(self) -> int:
         return max(0, self.expected - self.sent)
-
-    @property
-    def percent(self) -> Decimal | None:
-        return percent(self.voted, self.voted_on_list)
-
-    @property
-    def confirmed_percent(self) -> Decimal | None:
-        return percent(self.confirmed_voted, self.confirmed_on_list)
 
 
 @dataclasses.dataclass

@@ -9,38 +9,32 @@ refreshes it after its response has been sent (``refresh_after``), never while t
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from webapp import db, scope
 from webapp.accounts.models import Role
-from webapp.audit import services as audit
-from webapp.audit.models import Channel
-from webapp.clock import utcnow
-from webapp.elections import services as elections
+from webapp.clock import reporting_now, utcnow
 from webapp.elections import working
 from webapp.htmx import is_fragment_request, render
-from webapp.i18n import _, _l
+from webapp.i18n import _
 from webapp.inputs import query_int
+from webapp.labels import CONTEST_SHORT
 from webapp.progress import chart, feed, refresh, services, xlsx
 from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
-from webapp.reports.views import reporting_now
+from webapp.progress.refresher import run_refresh
 from webapp.web import roles_required
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
-log = logging.getLogger(__name__)
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
-                 "commune": _l("Commune People's Council")}
 
 
 def _register_cli(state: object) -> None:
@@ -56,38 +50,6 @@ bp.record_once(_register_cli)
 
 def setting(name: str, default: float) -> float:
     return float(current_app.config.get(name, default))
-
-
-def run_refresh(app: Flask, clock: Callable[[], datetime], election_id: int | None = None) -> None:
-    """Claim the refresh (single flight across processes), then refresh; a failure releases the claim.
-    ``election_id``: a drill's (webapp.drills), else the real election. ``clock`` is the wall clock: staleness
-    is measured in real time even when the reports' clock is frozen (``REPORTING_CLOCK_OVERRIDE``)."""
-    ttl = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_SECONDS", 10)))
-    lease = timedelta(seconds=float(app.config.get("PROGRESS_REFRESH_LEASE", 300)))
-    with app.app_context():
-        session = db.get_db(app).sessionmaker()
-        audit.bind(session, audit.AuditContext(None, "progress", Channel.SYSTEM))
-        if election_id is not None:
-            working.bind(session, election_id)
-        try:
-            election = elections.current_election(session)
-            now = clock()
-            if not refresh.claim(session, election.id, now, ttl=ttl, lease=lease):
-                session.rollback()
-                return
-            session.commit()
-            try:
-                refresh.refresh(session, now=now)
-                session.commit()
-            except Exception:
-                session.rollback()
-                refresh.release(session, election.id)
-                session.commit()
-                raise
-        except Exception:
-            log.exception("progress refresh failed")
-        finally:
-            session.close()
 
 
 def refresh_after(response: Response, state: RefreshState | None, now: datetime) -> None:

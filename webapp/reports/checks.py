@@ -20,8 +20,9 @@ __all__ = [
 #: Contests from the widest electorate to the narrowest (domain.md §6, "who votes on which ballot").
 CONTEST_ORDER = ("na", "provincial", "commune")
 
-_COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
-_COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
+# The count minutes' figures and complaint counts, in the paper's order: the one list every layer reads.
+COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
+COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
 
 
 class Severity(enum.StrEnum):
@@ -102,7 +103,7 @@ def check_count(data: CountInput, ctx: CountContext) -> list[Finding]:
     """Checks 1–9, 13 and 14 of one count minutes (check 10 needs the kiểm kê, not captured here)."""
     out: list[Finding] = []
     ok: dict[str, int] = {}
-    for name in (*_COUNT_FIELDS, *_COMPLAINT_FIELDS):
+    for name in (*COUNT_FIELDS, *COMPLAINT_FIELDS):
         problem = _value_problem(name, getattr(data, name))
         if problem:
             out.append(problem)

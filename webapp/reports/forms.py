@@ -17,15 +17,14 @@ from webapp.forms import Form
 from webapp.i18n import _l
 from webapp.inputs import parse_hhmm, parse_int
 from webapp.reports.check_messages import FIELD_LABELS
-from webapp.reports.checks import CountInput
+from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS, CountInput
 from webapp.reports.counts import CountData
 from webapp.reports.turnout import TurnoutInput
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off", "class": "number"}
 # Codes of the checks whose findings need a written explanation (Severity.EXPLAIN).
 EXPLAIN_CODES = ("issued_ne_voted", "received_lt_issued", "turnout_ne_voted")
-NUMBER_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
-COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
+NUMBER_FIELDS = COUNT_FIELDS
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[.,\s][0-9]{3})+")
 _MAX = 99_999_999
 

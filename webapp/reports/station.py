@@ -11,9 +11,7 @@ against the kept place on every request.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import threading
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -23,6 +21,7 @@ from webapp import scope
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import ConfigurationVersion, ContestKind, PollingArea
+from webapp.lru import LRU
 from webapp.reports.common import ContestNotHeld, StationDay, area_contests, station_day
 
 #: Areas kept per process: a station sends its minutes in a burst (three contests, a correction), so a few
@@ -97,33 +96,8 @@ def token_column() -> sa.ScalarSelect[str]:
     return _TOKEN.scalar_subquery()
 
 
-class _Kept:
-    """An LRU of configurations; gunicorn's threads share it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.items: collections.OrderedDict[tuple[str, int], StationConfig] = collections.OrderedDict()
-
-    def get(self, key: tuple[str, int]) -> StationConfig | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[str, int], config: StationConfig) -> None:
-        with self.lock:
-            self.items[key] = config
-            self.items.move_to_end(key)
-            while len(self.items) > MAX_AREAS:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-_kept = _Kept()
+# The configurations this process keeps (gunicorn's threads share them).
+_kept: LRU[tuple[str, int], StationConfig] = LRU(MAX_AREAS)
 
 
 def _key(session: Session, area_id: int) -> tuple[str, int, int | None]:

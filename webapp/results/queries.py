@@ -14,11 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp.elections.models import ElectoralUnit, PollingArea, PollingAreaUnit
+from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS
 from webapp.reports.models import CountReport, CountVote, ReportStatus
 from webapp.results.rules import UnitTotals
 
-SUMMED = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
-COMPLAINTS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
+SUMMED = COUNT_FIELDS
+COMPLAINTS = COMPLAINT_FIELDS
 OFFICIAL = "official"
 PROVISIONAL = "provisional"
 SIDES = (OFFICIAL, PROVISIONAL)

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from webapp.elections.models import ContestKind
+from webapp.reports.checks import COUNT_FIELDS
 
 __all__ = [
     "RankedCandidate", "StationTotals", "UnitResult", "UnitTotals", "aggregate", "decide_unit", "elected",
@@ -49,7 +50,7 @@ class UnitTotals:
     stations: int = 0  # how many minutes were added (check 15 compares it with the stations mapped)
 
 
-_SUMMED = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
+_SUMMED = COUNT_FIELDS
 
 
 def aggregate(stations: Iterable[StationTotals]) -> UnitTotals:

@@ -12,18 +12,15 @@ from webapp.clock import utcnow
 from webapp.elections.models import ElectoralUnit
 from webapp.geo.models import Province
 from webapp.htmx import render
-from webapp.i18n import _l
+from webapp.labels import CONTEST_SHORT
 from webapp.results import progress, services, xlsx
 from webapp.results.rules import format_percent, format_valid_invalid
-from webapp.results.words import in_words
 from webapp.web import roles_required
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 STATION_STATUS = services.STATION_STATUS
-CONTEST_SHORT = {"na": _l("National Assembly"), "provincial": _l("Provincial People's Council"),
-                 "commune": _l("Commune People's Council")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -31,11 +28,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def vnum(value: int | None) -> str:
     """Digits grouped the Vietnamese way (1.234.567) whatever the interface language: the forms' numbers."""
     return "" if value is None else f"{value:,}".replace(",", ".")
-
-
-@bp.app_template_filter("in_words")
-def in_words_filter(value: int | None) -> str:
-    return "" if value is None else in_words(value)
 
 
 @bp.app_template_global("result_pct")

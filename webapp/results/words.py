@@ -1,8 +1,7 @@
-"""What the official forms print besides the figures: form numbers, titles, and numbers in Vietnamese words."""
+"""What the official forms print besides the figures: form numbers and titles (the numbers in Vietnamese words
+are ``webapp.reports.words``, the one module the read-back screen, the forms and the phone's port share)."""
 
 from __future__ import annotations
-
-from num2words import num2words
 
 from webapp.elections.models import ContestKind
 
@@ -59,38 +58,3 @@ def ban_phrase(contest: ContestKind | str, *, province: str = "", commune: str =
 
 def form_number(kind: str, contest: ContestKind | str) -> str | None:
     return FORM_NUMBERS.get((kind, ContestKind(contest)))
-
-
-_SCALES = ("", "nghìn", "triệu", "tỷ")
-
-
-def in_words(n: int) -> str:
-    """A whole number in Vietnamese words as official documents write it: 812 -> "tám trăm mười hai",
-    2024 -> "hai nghìn không trăm hai mươi bốn", 1005 -> "một nghìn không trăm lẻ năm".
-
-    num2words alone writes 2024 as "hai nghìn lẻ hai mươi bốn"; it is used here for each group of three digits.
-    """
-    if n < 0:
-        return "âm " + in_words(-n)
-    if n < 1000:
-        return num2words(n, lang="vi")
-    groups: list[int] = []
-    rest = n
-    while rest:
-        rest, group = divmod(rest, 1000)
-        groups.append(group)
-    if len(groups) > len(_SCALES):
-        return num2words(n, lang="vi")
-    words: list[str] = []
-    for index in range(len(groups) - 1, -1, -1):
-        group, scale = groups[index], _SCALES[index]
-        if group == 0:
-            continue
-        if index == len(groups) - 1 or group >= 100:
-            part = num2words(group, lang="vi")
-        elif group >= 10:
-            part = "không trăm " + num2words(group, lang="vi")
-        else:
-            part = "không trăm lẻ " + num2words(group, lang="vi")
-        words.append(f"{part} {scale}".strip())
-    return " ".join(words)

@@ -18,9 +18,9 @@ from webapp.api.blueprints import api_blueprint, roles_allowed
 from webapp.api.bodies import iso
 from webapp.api.parsing import Reader, load_json
 from webapp.api.problems import ApiError, Problem
+from webapp.clock import reporting_now
 from webapp.inputs import parse_int
 from webapp.reports.models import CountReport, ReportStatus
-from webapp.reports.views import reporting_now
 from webapp.review import authority, queries, reasons, services
 from webapp.review.models import Decision, ReportKind, ReviewAction
 from webapp.web import local_dt

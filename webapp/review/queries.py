@@ -14,6 +14,7 @@ from webapp.accounts.models import ActivationCode, Role, User
 from webapp.audit.models import AuditEntry
 from webapp.elections import services as elections
 from webapp.elections.models import Candidate, Contest, PollingArea
+from webapp.reports import checks
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.models import CountReport, CountVote, ReportStatus, TurnoutReport
 from webapp.review.authority import Presence
@@ -21,8 +22,7 @@ from webapp.review.models import Decision, ReportKind, ReviewAction
 from webapp.review.services import Report, kind_of, latest_version, load_report
 
 PAGE_SIZE = 30
-COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid",
-                "complaints_received", "complaints_resolved", "complaints_forwarded")
+COUNT_FIELDS = (*checks.COUNT_FIELDS, *checks.COMPLAINT_FIELDS)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,8 +13,9 @@ from webapp import db
 from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.inputs import query_int
+from webapp.labels import REPORT_STATUS
 from webapp.reports.models import ReportStatus
-from webapp.reports.views import reporting_now
+from webapp.clock import reporting_now
 from webapp.review import authority, queries, reasons, services
 from webapp.review.forms import ConfirmForm, ReopenForm, ReturnForm
 from webapp.review.models import Decision, ReportKind
@@ -22,16 +23,15 @@ from webapp.web import client_ip, local_dt, roles_required
 
 bp = Blueprint("review", __name__)
 
-REVIEWERS = tuple(authority.REVIEWERS)
+# A decision is named after the status it leads to (one table of statuses, webapp/labels.py).
 DECISION_LABELS = {
-    Decision.CONFIRM: _l("Confirmed"),
-    Decision.RETURN: _l("Returned for correction"),
+    Decision.CONFIRM: REPORT_STATUS[ReportStatus.CONFIRMED],
+    Decision.RETURN: REPORT_STATUS[ReportStatus.RETURNED],
     Decision.REOPEN: _l("Reopened"),
 }
 STATE_FILTERS = {
     "received": _l("Waiting for review"),
-    "returned": _l("Returned for correction"),
-    "confirmed": _l("Confirmed"),
+    **{status.value: REPORT_STATUS[status] for status in (ReportStatus.RETURNED, ReportStatus.CONFIRMED)},
     "all": _l("Every state"),
 }
 
@@ -57,7 +57,7 @@ def _filters() -> queries.QueueFilters:
 
 
 @bp.get("/review/")
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def queue() -> Response:
     """New and corrected reports of the official's stations waiting for a decision, newest first."""
     filters = _filters()
@@ -97,14 +97,14 @@ def _page(kind: ReportKind, report_id: int, status: int = 200, **forms: Any) -> 
 
 
 @bp.get("/review/count/<int:report_id>")
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def count(report_id: int) -> Response:
     """One version of a count minutes beside its photo and the version it replaced, with the decisions."""
     return _page(ReportKind.COUNT, report_id)
 
 
 @bp.get("/review/turnout/<int:turnout_id>")
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def turnout(turnout_id: int) -> Response:
     """One version of a turnout report beside the version it replaced, with the decisions."""
     return _page(ReportKind.TURNOUT, turnout_id)
@@ -153,9 +153,7 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
     except services.ReasonRequired:
         return _page(kind, report_id, 422, **{f"{decision.value}_form": form})
     except services.NotAuthorised:
-        db.session.rollback()
         return _page(kind, report_id, 403)
-    db.session.commit()
     done = {Decision.CONFIRM: _("Confirmed. The report is locked."),
             Decision.RETURN: _("Returned to the polling team with your reasons."),
             Decision.REOPEN: _("Reopened. The report waits for review again.")}
@@ -166,7 +164,7 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
 @bp.post("/review/count/<int:report_id>/confirm", defaults={"decision": "confirm"})
 @bp.post("/review/count/<int:report_id>/return", defaults={"decision": "return"})
 @bp.post("/review/count/<int:report_id>/reopen", defaults={"decision": "reopen"})
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def decide_count(report_id: int, decision: str) -> Response:
     """Confirm, return or reopen one version of a count minutes."""
     return _decide(ReportKind.COUNT, report_id, Decision(decision))
@@ -175,7 +173,7 @@ def decide_count(report_id: int, decision: str) -> Response:
 @bp.post("/review/turnout/<int:turnout_id>/confirm", defaults={"decision": "confirm"})
 @bp.post("/review/turnout/<int:turnout_id>/return", defaults={"decision": "return"})
 @bp.post("/review/turnout/<int:turnout_id>/reopen", defaults={"decision": "reopen"})
-@roles_required(*REVIEWERS)
+@roles_required(*authority.REVIEWERS)
 def decide_turnout(turnout_id: int, decision: str) -> Response:
     """Confirm, return or reopen one version of a turnout report."""
     return _decide(ReportKind.TURNOUT, turnout_id, Decision(decision))

@@ -71,7 +71,6 @@ def _edit(province: Province | None) -> Response:
                 row = form.rows[exc.index].form
                 (row.grace if exc.reason == "grace" else row.at).errors.append(_reason(exc.reason, election))
         else:
-            db.session.commit()
             flash(_("The report times are saved."), "success")
             return redirect(_url(province_id), 303)
     invalid = form.is_submitted()  # still here after a POST: something was refused
@@ -128,6 +127,5 @@ def use_default(province_id: int) -> Response:
         )
     except services.NotAllowed:
         abort(403)
-    db.session.commit()
     flash(_("%(province)s now uses the national report times.", province=province.name), "success")
     return redirect(_url(province.id), 303)

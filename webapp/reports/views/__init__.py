@@ -5,55 +5,16 @@ polling-team leader may send."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
-from webapp.clock import VN_TZ, utcnow
-from webapp.i18n import _l
+from webapp.labels import CHANNELS, CONTEST_SHORT, REPORT_STATUS
 from webapp.reports import receipts
 from webapp.reports.check_messages import FIELD_LABELS, describe, field_label
-from webapp.reports.models import ReportStatus
+from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS
 from webapp.reports.words import vi_words
 
 bp = Blueprint("reports", __name__)
-
-STATUS_LABELS = {
-    ReportStatus.RECEIVED: _l("Received"),
-    ReportStatus.RETURNED: _l("Returned for correction"),
-    ReportStatus.CONFIRMED: _l("Confirmed"),
-}
-CONTEST_SHORT = {
-    "na": _l("National Assembly"),
-    "provincial": _l("Provincial People's Council"),
-    "commune": _l("Commune People's Council"),
-}
-CHANNEL_LABELS = {
-    "web": _l("web page"),
-    "api": _l("phone app"),
-    "phone": _l("by phone, via the hotline"),
-    "import": _l("import"),
-    "cli": _l("command line"),
-    "system": _l("system"),
-    "drill-bot": _l("simulated station (drill)"),
-}
-
-
-def reporting_now() -> datetime:
-    """The clock of the reports. ``REPORTING_CLOCK_OVERRIDE`` (e.g. ``2026-03-15T11:20``, Ho Chi Minh City
-    time unless an offset is given) freezes it for demos run on another day. With ``REPORTING_CLOCK_STARTED_AT``
-    (a Unix time) it runs instead from the override, ``REPORTING_CLOCK_RATE`` times faster than real time: the
-    rehearsal of a whole day in a compressed hour (benchmarks/election_day.py), the same on every worker."""
-    config = current_app.config
-    override = config.get("REPORTING_CLOCK_OVERRIDE")
-    if not override:
-        return utcnow()
-    moment = datetime.fromisoformat(str(override))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
-    if started := config.get("REPORTING_CLOCK_STARTED_AT"):
-        elapsed = utcnow() - datetime.fromtimestamp(float(started), UTC)
-        moment += elapsed * float(config.get("REPORTING_CLOCK_RATE", 1))
-    return moment
 
 
 @bp.app_template_filter("vi_words")
@@ -73,8 +34,9 @@ def _field_label(name: str, candidate_names: Mapping[int, str] | None = None) ->
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"REPORT_STATUS": STATUS_LABELS, "REPORT_CHANNEL": CHANNEL_LABELS, "REPORT_CONTEST_SHORT": CONTEST_SHORT,
-            "FIELD_LABELS": FIELD_LABELS, "describe_finding": describe}
+    return {"REPORT_STATUS": REPORT_STATUS, "REPORT_CHANNEL": CHANNELS, "REPORT_CONTEST_SHORT": CONTEST_SHORT,
+            "FIELD_LABELS": FIELD_LABELS, "COUNT_FIELDS": COUNT_FIELDS, "COMPLAINT_FIELDS": COMPLAINT_FIELDS,
+            "describe_finding": describe}
 
 
-from webapp.reports.views import count, history, photo_by_uuid, photos, turnout  # noqa: F401  (routes)
+from webapp.reports.views import count, history, photos, turnout  # noqa: F401  (routes)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from webapp import db, scope
 from webapp.accounts.models import Role
+from webapp.clock import reporting_now
 from webapp.elections.models import PollingArea
 from webapp.htmx import render
 from webapp.i18n import _, _l
@@ -17,7 +18,7 @@ from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form
-from webapp.reports.views import bp, reporting_now
+from webapp.reports.views import bp
 from webapp.web import current_actor
 
 SIGNATURE_ERRORS = {
@@ -158,7 +159,6 @@ def _send(area_id: int, contest_id: int, form: CountForm) -> Response:
         form.fresh_uuid()
         flash(_("This form was already used for another report. Check the numbers and send again."), "error")
         return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
-    db.session.commit()
     report = result.report
     code = receipts.display(report.receipt)
     flash(_("These minutes had already been received. Receipt code: %(code)s", code=code) if result.replayed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -9,7 +10,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from webapp import db
+from webapp import db, scope
 from webapp.audit.models import Channel
 from webapp.htmx import render
 from webapp.i18n import _, _l
@@ -17,7 +18,8 @@ from webapp.reports import services
 from webapp.reports.forms import PhotoForm
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.reports.photos import MAX_BYTES, stored_path
-from webapp.reports.views import bp, reporting_now
+from webapp.clock import reporting_now
+from webapp.reports.views import bp
 
 PHOTO_ERRORS = {
     "empty": _l("Choose or take a photo first."),
@@ -33,19 +35,35 @@ def upload_dir() -> Path:
     return Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
 
 
+def _sendable(report: CountReport | None) -> CountReport:
+    """The version whose photo the user may send: 404 out of scope, 403 unless the area's leader."""
+    if report is None:
+        abort(404)
+    if not services.may_submit(current_user, report.polling_area):
+        abort(403)
+    return report
+
+
 @bp.route("/reports/count/<int:report_id>/photo", methods=["GET", "POST"])
 @login_required
 def photo(report_id: int) -> Response:
     """The leader takes or chooses the photo of the signed paper minutes of one version."""
-    report = services.count_report_for(db.session, current_user, report_id)
-    if not services.may_submit(current_user, report.polling_area):
-        abort(403)
+    report = _sendable(services.count_report_for(db.session, current_user, report_id))
     form = PhotoForm()
     if request.method == "GET":
         form.fresh_uuid()
         return render("reports/photo.html", "reports/_photo_form.html", report=report, form=form, error=None,
                       closed=closed_message(report))
     return receive_photo(report, form)
+
+
+@bp.post("/reports/count/by-uuid/<uuid:numbers_uuid>/photo")
+@login_required
+def photo_by_uuid(numbers_uuid: uuid.UUID) -> Response:
+    """The photo of the minutes whose numbers were sent with ``numbers_uuid``: a photo taken offline waits in the
+    outbox behind numbers that have no report id yet (``data-offline-after``), and is sent here once they are in."""
+    report = db.session.scalar(scope.select(CountReport, current_user).where(CountReport.client_uuid == numbers_uuid))
+    return receive_photo(_sendable(report), PhotoForm())
 
 
 def closed_message(report: CountReport) -> str | None:
@@ -79,7 +97,6 @@ def receive_photo(report: CountReport, form: PhotoForm) -> Response:
             db.session.rollback()
             return _closed(report)
         else:
-            db.session.commit()
             flash(_("The photo of the minutes was received.") if not result.replayed
                   else _("This photo had already been received."), "success")
             return redirect(url_for("reports.count_version", report_id=report.id), 303)

@@ -9,15 +9,17 @@ from werkzeug.wrappers import Response
 from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.audit.models import Channel
+from webapp.clock import reporting_now
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.inputs import parse_int
+from webapp.labels import CONTEST_SHORT
 from webapp.reports import receipts, services
 from webapp.reports.check_messages import describe
 from webapp.reports.forms import NoChangeForm, TurnoutForm
 from webapp.reports.models import TurnoutReport
 from webapp.reports.services import TurnoutInput
-from webapp.reports.views import CONTEST_SHORT, bp, reporting_now
+from webapp.reports.views import bp
 from webapp.web import current_actor
 
 
@@ -89,7 +91,6 @@ def turnout(area_id: int) -> Response:
         return _locked(area_id)
     except services.ReportError as exc:
         return _page(overview, form, _messages(exc, overview), 422)
-    db.session.commit()
     return _sent(result.report, result.replayed)
 
 
@@ -121,5 +122,4 @@ def turnout_no_change(area_id: int) -> Response:
         fresh = TurnoutForm(formdata=None)
         fresh.fresh_uuid()
         return _page(overview, fresh, _messages(exc, overview), 422)
-    db.session.commit()
     return _sent(result.report, result.replayed)
