@@ -62,8 +62,8 @@ def _wants_csv() -> bool:
 
 
 def _answer(issued: list[IssuedCode], stem: str) -> Response:
+    # The codes are stored (as hashes) before anyone can read them: db.unit_of_work commits before the answer leaves.
     rows = [code_json(i) for i in issued]
-    db.session.commit()  # the codes are stored (as hashes) before anyone can read them
     if _wants_csv():
         out = io.StringIO()
         writer = csv.writer(out)

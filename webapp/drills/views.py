@@ -140,7 +140,6 @@ def create() -> Response:
         except services.DrillError as exc:
             form.starts_at.errors = [str(REFUSALS[exc.code])]
         else:
-            db.session.commit()
             flash(_("Drill %(code)s created.", code=drill.code), "success")
             return redirect(url_for("drills.index"), 303)
     return _page(form, 422)
@@ -174,8 +173,7 @@ def reset(drill_id: int) -> Response:
     """Everything written during the drill deleted; it starts again."""
     drill = _managed(drill_id)
     photos = services.reset_drill(db.session, actor=current_user, drill=drill)
-    db.session.commit()
-    _remove_photos(photos)
+    db.after_commit(lambda: _remove_photos(photos))  # files go only once the rows that named them are gone
     flash(_("Drill %(code)s reset.", code=drill.code), "success")
     return redirect(url_for("drills.index"), 303)
 
@@ -187,8 +185,7 @@ def delete(drill_id: int) -> Response:
     drill = _managed(drill_id)
     code = drill.code
     photos = services.delete_drill(db.session, actor=current_user, drill=drill)
-    db.session.commit()
-    _remove_photos(photos)
+    db.after_commit(lambda: _remove_photos(photos))
     if session.get(SESSION_KEY) == drill_id:
         session.pop(SESSION_KEY, None)
     flash(_("Drill %(code)s deleted.", code=code), "success")

@@ -31,10 +31,9 @@ def _max_bytes() -> int:
 
 
 def _accepted(job: Job) -> Response:
-    """202: committed, then queued; ``Location`` is the job's status (``getJob``)."""
-    db.session.commit()
-    runner.submit(db.session, job)
-    db.session.refresh(job)
+    """202: queued once the request's writes are committed; ``Location`` is the job's status (``getJob``)."""
+    db.session.flush()
+    db.after_commit(lambda: runner.submit(db.session, job))
     out = jsonify(status_json(job))
     out.status_code = 202
     out.headers["Location"] = url_for("jobs_api.get_job", job_id=job.id)

@@ -63,7 +63,6 @@ def check() -> Response:
         db.session, actor=current_user, election=elections.current_election(db.session),
         results=form.to_results(request.user_agent.string or ""), via_outbox=bool(request.headers.get("X-Outbox")),
         server_version=str(sw_config()["version"]), now=utcnow())
-    db.session.commit()
     if check.passed:
         flash(_("This phone is ready for election day."), "success")
     else:

@@ -19,6 +19,7 @@ from webapp import scope
 from webapp.accounts.models import Role, User
 from webapp.audit.models import Channel
 from webapp.clock import VN_TZ
+from webapp.elections import working
 from webapp.elections.models import (
     Contest,
     ContestKind,
@@ -206,7 +207,8 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(ContestKind)}
 def area_contests(session: Session, area: PollingArea, *, with_candidates: bool = False) -> list[PollingAreaUnit]:
     """The contests the area votes in, widest electorate first (NA, provincial, commune), each with its contest
     and unit (and the unit's candidates with ``with_candidates``) loaded in the same statement."""
-    key = ("links", area.id, with_candidates)
+    # The election the session works in too: a drill shares the areas, not their contests (elections.working).
+    key = ("links", area.id, with_candidates, working.bound_to(session))
     if (links := _memo(session).get(key)) is None:
         rows = session.scalars(_links_statement(with_candidates), {"area_id": area.id}).unique().all()
         links = _memo(session)[key] = sorted(rows, key=lambda link: _KIND_ORDER[link.contest.kind])

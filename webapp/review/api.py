@@ -165,7 +165,6 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
     except services.ReasonRequired as exc:
         raise _reason_required(decision, exc.field) from None
     body = decision_json(kind, report, action)
-    db.session.commit()
     out = jsonify(body)
     out.headers["ETag"] = body["etag"]
     return out
