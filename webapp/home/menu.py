@@ -50,8 +50,7 @@ def menu_for(user: User) -> tuple[list[tuple[str, object]], list[tuple[str, obje
             return [(url_for("home.index"), _l("Home"))], []
         area = user.polling_area_id
         return [(url_for("home.index"), _l("Home")), (url_for("reports.turnout", area_id=area), _l("Turnout")),
-                (url_for("reports.counts", area_id=area), _l("Vote count"))], [
-                (url_for("readiness.check"), _l("Readiness check"))]
+                (url_for("reports.counts", area_id=area), _l("Vote count"))], []
     main, more = [], []
     for entry in ENTRIES:
         if user.role in entry.roles:
