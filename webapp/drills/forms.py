@@ -8,12 +8,23 @@ from webapp.forms import Form
 from webapp.i18n import _l
 
 
+class TextDateTimeLocalField(DateTimeLocalField):
+    """A date and time typed as text: anything else posted in its place (a file) is refused as a wrong value and
+    shown empty again, never an error page."""
+
+    def process_formdata(self, valuelist: list[object]) -> None:
+        if any(not isinstance(value, str) for value in valuelist):
+            self.raw_data = [""]
+            valuelist = [""]
+        super().process_formdata(valuelist)
+
+
 class DrillForm(Form):
     """A new drill: its place, start and compressed schedule."""
 
     name = StringField(_l("Drill name"), validators=[Optional(), Length(max=200)])
     province = SelectField(_l("Province"), choices=[], validate_choice=True)
-    starts_at = DateTimeLocalField(_l("Voting opens at"), format="%Y-%m-%dT%H:%M",
+    starts_at = TextDateTimeLocalField(_l("Voting opens at"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(message=_l("Give the date and time of the start."))])
     slot_minutes = IntegerField(_l("Minutes between report times"), default=10,
                                 validators=[InputRequired(), NumberRange(1, 180)],
