@@ -123,6 +123,7 @@ PUBLIC = {
     "/outbox": "reports kept on the phone must stay visible after the session ends (filled by outbox.js)",
     "/_/offline": "the service worker's offline page",
     "/_/sw-config.js": "the service worker's list of shell files",
+    "/_/text.js": "the scripts' strings in both languages, for the outbox and the login page too",
     "/_/ping": "connectivity check, 204 with no content",
     "/_/csrf": "the outbox asks for a fresh token; answers 401 to a stranger",
 }

@@ -24,7 +24,7 @@ from webapp import ROOT
 from webapp.offline import views as offline_views
 from webapp.reports.check_messages import describe
 from webapp.reports.checks import CountContext, CountInput, check_count
-from webapp.reports.forms import count_form_of, parse_number
+from webapp.reports.forms import count_form, parse_number
 
 DRIVER = r"""
 globalThis.self = globalThis;
@@ -190,7 +190,7 @@ def test_the_phone_reads_a_typed_form_as_the_server_does(app, phone, data):
     context = {"seats": seats, "candidate_ids": ids, "last_turnout": data.draw(st.one_of(st.none(),
                                                                                         st.integers(0, 3000)))}
     with app.test_request_context():
-        form = count_form_of(seats, [(cid, NAMES[cid]) for cid in ids], [], formdata=MultiDict(raw),
+        form = count_form(seats, [(cid, NAMES[cid]) for cid in ids], [], formdata=MultiDict(raw),
                              meta={"csrf": False})
         numbers = form.numbers()
     expected, words = _server(app, numbers, _context(context))

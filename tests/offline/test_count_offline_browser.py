@@ -22,7 +22,7 @@ from webapp.accounts.models import User
 from webapp.elections.models import PollingArea
 from webapp.reports.check_messages import describe
 from webapp.reports.checks import CountContext, check_count
-from webapp.reports.forms import count_form_of
+from webapp.reports.forms import count_form
 from webapp.reports.models import CountReport, ReportPhoto
 from webapp.reports.words import vi_words
 
@@ -182,7 +182,7 @@ def _server_says(server: LiveServer, page: Page, values: dict[str, str]) -> list
     names = {cid: page.inner_text(f"label[for=votes_{cid}]").strip() for cid in ids}
     raw = {"complaints_received": "0", "complaints_resolved": "0", "complaints_forwarded": "0", **values}
     with server.app.test_request_context(), force_locale("vi"):
-        numbers = count_form_of(seats, list(names.items()), [], formdata=MultiDict(raw), meta={"csrf": False}).numbers()
+        numbers = count_form(seats, list(names.items()), [], formdata=MultiDict(raw), meta={"csrf": False}).numbers()
         findings = check_count(numbers, CountContext(seats=seats, candidate_ids=frozenset(ids),
                                                      last_turnout=None if last is None else int(last)))
         return [(f.code, describe(f, names)) for f in findings if f.severity.value != "warn"]

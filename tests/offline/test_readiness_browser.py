@@ -47,12 +47,12 @@ def _send_reports(server):
                       commune_id=area.commune_id, polling_area_id=area.id, password_hash="x", created_at=NOW)
         session.add(leader)
         session.flush()
-        reports.submit_turnout(session, actor=leader, area_id=area.id, data=TurnoutInput(voted=90, slot=time(9)),
-                               client_uuid=uuid.uuid4(), channel=Channel.WEB, now=vn(9, 7))
+        reports.submit_turnout(session, actor=audit.Actor(leader, Channel.WEB), area_id=area.id,
+                               data=TurnoutInput(voted=90, slot=time(9)), client_uuid=uuid.uuid4(), now=vn(9, 7))
         hotline = session.scalars(sa.select(User).where(User.username == "tongdai")).one()
         other = session.scalars(sa.select(PollingArea).where(PollingArea.code == "26743-12")).one()
-        reports.submit_turnout(session, actor=hotline, area_id=other.id, data=TurnoutInput(voted=70, slot=time(9)),
-                               client_uuid=uuid.uuid4(), channel=Channel.PHONE, now=vn(9, 31))
+        reports.submit_turnout(session, actor=audit.Actor(hotline, Channel.PHONE), area_id=other.id,
+                               data=TurnoutInput(voted=70, slot=time(9)), client_uuid=uuid.uuid4(), now=vn(9, 31))
         session.commit()
 
 

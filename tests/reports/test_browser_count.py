@@ -131,7 +131,7 @@ def test_turnout_page_on_a_phone(phone, server):
     app.config["REPORTING_CLOCK_OVERRIDE"] = vn(11, 50).isoformat()
     try:
         _shot(page, "leader-home", full_page=False)
-        page.click("text=Báo cáo tiến độ cử tri đi bầu")
+        page.click("#leader-home a[href$='/turnout']")  # the home's next step: send the turnout
         page.wait_for_selector("#turnout")
         assert page.locator(".rep-badge-late").inner_text() == "Trễ 5 phút"
         _no_horizontal_scroll(page)

@@ -77,6 +77,8 @@ def authenticate() -> None:
         if tokens.mark_used(db.session, token, utcnow()):
             db.session.commit()
     elif request.method not in SAFE_METHODS and current_user.is_authenticated:
+        if None in request.form:  # a multipart part without a name: Flask-WTF's token lookup can't read it
+            raise ApiError(400, Problem("bad_request"))
         try:
             csrf.protect()
         except CSRFError:
