@@ -16,6 +16,8 @@ Revises: c3a91f7e5d20
 Create Date: 2026-12-07 02:00:00
 """
 from alembic import op
+
+from webapp.migrate import foreign_keys_off_on_sqlite
 import sqlalchemy as sa
 import webapp.db
 
@@ -36,20 +38,9 @@ _ROLES_AFTER = _ROLES_BEFORE + " OR (role = 'integration' AND polling_area_id IS
 
 
 def _roles(sql: str) -> None:
-    # SQLite rebuilds the table (batch: copy, drop, rename), which the rows referring to users would refuse: the
-    # foreign keys are off meanwhile (SQLite's own recipe for altering a table), and checked again afterwards.
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        with op.get_context().autocommit_block():  # the pragma is ignored inside a transaction
-            op.execute("PRAGMA foreign_keys = OFF")
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    with foreign_keys_off_on_sqlite("users"), op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_users_scope_matches_role'), type_='check')
         batch_op.create_check_constraint('scope_matches_role', sql)
-    if sqlite:
-        with op.get_context().autocommit_block():
-            op.execute("PRAGMA foreign_keys = ON")
-        if op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-            raise RuntimeError("users: a row refers to an account that no longer exists")
 
 _PG_FUNCTION = """
 CREATE FUNCTION record_station_writer() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -5,6 +5,8 @@ Revises: 7c3d51e9a4b2
 Create Date: 2026-12-07 03:00:00
 """
 from alembic import op
+
+from webapp.migrate import foreign_keys_off_on_sqlite
 import sqlalchemy as sa
 
 revision = 'd1a7e5b3c942'
@@ -24,7 +26,7 @@ def _recreate_sqlite_triggers() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('elections', schema=None) as batch_op:
+    with foreign_keys_off_on_sqlite("elections"), op.batch_alter_table('elections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_election_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('drill_province_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('drill_slot_minutes', sa.Integer(), nullable=True))
@@ -37,7 +39,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_elections_created_by_id_users'), 'users',
                                     ['created_by_id'], ['id'])
     _recreate_sqlite_triggers()
-    with op.batch_alter_table('call_logs', schema=None) as batch_op:
+    with foreign_keys_off_on_sqlite("call_logs"), op.batch_alter_table('call_logs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('election_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_call_logs_election_id'), ['election_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_call_logs_election_id_elections'), 'elections',
@@ -48,11 +50,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('call_logs', schema=None) as batch_op:
+    with foreign_keys_off_on_sqlite("call_logs"), op.batch_alter_table('call_logs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_call_logs_election_id_elections'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_call_logs_election_id'))
         batch_op.drop_column('election_id')
-    with op.batch_alter_table('elections', schema=None) as batch_op:
+    with foreign_keys_off_on_sqlite("elections"), op.batch_alter_table('elections', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_elections_created_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_elections_drill_province_id_provinces'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_elections_source_election_id_elections'), type_='foreignkey')

@@ -13,6 +13,8 @@ import re
 import unicodedata
 
 from alembic import op
+
+from webapp.migrate import foreign_keys_off_on_sqlite
 import sqlalchemy as sa
 
 
@@ -60,5 +62,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table, column in FOLDED:
         _refold(table, column, fold_before)
-    with op.batch_alter_table("users") as batch_op:
+    with foreign_keys_off_on_sqlite("users"), op.batch_alter_table("users") as batch_op:
         batch_op.drop_column("name_folded")
