@@ -72,6 +72,19 @@ class TurnoutSender:
         return status
 
 
+class PhoneSender:
+    """The hotline typing a leader's minutes by phone: the same form, read back and ticked, to the hotline's page
+    (``--via phone``; the leader's session only supplies the station's contests)."""
+
+    def __init__(self, leader: Leader, hotline: Any, csrf: str) -> None:
+        self.leader, self.hotline, self.csrf = leader, hotline, csrf
+
+    def submit(self) -> int:
+        kind, body = self.leader.minutes()
+        return self.leader._submit_form(kind, body, self.hotline, self.csrf,
+                                        "/hotline/stations/{area}/count/{contest}", (("read_back", "y"),))
+
+
 class Statements:
     """Counts the statements sent on ``engine`` (and keeps their text while ``keep`` is set)."""
 
@@ -107,7 +120,8 @@ def main() -> int:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", PG_ADMIN), help="admin URL of PostgreSQL")
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite database instead")
     parser.add_argument("-n", type=int, default=300, help="measured requests per endpoint (after 40 warm-up)")
-    parser.add_argument("--via", choices=("api", "form", "floor"), default="api")
+    parser.add_argument("--via", choices=("api", "form", "floor", "phone"), default="api",
+                        help="the API, the leader's form, the floor, or the hotline's entry by phone (as tongdai)")
     parser.add_argument("--kind", choices=("count", "turnout"), default="count",
                         help="count minutes (default) or turnout reports (API, at 15:00 on polling day)")
     parser.add_argument("--without-progress", action="store_true",
@@ -132,6 +146,9 @@ def main() -> int:
         engine = app.extensions["db"].engine
         counter = Statements(engine)
         logged = [Leader(InProcess(app), username, area_id, args.via) for username, area_id in leaders]
+        if args.via == "phone":
+            hotline = Leader(InProcess(app), "tongdai", leaders[0][1])  # logs in; its own area is any in scope
+            logged = [PhoneSender(leader, hotline.client, hotline.csrf) for leader in logged]
         if args.kind == "turnout":
             logged = [TurnoutSender(leader) for leader in logged]
         bare_app.engine = sa.create_engine(url, pool_size=10, max_overflow=10)
@@ -140,7 +157,7 @@ def main() -> int:
         for bare in bares:
             bare.client = InProcess(bare_app.app)
 
-        ack = {"form": 303, "floor": 400}.get(args.via, 201)
+        ack = {"form": 303, "phone": 303, "floor": 400}.get(args.via, 201)
         measure(bares, 40, bare_counter, 201)
         measure(logged, 40, counter, ack)
         results = {"bare": measure(bares, args.n, bare_counter, 201)}

@@ -306,10 +306,12 @@ class Leader:
             {"Content-Type": "application/json", "X-CSRFToken": self.csrf})
         return status
 
-    def _submit_form(self, kind: str, body: dict[str, Any]) -> int:
-        """The leader's page: the read-back's final "send" (``step=send``), answered 303 to the receipt."""
+    def _submit_form(self, kind: str, body: dict[str, Any], client: Any = None, csrf: str = "",
+                     path: str = "/reports/{area}/count/{contest}", extra: tuple[tuple[str, Any], ...] = ()) -> int:
+        """The leader's page: the read-back's final "send" (``step=send``), answered 303 to the receipt; the
+        same form to another ``path`` by another ``client`` (the hotline's entry by phone, ``extra`` its tick)."""
         contest_id = next(c["contest_id"] for c in self.contests if c["kind"] == kind)
-        fields: list[tuple[str, Any]] = [("csrf_token", self.csrf), ("client_uuid", body["client_uuid"]),
+        fields: list[tuple[str, Any]] = [("csrf_token", csrf or self.csrf), ("client_uuid", body["client_uuid"]),
                                          ("step", "send"), ("witness_1", body["witnesses"][0]),
                                          ("witness_2", body["witnesses"][1])]
         fields += [(name, body[name]) for name in ("voters_on_list", "voters_voted", "ballots_issued",
@@ -317,7 +319,8 @@ class Leader:
         fields += [(name, 0) for name in ("complaints_received", "complaints_resolved", "complaints_forwarded")]
         fields += [(f"votes_{cid}", votes) for cid, votes in body["votes"].items()]
         fields += [("signers", sid) for sid in body["signer_ids"]]
-        status, _ = self.client.request("POST", f"/reports/{self.area_id}/count/{contest_id}",
+        fields += extra
+        status, _ = (client or self.client).request("POST", path.format(area=self.area_id, contest=contest_id),
                                         urlencode(fields).encode(),
                                         {"Content-Type": "application/x-www-form-urlencoded"})
         return status

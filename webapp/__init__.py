@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-ROOT = Path(__file__).resolve().parent.parent
+from webapp.paths import ROOT  # also for tests and scripts: ``from webapp import ROOT``
 
 
 class ConfigError(RuntimeError):

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-from webapp import ROOT
+from webapp.paths import ROOT
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.reports.helpers import good_numbers, links, new_id
-from tests.review.helpers import vn
+from tests.review.helpers import send_count, vn
 from webapp.audit.models import AuditEntry, Channel
 from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
@@ -133,17 +133,67 @@ def test_only_the_hotline_in_scope_enters_by_phone(as_user, clock, w, username, 
     assert client.get(f"/hotline/stations/{area.id}/count/{contest_id}").status_code == status
 
 
-def test_numbers_the_checks_refuse_are_shown_before_the_read_back(as_user, clock, db_session, w):
+@pytest.mark.parametrize("typed", ["99999", "", "12a"])  # more than on the list, blank, not a number
+def test_numbers_the_checks_refuse_are_shown_before_the_read_back(as_user, clock, db_session, w, typed):
     clock(9, 20)
     area = w.area("26740-04")
     client = as_user("tongdai")
     url = f"/hotline/stations/{area.id}/turnout"
     form = soup(client.get(url)).select_one("#hotline-turnout form")
     data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
-    response = client.post(url, data={**data, "voted": "99999", "slot": "09:00", "step": "review"})
+    response = client.post(url, data={**data, "voted": typed, "slot": "09:00", "step": "review"})
     assert response.status_code == 422
     page = soup(response)
     assert page.select_one("#hotline-turnout .rep-finding.rep-block") is not None
     assert page.select_one("input[name=read_back]") is None
-    assert page.select_one("input[name=voted]")["value"] == "99999"
+    assert page.select_one("input[name=voted]").get("value", "") == typed
     assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0
+
+
+def test_entry_by_phone_is_the_leaders_page_without_the_outbox_or_live_checks(app, as_user, clock, w):
+    """The same templates and forms as the leader's: the leader's page checks as the leader types and keeps what
+    cannot be sent in the outbox; by phone neither (the read-back checks), and each page posts to its own route."""
+    clock(20, 15)
+    area = w.area("26743-01")
+    contest_id = links(w.session, area)[ContestKind.NATIONAL_ASSEMBLY].contest_id
+    by_leader, by_phone = as_user("to01"), app.test_client()
+    login(by_phone, "tongdai")
+    leader = soup(by_leader.get(f"/reports/{area.id}/count/{contest_id}"))
+    hotline = soup(by_phone.get(f"/hotline/stations/{area.id}/count/{contest_id}"))
+    assert leader.select_one("#count-form #count-entry[data-offline-readback]") is not None
+    assert leader.select("#count-entry [hx-post]")
+    form = hotline.select_one("#hotline-count #hotline-count-entry")
+    assert form["action"] == f"/hotline/stations/{area.id}/count/{contest_id}"
+    assert not hotline.select("#hotline-count :is([data-offline], [data-offline-readback], [hx-post])")
+    shared = ("#count-findings", "input[name=voters_on_list]", "input[name=witness_1]", "input[name=signers]")
+    assert all(hotline.select_one(s) is not None and leader.select_one(s) is not None for s in shared)
+    clock(9, 20)
+    leader = soup(by_leader.get(f"/reports/{area.id}/turnout"))
+    hotline = soup(by_phone.get(f"/hotline/stations/{area.id}/turnout"))
+    assert leader.select_one("#turnout form[data-offline]") is not None
+    assert not hotline.select("#hotline-turnout :is([data-offline], .rep-nochange, [data-queued-for])")
+    assert hotline.select_one("#hotline-turnout .rep-slots") is not None  # the day's report times, as the leader's
+
+
+def test_a_correction_by_phone_starts_from_the_version_that_counts(as_user, clock, db_session, w):
+    clock(20, 30)
+    first = send_count(db_session, w, at=(20, 10))
+    db_session.commit()
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{first.polling_area_id}/count/{first.contest_id}"
+    form = soup(client.get(url)).select_one("#hotline-count-entry")
+    assert form.select_one("input[name=voters_on_list]")["value"] == str(first.voters_on_list)
+    assert form.select_one("input[name=witness_1]")["value"] == first.witness_1
+    body = {i["name"]: i.get("value", "") for i in form.select("input")
+            if i.get("type") != "checkbox" and i.get("name")}
+    body["signers"] = [i["value"] for i in form.select("input[name=signers][checked]")]
+    unticked = client.post(url, data={**body, "step": "send"})
+    assert unticked.status_code == 422
+    assert soup(unticked).select_one("#hotline-count .rv-check.has-error input[name=read_back]") is not None
+    saved = client.post(url, data={**body, "step": "send", "read_back": "y"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"/hotline/stations/{first.polling_area_id}")
+    latest = db_session.scalars(sa.select(CountReport).where(CountReport.is_latest)).one()
+    assert (latest.version, latest.supersedes_id, latest.channel) == (2, first.id, Channel.PHONE)
+    audit = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "count_reports",
+                                                           AuditEntry.actor_username == "tongdai")).all()
+    assert audit and {e.channel for e in audit} == {Channel.PHONE}

@@ -176,16 +176,21 @@ class Reader:
             out[int(key)] = self.integer_value(field, item)
         return out
 
-    def integer_list(self, name: str) -> list[int]:
+    def _array(self, name: str, max_items: int) -> list[Any]:
+        """The array under ``name``; empty when absent, or not an array or longer than ``max_items`` (noted)."""
         value = self._get(name)
         if value is None:
             return []
         if not isinstance(value, list):
             self._wrong_type(name, value, "array")
             return []
-        if len(value) > MAX_ITEMS:
-            self.shape.append(Problem("too_many_items", name, {"max": MAX_ITEMS}))
+        if len(value) > max_items:
+            self.shape.append(Problem("too_many_items", name, {"max": max_items}))
             return []
+        return value
+
+    def integer_list(self, name: str) -> list[int]:
+        value = self._array(name, MAX_ITEMS)
         out = []
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, int):
@@ -197,16 +202,8 @@ class Reader:
         return out
 
     def text_list(self, name: str, max_items: int, max_length: int) -> list[str]:
-        value = self._get(name)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self._wrong_type(name, value, "array")
-            return []
-        if len(value) > max_items:
-            self.shape.append(Problem("too_many_items", name, {"max": max_items}))
-            return []
-        return [self.text_value(f"{name}.{i}", item, max_length) for i, item in enumerate(value)]
+        return [self.text_value(f"{name}.{i}", item, max_length)
+                for i, item in enumerate(self._array(name, max_items))]
 
     def finish(self) -> None:
         """Refuse unknown fields (a misspelt name would otherwise be silently blank), then raise what was

@@ -1,10 +1,10 @@
-"""The hotline's forms: a call's outcome, and the read-back confirmation of an entry by phone."""
+"""The hotline's forms: a call's outcome (the entry by phone uses the reports' own forms)."""
 
 from __future__ import annotations
 
 from datetime import time
 
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -43,9 +43,3 @@ class CallForm(Form):
     def slot_time(self) -> time | None:
         return parse_hhmm(self.slot.data)
 
-
-class ReadBackForm(Form):
-    """Ticked on the read-back page: the hotline read every number back and the leader confirmed it."""
-
-    read_back = BooleanField(_l("I read every number back to the leader and the leader confirmed it"),
-                             validators=[DataRequired(message=_l("Read the numbers back to the leader first."))])

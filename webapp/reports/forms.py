@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import time
 from typing import Any
 
-from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.forms import Form
@@ -95,6 +95,14 @@ class NoChangeForm(_SlotForm):
 
 class PhotoForm(_ReportForm):
     pass
+
+
+class ReadBackForm(Form):
+    """Ticked on the read-back of an entry by phone: the hotline read every number back and the leader confirmed
+    it."""
+
+    read_back = BooleanField(_l("I read every number back to the leader and the leader confirmed it"),
+                             validators=[DataRequired(message=_l("Read the numbers back to the leader first."))])
 
 
 class _CheckboxList(SelectMultipleField):

@@ -34,7 +34,7 @@ from webapp.reports.counts import (
     submit_count,
 )
 from webapp.reports.photos import PhotoRejected, attach_photo
-from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout, turnout_overview
+from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout, turnout_overview, vet_turnout
 
 __all__ = [
     "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "InvalidSignatures", "NoReportTimes",
@@ -44,5 +44,5 @@ __all__ = [
     "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
     "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
     "submit_count",
-    "submit_turnout", "turnout_overview",
+    "submit_turnout", "turnout_overview", "vet_turnout",
 ]

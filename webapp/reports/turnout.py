@@ -220,6 +220,20 @@ def submit_turnout(
     A second report for the same time is a correction: version n+1, the earlier one kept. The same
     ``client_uuid`` sent again returns the first result and creates nothing.
     """
+    prepared = _prepare(session, actor, area_id, data, client_uuid, now)
+    return prepared if isinstance(prepared, Submission) else prepared()
+
+
+def vet_turnout(session: Session, *, actor: audit.Actor, area_id: int, data: TurnoutInput, client_uuid: uuid.UUID,
+                now: datetime) -> None:
+    """Every check ``submit_turnout`` makes, raising what it would raise, writing nothing: for a page that reads
+    the numbers back before sending them (the hotline's entry by phone), so that nothing read back is refused."""
+    _prepare(session, actor, area_id, data, client_uuid, now)
+
+
+def _prepare(session: Session, actor: audit.Actor, area_id: int, data: TurnoutInput, client_uuid: uuid.UUID,
+             now: datetime) -> Submission[TurnoutReport] | functools.partial[Submission[TurnoutReport]]:
+    """``submit_turnout`` up to its write: the earlier result of a replay, or the write still to make."""
     area = area_for_submit(session, actor.user, area_id, actor.channel)
     election = elections.current_election(session)
     latest, earlier = _latest_rows(session, election, area, client_uuid)
@@ -253,8 +267,8 @@ def submit_turnout(
         "status": ReportStatus.RECEIVED, "per_contest": data.per_contest is not None, "no_change": data.no_change,
         "reason": (data.reason or "").strip(), "client_uuid": client_uuid, "submitted_at": now,
     }
-    return versions.write(
-        session, versions.TURNOUT, actor, place=(area.province_id, area.commune_id, area.id),
+    return functools.partial(
+        versions.write, session, versions.TURNOUT, actor, place=(area.province_id, area.commune_id, area.id),
         election_id=election.id, values=values, children={cid: figures[cid] for cid in contest_ids},
         current=current, current_children={f.contest_id: f.voters_voted for f in current.figures} if current else {},
         day=day.day, due=slot.due)

@@ -1,42 +1,8 @@
 """The leader's report pages: turnout during the day, the count minutes with live checks and a read-back,
 the photo of the signed paper, and the station's history. Everyone in scope may look; only the area's
-polling-team leader may send."""
-
-from __future__ import annotations
-
-from collections.abc import Mapping
-
-from flask import Blueprint
-
-from webapp.labels import CHANNELS, CONTEST_SHORT, REPORT_STATUS
-from webapp.reports import receipts
-from webapp.reports.check_messages import FIELD_LABELS, describe, field_label
-from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS
-from webapp.reports.words import vi_words
-
-bp = Blueprint("reports", __name__)
-
-
-@bp.app_template_filter("vi_words")
-def _vi_words(value: int | None) -> str:
-    return "" if value is None else vi_words(int(value))
-
-
-@bp.app_template_filter("receipt")
-def _receipt(code: str) -> str:
-    return receipts.display(code)
-
-
-@bp.app_template_filter("field_label")
-def _field_label(name: str, candidate_names: Mapping[int, str] | None = None) -> str:
-    return field_label(name, candidate_names)
-
-
-@bp.app_context_processor
-def _labels() -> dict[str, object]:
-    return {"REPORT_STATUS": REPORT_STATUS, "REPORT_CHANNEL": CHANNELS, "REPORT_CONTEST_SHORT": CONTEST_SHORT,
-            "FIELD_LABELS": FIELD_LABELS, "COUNT_FIELDS": COUNT_FIELDS, "COMPLAINT_FIELDS": COMPLAINT_FIELDS,
-            "describe_finding": describe}
-
+polling-team leader may send (or the hotline on the leader's behalf, by phone: ``entry.Entry``)."""
 
 from webapp.reports.views import count, history, photos, turnout  # noqa: F401  (routes)
+from webapp.reports.views.blueprint import bp
+
+__all__ = ["bp"]

@@ -1,4 +1,5 @@
-"""The count minutes of one contest: the form with live checks, the read-back in words, sending, the receipt."""
+"""The count minutes of one contest: the form with live checks, the read-back in words, sending, the receipt;
+the same pages serve the hotline's entry by phone (``count_entry`` with its ``Entry``)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from webapp.i18n import _, _l
 from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
 from webapp.reports.counts import InvalidSignatures
-from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form
-from webapp.reports.views import bp
-from webapp.web import current_actor
+from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, ReadBackForm, count_form
+from webapp.reports.views.blueprint import bp
+from webapp.reports.views.entry import WEB, Entry, hidden_values
 
 SIGNATURE_ERRORS = {
     "no_signers": _l("Tick the team members who sign."),
@@ -57,22 +58,19 @@ def _prefill(review: services.CountReview) -> dict[str, Any]:
     return data
 
 
-def _findings_context(review: services.CountReview, form: CountForm, live: bool, checked: bool = True) -> dict[str, Any]:
+def _findings_context(entry: Entry, review: services.CountReview, form: CountForm, live: bool,
+                      checked: bool = True) -> dict[str, Any]:
     blank = [f for f in review.findings if f.code == "blank"]
     shown = [f for f in review.findings if f.code != "blank"]
     bad: set[str] = {_field_name(name) for f in review.blocking for name in f.fields} if not live else set()
-    return {"review": review, "form": form, "live": live, "checked": checked, "blank": blank, "shown": shown,
-            "bad_fields": bad, "names": review.candidate_names}
+    return {"entry": entry, "review": review, "form": form, "live": live, "checked": checked, "blank": blank,
+            "shown": shown, "bad_fields": bad, "names": review.candidate_names}
 
 
-def _form_page(review: services.CountReview, form: CountForm, status: int, live: bool = False,
+def _form_page(entry: Entry, review: services.CountReview, form: CountForm, status: int, live: bool = False,
                checked: bool = True) -> Response:
     return render("reports/count.html", "reports/_count_form.html", status=status,
-                  **_findings_context(review, form, live, checked))
-
-
-def _hidden_values() -> list[tuple[str, str]]:
-    return [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "step")]
+                  **_findings_context(entry, review, form, live, checked))
 
 
 @bp.get("/reports/<int:area_id>/count")
@@ -89,51 +87,61 @@ def counts(area_id: int) -> Response:
 @login_required
 def count(area_id: int, contest_id: int) -> Response:
     """The leader fills one contest's count minutes, reads every number back in words, then sends it."""
+    return count_entry(WEB, area_id, contest_id)
+
+
+def count_entry(entry: Entry, area_id: int, contest_id: int) -> Response:
+    """One contest's count minutes as ``entry`` types them: the form with its checks, the read-back in words
+    (by phone, ticked as read to the leader before it saves), sending, the receipt."""
     step = request.form.get("step", "review") if request.method == "POST" else None
-    if step == "send":
-        form = _posted_form(area_id, contest_id)
+    read_back = (ReadBackForm() if step == "send" else ReadBackForm(formdata=None)) if entry.by_phone else None
+    if step == "send" and (read_back is None or read_back.validate()):
+        form = _posted_form(entry, area_id, contest_id)
         if form.validate_on_submit():
             # The service runs every check itself; the page's own review is built only if it refuses.
-            return _send(area_id, contest_id, form)
+            return _send(entry, area_id, contest_id, form)
     else:
         review = _context(area_id, contest_id)
-        if not services.may_submit(current_user, review.area):
+        if not services.may_submit(current_user, review.area, entry.channel):
             abort(403)
         if review.locked:
-            return _locked_page(review)
+            return _locked_page(entry, review)
         if step is None:
             form = count_form(*review.ballot, formdata=None, data=_prefill(review))
             form.fresh_uuid()
             if review.latest is not None:  # a correction: show what the checks say about the version that counts
                 review = _context(area_id, contest_id, form.numbers())
-            return _form_page(review, form, 200, live=True, checked=review.latest is not None)
+            return _form_page(entry, review, form, 200, live=True, checked=review.latest is not None)
         form = count_form(*review.ballot)
         form.validate_on_submit()
     review = _context(area_id, contest_id, form.numbers())
     if review.locked:
-        return _locked_page(review)
+        return _locked_page(entry, review)
     if step == "edit":
-        return _form_page(review, form, 200, live=True)
+        return _form_page(entry, review, form, 200, live=True)
     explained = form.explanations()
     unexplained = [f for f in review.to_explain if not explained.get(f.code)]
     if form.errors or review.blocking or unexplained:
-        return _form_page(review, form, 422)
-    return render("reports/readback.html", "reports/_readback.html", review=review, form=form,
-                  hidden=_hidden_values(), names=review.candidate_names)
+        return _form_page(entry, review, form, 422)
+    # By phone, a "send" comes here only when the read-back was not ticked.
+    return render("reports/readback.html", "reports/_readback.html", status=422 if step == "send" else 200,
+                  entry=entry, review=review, form=form, hidden=hidden_values(), names=review.candidate_names,
+                  read_back=read_back)
 
 
-def _locked_page(review: services.CountReview) -> Response:
+def _locked_page(entry: Entry, review: services.CountReview) -> Response:
     flash(_("These minutes were confirmed by the commune and can no longer be changed."), "info")
-    return redirect(url_for("reports.count_version", report_id=review.latest.id), 303)  # type: ignore[union-attr]
+    return redirect(entry.back(review.area.id)
+                    or url_for("reports.count_version", report_id=review.latest.id), 303)  # type: ignore[union-attr]
 
 
-def _posted_form(area_id: int, contest_id: int) -> CountForm:
+def _posted_form(entry: Entry, area_id: int, contest_id: int) -> CountForm:
     """The read-back's "send", which is also what the phone's outbox replays: the posted minutes in a form built
     from the station's configuration as this process keeps it, without the page's own reads (the service checks
     the configuration's token); 403 for anyone who may not send the area's reports, 404 for a contest it does not
     vote in."""
     try:
-        config, link = services.station_for_send(db.session, actor=current_actor(), area_id=area_id,
+        config, link = services.station_for_send(db.session, actor=entry.actor(), area_id=area_id,
                                                  contest_id=contest_id)
     except services.NotAllowed:
         abort(403)
@@ -142,28 +150,28 @@ def _posted_form(area_id: int, contest_id: int) -> CountForm:
     return count_form(*config.ballot(link))
 
 
-def _send(area_id: int, contest_id: int, form: CountForm) -> Response:
+def _send(entry: Entry, area_id: int, contest_id: int, form: CountForm) -> Response:
     try:
-        result = services.submit_count(db.session, actor=current_actor(), area_id=area_id, contest_id=contest_id,
+        result = services.submit_count(db.session, actor=entry.actor(), area_id=area_id, contest_id=contest_id,
                                         data=form.to_data(), client_uuid=form.uuid, now=reporting_now())
     except services.ReportLocked:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
-        return redirect(url_for("reports.counts", area_id=area_id), 303)
+        return redirect(entry.back(area_id) or url_for("reports.counts", area_id=area_id), 303)
     except services.ReportRejected:
-        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
+        return _form_page(entry, _context(area_id, contest_id, form.numbers()), form, 422)
     except InvalidSignatures as exc:
         form.signers.errors = [*form.signers.errors, str(SIGNATURE_ERRORS[exc.code])]
-        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
+        return _form_page(entry, _context(area_id, contest_id, form.numbers()), form, 422)
     except services.ClientUuidConflict:
         form.client_uuid.data = ""
         form.fresh_uuid()
         flash(_("This form was already used for another report. Check the numbers and send again."), "error")
-        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
+        return _form_page(entry, _context(area_id, contest_id, form.numbers()), form, 422)
     report = result.report
     code = receipts.display(report.receipt)
-    flash(_("These minutes had already been received. Receipt code: %(code)s", code=code) if result.replayed
-          else _("The minutes were received. Receipt code: %(code)s", code=code), "success")
-    return redirect(url_for("reports.count_version", report_id=report.id), 303)
+    return entry.saved(report, result.replayed, url_for("reports.count_version", report_id=report.id),
+                       received=_("The minutes were received. Receipt code: %(code)s", code=code),
+                       already=_("These minutes had already been received. Receipt code: %(code)s", code=code))
 
 
 @bp.post("/_/reports/<int:area_id>/count/<int:contest_id>/check")
@@ -176,7 +184,7 @@ def count_check(area_id: int, contest_id: int) -> Response:
     form = count_form(*context.ballot)
     review = _context(area_id, contest_id, form.numbers())
     return render("reports/_count_findings.html", "reports/_count_findings.html",
-                  **_findings_context(review, form, live=True))
+                  **_findings_context(WEB, review, form, live=True))
 
 
 @bp.get("/reports/count/<int:report_id>")

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from webapp import db
 from webapp.htmx import render
 from webapp.reports import services
-from webapp.reports.views import bp
+from webapp.reports.views.blueprint import bp
 
 
 @bp.get("/reports/<int:area_id>")

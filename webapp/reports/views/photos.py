@@ -19,7 +19,7 @@ from webapp.reports.forms import PhotoForm
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.reports.photos import MAX_BYTES, stored_path
 from webapp.clock import reporting_now
-from webapp.reports.views import bp
+from webapp.reports.views.blueprint import bp
 
 PHOTO_ERRORS = {
     "empty": _l("Choose or take a photo first."),
