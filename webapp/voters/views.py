@@ -1,0 +1,130 @@
+"""The voter-list pages: a commune's lists per area (import, freeze), an area's list (paged, search without
+diacritics; the leader's own area read-only) and the removal form (with the certificate to vote elsewhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from webapp import db, scope
+from webapp.clock import reporting_now as utcnow
+from webapp.elections.models import ContestKind, PollingArea
+from webapp.elections.services import current_election
+from webapp.htmx import render
+from webapp.i18n import _
+from webapp.imports.common import ImportRejected
+from webapp.voters import imports, services
+from webapp.voters.forms import FreezeForm, RemovalForm, VoterImportForm
+from webapp.voters.models import VoterChangeCause, VoterListEntry
+from webapp.web import current_actor, roles_required
+
+bp = Blueprint("voters", __name__, url_prefix="/voters")
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    return render(f"voters/{template}.html", f"voters/_{template}.html", status=status, ContestKind=ContestKind,
+                  **context)
+
+
+def _commune_context(commune_id: int, **extra: Any) -> dict[str, Any]:
+    election = current_election(db.session)
+    try:
+        summaries = services.commune_lists(db.session, current_user, election, commune_id)
+    except services.NotAllowed:
+        abort(403)
+    return {"summaries": summaries, "commune": summaries[0].area.commune, "election": election,
+            "import_form": extra.pop("import_form", None) or VoterImportForm(), "freeze_form": FreezeForm(),
+            "voting_started": utcnow() >= services.voting_starts(election), **extra}
+
+
+@bp.get("/communes/<int:commune_id>")
+@roles_required(*services.WRITER_ROLES)
+def commune(commune_id: int) -> Response:
+    return _page("commune", **_commune_context(commune_id))
+
+
+@bp.post("/communes/<int:commune_id>/import")
+@roles_required(*services.WRITER_ROLES)
+def import_commune(commune_id: int) -> Response:
+    form = VoterImportForm()
+    context = _commune_context(commune_id, import_form=form)
+    if not form.validate_on_submit():
+        return _page("commune", 422, **context)
+    upload = form.file.data
+    max_bytes = int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+    try:
+        result = imports.import_voter_list(db.session, actor=current_actor(), election=context["election"],
+                                           filename=(upload.filename or "")[:200], data=upload.read(max_bytes + 1),
+                                           now=utcnow(), max_bytes=max_bytes, commune_id=commune_id)
+    except ImportRejected as exc:
+        return _page("commune", 422, **context, errors=exc.errors[:500], error_total=len(exc.errors))
+    flash(_("Imported %(rows)d rows: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.",
+            rows=result.rows, created=result.counts.created, updated=result.counts.updated,
+            unchanged=result.counts.unchanged), "success")
+    return redirect(url_for("voters.commune", commune_id=commune_id), 303)
+
+
+@bp.post("/communes/<int:commune_id>/freeze")
+@roles_required(*services.WRITER_ROLES)
+def freeze(commune_id: int) -> Response:
+    context = _commune_context(commune_id)
+    if not FreezeForm().validate_on_submit():
+        return _page("commune", 422, **context)
+    if not context["voting_started"]:
+        flash(_("A list is frozen when voting starts; it has not started yet."), "error")
+        return _page("commune", 422, **context)
+    result = services.freeze(db.session, current_actor(), utcnow(), context["election"],
+                             [s.area.id for s in context["summaries"]])
+    flash(_("%(n)d lists frozen.", n=len(result.frozen)), "success")
+    return redirect(url_for("voters.commune", commune_id=commune_id), 303)
+
+
+@bp.get("/areas/<int:area_id>")
+@roles_required(*services.READER_ROLES)
+def area(area_id: int) -> Response:
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    listing = services.list_page(db.session, current_user, current_election(db.session), area_id,
+                                 query=(request.args.get("q") or "")[:100], page=min(max(page, 1), 100_000))
+    return _page("area", listing=listing, may_write=services.may_write(current_user),
+                 masked=lambda v: services.masked_id(current_user, v))
+
+
+def _entry(entry_id: int) -> VoterListEntry:
+    if not services.may_write(current_user):
+        abort(403)
+    return scope.get(db.session, VoterListEntry, entry_id, current_user)
+
+
+@bp.route("/entries/<int:entry_id>/remove", methods=["GET", "POST"])
+@roles_required(*services.WRITER_ROLES)
+def remove(entry_id: int) -> Response:
+    entry = _entry(entry_id)
+    form = RemovalForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        election = current_election(db.session)
+        cause = VoterChangeCause(form.cause.data)
+        try:
+            if cause is VoterChangeCause.CERTIFICATE_GIVEN:
+                code = (form.destination.data or "").strip().upper()
+                destination = db.session.scalars(sa.select(PollingArea).where(PollingArea.code == code)).first()
+                services.give_certificate(db.session, current_actor(), utcnow(), election, entry.id,
+                                          destination.id if destination else None, form.document.data,
+                                          form.certificate_number.data or "")
+            else:
+                services.remove_voter(db.session, current_actor(), utcnow(), election, entry.id, cause,
+                                      form.document.data)
+        except services.ChangeRejected as exc:
+            problems = [_(v.message_id, **v.params) for v in exc.violations]
+        else:
+            flash(_("The change was recorded."), "success")
+            return redirect(url_for("voters.area", area_id=entry.polling_area_id), 303)
+    status = 422 if request.method == "POST" else 200
+    return _page("remove", status, entry=entry, form=form, problems=problems,
+                 masked=services.masked_id(current_user, entry.id_number))
