@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -457,8 +457,6 @@ def freezable_areas(session: Session, user: User, commune_id: int | None = None)
 
 def freeze_due(session: Session, now: datetime, election: Election) -> FreezeResult:
     """Freezes every list whose voting has started (the command, and the polls' opening)."""
-    if now < voting_starts(election) - timedelta(days=40):
-        return FreezeResult([], [], [])
     areas = session.scalars(sa.select(PollingArea).where(PollingArea.id.in_(
         sa.select(VoterListEntry.polling_area_id).where(VoterListEntry.election_id == election.id).distinct()))).all()
     return freeze(session, None, now, election, [a.id for a in areas if voting_starts(election, a) <= now])

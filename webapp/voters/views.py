@@ -24,6 +24,15 @@ from webapp.web import current_actor, roles_required
 bp = Blueprint("voters", __name__, url_prefix="/voters")
 
 
+def _register_cli(state: object) -> None:
+    from webapp.voters import cli
+
+    state.app.cli.add_command(cli.voters)  # type: ignore[attr-defined]
+
+
+bp.record_once(_register_cli)
+
+
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     return render(f"voters/{template}.html", f"voters/_{template}.html", status=status, ContestKind=ContestKind,
                   **context)
