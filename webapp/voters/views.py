@@ -11,7 +11,9 @@ from flask_login import current_user
 
 from webapp import db, scope
 from webapp.clock import reporting_now as utcnow
+from webapp.accounts.models import Role
 from webapp.elections.models import ContestKind, PollingArea
+from webapp.geo.models import Commune
 from webapp.elections.services import current_election
 from webapp.htmx import render
 from webapp.i18n import _
@@ -47,6 +49,20 @@ def _commune_context(commune_id: int, **extra: Any) -> dict[str, Any]:
     return {"summaries": summaries, "commune": summaries[0].area.commune, "election": election,
             "import_form": extra.pop("import_form", None) or VoterImportForm(), "freeze_form": FreezeForm(),
             "voting_started": utcnow() >= services.voting_starts(election), **extra}
+
+
+@bp.get("/")
+@roles_required(*services.READER_ROLES)
+def index() -> Response:
+    """A leader goes to their area's list, a commune official to the commune's; above, the communes to choose."""
+    if current_user.role is Role.LEADER:
+        if current_user.polling_area_id is None:
+            abort(404)
+        return redirect(url_for("voters.area", area_id=current_user.polling_area_id))
+    if current_user.role is Role.COMMUNE and current_user.commune_id is not None:
+        return redirect(url_for("voters.commune", commune_id=current_user.commune_id))
+    communes = db.session.scalars(scope.select(Commune, current_user).order_by(Commune.code).limit(500)).all()
+    return _page("index", communes=communes)
 
 
 @bp.get("/communes/<int:commune_id>")
