@@ -117,3 +117,28 @@ def test_the_pages(client, db_session, w, as_user, before_the_day):
     assert done.status_code == 303
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "search_voters")) == 1
+
+
+def test_a_commune_file_above_the_inline_size_is_imported_by_a_background_job(client, db_session, w, as_user, app,
+                                                                               monkeypatch, before_the_day):
+    monkeypatch.setitem(app.config, "VOTER_IMPORT_INLINE_BYTES", 0)
+    as_user("xa")
+    commune = w.commune("26743")
+    from tests.conftest import csrf_token
+    token = csrf_token(client, f"/voters/communes/{commune.id}")
+    rows = [[n, *helpers.voter(n, f"Cử Tri {n}", "01/02/1960", n % 2 == 0, f"07906000{n:04d}")] for n in (1, 2)]
+    data = helpers.xlsx(rows, header=(["KVBP", *helpers.HEAD_1], [None, *helpers.HEAD_2]))
+    started = client.post(f"/voters/communes/{commune.id}/import", data={"csrf_token": token,
+                          "file": (io.BytesIO(data), "xa.xlsx")}, content_type="multipart/form-data")
+    assert started.status_code == 303 and "/jobs/" in started.headers["Location"]
+    page = client.get(started.headers["Location"])
+    assert page.status_code == 200 and "Danh sách cử tri" in page.get_data(as_text=True)
+    stored = db_session.scalars(sa.select(VoterListEntry).order_by(VoterListEntry.polling_area_id)).all()
+    assert [(e.polling_area.code, e.stt) for e in stored] == [("26743-01", 1), ("26743-02", 2)]
+    bad = helpers.xlsx([[99, *helpers.voter(3, "Sai KVBP", "01/02/1960", True, "079060009999")]],
+                       header=(["KVBP", *helpers.HEAD_1], [None, *helpers.HEAD_2]))
+    refused = client.post(f"/voters/communes/{commune.id}/import", data={"csrf_token": token,
+                          "file": (io.BytesIO(bad), "xa.xlsx")}, content_type="multipart/form-data")
+    text = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Xã không có khu vực bỏ phiếu số 99" in text
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(VoterListEntry)) == 2

@@ -29,6 +29,7 @@ from webapp.audit.services import Actor
 from webapp.elections.models import Election, Gender, PollingArea
 from webapp.imports import cells
 from webapp.imports.common import N_, Counts, ImportRejected, RowError, file_error
+from webapp.imports.datasets import Dataset
 from webapp.imports.parsing import HEADER_SEARCH_ROWS, INVALID, Table, clean, read_grid
 from webapp.textnorm import fold, nfc
 from webapp.voters import rules, services
@@ -36,6 +37,8 @@ from webapp.voters.models import VoterListEntry, VoterNote
 from webapp.voters.rules import Ballots
 
 DEFAULT_MAX_ROWS = 100_000
+#: How a background job names a voter-list import (webapp.jobs: its page's title and file stem).
+JOB_DATASET = Dataset(key="voter_list", title=N_("Voter lists"), help="", file_stem="danh-sach-cu-tri", columns=())
 WRITE_BATCH = 1000
 
 # Folded header text -> column key. A header matches the first key one of whose words it contains.
