@@ -142,3 +142,26 @@ def test_a_commune_file_above_the_inline_size_is_imported_by_a_background_job(cl
     text = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "Xã không có khu vực bỏ phiếu số 99" in text
     assert db_session.scalar(sa.select(sa.func.count()).select_from(VoterListEntry)) == 2
+
+
+def test_the_leaders_minutes_start_from_the_frozen_list(client, db_session, w, as_user, app, monkeypatch):
+    from datetime import UTC, datetime
+
+    from webapp.audit.models import Channel
+    from webapp.audit.services import Actor
+    from webapp.elections.services import current_election
+    from webapp.voters import imports, services
+
+    area = w.area("26743-01")
+    election = current_election(db_session)
+    imports.import_voter_list(db_session, actor=Actor(w.user("xa"), Channel.WEB), election=election,
+                              filename="a.xlsx", data=helpers.xlsx(), now=NOW, max_bytes=10**7, area_id=area.id)
+    services.freeze(db_session, Actor(w.user("xa"), Channel.WEB), datetime(2026, 3, 15, 0, 0, tzinfo=UTC),
+                    election, [area.id])
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", "2026-03-15T20:00")
+    as_user("to01")
+    xa = w.contest(ContestKind.COMMUNE_COUNCIL)
+    html = client.get(f"/reports/{area.id}/count/{xa.id}").get_data(as_text=True)
+    import re
+    field = re.search(r'<input[^>]*name="voters_on_list"[^>]*>', html)
+    assert field and 'value="2"' in field.group(0), field  # three voters, one a recent temporary resident
