@@ -30,6 +30,17 @@ def _election(session, code: str | None):  # type: ignore[no-untyped-def]
     return election
 
 
+def freeze_now(code: str | None = None) -> services.FreezeResult:
+    """Freezes the lists due now (the command, and the jobs worker's minute task)."""
+    with _session() as session:
+        if code is None and elections.real_election(session) is None:
+            return services.FreezeResult([], [], [])  # an empty database: nothing to freeze
+        election = _election(session, code)
+        result = services.freeze_due(session, utcnow(), election)
+        session.commit()
+    return result
+
+
 @click.group("voters")
 def voters() -> None:
     """Voter lists (danh sách cử tri)."""
@@ -40,12 +51,9 @@ def voters() -> None:
 @with_appcontext
 def freeze(code: str | None) -> None:
     """Freeze every list whose voting has started: its totals become the count minutes' voters on the list.
-    Run it as the polls open (cron at 07:00, or by hand); areas frozen before are left alone."""
-    with _session() as session:
-        election = _election(session, code)
-        result = services.freeze_due(session, utcnow(), election)
-        session.commit()
-    click.echo(f"Frozen: {len(result.frozen)} lists; already frozen: {len(result.already)}.")
+    The jobs worker does it every minute; by hand when no worker runs. Areas frozen before are left alone."""
+    result = freeze_now(code)
+    click.echo(f"Frozen: {len(result.frozen)} lists.")
 
 
 @voters.command("purge")

@@ -456,10 +456,21 @@ def freezable_areas(session: Session, user: User, commune_id: int | None = None)
 
 
 def freeze_due(session: Session, now: datetime, election: Election) -> FreezeResult:
-    """Freezes every list whose voting has started (the command, and the polls' opening)."""
-    areas = session.scalars(sa.select(PollingArea).where(PollingArea.id.in_(
-        sa.select(VoterListEntry.polling_area_id).where(VoterListEntry.election_id == election.id).distinct()))).all()
-    return freeze(session, None, now, election, [a.id for a in areas if voting_starts(election, a) <= now])
+    """Freezes every list whose voting has started and that is not frozen yet (``flask voters freeze``, and the
+    jobs worker every minute as the polls open). Outside polling day (and the early-voting days) it reads nothing
+    but the areas' early-voting dates."""
+    earliest = session.scalar(sa.select(sa.func.min(PollingArea.early_voting_date)))
+    first = voting_starts(election) if earliest is None or earliest >= election.polling_date else \
+        datetime.combine(earliest, election.standard_open or time(7), tzinfo=VN_TZ)
+    if now < first:
+        return FreezeResult([], [], [])
+    has_list = sa.exists().where(VoterListEntry.election_id == election.id,
+                                 VoterListEntry.polling_area_id == PollingArea.id)
+    frozen = sa.exists().where(VoterListFreeze.election_id == election.id,
+                               VoterListFreeze.polling_area_id == PollingArea.id)
+    areas = session.scalars(sa.select(PollingArea).where(has_list, ~frozen)).all()
+    due = [a.id for a in areas if voting_starts(election, a) <= now]
+    return freeze(session, None, now, election, due) if due else FreezeResult([], [], [])
 
 
 # --- retention ------------------------------------------------------------------------------------------------
