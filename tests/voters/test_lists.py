@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.voters import helpers
 from webapp.audit.models import AuditEntry, Channel
@@ -13,7 +15,7 @@ from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind, VoterCount, VoterCountSource
 from webapp.elections.services import current_election, latest_voter_counts
 from webapp.imports.common import ImportRejected
-from webapp.voters import imports, services
+from webapp.voters import imports, rules, services
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry, VoterNote
 from webapp.voters.services import ChangeRejected, NewVoter
 
@@ -192,3 +194,33 @@ def test_the_purge_keeps_the_totals_and_the_audit_trail(db_session, w):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(VoterCount).where(
         VoterCount.source == VoterCountSource.LIST_FROZEN)) == 3
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == audits + 1
+
+
+_VOTER = st.tuples(st.text("AĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXYàáạảãâầấậẩẫ ", min_size=2, max_size=30).filter(str.strip),
+                   st.dates(date(1920, 1, 1), date(2008, 3, 15)), st.booleans(), st.sampled_from(["xxx", "xxo"]),
+                   st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2026, 3, 1))))
+
+
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_VOTER, min_size=1, max_size=8))
+def test_any_valid_list_imports_twice_to_the_same_rows_and_totals(db_session, w, voters):
+    rows = []
+    for n, (name, born, male, ballots, since) in enumerate(voters, start=1):
+        note = f"Tạm trú từ {since:%d/%m/%Y}" if since else ""
+        if since and rules.months_between(since, date(2026, 3, 15)) < 12:
+            ballots = "xxo"
+        rows.append(helpers.voter(n, name, born.strftime("%d/%m/%Y"), male, f"0790{n:08d}", ballots, note,
+                                  "5 Pasteur" if since else ""))
+    nested = db_session.begin_nested()
+    try:
+        first = load(db_session, w, helpers.xlsx(rows))
+        again = load(db_session, w, helpers.xlsx(rows))
+        assert (first.counts.created, again.counts.unchanged, again.counts.created, again.counts.updated) == (
+            len(rows), len(rows), 0, 0)
+        area = w.area("26743-01")
+        t = services.totals(db_session, current_election(db_session).id, [area.id])[area.id]
+        assert t[ContestKind.NATIONAL_ASSEMBLY].total == len(rows)
+        assert t[ContestKind.COMMUNE_COUNCIL].total == sum(1 for r in rows if r[13] == "x")
+        assert t[ContestKind.NATIONAL_ASSEMBLY].male == sum(1 for r in rows if r[4] == "x")
+    finally:
+        nested.rollback()
