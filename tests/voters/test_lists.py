@@ -224,3 +224,20 @@ def test_any_valid_list_imports_twice_to_the_same_rows_and_totals(db_session, w,
         assert t[ContestKind.NATIONAL_ASSEMBLY].male == sum(1 for r in rows if r[4] == "x")
     finally:
         nested.rollback()
+
+
+def test_a_correction_keeps_the_stt_and_checks_the_rules_again(db_session, w):
+    load(db_session, w)
+    election = current_election(db_session)
+    entry = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
+    fixed = NewVoter(full_name="Nguyễn Văn Ân", birth_date=entry.birth_date, gender=entry.gender,
+                     id_number=entry.id_number)
+    change = services.correct_voter(db_session, _actor(w), NOW, election, entry.id, "Đơn đề nghị 3", fixed)
+    assert (entry.stt, entry.full_name, entry.name_folded) == (1, "Nguyễn Văn Ân", "nguyen van an")
+    assert change.before["full_name"] == "Nguyễn Văn An" and change.after["full_name"] == "Nguyễn Văn Ân"
+    with pytest.raises(ChangeRejected):  # the ID number of another voter on the list
+        services.correct_voter(db_session, _actor(w), NOW, election, entry.id, "x",
+                               NewVoter(full_name="A", birth_date=entry.birth_date, gender=entry.gender,
+                                        id_number="079308002222"))
+    with pytest.raises(ChangeRejected):  # closed a day before voting starts
+        services.correct_voter(db_session, _actor(w), START - timedelta(hours=3), election, entry.id, "x", fixed)

@@ -167,8 +167,9 @@ VOTER_FIELDS = {"full_name", "birth_date", "gender", "id_number", "ethnicity", "
 @bp.post("/polling-areas/<area_id>/voter-changes")
 @roles_allowed(*services.WRITER_ROLES)
 def record_voter_change(area_id: str) -> Response:
-    """Record a change of an area's list: a removal (``entry_id``), an addition (``voter``) or a certificate to
-    vote elsewhere (``entry_id`` and ``destination_area_id``) (recordVoterChange)."""
+    """Record a change of an area's list: a removal (``entry_id``), an addition (``voter``), a correction
+    (``entry_id`` and ``voter``) or a certificate to vote elsewhere (``entry_id`` and ``destination_area_id``)
+    (recordVoterChange)."""
     area = services.writable_area(db.session, current_user, area_id)
     data = load_json(request.get_data(cache=False))
     if not isinstance(data, dict):
@@ -189,6 +190,9 @@ def record_voter_change(area_id: str) -> Response:
                                                                    "destination_area_id"),
                 document, _text(data, "certificate_number", 50))
             changes = [given, received]
+        elif cause is VoterChangeCause.CORRECTION:
+            changes = [services.correct_voter(db.session, actor, now, election, _entry_of(area, data).id, document,
+                                              _voter(data.get("voter")))]
         elif cause in services.ADDITIONS:
             changes = [services.add_voter(db.session, actor, now, election, area.id, cause, document,
                                           _voter(data.get("voter")),

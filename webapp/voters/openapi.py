@@ -100,7 +100,8 @@ OPENAPI_PATHS: dict[str, Any] = {
     }},
     "/api/v1/polling-areas/{area_id}/voter-changes": {"post": {
         "operationId": "recordVoterChange", "summary": "Record a change of a polling area's list.",
-        "description": "A removal (`entry_id`: an annotation, the STT stays), an addition at the end (`voter`), or "
+        "description": "A removal (`entry_id`: an annotation, the STT stays), an addition at the end (`voter`), a "
+                       "correction of a row's details (`cause` `correction`, `entry_id` and `voter`), or "
                        "a certificate to vote elsewhere (`cause` `certificate_given`, `entry_id`, "
                        "`destination_area_id`, `certificate_number`). Most changes close 24 hours before voting "
                        "starts; removals and certificate additions when it starts. Audited.",

@@ -375,6 +375,42 @@ def _add_voter(session: Session, actor: Actor, now: datetime, election: Election
     return _change(session, actor, now, election, entry, cause, document, effective_at, None, certificate_number)
 
 
+def _correct_voter(session: Session, actor: Actor, now: datetime, election: Election, entry_id: Any,
+                   document: str, voter: NewVoter) -> VoterChange:
+    """A correction of a row's details (a misspelt name, a wrong date): the rules again, the STT kept; closes with
+    the other changes 24 hours before voting starts."""
+    if not may_write(actor.user):
+        raise NotAllowed
+    entry = scope.get(session, VoterListEntry, entry_id, actor.user)
+    if entry.election_id != election.id:
+        raise scope.OutOfScope("VoterListEntry")
+    _window(session, election, entry.polling_area, VoterChangeCause.CORRECTION, now, removal=False)
+    _require_document(document)
+    if entry.removed_at is not None:
+        raise ChangeRejected([Violation("cause", N_("This voter was already removed from the list."))])
+    by_certificate = entry.origin_entry_id is not None
+    allowed = rules.allowed_ballots(polling_date=election.polling_date, area_kind=entry.polling_area.kind,
+                                    note_code=voter.note_code, temporary_since=voter.temporary_since,
+                                    by_certificate=by_certificate)
+    ballots = voter.ballots or allowed
+    violations = check_voter(session, election=election, area=entry.polling_area, voter=voter, ballots=ballots,
+                             by_certificate=by_certificate, exclude_entry_id=entry.id)
+    if violations:
+        raise ChangeRejected(violations)
+    before = _row_values(entry)
+    for key, value in (("full_name", nfc(voter.full_name)[:200]), ("name_folded", fold(voter.full_name)[:200]),
+                       ("birth_date", voter.birth_date), ("gender", voter.gender), ("id_number", voter.id_number),
+                       ("ethnicity", nfc(voter.ethnicity)[:50]),
+                       ("permanent_address", nfc(voter.permanent_address)[:300]),
+                       ("temporary_address", nfc(voter.temporary_address)[:300]),
+                       ("current_address", nfc(voter.current_address)[:300]),
+                       ("temporary_since", voter.temporary_since), ("note_code", voter.note_code),
+                       ("note", nfc(voter.note)[:500]), ("votes_na", ballots.na),
+                       ("votes_province", ballots.province), ("votes_commune", ballots.commune)):
+        setattr(entry, key, value)
+    return _change(session, actor, now, election, entry, VoterChangeCause.CORRECTION, document, None, before, None)
+
+
 def _give_certificate(session: Session, actor: Actor, now: datetime, election: Election, entry_id: Any,
                      destination_area_id: Any, document: str, certificate_number: str) -> tuple[VoterChange, VoterChange]:
     """A certificate to vote elsewhere (Mẫu 11/HĐBC): the home row is annotated "Bỏ phiếu ở nơi khác" and leaves
@@ -514,3 +550,8 @@ def give_certificate(session: Session, actor: Actor, *args: Any, **kwargs: Any) 
 def freeze(session: Session, actor: Actor | None, *args: Any, **kwargs: Any) -> FreezeResult:
     with acting(session, actor):
         return _freeze(session, actor, *args, **kwargs)
+
+
+def correct_voter(session: Session, actor: Actor, *args: Any, **kwargs: Any) -> VoterChange:
+    with acting(session, actor):
+        return _correct_voter(session, actor, *args, **kwargs)
