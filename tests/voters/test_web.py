@@ -165,3 +165,21 @@ def test_the_leaders_minutes_start_from_the_frozen_list(client, db_session, w, a
     import re
     field = re.search(r'<input[^>]*name="voters_on_list"[^>]*>', html)
     assert field and 'value="2"' in field.group(0), field  # three voters, one a recent temporary resident
+
+
+def test_the_addition_form(client, db_session, w, as_user, before_the_day):
+    as_user("xa")
+    area = w.area("26743-01")
+    assert client.get(f"/voters/areas/{area.id}/add").status_code == 200
+    from tests.conftest import csrf_token
+    token = csrf_token(client, f"/voters/areas/{area.id}/add")
+    data = {"csrf_token": token, "cause": "moved_in", "document": "Xác nhận thường trú 4", "full_name": "Đỗ Văn Em",
+            "birth_date": "1990-04-04", "gender": "male", "id_number": "079090007777", "ethnicity": "Kinh",
+            "permanent_address": "3 Lê Lợi"}
+    young = client.post(f"/voters/areas/{area.id}/add", data={**data, "birth_date": "2010-01-01"})
+    assert young.status_code == 422 and "Chưa đủ 18 tuổi" in young.get_data(as_text=True)
+    assert "Đỗ Văn Em" in young.get_data(as_text=True)  # the entries are kept
+    added = client.post(f"/voters/areas/{area.id}/add", data=data)
+    assert added.status_code == 303
+    entry = db_session.scalars(sa.select(VoterListEntry)).one()
+    assert (entry.stt, entry.added_after_posting, entry.votes_commune) == (1, True, True)

@@ -1,5 +1,5 @@
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -43,3 +43,32 @@ class RemovalForm(Form):
 
 class FreezeForm(Form):
     pass
+
+
+ADDITION_LABELS = {
+    VoterChangeCause.MOVED_IN: _l("Moved in (permanent residence)"),
+    VoterChangeCause.TEMPORARY_RESIDENCE: _l("Temporary resident who asks to vote here"),
+    VoterChangeCause.RIGHTS_RESTORED: _l("Voting rights restored"),
+    VoterChangeCause.RELEASED: _l("Released from detention or a facility"),
+}
+
+
+class AdditionForm(Form):
+    cause = SelectField(_l("Cause"), choices=[SelectChoice(c.value, label) for c, label in ADDITION_LABELS.items()],
+                        validators=[InputRequired(message=_l("Choose the cause."))],
+                        invalid_choice_message=_l("Choose the cause."))
+    document = StringField(_l("Document it rests on"), validators=[
+        InputRequired(message=_l("Name the document the change rests on.")), Length(max=300)])
+    full_name = StringField(_l("Full name"), validators=[InputRequired(message=_l("Enter the full name.")),
+                                                         Length(max=200)])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(message=_l("Enter the date of birth."))])
+    gender = SelectField(_l("Sex"), choices=[SelectChoice("male", _l("Male")), SelectChoice("female", _l("Female"))],
+                         invalid_choice_message=_l("Choose the sex."))
+    id_number = StringField(_l("Personal ID number (12 digits)"), validators=[
+        InputRequired(message=_l("The personal ID number must be 12 digits.")), Length(max=12)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": "12"})
+    ethnicity = StringField(_l("Ethnicity"), default="Kinh", validators=[Length(max=50)])
+    permanent_address = StringField(_l("Permanent residence"), validators=[Length(max=300)])
+    temporary_address = StringField(_l("Temporary residence"), validators=[Length(max=300)])
+    temporary_since = DateField(_l("Temporary residence since"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Length(max=500)])

@@ -12,15 +12,15 @@ from flask_login import current_user
 from webapp import db, scope
 from webapp.clock import reporting_now as utcnow
 from webapp.accounts.models import Role
-from webapp.elections.models import ContestKind, PollingArea
+from webapp.elections.models import ContestKind, Gender, PollingArea
 from webapp.geo.models import Commune
 from webapp.elections.services import current_election
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.imports.common import ImportRejected
 from webapp.voters import imports, services
-from webapp.voters.forms import FreezeForm, RemovalForm, VoterImportForm
-from webapp.voters.models import VoterChangeCause, VoterListEntry
+from webapp.voters.forms import AdditionForm, FreezeForm, RemovalForm, VoterImportForm
+from webapp.voters.models import VoterChangeCause, VoterListEntry, VoterNote
 from webapp.jobs import runner
 from webapp.jobs import services as jobs
 from webapp.jobs.models import JobKind
@@ -168,3 +168,29 @@ def remove(entry_id: int) -> Response:
     status = 422 if request.method == "POST" else 200
     return _page("remove", status, entry=entry, form=form, problems=problems,
                  masked=services.masked_id(current_user, entry.id_number))
+
+
+@bp.route("/areas/<int:area_id>/add", methods=["GET", "POST"])
+@roles_required(*services.WRITER_ROLES)
+def add(area_id: int) -> Response:
+    """An addition at the end of the area's list (the next STT), with its cause and document."""
+    area = services.writable_area(db.session, current_user, area_id)
+    form = AdditionForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        voter = services.NewVoter(
+            full_name=form.full_name.data, birth_date=form.birth_date.data, gender=Gender(form.gender.data),
+            id_number=(form.id_number.data or "").strip(), ethnicity=form.ethnicity.data or "",
+            permanent_address=form.permanent_address.data or "", temporary_address=form.temporary_address.data or "",
+            temporary_since=form.temporary_since.data,
+            note_code=VoterNote.TEMPORARY_RESIDENT if form.temporary_address.data and not form.permanent_address.data
+            else None, note=form.note.data or "")
+        try:
+            change = services.add_voter(db.session, current_actor(), utcnow(), current_election(db.session), area.id,
+                                        VoterChangeCause(form.cause.data), form.document.data, voter)
+        except services.ChangeRejected as exc:
+            problems = [_(v.message_id, **v.params) for v in exc.violations]
+        else:
+            flash(_("Added as number %(stt)d.", stt=change.entry.stt), "success")
+            return redirect(url_for("voters.area", area_id=area.id), 303)
+    return _page("add", 422 if request.method == "POST" else 200, area=area, form=form, problems=problems)
