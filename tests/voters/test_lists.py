@@ -241,3 +241,11 @@ def test_a_correction_keeps_the_stt_and_checks_the_rules_again(db_session, w):
                                         id_number="079308002222"))
     with pytest.raises(ChangeRejected):  # closed a day before voting starts
         services.correct_voter(db_session, _actor(w), START - timedelta(hours=3), election, entry.id, "x", fixed)
+
+
+def test_only_lines_that_begin_with_footer_text_end_the_table(db_session, w):
+    rows = [*helpers.ROWS, helpers.voter(4, "Chu Tịch Hòa", "01/01/1970", True, "079070004444")]
+    # Without a "Số thẻ" column the name is the first text of the row: a name is not the chairman's signature.
+    head = ([c for i, c in enumerate(helpers.HEAD_1) if i != 1], [c for i, c in enumerate(helpers.HEAD_2) if i != 1])
+    data = helpers.xlsx([[c for i, c in enumerate(r) if i != 1] for r in rows], header=head)
+    assert load(db_session, w, data).counts.created == 4

@@ -119,9 +119,11 @@ def _header(grid: list[tuple[int, list[Any]]]) -> tuple[int, dict[int, str]]:
 
 
 def _is_footer(row: list[Any]) -> bool:
+    """A footer line begins with its text ("Tổng số cử tri…"); a voter's row begins with its STT."""
     for cell in row:
-        if isinstance(cell, str) and cell.strip():
-            return fold(cell).startswith(FOOTERS)
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        return isinstance(cell, str) and fold(cell).startswith(FOOTERS)
     return False
 
 
