@@ -128,3 +128,20 @@ def drill(session: Session, area: PollingArea) -> Election:
                            .order_by(Election.polling_date.desc())).first()
     return drills.create_drill(session, actor=None, source=real, province_id=area.province_id,
                                starts_at=datetime(2026, 3, 14, 14, 0, tzinfo=VN_TZ), slot_minutes=10)
+
+
+def voter_entry(session: Session, area: PollingArea) -> "VoterListEntry":
+    """A voter on the area's list (webapp.voters)."""
+    from datetime import date
+
+    from webapp.elections.models import Gender
+    from webapp.elections.services import current_election
+    from webapp.voters.models import VoterListEntry
+
+    entry = VoterListEntry(election_id=current_election(session).id, polling_area_id=area.id, stt=1,
+                           full_name=f"Cử Tri Dò {area.code}", name_folded=f"cu tri do {area.code}",
+                           birth_date=date(1980, 1, 1), gender=Gender.MALE, id_number=f"{area.id:012d}",
+                           created_at=NOW)
+    session.add(entry)
+    session.flush()
+    return entry

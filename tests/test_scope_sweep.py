@@ -33,6 +33,7 @@ from webapp.elections.models import Candidate, Contest, Election, ElectoralUnit,
 from webapp.geo.models import Commune, Province
 from webapp.jobs.models import Job
 from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
+from webapp.voters.models import VoterListEntry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +77,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                         make=made.count_report),
     ("api.get_receipt", "code"): Source(CountReport, _area_in(CountReport.polling_area_id),
                                         lambda r: (r.witness_1,), attr="receipt", make=made.count_report),
+    "entry_id": Source(VoterListEntry, _area_in(VoterListEntry.polling_area_id), lambda e: (e.full_name,),
+                       make=made.voter_entry),
     "numbers_uuid": Source(CountReport, _area_in(CountReport.polling_area_id), lambda r: (r.receipt, r.witness_1),
                            attr="client_uuid", make=made.count_report),
     "turnout_id": Source(TurnoutReport, _area_in(TurnoutReport.polling_area_id), lambda r: (r.receipt,),

@@ -24,5 +24,6 @@ from webapp.progress.models import (  # noqa: F401
 )
 from webapp.reports.models import CountReport, CountVote, ReportPhoto, TurnoutFigure, TurnoutReport  # noqa: F401
 from webapp.review.models import ReviewAction, StationInvolvement  # noqa: F401
+from webapp.voters.models import VoterChange, VoterListEntry, VoterListFreeze  # noqa: F401
 
 metadata = Base.metadata

@@ -153,6 +153,10 @@ _RULES: dict[type, Callable[[Scope], Any]] = {
 }
 
 
+#: The rule of rows that name only their polling area (later domains register it for their models).
+by_area = _by_area
+
+
 def register(model: type, rule: Callable[[Scope], Any]) -> None:
     """Later domains (reports, results…) add their models' rules here."""
     _RULES[model] = rule

@@ -96,6 +96,10 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "file_type": lambda p: _("Send an .xlsx or .csv file."),
         "file_too_large": lambda p: _("The file is larger than %(limit)d MB. Split it into smaller files.",
                                       limit=p.get("max_mb", 10)),
+        # Voter lists (webapp.voters): the rule's or the row's own sentence
+        "voter_rule": lambda p: _(p["message_id"], **p.get("values", {})),
+        "voter_row": lambda p: _("Row %(row)s: ", row=p.get("row")) + _(p["message_id"], **p.get("values", {})),
+        "voting_not_started": lambda p: _("A list is frozen when voting starts; it has not started yet."),
         # Leaders' activation codes
         "duplicate_username": lambda p: _("The username %(name)s is already used by another account. Ask the "
                                           "administrator to rename it.", name=p.get("username")),

@@ -45,6 +45,7 @@ class VoterCountSource(enum.StrEnum):
     POSTED = "posted"
     UPDATE = "update"
     OPENING = "opening"
+    LIST_FROZEN = "list_frozen"  # the voter list's rows at the start of voting (webapp.voters.services.freeze)
 
 
 class Election(Base):

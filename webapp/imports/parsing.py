@@ -54,6 +54,12 @@ def read_table(data: bytes, filename: str, dataset: Dataset, *, max_bytes: int, 
     """The rows of the first sheet (or of the CSV) under their recognised headers. What is wrong with the file
     as a whole (its type, its size, its header row) is refused here; the rows' problems, and a file with too
     many rows or none, as the rows are read."""
+    return _tabulate(read_grid(data, filename, max_bytes=max_bytes, max_rows=max_rows), dataset, max_rows)
+
+
+def read_grid(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Iterable[tuple[int, list[Any]]]:
+    """The first sheet's (or the CSV's) rows as (row number, cells), read as they are iterated, after the checks of
+    the file as a whole (its type, its size, a zip bomb). For layouts that are not a dataset (a voter list)."""
     if len(data) > max_bytes:
         raise file_error(
             N_("The file is larger than %(limit)d MB. Split it into smaller files."),
@@ -76,7 +82,7 @@ def read_table(data: bytes, filename: str, dataset: Dataset, *, max_bytes: int, 
         )
     else:
         raise file_error(N_("Only .xlsx and .csv files can be imported."))
-    return _tabulate(grid, dataset, max_rows)
+    return grid
 
 
 def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
@@ -307,7 +313,7 @@ def _data_rows(
         row = Row(number, {})
         for position, key, header in columns:
             value = cells[position] if position < len(cells) else None
-            row.cells[key] = _clean(value, number, header, table)
+            row.cells[key] = clean(value, number, header, table)
         if _is_example(row, dataset):
             table.errors.append(RowError(number, "", N_("This is the template's example row. Delete it.")))
         table.count += 1
@@ -334,7 +340,7 @@ def _is_example(row: Row, dataset: Dataset) -> bool:
     return len(examples) >= 3 and all(_comparable(row.cells[k]) == _comparable(e) for k, e in examples)
 
 
-def _clean(value: Any, row: int, column: str, table: Table) -> Any:
+def clean(value: Any, row: int, column: str, table: Table) -> Any:
     """NFC text without invisible characters; formulas and Excel error values refused."""
     if isinstance(value, Formula):
         table.errors.append(

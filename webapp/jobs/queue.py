@@ -96,3 +96,12 @@ def reap_stale_jobs() -> None:
 
     with app().app_context():
         runner.reap()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def freeze_voter_lists() -> None:
+    """Every minute: the voter lists of the areas where voting has started are frozen (webapp.voters)."""
+    from webapp.voters import cli
+
+    with app().app_context():
+        cli.freeze_now()

@@ -140,6 +140,14 @@ def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(params, default=str))
 
 
+def _rejected(session: Session, exc: imports.ImportRejected) -> dict[str, Any]:
+    """A refused file: nothing written, each row's problem kept for the job's page."""
+    session.rollback()
+    errors = [{"row": e.row, "column": e.column, "message_id": e.message_id, "params": _jsonable(e.params)}
+              for e in exc.errors[:MAX_ERRORS_KEPT]]
+    return {"state": JobState.REJECTED, "result": {"errors": errors, "error_total": len(exc.errors)}}
+
+
 def _import(session: Session, job: Job, actor: User, progress: services.Progress) -> dict[str, Any]:
     path = upload_path(job.id)
     data = path.read_bytes()
@@ -154,6 +162,8 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
         # waits meanwhile. PostgreSQL needs none of this (and the job's row must stay free for the heartbeat).
         session.execute(sa.update(Job).where(Job.id == job.id).values(heartbeat_at=utcnow()))
 
+    if job.dataset == "voter_list":
+        return _import_voters(session, job, actor, data, path, step)
     try:
         result = imports.import_file(
             session, actor=actor, dataset=job.dataset, filename=job.params.get("filename", ""), data=data,
@@ -161,10 +171,7 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
             max_rows=int(current_app.config.get("IMPORT_MAX_ROWS", imports.DEFAULT_MAX_ROWS)), progress=step,
         )
     except imports.ImportRejected as exc:
-        session.rollback()
-        errors = [{"row": e.row, "column": e.column, "message_id": e.message_id, "params": _jsonable(e.params)}
-                  for e in exc.errors[:MAX_ERRORS_KEPT]]
-        return {"state": JobState.REJECTED, "result": {"errors": errors, "error_total": len(exc.errors)}}
+        return _rejected(session, exc)
     finally:
         path.unlink(missing_ok=True)
     summary = {"file": result.filename, "sha256": result.sha256, "rows": result.rows, "normalised_cells": result.normalised_cells,
@@ -175,6 +182,27 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
         session.commit()
         summary["entry_id"] = result.entry_id
     return {"state": JobState.DONE, "result": summary}
+
+
+def _import_voters(session: Session, job: Job, actor: User, data: bytes, path: Path,
+                   step: Any) -> dict[str, Any]:
+    """A commune's voter lists (webapp.voters.imports), all or nothing, as a background job."""
+    from webapp.elections.services import current_election
+    from webapp.voters import imports as voter_imports
+
+    try:
+        result = voter_imports.import_voter_list(
+            session, actor=audit.Actor(actor, Channel.WEB, job.params.get("ip", "")),
+            election=current_election(session), filename=job.params.get("filename", ""), data=data, now=utcnow(),
+            max_bytes=int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 2**20)),
+            area_id=job.params.get("area_id"), commune_id=job.params.get("commune_id"), progress=step)
+    except imports.ImportRejected as exc:
+        return _rejected(session, exc)
+    finally:
+        path.unlink(missing_ok=True)
+    session.commit()
+    return {"state": JobState.DONE, "result": {"file": result.filename, "sha256": result.sha256,
+                                               "rows": result.rows, **result.counts.as_dict()}}
 
 
 def reap() -> int:

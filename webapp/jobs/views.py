@@ -27,6 +27,13 @@ def _job(job_id: int) -> Job:
         abort(404)
 
 
+def dataset_of(key: str) -> Any:
+    """The dataset a job imports or exports: one of the import page's, or a voter list (webapp.voters)."""
+    from webapp.voters.imports import JOB_DATASET
+
+    return DATASETS.get(key) or JOB_DATASET
+
+
 def error_list(job: Job) -> list[dict[str, Any]]:
     return [{"row": e["row"], "column": e["column"], "message": _(e["message_id"], **e["params"])}
             for e in (job.result or {}).get("errors", [])]
@@ -39,7 +46,7 @@ def show(job_id: int) -> Response:
     job = _job(job_id)
     result = job.result or {}
     errors = error_list(job)
-    response = render("jobs/job.html", "jobs/_job.html", job=job, dataset=DATASETS[job.dataset],
+    response = render("jobs/job.html", "jobs/_job.html", job=job, dataset=dataset_of(job.dataset),
                       errors=errors, error_total=result.get("error_total", len(errors)),
                       filename=job.params.get("filename"), summary=result, dry_run=result.get("dry_run"),
                       normalised=result.get("normalised_cells", 0),

@@ -18,7 +18,15 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, ContestKind, PollingArea, PollingAreaUnit, TeamMember
+from webapp.elections.models import (
+    Candidate,
+    ContestKind,
+    PollingArea,
+    PollingAreaUnit,
+    TeamMember,
+    VoterCount,
+    VoterCountSource,
+)
 from webapp.reports import count_state, station, versions
 from webapp.reports.checks import (
     CountContext,
@@ -96,11 +104,21 @@ class CountReview:
         return self._last_turnout
 
     @functools.cached_property
+    def voter_record(self) -> VoterCount | None:
+        """The area's latest voter count for the contest: typed by the commune, or its list frozen when voting
+        started (webapp.voters)."""
+        return elections.latest_voter_counts(self.session, [self.area.id]).get((self.area.id, self.link.contest_id))
+
+    @property
     def voters_on_record(self) -> int | None:
-        """The voter count the commune entered, as a hint (read when first asked for: the form shows it)."""
-        counts = elections.latest_voter_counts(self.session, [self.area.id])
-        record = counts.get((self.area.id, self.link.contest_id))
-        return record.total if record else None
+        """The voter count on record, as a hint (read when first asked for: the form shows it)."""
+        return self.voter_record.total if self.voter_record else None
+
+    @property
+    def voters_frozen(self) -> int | None:
+        """The voters on the area's list frozen at the start of voting: what a first minutes starts from."""
+        record = self.voter_record
+        return record.total if record is not None and record.source is VoterCountSource.LIST_FROZEN else None
 
     @property
     def blocking(self) -> list[Finding]:

@@ -48,7 +48,8 @@ def _prefill(review: services.CountReview) -> dict[str, Any]:
     latest = review.latest
     if latest is None:
         leaders = [m.id for m in review.team if m.role.value in ("leader", "secretary")]
-        return {"signers": leaders}
+        frozen = review.voters_frozen  # the list as frozen when voting started (webapp.voters)
+        return {"signers": leaders} | ({"voters_on_list": str(frozen)} if frozen is not None else {})
     data: dict[str, Any] = {name: str(getattr(latest, name)) for name in (*NUMBER_FIELDS, *COMPLAINT_FIELDS)}
     data.update({f"votes_{v.candidate_id}": str(v.votes) for v in latest.votes})
     data.update({f"names_kept_{k}": str(n) for k, n in (latest.names_kept or {}).items()})

@@ -1,0 +1,73 @@
+"""``flask voters freeze|purge``: freezing the lists as voting starts, and the retention purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask.cli import with_appcontext
+
+from webapp import db
+from webapp.audit import services as audit
+from webapp.audit.models import Channel
+from webapp.clock import utcnow
+from webapp.elections import services as elections
+from webapp.elections import working
+from webapp.voters import services
+
+
+def _session():  # type: ignore[no-untyped-def]
+    session = db.get_db().sessionmaker()
+    audit.bind(session, audit.AuditContext(None, "cli", Channel.CLI))
+    return session
+
+
+def _election(session, code: str | None):  # type: ignore[no-untyped-def]
+    election = elections.find_election(session, code) if code else elections.real_election(session)
+    if election is None:
+        raise click.ClickException(f"No election {code!r}.")
+    working.bind(session, election.id)
+    return election
+
+
+def freeze_now(code: str | None = None) -> services.FreezeResult:
+    """Freezes the lists due now (the command, and the jobs worker's minute task)."""
+    with _session() as session:
+        if code is None and elections.real_election(session) is None:
+            return services.FreezeResult([], [], [])  # an empty database: nothing to freeze
+        election = _election(session, code)
+        result = services.freeze_due(session, utcnow(), election)
+        session.commit()
+    return result
+
+
+@click.group("voters")
+def voters() -> None:
+    """Voter lists (danh sách cử tri)."""
+
+
+@voters.command("freeze")
+@click.option("--election", "code", help="The election's code (default: the real election).")
+@with_appcontext
+def freeze(code: str | None) -> None:
+    """Freeze every list whose voting has started: its totals become the count minutes' voters on the list.
+    The jobs worker does it every minute; by hand when no worker runs. Areas frozen before are left alone."""
+    result = freeze_now(code)
+    click.echo(f"Frozen: {len(result.frozen)} lists.")
+
+
+@voters.command("purge")
+@click.option("--election", "code", required=True, help="The finished election's code.")
+@click.option("--older-than", "days", type=click.IntRange(min=0), required=True,
+              help="Only when polling day is at least this many days ago.")
+@with_appcontext
+def purge(code: str, days: int) -> None:
+    """Delete the voter lists and their changes of a finished election (Luật 91/2025: kept no longer than
+    needed); the voter counts (totals), the freezes and the audit trail stay."""
+    with _session() as session:
+        election = _election(session, code)
+        if utcnow().date() - election.polling_date < timedelta(days=days):
+            raise click.ClickException(f"Polling day {election.polling_date} is less than {days} days ago.")
+        deleted = services.purge(session, election)
+        session.commit()
+    click.echo(f"Deleted {deleted} voters of {election.code}; totals and audit trail kept.")
