@@ -33,6 +33,7 @@ from webapp.elections.models import Candidate, Contest, Election, ElectoralUnit,
 from webapp.geo.models import Commune, Province
 from webapp.jobs.models import Job
 from webapp.reports.models import CountReport, ReportPhoto, TurnoutReport
+from webapp.voters.models import VoterListEntry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                        make=made.drill),
     # An election (the real one or a drill) is the same for everyone; the report's place is scoped by its own id.
     **{(f"drillreport.{view}", "code"): Source(Election, None, attr="code") for view in ("page", "pdf", "workbook")},
+    "voter_id": Source(VoterListEntry, _area_in(VoterListEntry.polling_area_id), lambda v: (v.full_name,),
+                       make=made.voter_entry),
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
                        make=made.audit_entry),
 }

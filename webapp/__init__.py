@@ -105,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.review.api import bp as review_api_bp
     from webapp.review.views import bp as review_bp
     from webapp.settings.views import bp as settings_bp
+    from webapp.voters.report_views import bp as voter_reports_bp
 
     for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, accounts_admin_bp, settings_bp,
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
@@ -113,6 +114,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
                       imports_api_bp, accounts_api_bp, changes_api_bp, drills_bp, readiness_bp, drillreport_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(voter_reports_bp)
 
     errors.register(app)
     cli.register(app)
