@@ -45,7 +45,7 @@ def test_the_change_report_page_xlsx_and_pdf(db_session, w, lists, as_user):
     page = client.get(f"/voters/changes/communes/{commune}{query}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Khu vực bỏ phiếu số 1" in html and "-1" in html  # the area lost a voter between the two times
+    assert "KVBP số 1" in html and "-1" in html  # the area lost a voter between the two times
 
     book = client.get(f"/voters/changes/communes/{commune}.xlsx{query}")
     assert book.status_code == 200 and book.headers["Cache-Control"] == "private, no-store"
