@@ -13,14 +13,12 @@ from sqlalchemy.orm import Session
 
 from tests import world
 from tests.browser.conftest import (  # noqa: F401  (fixtures)
-    HEIGHT,
-    WIDTH,
     _require_chromium,
     browser_type_launch_args,
     screenshot,
 )
 from tests.live_server import serve
-from tests.results.test_browser import fits_a_phone
+from tests.results.test_browser import fits_a_phone, signed_in  # noqa: F401  (signed_in: a fixture)
 from tests.voter_reports.conftest import POSTED, Lists
 from webapp.elections.models import Gender
 from webapp.voters.models import VoterChangeCause
@@ -50,28 +48,6 @@ def server() -> Iterator[str]:
 
     with serve("voterslive", build, {"SECRET_KEY": "browser-test-secret-key-0123456789abcdef"}) as live:
         yield live.url
-
-
-@pytest.fixture
-def signed_in(server, browser):  # type: ignore[no-untyped-def]
-    contexts = []
-
-    def open_as(username: str) -> Page:
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=1,
-                                      is_mobile=True, has_touch=True, locale="vi-VN")
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("#username", username)
-        page.fill("#password", world.PASSWORD)
-        page.click("#login-form button[type=submit]")
-        page.wait_for_url(f"{server}/", timeout=10_000)
-        page.base = server  # type: ignore[attr-defined]
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def shot(page: Page, name: str) -> None:

@@ -1,32 +1,20 @@
 """The voter reports' pages, exports and prints over HTTP: who may see what, the audit of every print of personal
-data, the PDFs' text (kept under test-artifacts/voters to look at), and the cards handed out on a phone."""
+data, the PDFs' text (kept under test-artifacts/results to look at), and the cards handed out on a phone."""
 
 from __future__ import annotations
 
 import io
-import re
-import subprocess
 from datetime import date, timedelta
-from pathlib import Path
 
 import openpyxl
 import sqlalchemy as sa
 
-from tests.conftest import ARTIFACTS, csrf_token, login
+from tests.conftest import csrf_token, login
+from tests.results.test_forms import text_of  # the PDFs are kept under test-artifacts/results
 from tests.voter_reports.conftest import A, B, POSTED
 from webapp.audit.models import AuditEntry
 from webapp.elections.models import Gender
-from webapp.voters.models import VoterChangeCause, VoterListEntry, VoterNote
-
-OUT = ARTIFACTS / "voters"
-
-
-def text_of(pdf: bytes, name: str) -> str:
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"{name}.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
-    return re.sub(r"[ \t]+", " ", out.stdout)
+from webapp.voters.models import VoterChangeCause, VoterNote
 
 
 def prints(db_session) -> list[AuditEntry]:

@@ -20,18 +20,19 @@ import functools
 import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp.audit import services as audit
-from webapp.elections.models import Contest, ContestKind, Election, Gender, PollingArea, VoterCount
+from webapp.elections.models import Contest, ContestKind, Election, PollingArea, VoterCount
 from webapp.geo.models import Commune, CommuneKind, Province
 from webapp.seed import demo
 from webapp.seed.names import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M
 from webapp.textnorm import fold
+from webapp.voters.reports import years_before
 
 CHUNK = 5_000
 BATCH = "gen-national"
@@ -137,7 +138,7 @@ def area_rows(area: _Area, *, election_id: int, polling_day: date, seed: int,
     no_commune = set(rng.sample(rest, max(0, len(rest) - commune_count.total))) if commune_count else set(rest)
     province_code, area_id, code = area.province.code, area.area.id, area.area.code
     # Birth dates: the ordinal of polling day minus each age in years; a voter of that age was born in the year up to it.
-    age_day = {age: years_ago(polling_day, age).toordinal() for age in _AGES}
+    age_day = {age: years_before(polling_day, age).toordinal() for age in _AGES}
     streets, n_streets = demo.STREETS, len(demo.STREETS)
     family_n, middle_f, middle_m, given_f, given_m = len(FAMILY), len(MIDDLE_F), len(MIDDLE_M), len(GIVEN_F), len(GIVEN_M)
     ethnic_total, age_total, size_total = _ETHNIC_CUM[-1], _AGE_CUM[-1], _SIZE_CUM[-1]
@@ -175,13 +176,6 @@ def area_rows(area: _Area, *, election_id: int, polling_day: date, seed: int,
                    ids.make(province_code, female, born.year), _ETHNIC[bisect.bisect(_ETHNIC_CUM, rand() * ethnic_total)],
                    permanent, temporary, address, since, True, votes_province, votes_commune, key, order, note_code,
                    note, None, None, False, None, None, created, BATCH, None)
-
-
-def years_ago(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def _areas(session: Session, election_id: int, province_code: str | None, limit: int | None) -> list[int]:
