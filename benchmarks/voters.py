@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -92,7 +93,7 @@ def measure(url: str) -> None:
         conn.execute(sa.text("CREATE INDEX ON baseline (polling_area_id, name_folded)"))
         conn.execute(sa.text("ANALYZE baseline"))
         print(f"biggest area: {rows:,} voters; its commune: {commune_rows:,} voters (the baseline table)")
-        params = {"e": election, "a": area, "c": commune, "offset": rows // 2, "q": "nguyen van h%"}
+        params = {"e": election, "a": area, "c": commune, "offset": rows // 2, "q": "nguyen thi%"}
         print(f"{'query':<44} {'at scale':>10} {'baseline':>10} {'rows':>5}")
         for label, sql in (("area list page (50 rows, middle page)", PAGE), ("name search in the area", AREA_SEARCH),
                            ("name search in the commune", COMMUNE_SEARCH)):
@@ -106,11 +107,42 @@ def measure(url: str) -> None:
     engine.dispose()
 
 
+def reports_at_scale(url: str, province: str) -> None:
+    """The voter-change report (one snapshot) and the preparation progress of the whole province, through the
+    services the pages call, as its province account."""
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(ROOT))
+    from webapp import create_app, db
+    from webapp.accounts.models import User
+    from webapp.clock import utcnow
+    from webapp.elections import services as elections
+    from webapp.voters import reports
+
+    app = create_app()
+    with app.app_context():
+        session = db.get_db().sessionmaker()
+        user = session.scalars(sa.select(User).where(User.username == f"tinh{province}")).one()
+        election, now = elections.current_election(session), utcnow()
+        for label, call in (
+            ("change report, province, 1 snapshot", lambda: reports.change_report(
+                session, user, election, "province", user.province_id, [now], now)),
+            ("change report, province, 2 snapshots", lambda: reports.change_report(
+                session, user, election, "province", user.province_id, [now - timedelta(days=30), now], now)),
+            ("preparation progress, province", lambda: reports.progress_report(
+                session, user, election, "province", user.province_id, now)),
+        ):
+            started = time.perf_counter()
+            call()
+            print(f"{label:<44} {(time.perf_counter() - started) * 1000:>8.0f} ms")
+        session.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="baucu_voters")
     parser.add_argument("--areas", type=int, default=8000, help="polling areas of the dataset (72,195 = the country)")
-    parser.add_argument("--province", default="79", help="the province whose voters are generated")
+    parser.add_argument("--province", default="31", help="the province whose voters are generated (the largest "
+                        "of an 8,000-area dataset; 79 exists at full size)")
     parser.add_argument("--reuse", action="store_true", help="measure the existing database, do not regenerate")
     args = parser.parse_args()
     url = f"{SERVER}/{args.database}"
@@ -131,6 +163,7 @@ def main() -> None:
               f"{seconds:.1f} s wall ({voters / seconds:,.0f} voters/s), peak RSS {rss / 1024:.0f} MiB; "
               f"9.5 M voters at this rate: {HCMC_VOTERS / (voters / seconds) / 60:.1f} min")
     measure(url)
+    reports_at_scale(url, args.province)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ hotline none (issue 15 §4)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,7 +64,7 @@ def default_times(election: Election) -> list[datetime]:
     posted = datetime.combine(election.polling_date - timedelta(days=reports.LISTS_DUE_DAYS), time(17, 0), VN_TZ)
     times = [posted + timedelta(days=7 * week) for week in range(6) if posted + timedelta(days=7 * week) < start
              - timedelta(days=1)]
-    return [t.astimezone(tz=None) for t in [*times, start - timedelta(days=1), start]]
+    return [t.astimezone(UTC) for t in [*times, start - timedelta(days=1), start]]
 
 
 def _times(election: Election, now: datetime) -> tuple[list[datetime], list[str]]:
