@@ -5,7 +5,7 @@ them, without the checks): the sweep needs something to look up, not a story."""
 from __future__ import annotations
 
 import uuid
-from datetime import time
+from datetime import date, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,11 +15,12 @@ from webapp.accounts.models import User
 from webapp.api.models import ApiToken
 from webapp.audit.models import AuditEntry, Channel
 from webapp.audit.services import Actor
-from webapp.elections.models import Election, PollingArea
+from webapp.elections.models import Election, Gender, PollingArea
 from webapp.jobs.models import Job, JobKind, JobState
 from webapp.progress.tracking import due_at
 from webapp.reports import versions
 from webapp.reports.models import CountReport, ReportPhoto, ReportStatus, TurnoutReport
+from webapp.voters.models import VoterListEntry
 
 
 def audit_entry(session: Session, area: PollingArea) -> AuditEntry:
@@ -130,18 +131,17 @@ def drill(session: Session, area: PollingArea) -> Election:
                                starts_at=datetime(2026, 3, 14, 14, 0, tzinfo=VN_TZ), slot_minutes=10)
 
 
-def voter_entry(session: Session, area: PollingArea) -> "VoterListEntry":
-    """A voter on the area's list (webapp.voters)."""
-    from datetime import date
-
-    from webapp.elections.models import Gender
-    from webapp.elections.services import current_election
-    from webapp.voters.models import VoterListEntry
-
-    entry = VoterListEntry(election_id=current_election(session).id, polling_area_id=area.id, stt=1,
-                           full_name=f"Cử Tri Dò {area.code}", name_folded=f"cu tri do {area.code}",
-                           birth_date=date(1980, 1, 1), gender=Gender.MALE, id_number=f"{area.id:012d}",
-                           created_at=NOW)
+def voter_entry(session: Session, area: PollingArea) -> VoterListEntry:
+    """A voter on ``area``'s list (one per area: made once, then found)."""
+    link = min(area.unit_links, key=lambda lnk: lnk.contest_id)
+    election_id = link.contest.election_id
+    found = session.scalars(sa.select(VoterListEntry).where(VoterListEntry.polling_area_id == area.id)).first()
+    if found:
+        return found
+    name = f"Cử tri {area.code}"
+    entry = VoterListEntry(election_id=election_id, polling_area_id=area.id, stt=1, full_name=name,
+                           name_folded=name.lower(), birth_date=date(1980, 1, 1), gender=Gender.FEMALE,
+                           id_number=f"0{area.id:011d}", created_at=NOW)
     session.add(entry)
     session.flush()
     return entry

@@ -77,8 +77,6 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                         make=made.count_report),
     ("api.get_receipt", "code"): Source(CountReport, _area_in(CountReport.polling_area_id),
                                         lambda r: (r.witness_1,), attr="receipt", make=made.count_report),
-    "entry_id": Source(VoterListEntry, _area_in(VoterListEntry.polling_area_id), lambda e: (e.full_name,),
-                       make=made.voter_entry),
     "numbers_uuid": Source(CountReport, _area_in(CountReport.polling_area_id), lambda r: (r.receipt, r.witness_1),
                            attr="client_uuid", make=made.count_report),
     "turnout_id": Source(TurnoutReport, _area_in(TurnoutReport.polling_area_id), lambda r: (r.receipt,),
@@ -93,6 +91,8 @@ ID_SOURCES: dict[str | tuple[str, str], Source] = {
                        make=made.drill),
     # An election (the real one or a drill) is the same for everyone; the report's place is scoped by its own id.
     **{(f"drillreport.{view}", "code"): Source(Election, None, attr="code") for view in ("page", "pdf", "workbook")},
+    "voter_id": Source(VoterListEntry, _area_in(VoterListEntry.polling_area_id), lambda v: (v.full_name,),
+                       make=made.voter_entry),
     "entry_id": Source(AuditEntry, lambda pid: AuditEntry.province_id == pid, lambda e: (e.actor_username,),
                        make=made.audit_entry),
 }

@@ -107,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.settings.views import bp as settings_bp
     from webapp.voters.api import bp as voters_api_bp
     from webapp.voters.views import bp as voters_bp
+    from webapp.voters.report_views import bp as voter_reports_bp
 
     for blueprint in (home_bp, accounts_bp, elections_bp, imports_bp, audit_bp, accounts_admin_bp, settings_bp,
                       offline_bp, reports_bp, results_bp, results_print_bp, results_api_bp, progress_bp,
@@ -114,7 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
                       imports_api_bp, accounts_api_bp, changes_api_bp, drills_bp, readiness_bp, drillreport_bp,
-                      voters_api_bp, voters_bp):
+                      voters_api_bp, voters_bp, voter_reports_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -76,14 +76,22 @@ def register(app: Flask) -> None:
     @click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="A fraction of 72,195.")
     @click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same data.")
     @click.option("--drill", is_flag=True, help="Make the election a drill (code 2026-DIENTAP).")
-    def gen_national(areas: int | None, scale: float | None, seed: int, drill: bool) -> None:
-        """Generate a synthetic national dataset (72,195 polling areas) into an empty database."""
+    @click.option("--voters", is_flag=True, help="Also write the voters on every list (as many as the counts); "
+                  "on a database that already holds the generated election, only the voters.")
+    @click.option("--province", "province_code", help="With --voters: only this province's areas (code, e.g. 79).")
+    @click.option("--voter-areas", type=click.IntRange(min=1), help="With --voters: only the first N areas.")
+    def gen_national(areas: int | None, scale: float | None, seed: int, drill: bool, voters: bool,
+                     province_code: str | None, voter_areas: int | None) -> None:
+        """Generate a synthetic national dataset (72,195 polling areas) into an empty database; with --voters,
+        the voters on the lists too."""
         import time
 
         from webapp.seed import national
 
         if areas and scale:
             raise click.UsageError("Give --areas or --scale, not both.")
+        if (province_code or voter_areas) and not voters:
+            raise click.UsageError("--province and --voter-areas go with --voters.")
         count = areas or max(1, round(national.NATIONAL.areas * (scale or 1.0)))
         started = time.perf_counter()
 
@@ -96,14 +104,33 @@ def register(app: Flask) -> None:
                     session, now=utcnow(), areas=count, seed=seed, drill=drill, progress=say
                 )
             except national.NotEmpty as exc:
-                raise click.ClickException(str(exc)) from exc
-            session.commit()
-        say("Committed; refreshing the planner statistics.")
-        national.analyze(db.get_db().engine)
+                if not voters:
+                    raise click.ClickException(str(exc)) from exc
+                session.rollback()
+                result = None
+                say("The election is already generated: adding the voters only.")
+            else:
+                session.commit()
+        if result is not None:
+            say("Committed; refreshing the planner statistics.")
+            national.analyze(db.get_db().engine)
+            click.echo("\n".join(national.summary_lines(result)))
+            click.echo("Leader, commune (xa<code>) and province (tinh<code>) accounts have no password: "
+                       "they sign in with an activation code.")
+        if voters:
+            from webapp.seed import voters as voter_seed
+
+            with _cli_session() as session:
+                try:
+                    made = voter_seed.generate_voters(session, province_code=province_code,
+                                                      areas=voter_areas, seed=seed, progress=say)
+                except (voter_seed.VotersExist, LookupError) as exc:
+                    raise click.ClickException(str(exc)) from exc
+                session.commit()
+            say(f"{made.voters:,} voters on the lists of {made.areas:,} polling areas committed; refreshing the "
+                "planner statistics.")
+            national.analyze(db.get_db().engine)
         say("Done.")
-        click.echo("\n".join(national.summary_lines(result)))
-        click.echo("Leader, commune (xa<code>) and province (tinh<code>) accounts have no password: "
-                   "they sign in with an activation code.")
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

@@ -29,10 +29,11 @@ class Batch:
     directory: Path
     commune_code: str
     fingerprint: str
+    prefix: str = "bien-ban-kiem-phieu"  # what the PDF holds: the count minutes, or the voter lists
 
     @property
     def stem(self) -> str:
-        return f"bien-ban-kiem-phieu-{self.commune_code}-{self.fingerprint}"
+        return f"{self.prefix}-{self.commune_code}-{self.fingerprint}"
 
     @property
     def pdf(self) -> Path:
@@ -90,7 +91,7 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
         batch.error.write_text(type(exc).__name__, encoding="utf-8")
         batch.part.unlink(missing_ok=True)
         return
-    for old in batch.directory.glob(f"bien-ban-kiem-phieu-{batch.commune_code}-*.pdf"):
+    for old in batch.directory.glob(f"{batch.prefix}-{batch.commune_code}-*.pdf"):
         if old != batch.pdf:
             old.unlink(missing_ok=True)
     log.info("batch %s: %d forms in %.1f s", batch.stem, len(documents), time.perf_counter() - started)

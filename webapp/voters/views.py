@@ -135,16 +135,16 @@ def area(area_id: int) -> Response:
                  masked=lambda v: services.masked_id(current_user, v))
 
 
-def _entry(entry_id: int) -> VoterListEntry:
+def _entry(voter_id: int) -> VoterListEntry:
     if not services.may_write(current_user):
         abort(403)
-    return scope.get(db.session, VoterListEntry, entry_id, current_user)
+    return scope.get(db.session, VoterListEntry, voter_id, current_user)
 
 
-@bp.route("/entries/<int:entry_id>/remove", methods=["GET", "POST"])
+@bp.route("/entries/<int:voter_id>/remove", methods=["GET", "POST"])
 @roles_required(*services.WRITER_ROLES)
-def remove(entry_id: int) -> Response:
-    entry = _entry(entry_id)
+def remove(voter_id: int) -> Response:
+    entry = _entry(voter_id)
     form = RemovalForm()
     problems: list[str] = []
     if form.validate_on_submit():
