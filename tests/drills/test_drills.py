@@ -30,10 +30,9 @@ from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
 from webapp.reports.turnout import TurnoutInput, submit_turnout
 from webapp.review.services import ReportKind, return_report
 
-# Not rows of an election: the append-only log, the configuration's change token, the progress queue (places to
-# recompute, for every election) and the four-eyes notes (per area and account; see the drills' interface note).
-NOT_ELECTION_ROWS = {"audit_entries", "configuration_version", "progress_dirty", "station_involvements",
-                     "alembic_version"}
+# Not rows of an election: the append-only log, the configuration's change token and the progress queue (places to
+# recompute, for every election). The four-eyes notes are compared too: a drill's are the drill's.
+NOT_ELECTION_ROWS = {"audit_entries", "configuration_version", "progress_dirty", "alembic_version"}
 
 
 def dump(session) -> dict[str, list[tuple]]:
