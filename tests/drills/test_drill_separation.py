@@ -23,7 +23,8 @@ from webapp.drills import simulate
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import Contest, ElectoralUnit, PollingArea, PollingAreaUnit
-from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
+from webapp.reports import count_state
+from webapp.reports.models import CountReport, ReportStatus, TurnoutFigure, TurnoutReport
 from webapp.review import authority
 from webapp.review.models import InvolvementKind, StationInvolvement
 
@@ -174,3 +175,36 @@ def test_the_communes_pdf_batch_of_a_drill_is_its_own_file_and_carries_the_mark(
     assert drill.code in text
     assert real_file.exists()  # the drill's batch replaced nothing of the real election's
     assert [p.name for p in tmp_path.glob("dien-tap-*.pdf")]
+
+
+# --- statements in SQLAlchemy Core -------------------------------------------------------------------------------
+
+
+def test_the_count_submissions_core_read_sees_the_last_turnout_of_its_own_election_only(db_session, w, real, drill):
+    """``count_state.read_state`` runs on the connection (no ORM narrowing): the last turnout figure it hands the
+    checks is the real election's even when a drill's report of the same area has a later report time."""
+    area = w.area(AREA)
+    working.bind(db_session, real.id)
+    real_contest = elections.current_election(db_session).contests[0].id
+    _turnout(db_session, real.id, area.id, w.user("to01").id)
+    report = db_session.scalars(sa.select(TurnoutReport).where(TurnoutReport.election_id == real.id)).one()
+    db_session.add(TurnoutFigure(report_id=report.id, contest_id=real_contest, voters_voted=321))
+    db_session.flush()
+    before = count_state.read_state(db_session.connection(), area.id, real_contest, uuid.uuid4())
+    assert before.last_turnout == 321
+    # The drill's report of the same area, at a later time of day, with its own figure.
+    with working.unbound(db_session):
+        drill_contest = db_session.scalars(sa.select(Contest.id).where(Contest.election_id == drill.id)
+                                           .order_by(Contest.id)).first()
+    db_session.execute(sa.insert(TurnoutReport.__table__).values(
+        election_id=drill.id, polling_area_id=area.id, slot_at=started(0).replace(hour=23, minute=59).time(),
+        version=1, is_latest=True, status=ReportStatus.RECEIVED, per_contest=False, no_change=False, reason="",
+        client_uuid=uuid.uuid4(), receipt="DRL001", channel=Channel.DRILL_BOT, submitted_by_id=w.user("to01").id,
+        submitted_at=started(1)))
+    with working.unbound(db_session):
+        later = db_session.scalars(sa.select(TurnoutReport).where(TurnoutReport.receipt == "DRL001")).one()
+    db_session.add(TurnoutFigure(report_id=later.id, contest_id=drill_contest, voters_voted=999))
+    db_session.flush()
+    after = count_state.read_state(db_session.connection(), area.id, real_contest, uuid.uuid4())
+    assert after.last_turnout == 321
+    assert count_state.read_state(db_session.connection(), area.id, drill_contest, uuid.uuid4()).last_turnout == 999
