@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from tests.accounts import pdftext
-from tests.conftest import csrf_token
+from tests.conftest import ARTIFACTS, csrf_token
 from tests.drills.test_drills import started
 from tests.reports.helpers import AREA
 from webapp.audit.models import Channel
@@ -172,6 +172,8 @@ def test_the_communes_pdf_batch_of_a_drill_is_its_own_file_and_carries_the_mark(
         assert download.status_code == 200, download.status_code
         assert "dien-tap-" in download.headers["Content-Disposition"]
         text = pdftext.text(download.data)
+        (ARTIFACTS / "drills").mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "drills" / "batch-drill.pdf").write_bytes(download.data)  # to look at
     assert text.count(drills_marking.MARK) >= result.counts  # on every form
     assert drill.code in text
     assert real_file.exists()  # the drill's batch replaced nothing of the real election's
