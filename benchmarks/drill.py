@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/drill.py --areas 10000          # generates baucu_drill_bench, then measures
     .venv/bin/python benchmarks/drill.py --areas 72195          # the full national size
     .venv/bin/python benchmarks/drill.py --reuse                # measure again on the kept database
+    .venv/bin/python benchmarks/drill.py --areas 72195 --database baucu_drill_national --generate-only
 
 Side by side in one run, on the same database: the baseline (the bare copy of the rows a drill copies, ``CREATE
 TABLE (LIKE … INCLUDING ALL)`` filled by ``INSERT … SELECT *`` with units, candidates, area links and voter
@@ -41,18 +42,20 @@ from webapp.elections import working  # noqa: E402
 from webapp.elections.models import PollingArea  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_NAME = "baucu_drill_bench"
-URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_NAME
 FLASK = str(ROOT / ".venv" / "bin" / "flask")
 
 
-def generate(areas: int) -> None:
+def url_of(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def generate(areas: int, name: str) -> None:
     admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{PG_NAME}"')
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
-    env = {**os.environ, "DATABASE_URL": URL}
+    env = {**os.environ, "DATABASE_URL": url_of(name)}
     for args in (["db-upgrade"], ["gen-national", "--areas", str(areas)]):
         subprocess.run([FLASK, "--app", "wsgi", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
@@ -75,14 +78,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--areas", type=int, default=10000)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--database", default="baucu_drill_bench",
+                        help="PostgreSQL database on 127.0.0.1 (dropped and regenerated unless --reuse).")
+    parser.add_argument("--generate-only", action="store_true", help="Generate the dataset, measure nothing.")
     parser.add_argument("--simulate-areas", type=int, default=500,
                         help="Simulated stations run for the whole day (the biggest province's first N).")
     args = parser.parse_args()
     if not args.reuse:
         started = time.perf_counter()
-        generate(args.areas)
-        print(f"gen-national --areas {args.areas}: {time.perf_counter() - started:.1f} s")
-    engine = make_engine(URL)
+        generate(args.areas, args.database)
+        print(f"gen-national --areas {args.areas}: {time.perf_counter() - started:.1f} s", flush=True)
+    if args.generate_only:
+        return
+    engine = make_engine(url_of(args.database))
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "bench", Channel.CLI))
         real = elections.real_election(session)

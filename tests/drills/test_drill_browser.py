@@ -42,10 +42,12 @@ pytestmark = [
 ]
 
 SHOTS = ARTIFACTS / "drills"
-# The rows of an election (the real one's must not change): configuration, reports, reviews, calls, progress.
+# The rows of an election (the real one's must not change): configuration, reports, reviews, four-eyes notes,
+# calls, progress.
 ELECTION_TABLES = ("elections", "contests", "electoral_units", "candidates", "polling_areas", "polling_area_units",
                    "voter_counts", "report_times", "team_members", "turnout_reports", "turnout_figures",
-                   "count_reports", "count_votes", "report_photos", "review_actions", "call_logs",
+                   "count_reports", "count_votes", "report_photos", "review_actions", "station_involvements",
+                   "call_logs",
                    "progress_turnout_stations", "progress_count_stations", "progress_turnout_rollups",
                    "progress_count_rollups", "progress_corrections", "progress_state")
 

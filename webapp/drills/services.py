@@ -45,7 +45,7 @@ from webapp.progress.models import (
     TurnoutStation,
 )
 from webapp.reports.models import CountReport, CountVote, ReportPhoto, TurnoutFigure, TurnoutReport
-from webapp.review.models import ReviewAction
+from webapp.review.models import ReviewAction, StationInvolvement
 
 DEFAULT_REPORTS = 6  # report times; the last is when the polls close (as 19:00 is on the day)
 DEFAULT_COUNT_MINUTES = 90
@@ -173,8 +173,6 @@ def bot_leader(session: Session, drill: Election, area_id: int) -> User:
 
 def _bots(session: Session, drill: Election) -> None:
     """Delete the drill's simulated accounts and what the database noted about them."""
-    from webapp.review.models import StationInvolvement
-
     bots = sa.select(User.id).where(User.username.like(f"{_bot_prefix(drill)}%")).scalar_subquery()
     conn = session.connection()
     conn.execute(sa.delete(StationInvolvement.__table__).where(StationInvolvement.__table__.c.user_id.in_(bots)))
@@ -281,7 +279,8 @@ def _copy_configuration(session: Session, source: Election, drill: Election) -> 
 
 
 def _written_during(session: Session, drill: Election) -> list[str]:
-    """Delete what was written during the drill (reports, reviews, photos' rows, progress); the photos' paths."""
+    """Delete what was written during the drill (reports, reviews, photos' rows, progress, four-eyes notes); the
+    photos' paths."""
     contests = sa.select(Contest.id).where(Contest.election_id == drill.id).scalar_subquery()
     turnout = sa.select(TurnoutReport.id).where(TurnoutReport.election_id == drill.id).scalar_subquery()
     counts = sa.select(CountReport.id).where(CountReport.contest_id.in_(contests)).scalar_subquery()
@@ -291,6 +290,8 @@ def _written_during(session: Session, drill: Election) -> list[str]:
         conn.execute(sa.delete(model.__table__).where(model.__table__.c.election_id == drill.id))
     calls = CallLog.__table__
     conn.execute(sa.delete(calls).where(calls.c.election_id == drill.id))
+    notes = StationInvolvement.__table__
+    conn.execute(sa.delete(notes).where(notes.c.election_id == drill.id))
     ra = ReviewAction.__table__
     conn.execute(sa.delete(ra).where(sa.or_(ra.c.turnout_report_id.in_(turnout), ra.c.count_report_id.in_(counts))))
     conn.execute(sa.delete(ReportPhoto.__table__).where(ReportPhoto.__table__.c.count_report_id.in_(counts)))

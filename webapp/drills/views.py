@@ -31,10 +31,12 @@ REFUSALS = {
     "no_province": _l("No such province."),
     "not_a_drill": _l("Only a drill can be reset or deleted."),
 }
-SESSION_KEY = "election_id"
+SESSION_KEY = "election_id"  # the browser's choice: a drill's id; absent = the real election
 # Pages that write rows a drill shares with the real election (polling areas and teams by import, accounts and
 # their codes, API tokens): refused inside a drill, where nothing may reach the real election.
-SHARED_WRITES = frozenset({"imports", "accounts_admin", "api_tokens"})  # the browser's choice: a drill's id; absent = the real election
+SHARED_WRITES = frozenset({"imports", "imports_api", "accounts_admin", "api_tokens"})
+# ... but an export is a read: it is made in the drill, with the drill's rows and its mark (webapp.jobs.runner).
+READS_BY_POST = frozenset({"imports.export", "imports_api.start_export"})
 
 
 def _register_cli(state: object) -> None:
@@ -61,7 +63,8 @@ def _bind_election() -> None:
         if drill is not None and services.may_enter(current_user, drill):
             working.bind(db.session, drill.id)
             g.drill = drill
-            if request.method not in db.SAFE_METHODS and request.blueprint in SHARED_WRITES:
+            if (request.method not in db.SAFE_METHODS and request.blueprint in SHARED_WRITES
+                    and request.endpoint not in READS_BY_POST):
                 abort(403)
             return
     session.pop(SESSION_KEY, None)

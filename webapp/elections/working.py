@@ -72,6 +72,7 @@ def _criteria(election: Any, contests: Any) -> list[Any]:
     from webapp.hotline.models import CallLog
     from webapp.progress.models import CountRollup, CountStation, Correction, TurnoutRollup, TurnoutStation
     from webapp.reports.models import CountReport, TurnoutReport
+    from webapp.review.models import StationInvolvement
 
     by_contest = [PollingAreaUnit, ElectoralUnit, VoterCount, CountReport]
     by_election = [Contest, ReportTime, TurnoutReport, TurnoutStation, CountStation, TurnoutRollup, CountRollup,
@@ -80,6 +81,10 @@ def _criteria(election: Any, contests: Any) -> list[Any]:
            for model in by_contest]
     out += [with_loader_criteria(model, model.election_id == election, include_aliases=True)
             for model in by_election]
+    # Four-eyes notes: a version's writer in this election; a code reset in every election (election NULL).
+    out.append(with_loader_criteria(StationInvolvement, sa.or_(StationInvolvement.election_id == election,
+                                                               StationInvolvement.election_id.is_(None)),
+                                    include_aliases=True))
     return out
 
 

@@ -174,14 +174,16 @@ def export_workbook(
     translate: Callable[[str], str],
     target: str | None = None,
     progress: Callable[[int], None] | None = None,
+    mark: str | None = None,
 ) -> bytes | None:
     """The rows of ``dataset`` the user may import back, as an .xlsx that imports unchanged: written to the file
-    ``target`` in bounded memory (a background export), else returned."""
+    ``target`` in bounded memory (a background export), else returned. ``mark``: a drill's banner on every sheet
+    (such a file does not import back: a drill's rows never reach the real election by a file)."""
     if not may_import(user):
         raise NotAllowed
     ds = _dataset(dataset)
     return workbooks.write_xlsx(ds, EXPORTERS[ds.key](session, user), workbooks.guide_lines(ds, translate),
-                                target=target, progress=progress)
+                                target=target, progress=progress, mark=mark)
 
 
 def template_file(dataset: str, fmt: str, translate: Callable[[str], str]) -> bytes:

@@ -46,6 +46,7 @@ def write_xlsx(
     guide: list[list[str]] | None = None,
     target: str | IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
+    mark: str | None = None,
 ) -> bytes | None:
     """A workbook whose first sheet is the data under the Vietnamese headers, and an optional guide sheet; written
     to ``target`` (a path or a binary file), else returned.
@@ -55,7 +56,10 @@ def write_xlsx(
     into a temporary file that is then zipped into the workbook: XlsxWriter's own cell writer costs about 7 µs
     a cell (30 s for the national teams export), this one about 1 µs, in the same bounded memory. Text is
     always written as text (never a formula, whatever the database holds) in the "@" format, so that codes
-    such as 00070 keep their zeros when edited; dates as dates."""
+    such as 00070 keep their zeros when edited; dates as dates.
+
+    ``mark`` (a drill's banner, ``webapp.drills.marking``): the first row of every sheet, in red, with a red tab
+    and the same words in the printed header; the sheets' own rows start one row lower."""
     frame = io.BytesIO()
     workbook = xlsxwriter.Workbook(frame, {"in_memory": True, "strings_to_formulas": False,
                                            "strings_to_urls": False})
@@ -64,13 +68,16 @@ def write_xlsx(
     # styles.xml (when the workbook closes), as a cell written with it would.
     styles = _Styles(*(workbook.add_format({"num_format": f})._get_xf_index()
                        for f in ("@", "dd/mm/yyyy", "dd/mm/yyyy hh:mm")))
+    top = 1 if mark else 0
     sheet = workbook.add_worksheet(DATA_SHEET)
-    sheet.freeze_panes(1, 0)
+    sheet.freeze_panes(1 + top, 0)
     for index, column in enumerate(dataset.columns):
         sheet.set_column(index, index, column.width)
-        sheet.write_string(0, index, column.header, header)
+        sheet.write_string(top, index, column.header, header)
+    sheets = [sheet]
     if guide:
         notes = workbook.add_worksheet(GUIDE_SHEET)
+        sheets.append(notes)
         wrap = workbook.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
         bold = workbook.add_format({"text_wrap": True, "valign": "top", "num_format": "@", "bold": True,
                                     "bg_color": HEADER_FILL})
@@ -78,11 +85,13 @@ def write_xlsx(
             notes.set_column(index, index, width)
         for number, line in enumerate(guide):
             for index, value in enumerate(line):
-                notes.write_string(number, index, _text(value), bold if number in (0, 3) else wrap)
+                notes.write_string(number + top, index, _text(value), bold if number in (0, 3) else wrap)
+    if mark:
+        _mark(workbook, sheets, mark)
     workbook.close()
     buffer = io.BytesIO() if target is None else None
     with tempfile.TemporaryFile("w+b") as data, zipfile.ZipFile(frame) as frame_zip:
-        last_row = _write_rows(data, rows, len(dataset.columns), styles, progress)
+        last_row = _write_rows(data, rows, len(dataset.columns), styles, progress, first=2 + top)
         with zipfile.ZipFile(buffer if buffer is not None else target, "w", zipfile.ZIP_DEFLATED) as out:
             for info in frame_zip.infolist():
                 part = frame_zip.read(info)
@@ -91,7 +100,7 @@ def write_xlsx(
                     continue
                 head, tail = part.split(b"</sheetData>", 1)
                 if last_row:
-                    dimension = f'<dimension ref="A1:{_COLUMN_NAMES[len(dataset.columns) - 1]}{last_row + 1}"/>'
+                    dimension = f'<dimension ref="A1:{_COLUMN_NAMES[len(dataset.columns) - 1]}{last_row + 1 + top}"/>'
                     head = re.sub(rb"<dimension [^>]*/>", dimension.encode(), head, count=1)
                 with out.open(DATA_PART, "w", force_zip64=True) as sheet_part:
                     sheet_part.write(head)
@@ -99,6 +108,17 @@ def write_xlsx(
                     shutil.copyfileobj(data, sheet_part, 1 << 20)
                     sheet_part.write(b"</sheetData>" + tail)
     return buffer.getvalue() if buffer is not None else None
+
+
+def _mark(workbook: xlsxwriter.Workbook, sheets: list[Any], text: str) -> None:
+    from webapp.drills.marking import RED
+
+    red = workbook.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{RED}", "font_size": 14})
+    for sheet in sheets:
+        sheet.write_string(0, 0, text, red)
+        sheet.set_tab_color(f"#{RED}")
+        sheet.set_header("&C" + text.replace("&", "&&"))
+    workbook.set_properties({"title": text})
 
 
 class _Styles(NamedTuple):
@@ -110,8 +130,8 @@ class _Styles(NamedTuple):
 
 
 def _write_rows(out: IO[bytes], rows: Iterable[list[Any]], width: int, styles: _Styles,
-                progress: Callable[[int], None] | None) -> int:
-    """The rows' ``<row>`` elements, from the sheet's second row on; the number of rows written.
+                progress: Callable[[int], None] | None, first: int = 2) -> int:
+    """The rows' ``<row>`` elements, from the sheet's row ``first`` on (1-based); the number of rows written.
 
     Each cell is one f-string (about 4 million for the national teams export): strings inline (no shared-string
     table to hold), escaped only when they hold ``&``, ``<`` or ``>``."""
@@ -120,7 +140,7 @@ def _write_rows(out: IO[bytes], rows: Iterable[list[Any]], width: int, styles: _
     lines: list[str] = []
     number = 0
     for number, row in enumerate(rows, start=1):
-        r = number + 1
+        r = number + first - 1
         cells = [f'<row r="{r}">']
         for name, value in zip(names, row):
             kind = type(value)

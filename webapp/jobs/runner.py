@@ -26,6 +26,9 @@ from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.clock import utcnow
 from webapp.db import get_db
+from webapp.drills import marking
+from webapp.elections import working
+from webapp.elections.models import Election
 from webapp.i18n import _
 from webapp.imports import services as imports
 from webapp.imports.common import N_
@@ -109,14 +112,28 @@ def _work(job_id: int, progress: services.Progress) -> dict[str, Any]:
         assert actor is not None
         audit.bind(session, audit.AuditContext(actor.id, actor.username, Channel.WEB, job.params.get("ip", "")))
         locale = actor.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        drill = None
+        if (election_id := job.params.get("election_id")) is not None:
+            # Started inside a drill (or any bound session): the job works in that election, as its request did.
+            with working.unbound(session):
+                election = session.get(Election, election_id)
+            if election is None:
+                return {"state": JobState.FAILED, "message": services.DRILL_GONE}
+            working.bind(session, election.id)
+            drill = election if election.source_election_id is not None else None
         # The guide sheet is written in the owner's language, as the request used to.
         with current_app.test_request_context(), force_locale(locale):
             if job.kind is JobKind.EXPORT:
-                return _export(session, job, actor, progress)
+                return _export(session, job, actor, progress, drill)
+            if drill is not None:
+                upload_path(job.id).unlink(missing_ok=True)
+                return {"state": JobState.FAILED, "message": services.NOT_IN_DRILL}
             return _import(session, job, actor, progress)
 
 
-def _export(session: Session, job: Job, actor: User, progress: services.Progress) -> dict[str, Any]:
+def _export(session: Session, job: Job, actor: User, progress: services.Progress,
+            drill: Election | None = None) -> dict[str, Any]:
+    """The workbook of the job's dataset; a drill's carries its banner on every sheet (webapp.drills.marking)."""
     progress.message = N_("Writing the rows")
     stem = DATASETS[job.dataset].file_stem
     name = f"{job.id}-{stem}.xlsx"
@@ -126,7 +143,7 @@ def _export(session: Session, job: Job, actor: User, progress: services.Progress
         progress.done = rows
 
     imports.export_workbook(session, user=actor, dataset=job.dataset, translate=_, target=str(part),
-                            progress=written)
+                            progress=written, mark=marking.banner(drill.code) if drill is not None else None)
     os.replace(part, jobs_dir() / name)
     # The reads end here: on SQLite a transaction that read before the heartbeat wrote may not write any more.
     session.rollback()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from webapp.accounts.models import User
 from webapp.audit import services as audit
+from webapp.elections import working
 from webapp.imports.common import N_
 from webapp.jobs.models import Job, JobKind, JobState
 
@@ -22,6 +23,9 @@ CRASHED = N_(
 )
 
 NOT_QUEUED = N_("The job could not be started: the job queue is not reachable. Try again in a minute.")
+DRILL_GONE = N_("The drill this job was started in has been deleted. Nothing was made.")
+NOT_IN_DRILL = N_("Nothing can be imported inside a drill: imports change what the drill shares with the real "
+                  "election. Switch back to the real election to import.")
 
 
 class JobNotFound(Exception):
@@ -36,7 +40,10 @@ def jobs_dir(instance_path: str, configured: str | None = None) -> Path:
 
 def start_job(session: Session, *, actor: User, kind: JobKind, dataset: str, params: dict[str, Any],
               now: datetime) -> Job:
-    """A queued job owned by ``actor``, audited; the caller commits, then enqueues its id."""
+    """A queued job owned by ``actor``, audited; the caller commits, then enqueues its id. A session bound to an
+    election (a drill, webapp.elections.working) passes it on: the job reads that election and marks its file."""
+    if (election_id := working.bound_to(session)) is not None:
+        params = {**params, "election_id": election_id}
     job = Job(kind=kind, dataset=dataset, owner_id=actor.id, state=JobState.QUEUED, params=params, done=0,
               message="", message_params={}, created_at=now)
     session.add(job)

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from webapp.elections.models import Contest
 from webapp.reports import station
 from webapp.reports.models import CountReport, CountVote, TurnoutFigure, TurnoutReport
 from webapp.reports.versions import COUNT_FIELDS
@@ -23,12 +24,17 @@ from webapp.reports.versions import COUNT_FIELDS
 
 @functools.cache
 def last_turnout_statement() -> sa.Select[tuple[int]]:
-    """The contest's figure in the area's latest turnout report (the latest report time), or no row."""
+    """The contest's figure in the area's latest turnout report (the latest report time) of the contest's own
+    election, or no row. The area is shared with every drill made from its election: the election is named here,
+    since a Core statement on the connection is not narrowed by ``webapp.elections.working``."""
+    contest = sa.bindparam("contest_id")
     return (
         sa.select(TurnoutFigure.voters_voted).select_from(TurnoutReport)
         .outerjoin(TurnoutFigure, sa.and_(TurnoutFigure.report_id == TurnoutReport.id,
-                                          TurnoutFigure.contest_id == sa.bindparam("contest_id")))
-        .where(TurnoutReport.polling_area_id == sa.bindparam("area_id"), TurnoutReport.is_latest)
+                                          TurnoutFigure.contest_id == contest))
+        .where(TurnoutReport.polling_area_id == sa.bindparam("area_id"), TurnoutReport.is_latest,
+               TurnoutReport.election_id == sa.select(Contest.election_id).where(Contest.id == contest)
+               .scalar_subquery())
         .order_by(TurnoutReport.slot_at.desc()).limit(1)
     )
 
@@ -53,7 +59,8 @@ class State:
 def state_statement() -> sa.Select[Any]:
     """The configuration token, the last turnout figure, the latest minutes of every contest of the area, any
     minutes under the client id, and the votes of this contest's latest version: one row per vote (or per
-    version, or a single row when there is none)."""
+    version, or a single row when there is none). The area's minutes of every election are read (a drill's
+    too): callers look them up by the contest ids of their own election, so none of another's is ever used."""
     area, contest = sa.bindparam("area_id"), sa.bindparam("contest_id")
     wanted = sa.or_(sa.and_(_REPORTS.c.polling_area_id == area, _REPORTS.c.is_latest),
                     _REPORTS.c.client_uuid == sa.bindparam("client_uuid", type_=sa.Uuid))

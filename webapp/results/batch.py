@@ -29,11 +29,17 @@ class Batch:
     directory: Path
     commune_code: str
     fingerprint: str
-    prefix: str = "bien-ban-kiem-phieu"  # what the PDF holds: the count minutes, or the voter lists
+    contents: str = "bien-ban-kiem-phieu"  # what the PDF holds: the count minutes, or the voter lists
+    drill: str = ""  # a drill's code: its files are named apart, and never replace the real election's
+
+    @property
+    def prefix(self) -> str:
+        """What every batch of this commune in this election is named with (the real one: no drill prefix)."""
+        return f"{'dien-tap-' + self.drill + '-' if self.drill else ''}{self.contents}-{self.commune_code}-"
 
     @property
     def stem(self) -> str:
-        return f"{self.prefix}-{self.commune_code}-{self.fingerprint}"
+        return f"{self.prefix}{self.fingerprint}"
 
     @property
     def pdf(self) -> Path:
@@ -91,7 +97,7 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
         batch.error.write_text(type(exc).__name__, encoding="utf-8")
         batch.part.unlink(missing_ok=True)
         return
-    for old in batch.directory.glob(f"{batch.prefix}-{batch.commune_code}-*.pdf"):
+    for old in batch.directory.glob(f"{batch.prefix}*.pdf"):
         if old != batch.pdf:
             old.unlink(missing_ok=True)
     log.info("batch %s: %d forms in %.1f s", batch.stem, len(documents), time.perf_counter() - started)

@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     make_response,
     redirect,
     request,
@@ -132,7 +133,8 @@ def _export_dir() -> Path:
 
 def _batch(commune: Commune) -> tuple[batch.Batch, int]:
     fingerprint, count = minutes.commune_fingerprint(db.session, current_user, commune)
-    return batch.Batch(_export_dir(), commune.code, fingerprint), count
+    drill = g.get("drill")  # a drill's batch is its own file (its forms carry the mark: forms/layout.pdf.html)
+    return batch.Batch(_export_dir(), commune.code, fingerprint, drill.code if drill is not None else ""), count
 
 
 @bp.post("/communes/<int:commune_id>/batch")
@@ -167,6 +169,6 @@ def batch_file(commune_id: int) -> Response:
     if job.state != "ready":
         return redirect(url_for("results_print.batch_status", commune_id=commune.id), 303)
     response = send_file(job.pdf, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"bien-ban-kiem-phieu-{commune.code}.pdf", max_age=0)
+                         download_name=f"{job.prefix.rstrip('-')}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -47,7 +47,10 @@ def refusal(session: Session, actor: User, polling_area_id: int) -> Refusal | No
 def record_involvement(session: Session, *, user: User, polling_area_id: int, kind: InvolvementKind,
                        now: datetime) -> None:
     """Note that ``user`` had a hand in this station's figures (once per kind: the first time is kept). The
-    versions' writers are recorded by the database itself (triggers on the report tables); this is for the rest."""
+    versions' writers are recorded by the database itself (triggers on the report tables, in the version's
+    election); this is for the rest: a code reset, which holds in every election (``election_id`` NULL)."""
+    if kind is not InvolvementKind.RESET_CODE:
+        raise ValueError(f"{kind} is recorded by the database")
     exists = session.scalar(sa.select(StationInvolvement.id).where(
         StationInvolvement.polling_area_id == polling_area_id, StationInvolvement.user_id == user.id,
         StationInvolvement.kind == kind))

@@ -78,14 +78,23 @@ class InvolvementKind(enum.StrEnum):
 
 class StationInvolvement(Base):
     """An account that had a hand in a station's figures (tham gia lập số liệu), and so may not decide on its
-    reports (four-eyes, webapp.review.authority). One row per account, station and kind, kept for the rest of
-    the election: the first time it happened."""
+    reports (four-eyes, webapp.review.authority). One row per election, account, station and kind, kept for the
+    rest of that election: the first time it happened.
+
+    "wrote" belongs to the election of the version written (a drill's writes bar nobody in the real election,
+    nor the reverse; webapp.elections.working narrows every read). "reset_code" belongs to no election
+    (``election_id`` NULL): the account is shared, and whoever reset its code could sign in as the leader in the
+    real election and in every drill alike."""
 
     __tablename__ = "station_involvements"
     __audit__ = True
-    __table_args__ = (sa.UniqueConstraint("polling_area_id", "user_id", "kind"),)
+    __table_args__ = (
+        sa.UniqueConstraint("election_id", "polling_area_id", "user_id", "kind"),
+        sa.CheckConstraint("(kind = 'reset_code') = (election_id IS NULL)", name="election_of_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elections.id"), index=True)
     polling_area_id: Mapped[int] = mapped_column(sa.ForeignKey("polling_areas.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[InvolvementKind] = mapped_column(enum_type(InvolvementKind, 20))

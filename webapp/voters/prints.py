@@ -111,7 +111,7 @@ def commune_fingerprint(session: Session, election: Election, commune: Commune) 
 
 
 def list_batch(directory: Path, commune: Commune, fingerprint: str) -> Batch:
-    return Batch(directory, commune.code, fingerprint, prefix="danh-sach-cu-tri")
+    return Batch(directory, commune.code, fingerprint, contents="danh-sach-cu-tri")
 
 
 def voter(session: Session, user: Any, election: Election, voter_id: int) -> VoterListEntry:
