@@ -182,7 +182,9 @@ def mint_sessions(url: str, user_ids: set[int]) -> dict[int, tuple[str, str]]:
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     out: dict[int, tuple[str, str]] = {}
     with app.app_context():
-        users = db.session.scalars(sa.select(User).where(User.id.in_(user_ids))).all()
+        ids = sorted(user_ids)  # in slices: PostgreSQL's protocol takes at most 65,535 parameters a statement
+        users = [u for i in range(0, len(ids), 10_000)
+                 for u in db.session.scalars(sa.select(User).where(User.id.in_(ids[i:i + 10_000])))]
         now = datetime.now(VN_TZ)
         for user in users:
             start_session(db.session, user=user, now=now, lifetime=app.config["PERMANENT_SESSION_LIFETIME"],
