@@ -182,7 +182,9 @@ def mint_sessions(url: str, user_ids: set[int]) -> dict[int, tuple[str, str]]:
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     out: dict[int, tuple[str, str]] = {}
     with app.app_context():
-        users = db.session.scalars(sa.select(User).where(User.id.in_(user_ids))).all()
+        ids = sorted(user_ids)  # in slices: PostgreSQL's protocol takes at most 65,535 parameters a statement
+        users = [u for i in range(0, len(ids), 10_000)
+                 for u in db.session.scalars(sa.select(User).where(User.id.in_(ids[i:i + 10_000])))]
         now = datetime.now(VN_TZ)
         for user in users:
             start_session(db.session, user=user, now=now, lifetime=app.config["PERMANENT_SESSION_LIFETIME"],
@@ -697,11 +699,12 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
                             lambda n=name: rec.timeline.append({"fault": n, "virtual": _hhmm(day.virtual_now()),
                                                                 "what": fault(n, server),
                                                                 "at_s": round(time.monotonic() - day.t0, 1)})).start()
-        cpu0 = cpu_by_group(server.master.pid)
+        database = url.rsplit("/", 1)[1].split("?")[0]
+        cpu0 = cpu_by_group(server.master.pid, database)
         wall0 = time.monotonic()
         day.run(events, end, args.drain)
         wall = time.monotonic() - wall0
-        cpu1 = cpu_by_group(server.master.pid)
+        cpu1 = cpu_by_group(server.master.pid, database)
     finally:
         if refresher:
             refresher.terminate()
@@ -742,7 +745,8 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
 # --- CPU budgets: each operation alone, against the bare one-INSERT endpoint, in the same run ------------------
 
 
-def closed_loop(send: Any, items: list[Any], seconds_max: float, pid: int, threads: int = 8) -> dict[str, Any]:
+def closed_loop(send: Any, items: list[Any], seconds_max: float, pid: int, threads: int = 8,
+                database: str | None = None) -> dict[str, Any]:
     """Send ``items`` from ``threads`` keep-alive connections, each as soon as the last is answered, for at most
     ``seconds_max``; the server's and PostgreSQL's CPU per acknowledged request."""
     lock, todo, done = threading.Lock(), list(reversed(items)), Counter()
@@ -762,13 +766,13 @@ def closed_loop(send: Any, items: list[Any], seconds_max: float, pid: int, threa
             with lock:
                 done[ok] += 1
 
-    before = cpu_by_group(pid)
+    before = cpu_by_group(pid, database)
     workers = [threading.Thread(target=loop) for _ in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    after = cpu_by_group(pid)
+    after = cpu_by_group(pid, database)
     n = max(1, done[True])
     return {"requests": done[True], "failed": done[False],
             "server_ms": round(1000 * (after["server"] - before["server"]) / n, 2),
@@ -788,6 +792,7 @@ def budgets(url: str, world: World, args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.bare_app import TABLE
     from benchmarks.submit_count import Server
 
+    database = url.rsplit("/", 1)[1].split("?")[0]  # PostgreSQL's CPU: only this database's backends
     stations = world.stations[: args.budget_requests]
     users = {s.leader_id for s in stations} | {u for us in world.officials.values() for u in us[:1]}
     sessions = mint_sessions(url, users)
@@ -837,9 +842,9 @@ def budgets(url: str, world: World, args: argparse.Namespace) -> dict[str, Any]:
             status, _, _ = conn.request("GET", item[1], headers=head(item[0], **{"HX-Request": "true"}))
             return status == 204
 
-        out["turnout"] = closed_loop(turnout, stations, args.budget_seconds, pid)
-        out["confirm"] = closed_loop(confirm, list(reports), args.budget_seconds, pid)
-        out["progress_poll"] = closed_loop(poll, polls * 10_000, args.budget_seconds, pid)
+        out["turnout"] = closed_loop(turnout, stations, args.budget_seconds, pid, database=database)
+        out["confirm"] = closed_loop(confirm, list(reports), args.budget_seconds, pid, database=database)
+        out["progress_poll"] = closed_loop(poll, polls * 10_000, args.budget_seconds, pid, database=database)
     finally:
         server.close()
     engine = make_engine(url)
@@ -857,7 +862,8 @@ def budgets(url: str, world: World, args: argparse.Namespace) -> dict[str, Any]:
                                             headers={"Content-Type": "application/json"})
                 return status == 201
 
-            out["bare"] = closed_loop(insert, list(range(args.budget_requests)), args.budget_seconds, bare.process.pid)
+            out["bare"] = closed_loop(insert, list(range(args.budget_requests)), args.budget_seconds, bare.process.pid,
+                                     database=database)
         finally:
             bare.stop()
     floor = out["bare"]["cpu_ms"] or float("nan")

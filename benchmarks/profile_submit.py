@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -28,6 +29,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,6 +40,7 @@ from sqlalchemy import event
 from benchmarks import bare_app
 from benchmarks.submit_count import PG_ADMIN, Bare, Leader, count_rows, create_database, prepare
 from webapp import create_app
+from webapp.seed import demo
 
 
 class InProcess:
@@ -85,6 +88,63 @@ class PhoneSender:
                                         "/hotline/stations/{area}/count/{contest}", (("read_back", "y"),))
 
 
+class Reviewer:
+    """The commune's official (the demo's ``xa``) confirming turnout reports of the commune's stations, each the
+    version that counts when confirmed (sent by ``before``, outside the measured time)."""
+
+    def __init__(self, client: Any, senders: list[TurnoutSender]) -> None:
+        self.client, self.senders, self.turn, self.report = client, senders, 0, 0
+        self.csrf = _login(client, "xa")
+
+    def before(self) -> None:
+        sender = self.senders[self.turn % len(self.senders)]
+        self.turn += 1
+        if confirmed := getattr(sender, "confirmed", None):
+            form = urlencode({"csrf_token": self.csrf, "reason": "Sửa lại số liệu"}).encode()
+            status, _ = self.client.request("POST", f"/review/turnout/{confirmed}/reopen", form,
+                                            {"Content-Type": "application/x-www-form-urlencoded"})
+            assert status == 303, status
+        sender.voted += 1
+        body = {"client_uuid": str(uuid.uuid4()), "voters_voted": sender.voted}
+        status, raw = sender.client.request("POST", f"/api/v1/stations/{sender.leader.area_id}/turnout",
+                                            json.dumps(body).encode(),
+                                            {"Content-Type": "application/json", "X-CSRFToken": sender.leader.csrf})
+        assert status == 201, raw
+        self.report = sender.confirmed = json.loads(raw)["report_id"]
+
+    def submit(self) -> int:
+        form = urlencode({"csrf_token": self.csrf, "shown": "received"}).encode()
+        status, _ = self.client.request("POST", f"/review/turnout/{self.report}/confirm", form,
+                                        {"Content-Type": "application/x-www-form-urlencoded"})
+        return status
+
+
+class Poller:
+    """The commune's official's progress page polling itself (htmx, ``?v=`` its version): 204 while unchanged."""
+
+    def __init__(self, client: Any, commune_id: int) -> None:
+        self.client = client
+        _login(client, "xa")
+        status, page = client.request("GET", f"/progress/communes/{commune_id}")
+        found = re.search(rb'id="progress"[^>]*hx-get="([^"]+)"', page)
+        assert status == 200 and found, f"no polling progress page ({status})"
+        self.url = found.group(1).decode().replace("&amp;", "&")
+
+    def submit(self) -> int:
+        status, _ = self.client.request("GET", self.url, None, {"HX-Request": "true"})
+        return status
+
+
+def _login(client: Any, username: str) -> str:
+    status, page = client.request("GET", "/login")
+    token = re.search(rb'name="csrf-token" content="([^"]+)"', page)
+    form = urlencode({"username": username, "password": demo.DEMO_PASSWORD, "csrf_token": token.group(1).decode()})
+    status, _ = client.request("POST", "/login", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 303, f"login of {username} answered {status}"
+    status, me = client.request("GET", "/api/v1/me")
+    return json.loads(me)["csrf_token"]
+
+
 class Statements:
     """Counts the statements sent on ``engine`` (and keeps their text while ``keep`` is set)."""
 
@@ -104,6 +164,8 @@ def measure(senders: list[Any], n: int, counter: Statements, ack: int) -> dict[s
     cpu, statements, statuses = [], [], Counter()
     for i in range(n):
         sender = senders[i % len(senders)]
+        if hasattr(sender, "before"):
+            sender.before()
         before = counter.count
         t0 = time.process_time()
         status = sender.submit()
@@ -115,6 +177,23 @@ def measure(senders: list[Any], n: int, counter: Statements, ack: int) -> dict[s
             "statements": statistics.fmean(statements), "statements_max": max(statements)}
 
 
+def commune_of(url: str, username: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT commune_id FROM users WHERE username = :u"), {"u": username}).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def commune_areas(url: str, username: str) -> set[int]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = set(conn.execute(sa.text("SELECT id FROM polling_areas WHERE commune_id = :c"),
+                                 {"c": commune_of(url, username)}).scalars())
+    engine.dispose()
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", PG_ADMIN), help="admin URL of PostgreSQL")
@@ -122,8 +201,9 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=300, help="measured requests per endpoint (after 40 warm-up)")
     parser.add_argument("--via", choices=("api", "form", "floor", "phone"), default="api",
                         help="the API, the leader's form, the floor, or the hotline's entry by phone (as tongdai)")
-    parser.add_argument("--kind", choices=("count", "turnout"), default="count",
-                        help="count minutes (default) or turnout reports (API, at 15:00 on polling day)")
+    parser.add_argument("--kind", choices=("count", "turnout", "confirm", "poll"), default="count",
+                        help="count minutes (default), turnout reports (API, at 15:00 on polling day), the "
+                        "commune's confirmation of turnout reports, or a progress poll answered 204")
     parser.add_argument("--without-progress", action="store_true",
                         help="also measure the app with the progress summaries unsubscribed from the versions "
                              "written (webapp.reports.versions.version_written)")
@@ -140,8 +220,9 @@ def main() -> int:
     try:
         leaders = prepare(url)
         config = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)}
-        if args.kind == "turnout":
+        if args.kind != "count":
             config["REPORTING_CLOCK_OVERRIDE"] = "2026-03-15T15:00"
+            config["PROGRESS_REFRESH_AFTER_RESPONSE"] = False  # the refresher's own process, as in production
         app = create_app(config)
         engine = app.extensions["db"].engine
         counter = Statements(engine)
@@ -149,15 +230,24 @@ def main() -> int:
         if args.via == "phone":
             hotline = Leader(InProcess(app), "tongdai", leaders[0][1])  # logs in; its own area is any in scope
             logged = [PhoneSender(leader, hotline.client, hotline.csrf) for leader in logged]
-        if args.kind == "turnout":
+        if args.kind != "count":
             logged = [TurnoutSender(leader) for leader in logged]
         bare_app.engine = sa.create_engine(url, pool_size=10, max_overflow=10)
         bare_counter = Statements(bare_app.engine)
         bares = [Bare(0, getattr(leader, "leader", leader)) for leader in logged]
         for bare in bares:
             bare.client = InProcess(bare_app.app)
+        if args.kind in ("confirm", "poll"):
+            # Turnout reports to confirm, from the stations of the demo's commune (the official's own).
+            ours = [s for s in logged if s.leader.area_id in commune_areas(url, "xa")]
+            client = InProcess(app)
+            if args.kind == "confirm":
+                logged = [Reviewer(client, ours)]
+            else:
+                ours[0].submit()
+                logged = [Poller(client, commune_of(url, "xa"))]
 
-        ack = {"form": 303, "phone": 303, "floor": 400}.get(args.via, 201)
+        ack = {"confirm": 303, "poll": 204}.get(args.kind) or {"form": 303, "phone": 303, "floor": 400}.get(args.via, 201)
         measure(bares, 40, bare_counter, 201)
         measure(logged, 40, counter, ack)
         results = {"bare": measure(bares, args.n, bare_counter, 201)}
@@ -189,6 +279,8 @@ def main() -> int:
             versions.version_written.disconnect(tracking._version_written)
             results["app without progress hook"] = measure(logged, args.n, counter, ack)
         if args.show_sql:
+            if hasattr(logged[0], "before"):
+                logged[0].before()
             counter.keep = True
             logged[0].submit()
             counter.keep = False
@@ -200,7 +292,8 @@ def main() -> int:
               f"(load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}); count_reports stored: {stored}")
         print("| endpoint | CPU ms/request (mean) | median | SQL statements/request | max |")
         print("|---|---|---|---|---|")
-        labels = {"bare": "bare Flask, one INSERT", "app": f"{args.kind} ({args.via})",
+        labels = {"bare": "bare Flask, one INSERT",
+                  "app": f"{args.kind} ({args.via})" if args.kind in ("count", "turnout") else args.kind,
                   "app without progress hook": f"{args.kind} ({args.via}), progress unsubscribed"}
         for name, r in results.items():
             label = labels[name]

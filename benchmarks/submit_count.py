@@ -208,19 +208,30 @@ def _processes() -> dict[int, tuple[str, int, float, float]]:
     return out
 
 
-def cpu_by_group(server_pid: int) -> dict[str, float]:
+def cpu_by_group(server_pid: int, database: str | None = None) -> dict[str, float]:
     """CPU seconds so far of: the server (gunicorn master and workers), PostgreSQL (every backend and helper
-    process of the server), this client process."""
+    process of the server, or with ``database`` only the backends connected to it: on a machine shared with other
+    users of the same PostgreSQL, their queries are not this benchmark's), this client process."""
     procs = _processes()
     server = [procs[p] for p in {server_pid} | {pid for pid, proc in procs.items() if proc[1] == server_pid}
               if p in procs]
-    postgres = [proc for proc in procs.values() if proc[0].startswith("postgres")]
+    postgres = [proc for pid, proc in procs.items() if proc[0].startswith("postgres")
+                and (database is None or _serves(pid, database))]
     client = procs.get(os.getpid(), ("", 0, 0.0, 0.0))
     return {
         "server": sum(p[2] + p[3] for p in server), "server_sys": sum(p[3] for p in server),
         "postgres": sum(p[2] + p[3] for p in postgres), "postgres_sys": sum(p[3] for p in postgres),
         "client": client[2] + client[3],
     }
+
+
+def _serves(pid: int, database: str) -> bool:
+    # A backend's process title: "postgres: [<cluster>: ]<user> <database> <client> <state>".
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split()
+    except OSError:
+        return False
+    return database in title[2:5]
 
 
 # --- the clients -------------------------------------------------------------------------------------------

@@ -162,3 +162,18 @@ def test_the_rendered_fragment_is_shared_until_the_snapshot_changes(app, as_user
     finally:
         app.config.pop("PROGRESS_FRAGMENT_CACHE", None)
         FRAGMENTS.clear()
+
+
+def test_a_poll_answered_204_reads_the_account_its_place_and_one_statement(app, as_user, w, day, monkeypatch):
+    """What a dashboard's poll costs (7,300 of them poll every 20 s on election day, issue 14): the account, the
+    commune's scope check and services.poll_state; the refresh runs in its own process, as in production."""
+    from tests.reports.test_statement_count import statements
+
+    monkeypatch.setitem(app.config, "PROGRESS_REFRESH_AFTER_RESPONSE", False)
+    client = as_user("xa")
+    commune = client.get(f"/progress/communes/{w.area('26743-01').commune_id}")
+    poll = soup(commune).select_one("#progress")["hx-get"]
+    with statements(app) as seen:
+        assert client.get(poll, headers={"HX-Request": "true"}).status_code == 204
+    own = [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(own) <= 3, seen.listing()

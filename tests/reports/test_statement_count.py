@@ -180,6 +180,27 @@ def test_count_minutes_through_the_api_logged_in_with_csrf(app, client, db_sessi
     assert len(seen.own) <= 5 + 1 + 2, seen.listing()
 
 
+def test_turnout_through_the_api_logged_in_with_csrf(app, client, db_session, w, monkeypatch):
+    """The phone's turnout request: the view's scope check and the contests' kinds are the service's own reads
+    (kept for the request by reports.common), not statements of their own."""
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(9, 0))
+    login(client, "to01")
+    token = client.get("/api/v1/me").json["csrf_token"]
+    url = f"/api/v1/stations/{w.area(AREA).id}/turnout"
+    assert client.post(url, json={"client_uuid": str(uuid.uuid4()), "voters_voted": 100},
+                       headers={"X-CSRFToken": token}).status_code == 201
+    with statements(app) as seen:
+        response = client.post(url, json={"client_uuid": str(uuid.uuid4()), "voters_voted": 120},
+                               headers={"X-CSRFToken": token})
+    assert response.status_code == 201 and response.json["version"] == 2
+    # The account (Flask-Login); the area (scoped) and its contests, read once by the view and kept for the
+    # service; the election, the latest reports, the report times, the voter counts; UPDATE, INSERT report,
+    # figures, audit rows; and the SAVEPOINT/RELEASE pair that only tests add. 15 before the view's reads were kept.
+    assert len(seen.own) <= 1 + 10 + 2, seen.listing()
+    assert sum(s.startswith("SELECT polling_areas.") for s in seen) == 1, seen.listing()
+    assert sum(s.startswith("SELECT polling_area_units.") for s in seen) == 1, seen.listing()
+
+
 def test_the_leader_form_sends_with_one_review(app, client, db_session, w, clock_at_night):
     """The read-back's "send" (what the phone's outbox replays): the form is built from the station's kept
     configuration, and the checks run once, in the service."""

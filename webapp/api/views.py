@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
@@ -20,10 +19,11 @@ from webapp.api.problems import ApiError, Problem, api_error, error_response, fi
 from webapp.audit.models import Channel
 from webapp.clock import reporting_now
 from webapp.elections import services as elections
-from webapp.elections.models import Candidate, Contest, ContestKind, PollingArea, PollingAreaUnit
+from webapp.elections.models import Candidate, ContestKind, PollingArea
 from webapp.errors import DATABASE_UNAVAILABLE, without_database
 from webapp.extensions import csrf
 from webapp.reports import services
+from webapp.reports.common import area_contests, scoped_area
 from webapp.reports.counts import InvalidSignatures
 from webapp.reports.models import CountReport
 from webapp.web import current_actor
@@ -152,18 +152,15 @@ def _json_body() -> Any:
 def _area_for_submit(area_id: int) -> PollingArea:
     """The area if the caller sees it (else 404) and leads its team (else 403), checked before the body is
     judged: a malformed body must not tell an outsider more than a missing station would."""
-    area = scope.get(db.session, PollingArea, area_id, current_user)
+    area = scoped_area(db.session, current_user, area_id)  # kept for the request: the service asks again
     if not services.may_submit(current_user, area):
         raise services.NotAllowed
     return area
 
 
-def _area_kinds(area_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(PollingAreaUnit.contest_id, Contest.kind).join(Contest)
-        .where(PollingAreaUnit.polling_area_id == area_id)
-    )
-    return {cid: kind.value for cid, kind in rows}
+def _area_kinds(area: PollingArea) -> dict[int, str]:
+    # area_contests keeps them for the request: the turnout service reads the same links.
+    return {link.contest_id: link.contest.kind.value for link in area_contests(db.session, area)}
 
 
 def _submitted(body: dict[str, Any], replayed: bool) -> Response:
@@ -265,7 +262,7 @@ def get_receipt(code: str) -> Response:
         raise scope.OutOfScope("receipt")
     if isinstance(report, CountReport):
         return jsonify(bodies.count_json(report, False, report.contest.kind.value) | {"replayed": None})
-    kinds = _area_kinds(report.polling_area_id)
+    kinds = _area_kinds(report.polling_area)
     return jsonify(bodies.turnout_json(report, False, kinds) | {"replayed": None})
 
 
@@ -297,7 +294,7 @@ def submit_turnout(area_id: int) -> Response:
     """Send a turnout report for one report time (submitTurnoutReport); a replay changes nothing."""
     area = _area_for_submit(area_id)
     body = bodies.turnout_body(_json_body())
-    kinds = _area_kinds(area.id)
+    kinds = _area_kinds(area)
     per_contest = None
     if body.per_contest is not None:
         ids = {kind: cid for cid, kind in kinds.items()}

@@ -52,7 +52,7 @@ def setting(name: str, default: float) -> float:
     return float(current_app.config.get(name, default))
 
 
-def refresh_after(response: Response, state: RefreshState | None, now: datetime) -> None:
+def refresh_after(response: Response, election_id: int, now: datetime) -> None:
     """When the snapshot is stale, refresh it once this response has gone out (unless a ``flask
     progress-refresher`` process does it: ``PROGRESS_REFRESH_AFTER_RESPONSE`` false)."""
     if not current_app.config.get("PROGRESS_REFRESH_AFTER_RESPONSE", True):
@@ -60,32 +60,30 @@ def refresh_after(response: Response, state: RefreshState | None, now: datetime)
     # Staleness on the wall clock, not the reports' clock: frozen by REPORTING_CLOCK_OVERRIDE, that one would
     # never let the snapshot age, and progress would refresh once per server start.
     ttl = timedelta(seconds=setting("PROGRESS_REFRESH_SECONDS", 10))
-    if refresh.is_stale(db.session, state, utcnow(), ttl):
+    if refresh.is_stale(db.session, db.session.get(RefreshState, election_id), utcnow(), ttl):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        election_id = working.bound_to(db.session)
-        response.call_on_close(lambda: run_refresh(app, utcnow, election_id))
+        bound = working.bound_to(db.session)
+        response.call_on_close(lambda: run_refresh(app, utcnow, bound))
 
 
-def _token(state: RefreshState | None, passed: datetime | None) -> str:
+def _token(poll: services.PollState) -> str:
     args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "v")
     # The snapshot's version, not its time: a refresh that found nothing new changes no page. The reader's
     # place (not the reader): users who see the same place see the same figures and the same links.
     where = scope.Scope.of(current_user)
-    parts = [state.election_id if state else 0, state.version if state else 0, passed or "",
-             services.reached_time(db.session, reporting_now()), where.level, where.province_id, where.commune_id,
-             str(get_locale()), request.path, args]
+    parts = [poll.election_id if poll.version is not None else 0, poll.version or 0, poll.passed or "", poll.reached,
+             where.level, where.province_id, where.commune_id, str(get_locale()), request.path, args]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def conditional(view: Callable[[str], Response]) -> Response:
-    """Answer 204 to a poll whose version is current, 304 to a matching conditional request, else the view."""
-    election = services.current_election(db.session)
+    """Answer 204 to a poll whose version is current, 304 to a matching conditional request, else the view. What
+    decides it is one statement (``services.poll_state``): a poll answered 204 reads nothing else but the account."""
     now = reporting_now()
-    state = db.session.get(RefreshState, election.id)
-    passed = services.passed_deadline(db.session, election.id, now)
-    token = _token(state, passed)
+    poll = services.poll_state(db.session, now)
+    token = _token(poll)
     etag = f"{token}-f" if is_fragment_request() else token  # the page and its fragment differ
-    stamps = [t for t in (state.refreshed_at if state else None, passed) if t is not None]
+    stamps = [t for t in (poll.refreshed_at, poll.passed) if t is not None]
     modified = max(stamps) if stamps else None
     if request.args.get("v") == token and is_fragment_request():
         response = Response(status=204)
@@ -99,7 +97,7 @@ def conditional(view: Callable[[str], Response]) -> Response:
     if modified:
         response.last_modified = modified
     response.vary.add("HX-Request")
-    refresh_after(response, state, now)
+    refresh_after(response, poll.election_id, now)
     return response
 
 

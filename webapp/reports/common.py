@@ -164,18 +164,21 @@ def area_ident(area_id: Any) -> int:
 
 def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool = False) -> PollingArea:
     """The area if the user sees it (else OutOfScope): ``scope.get``, or with ``with_team`` the same scoped
-    query with the polling team joined in (one statement instead of a lazy load later)."""
+    query with the polling team joined in (one statement instead of a lazy load later); kept until the session
+    next flushes or ends (a request's view and its service ask for the same area)."""
+    key = ("area", scope.Scope.of(user), area_id, with_team)
+    if (area := _memo(session).get(key)) is not None:
+        return area
     if not with_team:
-        return scope.get(session, PollingArea, area_id, user)
-    ident = area_ident(area_id)
-    key = ("area", scope.Scope.of(user), ident)
-    if (area := _memo(session).get(key)) is None:
+        area = scope.get(session, PollingArea, area_id, user)
+    else:
         area = session.scalars(
-            scope.select(PollingArea, user).where(PollingArea.id == ident).options(joinedload(PollingArea.team))
+            scope.select(PollingArea, user).where(PollingArea.id == area_ident(area_id))
+            .options(joinedload(PollingArea.team))
         ).unique().first()
         if area is None:
             raise scope.OutOfScope(PollingArea.__name__)
-        _memo(session)[key] = area
+    _memo(session)[key] = area
     return area
 
 
