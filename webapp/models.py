@@ -15,6 +15,7 @@ from webapp.elections.models import (  # noqa: F401
     TeamMember,
     VoterCount,
 )
+from webapp.followups.models import FollowUpVote  # noqa: F401
 from webapp.geo.models import Commune, Province  # noqa: F401
 from webapp.hotline.models import CallLog  # noqa: F401
 from webapp.jobs.models import Job  # noqa: F401

@@ -22,6 +22,7 @@ from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.clock import utcnow
 from webapp.elections.models import ContestKind
+from webapp.followups import services as followups
 from webapp.geo.models import Commune
 from webapp.htmx import render
 from webapp.results import batch, documents, minutes, progress, services
@@ -83,6 +84,12 @@ def _record(results: services.CommitteeResults, kind: str, pdf: bool, code: str)
     if contest is None:
         abort(404)
     form = documents.committee_form(results, contest, utcnow())
+    if results.commune is None and contest.contest.kind is ContestKind.NATIONAL_ASSEMBLY:
+        # Mẫu 20/HĐBC-QH is not drawn up while an additional or repeat election is pending: a report instead.
+        pending = followups.pending(db.session, results.province.id, ContestKind.NATIONAL_ASSEMBLY)
+        if pending:
+            return _printed("forms/pending_report.pdf.html", pdf, f"bao-cao-{kind}-{code}.pdf", c=form,
+                            pending=pending)
     return _printed("forms/committee.pdf.html", pdf, f"bien-ban-{kind}-{code}.pdf", c=form)
 
 
