@@ -41,6 +41,7 @@ class UnitForm:
     now: datetime
     ref: str
     form_number: str | None
+    copies: int | None = None
 
     pct = staticmethod(_pct)
     shares = staticmethod(_shares)
@@ -57,6 +58,7 @@ def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: dateti
         contest=words.contest_phrase(kind, province=province, commune=commune),
         title=words.title_lines(kind, province=province, commune=commune), province=province, commune=commune, communes=[nfc(r["commune"].name) for r in breakdown],
         place=commune or province, now=now, form_number=words.form_number("unit", kind),
+        copies=words.copies("unit", kind),
         ref=f"Đơn vị bầu cử {unit.code} · biên bản đã xác nhận {outcome.confirmed}/{outcome.expected} · {_stamp(now)}",
     )
 
@@ -71,6 +73,7 @@ class CommitteeForm:
     now: datetime
     ref: str
     form_number: str | None
+    copies: int | None = None
 
     pct = staticmethod(_pct)
     shares = staticmethod(_shares)
@@ -89,6 +92,7 @@ def committee_form(results: CommitteeResults, contest: ContestResults, now: date
         results=results, contest=contest, phrase=words.contest_phrase(kind, province=province, commune=commune),
         title=words.title_lines(kind, province=province, commune=commune),
         place=commune or province, now=now, form_number=words.form_number("committee", kind),
+        copies=words.copies("committee", kind),
         ref=f"{commune or province} · biên bản đã xác nhận {contest.confirmed}/{contest.expected} · {_stamp(now)}",
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from flask_login import current_user
 
 from webapp import db, scope
 from webapp.accounts.models import Role
+from webapp.audit import services as audit
 from webapp.clock import utcnow
 from webapp.elections.models import ContestKind
 from webapp.followups import services as followups
@@ -35,8 +38,31 @@ READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 PROVINCE_READERS = (Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 
 
-def _printed(template: str, pdf: bool, filename: str, **context: Any) -> Response:
-    """The form as a PDF download, or as the printable page with a toolbar."""
+@dataclasses.dataclass(frozen=True)
+class Printed:
+    """What the audit log keeps of an official form printed (or opened to print): which form, of which place,
+    from which data (the minutes' version, or a digest of the figures it prints)."""
+
+    form: str
+    place: tuple[int | None, int | None, int | None]
+    data_version: str
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _units_version(outcomes: Any) -> str:
+    return _digest([(o.unit.id, o.confirmed, o.expected, o.official.totals) for o in outcomes])
+
+
+def _printed(template: str, pdf: bool, filename: str, audited: Printed | None = None, **context: Any) -> Response:
+    """The form as a PDF download, or as the printable page with a toolbar; an official form's printing is
+    audited (who, which form, which data version)."""
+    if audited is not None:
+        audit.record_event(db.session, action="print", entity_type="form", entity_id=audited.form,
+                           place=audited.place, after={"form": audited.form, "data_version": audited.data_version,
+                                                       "pdf": pdf})
     if pdf:
         html = render_form(template, pdf=True, **context)
         return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"", filename)
@@ -65,7 +91,10 @@ def station_minutes(area_id: int, pdf: bool) -> Response:
         abort(404)
     form = minutes.count_form(report)
     filename = f"bien-ban-kiem-phieu-{report.polling_area.code}-{form.kind.value}.pdf"
-    return _printed("forms/count.pdf.html", pdf, filename, forms=[form])
+    area = report.polling_area
+    return _printed("forms/count.pdf.html", pdf, filename, forms=[form], audited=Printed(
+        form.form_number or "count", (area.province_id, area.commune_id, area.id),
+        f"report {report.id} v{report.version} {report.status.value}"))
 
 
 @bp.get("/units/<int:unit_id>/minutes", defaults={"pdf": False})
@@ -76,7 +105,10 @@ def unit_minutes(unit_id: int, pdf: bool) -> Response:
     outcome = services.unit_result(db.session, current_user, unit_id)
     breakdown = services.unit_breakdown(db.session, current_user, outcome.unit)
     form = documents.unit_form(outcome, breakdown, utcnow())
-    return _printed("forms/unit.pdf.html", pdf, f"bien-ban-xac-dinh-ket-qua-{outcome.unit.code}.pdf", u=form)
+    unit = outcome.unit
+    return _printed("forms/unit.pdf.html", pdf, f"bien-ban-xac-dinh-ket-qua-{unit.code}.pdf", u=form,
+                    audited=Printed(form.form_number or "unit", (unit.province_id, unit.commune_id, None),
+                                    _units_version([outcome])))
 
 
 def _record(results: services.CommitteeResults, kind: str, pdf: bool, code: str) -> Response:
@@ -84,13 +116,16 @@ def _record(results: services.CommitteeResults, kind: str, pdf: bool, code: str)
     if contest is None:
         abort(404)
     form = documents.committee_form(results, contest, utcnow())
+    place = (results.province.id, results.commune.id if results.commune else None, None)
     if results.commune is None and contest.contest.kind is ContestKind.NATIONAL_ASSEMBLY:
         # Mẫu 20/HĐBC-QH is not drawn up while an additional or repeat election is pending: a report instead.
         pending = followups.pending(db.session, results.province.id, ContestKind.NATIONAL_ASSEMBLY)
         if pending:
             return _printed("forms/pending_report.pdf.html", pdf, f"bao-cao-{kind}-{code}.pdf", c=form,
-                            pending=pending)
-    return _printed("forms/committee.pdf.html", pdf, f"bien-ban-{kind}-{code}.pdf", c=form)
+                            pending=pending, audited=Printed("report-instead-of-20/HĐBC-QH", place,
+                                                             _units_version(contest.units)))
+    return _printed("forms/committee.pdf.html", pdf, f"bien-ban-{kind}-{code}.pdf", c=form,
+                    audited=Printed(form.form_number or f"committee-{kind}", place, _units_version(contest.units)))
 
 
 @bp.get("/provinces/<int:province_id>/record", defaults={"pdf": False})
