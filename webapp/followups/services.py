@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp import scope
-from webapp.accounts.models import Role, User
+from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.clock import to_local
 from webapp.elections import working
@@ -27,6 +27,7 @@ from webapp.elections.models import (
     VoterCount,
 )
 from webapp.followups.models import FollowUpVote
+from webapp.members.services import runs_unit
 from webapp.followups.rules import MAX_DAYS_AFTER, FollowUpKind, called_for, date_refusal, seats_for, standing
 from webapp.results import services as results
 
@@ -44,13 +45,8 @@ class NotAllowed(PermissionError):
 
 
 def may_create(user: User, unit: ElectoralUnit) -> bool:
-    """The election committee that runs the unit: the province's for National Assembly and provincial units, the
-    commune's for commune-council units."""
-    if user.role is Role.ADMIN:
-        return True
-    if unit.contest.kind is ContestKind.COMMUNE_COUNCIL:
-        return user.role is Role.COMMUNE and user.commune_id == unit.commune_id
-    return user.role is Role.PROVINCE and user.province_id == unit.province_id
+    """The election committee that runs the unit (``webapp.members.services.runs_unit``)."""
+    return runs_unit(user, unit)
 
 
 @dataclasses.dataclass(frozen=True)

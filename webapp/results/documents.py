@@ -8,6 +8,7 @@ from typing import Any
 
 from webapp.clock import to_local
 from webapp.elections.models import ContestKind
+from webapp.members.services import Signers
 from webapp.results import words
 from webapp.results.progress import TurnoutProgress
 from webapp.results.rules import format_percent, format_valid_invalid
@@ -42,12 +43,14 @@ class UnitForm:
     ref: str
     form_number: str | None
     copies: int | None = None
+    signers: Signers = Signers()
 
     pct = staticmethod(_pct)
     shares = staticmethod(_shares)
 
 
-def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: datetime) -> UnitForm:
+def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: datetime,
+              signers: Signers = Signers()) -> UnitForm:
     unit, kind = outcome.unit, outcome.unit.contest.kind
     province = nfc(unit.province.name)
     commune = nfc(unit.commune.name) if unit.commune else ""
@@ -58,7 +61,7 @@ def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: dateti
         contest=words.contest_phrase(kind, province=province, commune=commune),
         title=words.title_lines(kind, province=province, commune=commune), province=province, commune=commune, communes=[nfc(r["commune"].name) for r in breakdown],
         place=commune or province, now=now, form_number=words.form_number("unit", kind),
-        copies=words.copies("unit", kind),
+        copies=words.copies("unit", kind), signers=signers,
         ref=f"Đơn vị bầu cử {unit.code} · biên bản đã xác nhận {outcome.confirmed}/{outcome.expected} · {_stamp(now)}",
     )
 
@@ -74,6 +77,7 @@ class CommitteeForm:
     ref: str
     form_number: str | None
     copies: int | None = None
+    signers: Signers = Signers()
 
     pct = staticmethod(_pct)
     shares = staticmethod(_shares)
@@ -83,7 +87,8 @@ class CommitteeForm:
         return self.contest.contest.kind is ContestKind.NATIONAL_ASSEMBLY
 
 
-def committee_form(results: CommitteeResults, contest: ContestResults, now: datetime) -> CommitteeForm:
+def committee_form(results: CommitteeResults, contest: ContestResults, now: datetime,
+                   signers: Signers = Signers()) -> CommitteeForm:
     kind = contest.contest.kind
     province = nfc(results.province.name)
     commune = nfc(results.commune.name) if results.commune else ""
@@ -92,7 +97,7 @@ def committee_form(results: CommitteeResults, contest: ContestResults, now: date
         results=results, contest=contest, phrase=words.contest_phrase(kind, province=province, commune=commune),
         title=words.title_lines(kind, province=province, commune=commune),
         place=commune or province, now=now, form_number=words.form_number("committee", kind),
-        copies=words.copies("committee", kind),
+        copies=words.copies("committee", kind), signers=signers,
         ref=f"{commune or province} · biên bản đã xác nhận {contest.confirmed}/{contest.expected} · {_stamp(now)}",
     )
 

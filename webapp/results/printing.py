@@ -27,6 +27,7 @@ from webapp.clock import utcnow
 from webapp.elections.models import ContestKind
 from webapp.followups import services as followups
 from webapp.geo.models import Commune
+from webapp.members import services as members
 from webapp.htmx import render
 from webapp.results import batch, documents, minutes, progress, services
 from webapp.results.pdf import pdf_response, render_form, write_pdf
@@ -104,7 +105,8 @@ def unit_minutes(unit_id: int, pdf: bool) -> Response:
     """The Ban bầu cử's minutes determining the unit's result."""
     outcome = services.unit_result(db.session, current_user, unit_id)
     breakdown = services.unit_breakdown(db.session, current_user, outcome.unit)
-    form = documents.unit_form(outcome, breakdown, utcnow())
+    form = documents.unit_form(outcome, breakdown, utcnow(),
+                               members.signers(db.session, members.Body.ban(outcome.unit)))
     unit = outcome.unit
     return _printed("forms/unit.pdf.html", pdf, f"bien-ban-xac-dinh-ket-qua-{unit.code}.pdf", u=form,
                     audited=Printed(form.form_number or "unit", (unit.province_id, unit.commune_id, None),
@@ -115,7 +117,8 @@ def _record(results: services.CommitteeResults, kind: str, pdf: bool, code: str)
     contest = results.contest(kind) if kind in {k.value for k in ContestKind} else None
     if contest is None:
         abort(404)
-    form = documents.committee_form(results, contest, utcnow())
+    form = documents.committee_form(results, contest, utcnow(), members.signers(db.session, members.Body(
+        results.province.id, results.commune.id if results.commune else None)))
     place = (results.province.id, results.commune.id if results.commune else None, None)
     if results.commune is None and contest.contest.kind is ContestKind.NATIONAL_ASSEMBLY:
         # Mẫu 20/HĐBC-QH is not drawn up while an additional or repeat election is pending: a report instead.
