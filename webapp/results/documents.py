@@ -132,3 +132,26 @@ def turnout_form(progress: TurnoutProgress, now: datetime) -> TurnoutForm:
         short={c.id: SHORT[c.kind] for c in progress.contests},
         ref=f"Báo cáo tiến độ · {commune or province} · {_stamp(now)}",
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class StatisticsForm:
+    rows: list[Any]  # webapp.results.statistics.ContestRow
+    final: bool
+    place: str
+    short: dict[ContestKind, str]
+    now: datetime
+    ref: str
+    form_number: str
+    signers: Signers = Signers()
+
+    pct = staticmethod(_pct)
+
+
+def statistics_form(results: CommitteeResults, rows: list[Any], *, final: bool, form_number: str, now: datetime,
+                    signers: Signers = Signers()) -> StatisticsForm:
+    place = nfc(results.province.name)
+    now = to_local(now)
+    return StatisticsForm(rows=rows, final=final, place=place, short=SHORT, now=now, form_number=form_number,
+                          signers=signers, ref=f"Biểu thống kê {'chính thức' if final else 'sơ bộ'} · {place} · "
+                                                f"{_stamp(now)}")

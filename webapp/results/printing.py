@@ -29,7 +29,7 @@ from webapp.followups import services as followups
 from webapp.geo.models import Commune
 from webapp.members import services as members
 from webapp.htmx import render
-from webapp.results import batch, documents, minutes, progress, services
+from webapp.results import batch, documents, minutes, progress, services, statistics
 from webapp.results.pdf import pdf_response, render_form, write_pdf
 from webapp.web import roles_required
 
@@ -138,6 +138,28 @@ def province_record(province_id: int, pdf: bool) -> Response:
     """The provincial committee's minutes of one contest (?contest=na: Mẫu 20/HĐBC-QH; provincial)."""
     results = services.committee_results(db.session, current_user, province_id=province_id, confirmed_only=True)
     return _record(results, _contest(), pdf, results.province.code)
+
+
+@bp.get("/provinces/<int:province_id>/statistics", defaults={"pdf": False})
+@bp.get("/provinces/<int:province_id>/statistics.pdf", defaults={"pdf": True})
+@roles_required(*PROVINCE_READERS)
+def province_statistics(province_id: int, pdf: bool) -> Response:
+    """The provincial committee's statistical table: ?kind=preliminary (Mẫu 28/HĐBC, the figures so far) or
+    official (Mẫu 30/HĐBC, confirmed minutes only)."""
+    kind = request.args.get("kind", statistics.PRELIMINARY)
+    if kind not in statistics.FORM_NUMBERS:
+        abort(404)
+    results = services.committee_results(db.session, current_user, province_id=province_id,
+                                         confirmed_only=kind == statistics.FINAL)
+    from webapp.elections import services as elections
+
+    rows = statistics.statistics(db.session, results, kind, elections.current_election(db.session).polling_date)
+    form = documents.statistics_form(
+        results, rows, final=kind == statistics.FINAL, form_number=statistics.FORM_NUMBERS[kind], now=utcnow(),
+        signers=members.signers(db.session, members.Body(results.province.id)))
+    return _printed("forms/statistics.pdf.html", pdf, f"bieu-thong-ke-{kind}-{results.province.code}.pdf", s=form,
+                    audited=Printed(form.form_number, (results.province.id, None, None),
+                                    _units_version([o for c in results.contests for o in c.units])))
 
 
 @bp.get("/communes/<int:commune_id>/record", defaults={"pdf": False})
