@@ -194,3 +194,28 @@ def test_a_leader_works_in_the_follow_up_and_back(as_user, db_session, w, clock)
     assert me["election"]["id"] == f.election_id and me["election"]["is_drill"] is False
     client.post("/drills/switch", data={"election": "real", "next": "/", "csrf_token": _csrf(client)})
     assert client.get("/api/v1/me").get_json()["election"]["code"] == "2026"
+
+
+def test_an_additional_election_at_half_the_voters_is_repeated_once_from_the_first_units_page(
+        as_user, db_session, w, clock):
+    from webapp.elections.models import ElectoralUnit
+    from webapp.followups import services
+
+    unit = _first_vote(db_session, w, voted=800, votes={1: 700, 2: 300, 3: 300, 4: 300})
+    xa = w.user("xa")
+    extra = services.create_follow_up(db_session, actor=xa, now=vn(9, day=16), unit_id=unit.id, kind="additional",
+                                      polling_date=vn(9, day=18).date())
+    standing = len(unit.candidates) - 1
+    _in_follow_up(db_session, w, extra.id, voted=500, votes={i: 400 for i in range(1, standing + 1)})
+    with working.within(db_session, extra.election_id):
+        own = db_session.get(ElectoralUnit, extra.own_unit_id)
+        assert services.plan(db_session, xa, own).kind is None  # never created from the copy
+    found = services.plan(db_session, xa, db_session.get(ElectoralUnit, unit.id))
+    assert found.kind.value == "repeat" and found.follows.id == extra.id
+    assert found.latest_date.isoformat() == "2026-03-25"  # 7 days after the additional election
+    client = as_user("xa")
+    again = _create(client, unit.id, "repeat", "2026-03-25")
+    assert again.status_code == 201, again.get_data(as_text=True)
+    assert again.get_json()["follows_id"] == extra.id
+    [_, fu] = client.get(f"/api/v1/results/units/{unit.id}").get_json()["follow_ups"]
+    assert len(fu["result"]["official"]["candidates"]) == standing and fu["result"]["unit"]["seats"] == unit.seats - 1

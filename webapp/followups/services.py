@@ -69,12 +69,6 @@ def follow_ups(session: Session, unit_id: int) -> list[FollowUpVote]:
                                 .order_by(FollowUpVote.id)))
 
 
-def follow_up_of_election(session: Session, election_id: int | None) -> FollowUpVote | None:
-    if election_id is None:
-        return None
-    return session.scalar(sa.select(FollowUpVote).where(FollowUpVote.election_id == election_id))
-
-
 def own_result(session: Session, user: User, follow_up: FollowUpVote, *,
                confirmed_only: bool = True) -> results.UnitOutcome:
     """The follow-up's own result, read in its election whatever election the session works in."""
@@ -95,6 +89,8 @@ def plan(session: Session, user: User, unit: ElectoralUnit) -> Plan:
     kind = called_for(outcome.official.result, complete=outcome.complete)
     if kind is not None and any(f.kind is kind for f in previous):
         kind = None  # no second additional election, no second repeat
+    if session.scalar(sa.select(FollowUpVote.id).where(FollowUpVote.own_unit_id == unit.id)) is not None:
+        kind = None  # a follow-up's own unit: what it calls for is created from the first vote's unit
     return Plan(kind=kind, follows=last, vote_date=vote_date, outcome=outcome)
 
 
