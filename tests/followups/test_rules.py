@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webapp.followups.rules import (
@@ -92,7 +92,11 @@ def test_a_council_unit_with_two_thirds_filled_calls_for_nothing():
 
 
 # --- properties -------------------------------------------------------------------------------------------------
+# Pure functions: a slow draw or a late example means the shared machine stalled, not the code.
+STALLS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+
+@STALLS
 @given(st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 1, 1)), st.integers(-30, 30), st.integers(-5, 10))
 def test_a_date_is_accepted_exactly_within_the_seven_days_and_not_in_the_past(first, offset, today_offset):
     proposed, today = first + timedelta(days=offset), first + timedelta(days=today_offset)
@@ -112,6 +116,7 @@ def units(draw):
     return totals(votes, on_list=on_list, voted=voted), kind, seats, born
 
 
+@STALLS
 @given(units())
 def test_what_a_first_vote_calls_for_has_candidates_and_seats_to_fill(unit):
     t, kind, seats, born = unit
@@ -128,6 +133,7 @@ def test_what_a_first_vote_calls_for_has_candidates_and_seats_to_fill(unit):
         assert first.winners == []
 
 
+@STALLS
 @given(units(), st.sampled_from([ADDITIONAL, REPEAT]))
 def test_a_follow_up_never_calls_for_a_second_of_its_kind(unit, kind):
     t, contest, seats, born = unit
