@@ -6,18 +6,12 @@ from wtforms.validators import InputRequired
 
 from webapp.followups.rules import FollowUpKind
 from webapp.followups.words import KIND_LABELS
-from webapp.forms import Form
+from webapp.forms import Form, TextOnly
 from webapp.i18n import _l
 
 
-class TextDateField(DateField):
-    """A date typed as text: anything else posted in its place (a file) is a wrong value, never an error page."""
-
-    def process_formdata(self, valuelist: list[object]) -> None:
-        if any(not isinstance(value, str) for value in valuelist):
-            self.raw_data = [""]
-            valuelist = [""]
-        super().process_formdata(valuelist)
+class TextDateField(TextOnly, DateField):
+    """A date typed as text."""
 
 
 class FollowUpForm(Form):
