@@ -249,6 +249,7 @@ def measure(url: str) -> list[tuple[str, str]]:
                 rows.append((f"EXPLAIN ANALYZE {label}", "\n    " + "\n    ".join(plan)))
 
         static = app.static_folder or "static"
+        rows += _forms(session, tinh, province, static)
         ben_thanh = session.scalars(sa.select(Commune).where(Commune.code == "26743")).one()
         reports = minutes.commune_count_reports(session, tinh, ben_thanh)
         one = reports[0]
@@ -273,6 +274,41 @@ def measure(url: str) -> list[tuple[str, str]]:
                     f"background thread), {size:.1f} MiB, {pages} pages")
             rows.append((f"batch, {label}: {len(batch)} forms", note))
     app.extensions["db"].engine.dispose()
+    return rows
+
+
+def _forms(session: Session, user: User, province: Province, static: str) -> list[tuple[str, str]]:
+    """Each official form of the province: its HTML (the printable page) and its PDF, side by side, as the
+    request makes them (median of 3 after one warm-up)."""
+    from webapp.elections import services as elections
+    from webapp.results import documents
+    from webapp.results import statistics as stats
+
+    now = datetime.now(UTC)
+    official = services.committee_results(session, user, province_id=province.id, confirmed_only=True)
+    forms: list[tuple[str, str, dict[str, Any]]] = []
+    for contest in official.contests:
+        number = documents.committee_form(official, contest, now).form_number
+        forms.append((f"committee minutes {number} ({contest.contest.kind.value}, {len(contest.units)} units)",
+                      "forms/committee.pdf.html", {"c": documents.committee_form(official, contest, now)}))
+    unit = official.contests[0].units[0].unit
+    outcome = services.unit_result(session, user, unit.id)
+    breakdown = services.unit_breakdown(session, user, unit)
+    forms.append((f"Ban minutes 19/HĐBC-QH ({len(breakdown)} communes)", "forms/unit.pdf.html",
+                  {"u": documents.unit_form(outcome, breakdown, now)}))
+    day = elections.current_election(session).polling_date
+    for kind in (stats.PRELIMINARY, stats.FINAL):
+        results = official if kind == stats.FINAL else services.committee_results(session, user,
+                                                                                  province_id=province.id)
+        table = stats.statistics(session, results, kind, day)
+        forms.append((f"statistics {stats.FORM_NUMBERS[kind]}", "forms/statistics.pdf.html",
+                      {"s": documents.statistics_form(results, table, final=kind == stats.FINAL,
+                                                      form_number=stats.FORM_NUMBERS[kind], now=now)}))
+    rows = []
+    for label, template, context in forms:
+        html_s, html = timed(lambda t=template, c=context: render_form(t, pdf=True, **c), runs=3)
+        pdf_s, _ = timed(lambda h=html: write_pdf([h], static), runs=3)
+        rows.append((f"form: {label}", f"HTML {html_s * 1000:.0f} ms | PDF {pdf_s * 1000:.0f} ms"))
     return rows
 
 

@@ -87,7 +87,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.audit.views import bp as audit_bp
     from webapp.drills.views import bp as drills_bp
     from webapp.elections.views import bp as elections_bp
+    from webapp.followups.api import bp as followups_api_bp
+    from webapp.followups.views import bp as followups_bp
     from webapp.home.views import bp as home_bp
+    from webapp.members.views import bp as members_bp
     from webapp.hotline.views import bp as hotline_bp
     from webapp.imports.api import bp as imports_api_bp
     from webapp.imports.views import bp as imports_bp
@@ -115,7 +118,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
                       imports_api_bp, accounts_api_bp, changes_api_bp, drills_bp, readiness_bp, drillreport_bp,
-                      voters_api_bp, voters_bp, voter_reports_bp):
+                      voters_api_bp, voters_bp, voter_reports_bp, followups_bp, followups_api_bp, members_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -29,6 +29,17 @@ def refuse_control_characters(_form: Any, field: Field) -> None:
         raise StopValidation(_l("This entry contains invisible control characters. Type it again."))
 
 
+class TextOnly:
+    """Mixed into a field parsed from text (a date, a date and time): anything else posted in its place (a file) is
+    a wrong value and shown empty again, never an error page."""
+
+    def process_formdata(self, valuelist: list[object]) -> None:
+        if any(not isinstance(value, str) for value in valuelist):
+            self.raw_data = [""]
+            valuelist = [""]
+        super().process_formdata(valuelist)  # type: ignore[misc]
+
+
 class _Meta:
     def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]

@@ -15,9 +15,11 @@ from webapp.elections.models import (  # noqa: F401
     TeamMember,
     VoterCount,
 )
+from webapp.followups.models import FollowUpVote  # noqa: F401
 from webapp.geo.models import Commune, Province  # noqa: F401
 from webapp.hotline.models import CallLog  # noqa: F401
 from webapp.jobs.models import Job  # noqa: F401
+from webapp.members.models import CommitteeMember  # noqa: F401
 from webapp.readiness.models import ReadinessCheck  # noqa: F401
 from webapp.progress.models import (  # noqa: F401
     CountRollup, CountStation, Correction, Dirty, RefreshState, TurnoutRollup, TurnoutStation,

@@ -108,6 +108,12 @@ def test_the_na_ban_minutes_break_the_unit_down_by_commune(db_session, w, as_use
     assert "Kết quả theo xã, phường, đặc khu" in text
     assert re.search(r"Phường Bến Thành 12/12 12\.000 10\.800", text)
     assert re.search(r"Phường Sài Gòn 2/10", text)
+    # Each candidate's votes by commune (450 a station each by default), and their sum.
+    n = len(unit.candidates)
+    assert "Số phiếu bầu cho mỗi người ứng cử theo xã, phường, đặc khu" in text
+    assert re.search(r"Phường Bến Thành" + r" 5\.400" * n, text)
+    assert re.search(r"Phường Sài Gòn" + r" 900" * n, text)
+    assert re.search(r"Cộng" + r" 6\.300" * n, text)
 
 
 def test_the_provincial_na_minutes_are_form_20(db_session, w, as_user):

@@ -127,9 +127,18 @@ def _messages() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "return_text_required": lambda p: _("Write what is wrong: “Other” needs a note."),
         "reopen_reason_required": lambda p: _("Write at least %(n)d characters: the reason is kept in the audit "
                                               "log.", n=p.get("min", 10)),
+        # Additional and repeat elections (webapp.followups)
+        "invalid_date": lambda p: _("%(field)s must be a date written YYYY-MM-DD.", field=p["field"]),
+        **{f"follow_up_{code}": (lambda p, m=message: str(m)) for code, message in _follow_up_refusals().items()},
         "busy": lambda p: _("The server is busy. Your entries were not saved; please send them again in a "
                             "moment."),
     }
+
+
+def _follow_up_refusals() -> Mapping[str, Any]:
+    from webapp.followups.words import REFUSALS
+
+    return REFUSALS
 
 
 def _conflict_message(p: Mapping[str, Any]) -> str:

@@ -218,7 +218,7 @@ def _working_election() -> dict[str, Any] | None:
     except elections.NoElection:
         return None
     return {"id": election.id, "code": election.code, "name": election.name,
-            "is_drill": election.is_drill or election.source_election_id is not None}
+            "is_drill": election.is_drill}
 
 
 def _place(obj: Any) -> dict[str, Any] | None:

@@ -4,19 +4,12 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.drills import services
-from webapp.forms import Form
+from webapp.forms import Form, TextOnly
 from webapp.i18n import _l
 
 
-class TextDateTimeLocalField(DateTimeLocalField):
-    """A date and time typed as text: anything else posted in its place (a file) is refused as a wrong value and
-    shown empty again, never an error page."""
-
-    def process_formdata(self, valuelist: list[object]) -> None:
-        if any(not isinstance(value, str) for value in valuelist):
-            self.raw_data = [""]
-            valuelist = [""]
-        super().process_formdata(valuelist)
+class TextDateTimeLocalField(TextOnly, DateTimeLocalField):
+    """A date and time typed as text."""
 
 
 class DrillForm(Form):

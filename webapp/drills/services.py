@@ -121,8 +121,9 @@ def may_manage(user: User, province_id: int | None) -> bool:
 
 
 def may_enter(user: User, drill: Election) -> bool:
-    """The user's place lies in the drill's: they can work in it (and switch back to the real election)."""
-    if not drill.is_drill or drill.source_election_id is None:
+    """The user's place lies in the drill's (or the follow-up vote's, webapp.followups: its province): they can
+    work in it (and switch back to the real election)."""
+    if drill.source_election_id is None:
         return False
     where = scope.Scope.of(user)
     return (drill.drill_province_id is None or where.level is scope.Level.NATION
@@ -132,16 +133,26 @@ def may_enter(user: User, drill: Election) -> bool:
 def drills(session: Session, user: User | None = None) -> list[Election]:
     """The drills made from elections, newest first; those the user can enter when ``user`` is given."""
     with working.unbound(session):
-        found = list(session.scalars(sa.select(Election).where(Election.source_election_id.is_not(None))
+        found = list(session.scalars(sa.select(Election).where(Election.source_election_id.is_not(None),
+                                                               Election.is_drill)
                                      .order_by(Election.polling_date.desc(), Election.standard_open.desc(),
                                                Election.id.desc())))
     return [d for d in found if user is None or may_enter(user, d)]
 
 
+def follow_up_votes(session: Session, user: User) -> list[Election]:
+    """The follow-up votes (webapp.followups) the user can work in, by polling day."""
+    with working.unbound(session):
+        found = list(session.scalars(sa.select(Election).where(Election.source_election_id.is_not(None),
+                                                               ~Election.is_drill)
+                                     .order_by(Election.polling_date, Election.id)))
+    return [e for e in found if may_enter(user, e)]
+
+
 def find_drill(session: Session, code: str) -> Election | None:
     with working.unbound(session):
         drill = elections.find_election(session, code)
-    return drill if drill is not None and drill.source_election_id is not None else None
+    return drill if drill is not None and drill.source_election_id is not None and drill.is_drill else None
 
 
 # --- simulated stations' accounts ---------------------------------------------------------------------------
@@ -319,7 +330,7 @@ def _configuration(session: Session, drill: Election, *, keep_contests: bool) ->
 
 
 def _checked(actor: User | None, drill: Election) -> Election:
-    if drill.source_election_id is None:
+    if drill.source_election_id is None or not drill.is_drill:
         raise DrillError("not_a_drill")
     if actor is not None and not may_manage(actor, drill.drill_province_id):
         raise NotAllowed

@@ -62,7 +62,10 @@ def _bind_election() -> None:
             drill = db.session.get(Election, chosen) if isinstance(chosen, int) else None
         if drill is not None and services.may_enter(current_user, drill):
             working.bind(db.session, drill.id)
-            g.drill = drill
+            if drill.is_drill:
+                g.drill = drill
+            else:
+                g.follow_up = drill  # an additional or repeat election (webapp.followups): not a drill
             if (request.method not in db.SAFE_METHODS and request.blueprint in SHARED_WRITES
                     and request.endpoint not in READS_BY_POST):
                 abort(403)
@@ -88,7 +91,15 @@ def _drill_context() -> dict[str, object]:
             g.drills_enterable = services.drills(db.session, current_user)
         return g.drills_enterable
 
-    return {"working_drill": g.get("drill"), "enterable_drills": enterable}
+    def follow_ups() -> list[Election]:
+        if not current_user.is_authenticated:
+            return []
+        if "follow_ups_enterable" not in g:
+            g.follow_ups_enterable = services.follow_up_votes(db.session, current_user)
+        return g.follow_ups_enterable
+
+    return {"working_drill": g.get("drill"), "working_follow_up": g.get("follow_up"),
+            "enterable_drills": enterable, "enterable_follow_ups": follow_ups}
 
 
 def _form(user: User) -> DrillForm:
@@ -108,10 +119,11 @@ def _may_create(user: User) -> bool:
 
 def _page(form: DrillForm | None, status: int = 200) -> Response:
     listed = services.drills(db.session, current_user)
+    follow_ups = services.follow_up_votes(db.session, current_user)
     with working.unbound(db.session):
         schedules = {d.id: services.schedule(d) for d in listed}
     return render("drills/index.html", "drills/_index.html", status, drills=listed, form=form,
-                  schedules=schedules, may_manage=lambda d: services.may_manage(current_user, d.drill_province_id))
+                  schedules=schedules, follow_ups=follow_ups, may_manage=lambda d: services.may_manage(current_user, d.drill_province_id))
 
 
 @bp.get("")
@@ -152,7 +164,7 @@ def _managed(drill_id: int) -> Election:
     with working.unbound(db.session):
         drill = db.session.get(Election, drill_id)
     # Below the drill's scope it answers as missing, as another place's objects do.
-    if drill is None or drill.source_election_id is None or not services.may_manage(current_user,
+    if drill is None or drill.source_election_id is None or not drill.is_drill or not services.may_manage(current_user,
                                                                                     drill.drill_province_id):
         abort(404)
     return drill
@@ -209,6 +221,10 @@ def switch() -> Response:
         if drill is None or not services.may_enter(current_user, drill):
             abort(404)
         session[SESSION_KEY] = drill.id
-        flash(_("You are working in the drill %(code)s. Nothing you send counts for the real election.",
-                code=drill.code), "warning")
+        if drill.is_drill:
+            flash(_("You are working in the drill %(code)s. Nothing you send counts for the real election.",
+                    code=drill.code), "warning")
+        else:
+            flash(_("You are working in %(name)s, on %(day)s.", name=drill.name,
+                    day=drill.polling_date.strftime("%d/%m/%Y")), "warning")
     return redirect(safe_next(request.form.get("next")), 303)

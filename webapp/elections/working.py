@@ -61,6 +61,26 @@ class unbound:  # noqa: N801 - used as a statement: ``with unbound(session):``
         self.session.info[UNBOUND] = self.previous
 
 
+class within:  # noqa: N801 - used as a statement: ``with within(session, election_id):``
+    """Within the block, the session works in ``election_id`` (a follow-up vote's results read from the first
+    vote's pages); afterwards, in the election it worked in before."""
+
+    def __init__(self, session: Session, election_id: int) -> None:
+        self.session = session
+        self.election_id = election_id
+
+    def __enter__(self) -> Session:
+        info = self.session.info
+        self.previous = {key: info[key] for key in (ELECTION, CONTESTS, UNBOUND) if key in info}
+        bind(self.session, self.election_id)
+        return self.session
+
+    def __exit__(self, *_exc: Any) -> None:
+        for key in (ELECTION, CONTESTS, UNBOUND):
+            self.session.info.pop(key, None)
+        self.session.info.update(self.previous)
+
+
 def real_election_id() -> Any:
     """The real election as a subquery (the latest by polling day that was not made from another)."""
     from webapp.elections.models import Election

@@ -101,8 +101,20 @@ def turnout_json(p: progress.TurnoutProgress) -> dict[str, Any]:
 @bp.get("/units/<int:unit_id>")
 @roles_required(*READERS)
 def unit(unit_id: int) -> Response:
-    """One unit's official and provisional result."""
-    return jsonify(unit_json(services.unit_result(db.session, current_user, unit_id, confirmed_only=False)))
+    """One unit's official and provisional result, and its follow-up votes' (webapp.followups)."""
+    from webapp.followups import services as followups
+    from webapp.followups.api import follow_up_json
+    from webapp.followups.rules import short_of_members
+
+    outcome = services.unit_result(db.session, current_user, unit_id, confirmed_only=False)
+    body = unit_json(outcome)
+    body["follow_ups"] = []
+    for f in followups.follow_ups(db.session, outcome.unit.id):
+        own = followups.own_result(db.session, current_user, f, confirmed_only=False)
+        body["follow_ups"].append({
+            "follow_up": follow_up_json(f), "result": unit_json(own),
+            "short_of_members": short_of_members(own.official.result) if own.complete else 0})
+    return jsonify(body)
 
 
 @bp.get("/provinces/<int:province_id>")

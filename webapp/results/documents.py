@@ -8,6 +8,7 @@ from typing import Any
 
 from webapp.clock import to_local
 from webapp.elections.models import ContestKind
+from webapp.members.services import Signers
 from webapp.results import words
 from webapp.results.progress import TurnoutProgress
 from webapp.results.rules import format_percent, format_valid_invalid
@@ -41,12 +42,15 @@ class UnitForm:
     now: datetime
     ref: str
     form_number: str | None
+    copies: int | None = None
+    signers: Signers = Signers()
 
     pct = staticmethod(_pct)
     shares = staticmethod(_shares)
 
 
-def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: datetime) -> UnitForm:
+def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: datetime,
+              signers: Signers = Signers()) -> UnitForm:
     unit, kind = outcome.unit, outcome.unit.contest.kind
     province = nfc(unit.province.name)
     commune = nfc(unit.commune.name) if unit.commune else ""
@@ -57,6 +61,7 @@ def unit_form(outcome: UnitOutcome, breakdown: list[dict[str, Any]], now: dateti
         contest=words.contest_phrase(kind, province=province, commune=commune),
         title=words.title_lines(kind, province=province, commune=commune), province=province, commune=commune, communes=[nfc(r["commune"].name) for r in breakdown],
         place=commune or province, now=now, form_number=words.form_number("unit", kind),
+        copies=words.copies("unit", kind), signers=signers,
         ref=f"Đơn vị bầu cử {unit.code} · biên bản đã xác nhận {outcome.confirmed}/{outcome.expected} · {_stamp(now)}",
     )
 
@@ -71,6 +76,8 @@ class CommitteeForm:
     now: datetime
     ref: str
     form_number: str | None
+    copies: int | None = None
+    signers: Signers = Signers()
 
     pct = staticmethod(_pct)
     shares = staticmethod(_shares)
@@ -80,7 +87,8 @@ class CommitteeForm:
         return self.contest.contest.kind is ContestKind.NATIONAL_ASSEMBLY
 
 
-def committee_form(results: CommitteeResults, contest: ContestResults, now: datetime) -> CommitteeForm:
+def committee_form(results: CommitteeResults, contest: ContestResults, now: datetime,
+                   signers: Signers = Signers()) -> CommitteeForm:
     kind = contest.contest.kind
     province = nfc(results.province.name)
     commune = nfc(results.commune.name) if results.commune else ""
@@ -89,6 +97,7 @@ def committee_form(results: CommitteeResults, contest: ContestResults, now: date
         results=results, contest=contest, phrase=words.contest_phrase(kind, province=province, commune=commune),
         title=words.title_lines(kind, province=province, commune=commune),
         place=commune or province, now=now, form_number=words.form_number("committee", kind),
+        copies=words.copies("committee", kind), signers=signers,
         ref=f"{commune or province} · biên bản đã xác nhận {contest.confirmed}/{contest.expected} · {_stamp(now)}",
     )
 
@@ -123,3 +132,26 @@ def turnout_form(progress: TurnoutProgress, now: datetime) -> TurnoutForm:
         short={c.id: SHORT[c.kind] for c in progress.contests},
         ref=f"Báo cáo tiến độ · {commune or province} · {_stamp(now)}",
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class StatisticsForm:
+    rows: list[Any]  # webapp.results.statistics.ContestRow
+    final: bool
+    place: str
+    short: dict[ContestKind, str]
+    now: datetime
+    ref: str
+    form_number: str
+    signers: Signers = Signers()
+
+    pct = staticmethod(_pct)
+
+
+def statistics_form(results: CommitteeResults, rows: list[Any], *, final: bool, form_number: str, now: datetime,
+                    signers: Signers = Signers()) -> StatisticsForm:
+    place = nfc(results.province.name)
+    now = to_local(now)
+    return StatisticsForm(rows=rows, final=final, place=place, short=SHORT, now=now, form_number=form_number,
+                          signers=signers, ref=f"Biểu thống kê {'chính thức' if final else 'sơ bộ'} · {place} · "
+                                                f"{_stamp(now)}")

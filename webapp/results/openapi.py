@@ -114,6 +114,20 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "provisional": {"description": "Received and confirmed minutes; never decided. Null unless the "
                                            "reader's area covers every polling area of the unit.",
                             "anyOf": [_ref("ResultFigures"), {"type": "null"}]},
+            "follow_ups": {"type": "array", "items": _ref("FollowUpResult"),
+                           "description": "getUnitResult only: the unit's additional and repeat elections "
+                                          "(createFollowUpVote), oldest first, each with its own result."},
+        },
+    },
+    "FollowUpResult": {
+        "type": "object",
+        "required": ["follow_up", "result"],
+        "properties": {
+            "follow_up": _ref("FollowUpVote"),
+            "result": {**_ref("UnitResult"), "description": "The follow-up's own result (its unit copy: the "
+                       "seats and candidates it votes for). A repeat election's decision stands whatever the "
+                       "turnout; neither kind calls for an additional election (the unit stays short)."},
+            "short_of_members": {**_INT, "description": "Seats left empty once the follow-up's result stands."},
         },
     },
     "CommitteeResults": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,14 @@ from flask_login import current_user
 
 from webapp import db, scope
 from webapp.accounts.models import Role
+from webapp.audit import services as audit
 from webapp.clock import utcnow
 from webapp.elections.models import ContestKind
+from webapp.followups import services as followups
 from webapp.geo.models import Commune
+from webapp.members import services as members
 from webapp.htmx import render
-from webapp.results import batch, documents, minutes, progress, services
+from webapp.results import batch, documents, minutes, progress, services, statistics
 from webapp.results.pdf import pdf_response, render_form, write_pdf
 from webapp.web import roles_required
 
@@ -35,8 +40,31 @@ READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 PROVINCE_READERS = (Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
 
 
-def _printed(template: str, pdf: bool, filename: str, **context: Any) -> Response:
-    """The form as a PDF download, or as the printable page with a toolbar."""
+@dataclasses.dataclass(frozen=True)
+class Printed:
+    """What the audit log keeps of an official form printed (or opened to print): which form, of which place,
+    from which data (the minutes' version, or a digest of the figures it prints)."""
+
+    form: str
+    place: tuple[int | None, int | None, int | None]
+    data_version: str
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _units_version(outcomes: Any) -> str:
+    return _digest([(o.unit.id, o.confirmed, o.expected, o.official.totals) for o in outcomes])
+
+
+def _printed(template: str, pdf: bool, filename: str, audited: Printed | None = None, **context: Any) -> Response:
+    """The form as a PDF download, or as the printable page with a toolbar; an official form's printing is
+    audited (who, which form, which data version)."""
+    if audited is not None:
+        audit.record_event(db.session, action="print", entity_type="form", entity_id=audited.form,
+                           place=audited.place, after={"form": audited.form, "data_version": audited.data_version,
+                                                       "pdf": pdf})
     if pdf:
         html = render_form(template, pdf=True, **context)
         return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"", filename)
@@ -65,7 +93,10 @@ def station_minutes(area_id: int, pdf: bool) -> Response:
         abort(404)
     form = minutes.count_form(report)
     filename = f"bien-ban-kiem-phieu-{report.polling_area.code}-{form.kind.value}.pdf"
-    return _printed("forms/count.pdf.html", pdf, filename, forms=[form])
+    area = report.polling_area
+    return _printed("forms/count.pdf.html", pdf, filename, forms=[form], audited=Printed(
+        form.form_number or "count", (area.province_id, area.commune_id, area.id),
+        f"report {report.id} v{report.version} {report.status.value}"))
 
 
 @bp.get("/units/<int:unit_id>/minutes", defaults={"pdf": False})
@@ -75,16 +106,30 @@ def unit_minutes(unit_id: int, pdf: bool) -> Response:
     """The Ban bầu cử's minutes determining the unit's result."""
     outcome = services.unit_result(db.session, current_user, unit_id)
     breakdown = services.unit_breakdown(db.session, current_user, outcome.unit)
-    form = documents.unit_form(outcome, breakdown, utcnow())
-    return _printed("forms/unit.pdf.html", pdf, f"bien-ban-xac-dinh-ket-qua-{outcome.unit.code}.pdf", u=form)
+    form = documents.unit_form(outcome, breakdown, utcnow(),
+                               members.signers(db.session, members.Body.ban(outcome.unit)))
+    unit = outcome.unit
+    return _printed("forms/unit.pdf.html", pdf, f"bien-ban-xac-dinh-ket-qua-{unit.code}.pdf", u=form,
+                    audited=Printed(form.form_number or "unit", (unit.province_id, unit.commune_id, None),
+                                    _units_version([outcome])))
 
 
 def _record(results: services.CommitteeResults, kind: str, pdf: bool, code: str) -> Response:
     contest = results.contest(kind) if kind in {k.value for k in ContestKind} else None
     if contest is None:
         abort(404)
-    form = documents.committee_form(results, contest, utcnow())
-    return _printed("forms/committee.pdf.html", pdf, f"bien-ban-{kind}-{code}.pdf", c=form)
+    form = documents.committee_form(results, contest, utcnow(), members.signers(db.session, members.Body(
+        results.province.id, results.commune.id if results.commune else None)))
+    place = (results.province.id, results.commune.id if results.commune else None, None)
+    if results.commune is None and contest.contest.kind is ContestKind.NATIONAL_ASSEMBLY:
+        # Mẫu 20/HĐBC-QH is not drawn up while an additional or repeat election is pending: a report instead.
+        pending = followups.pending(db.session, results.province.id, ContestKind.NATIONAL_ASSEMBLY)
+        if pending:
+            return _printed("forms/pending_report.pdf.html", pdf, f"bao-cao-{kind}-{code}.pdf", c=form,
+                            pending=pending, audited=Printed("report-instead-of-20/HĐBC-QH", place,
+                                                             _units_version(contest.units)))
+    return _printed("forms/committee.pdf.html", pdf, f"bien-ban-{kind}-{code}.pdf", c=form,
+                    audited=Printed(form.form_number or f"committee-{kind}", place, _units_version(contest.units)))
 
 
 @bp.get("/provinces/<int:province_id>/record", defaults={"pdf": False})
@@ -94,6 +139,28 @@ def province_record(province_id: int, pdf: bool) -> Response:
     """The provincial committee's minutes of one contest (?contest=na: Mẫu 20/HĐBC-QH; provincial)."""
     results = services.committee_results(db.session, current_user, province_id=province_id, confirmed_only=True)
     return _record(results, _contest(), pdf, results.province.code)
+
+
+@bp.get("/provinces/<int:province_id>/statistics", defaults={"pdf": False})
+@bp.get("/provinces/<int:province_id>/statistics.pdf", defaults={"pdf": True})
+@roles_required(*PROVINCE_READERS)
+def province_statistics(province_id: int, pdf: bool) -> Response:
+    """The provincial committee's statistical table: ?kind=preliminary (Mẫu 28/HĐBC, the figures so far) or
+    official (Mẫu 30/HĐBC, confirmed minutes only)."""
+    kind = request.args.get("kind", statistics.PRELIMINARY)
+    if kind not in statistics.FORM_NUMBERS:
+        abort(404)
+    results = services.committee_results(db.session, current_user, province_id=province_id,
+                                         confirmed_only=kind == statistics.FINAL)
+    from webapp.elections import services as elections
+
+    rows = statistics.statistics(db.session, results, kind, elections.current_election(db.session).polling_date)
+    form = documents.statistics_form(
+        results, rows, final=kind == statistics.FINAL, form_number=statistics.FORM_NUMBERS[kind], now=utcnow(),
+        signers=members.signers(db.session, members.Body(results.province.id)))
+    return _printed("forms/statistics.pdf.html", pdf, f"bieu-thong-ke-{kind}-{results.province.code}.pdf", s=form,
+                    audited=Printed(form.form_number, (results.province.id, None, None),
+                                    _units_version([o for c in results.contests for o in c.units])))
 
 
 @bp.get("/communes/<int:commune_id>/record", defaults={"pdf": False})

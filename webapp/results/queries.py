@@ -124,6 +124,18 @@ def commune_breakdown(session: Session, unit_id: int, visible_areas: Any) -> lis
     for row in session.execute(sums):
         entry = rows.setdefault(row.commune_id, {"commune_id": row.commune_id, "expected": 0})
         entry.update({k: int(v) for k, v in row._mapping.items() if k != "commune_id"})
+    # Each candidate's votes by commune (the Ban's minutes give them), from the same confirmed minutes.
+    votes = (
+        sa.select(PollingArea.commune_id, CountVote.candidate_id, sa.func.sum(CountVote.votes).label("votes"))
+        .join(CountReport, CountVote.report_id == CountReport.id)
+        .join(PollingArea, PollingArea.id == CountReport.polling_area_id)
+        .where(CountReport.is_latest, CountReport.unit_id == unit_id, confirmed, visible_areas)
+        .group_by(PollingArea.commune_id, CountVote.candidate_id)
+    )
+    for entry in rows.values():
+        entry["votes"] = {}
+    for row in session.execute(votes):
+        rows[row.commune_id]["votes"][row.candidate_id] = int(row.votes)
     return list(rows.values())
 
 

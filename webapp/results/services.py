@@ -30,6 +30,8 @@ from webapp.elections.models import (
     PollingArea,
     PollingAreaUnit,
 )
+from webapp.followups.models import FollowUpVote
+from webapp.followups.rules import FollowUpKind, decide_follow_up
 from webapp.geo.models import Commune, Province
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.results import queries
@@ -169,9 +171,14 @@ class CommitteeResults:
         return next((c for c in self.contests if c.contest.kind == ContestKind(kind)), None)
 
 
-def _figures(unit: ElectoralUnit, totals: UnitTotals, complaints: dict[str, int]) -> Figures:
-    result = decide_unit(totals, kind=unit.contest.kind, seats=unit.seats,
-                         candidates={c.id: c.birth_date for c in unit.candidates})
+def _figures(unit: ElectoralUnit, totals: UnitTotals, complaints: dict[str, int],
+             follow_up: FollowUpKind | None = None) -> Figures:
+    births = {c.id: c.birth_date for c in unit.candidates}
+    if follow_up is None:
+        result = decide_unit(totals, kind=unit.contest.kind, seats=unit.seats, candidates=births)
+    else:
+        result = decide_follow_up(totals, kind=follow_up, contest=unit.contest.kind, seats=unit.seats,
+                                  candidates=births)
     rank = {r.candidate_id: i for i, r in enumerate(result.ranking, start=1)}
     passed = {r.candidate_id for r in result.ranking if r.passed_threshold}
     winners, undecided = set(result.winners), set(result.undecided)
@@ -199,13 +206,18 @@ def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids
     votes = queries.vote_sums(session, unit_ids)
     expected = queries.expected_stations(session, unit_ids)
     shown = set() if confirmed_only else _provisional_units(session, user, unit_ids)
+    # A follow-up vote's unit copy is decided by its own rules (webapp.followups).
+    follow_ups: dict[int, FollowUpKind] = {
+        row.own_unit_id: row.kind for row in session.execute(sa.select(FollowUpVote.own_unit_id, FollowUpVote.kind)
+                                                             .where(FollowUpVote.own_unit_id.in_([u.id for u in units])))
+    } if units else {}
     out = []
     for unit in units:
         s = sums.get(unit.id, {})
 
         def side(name: str, unit: ElectoralUnit = unit, s: dict[str, int] = s) -> Figures:
             totals = queries.totals_of(s, votes.get((unit.id, name), {}), name)
-            return _figures(unit, totals, queries.complaints_of(s, name))
+            return _figures(unit, totals, queries.complaints_of(s, name), follow_ups.get(unit.id))
 
         out.append(UnitOutcome(
             unit=unit, expected=expected.get(unit.id, 0), confirmed=s.get(ReportStatus.CONFIRMED.value, 0),

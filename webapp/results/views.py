@@ -10,7 +10,11 @@ from webapp import db, scope
 from webapp.accounts.models import Role
 from webapp.clock import utcnow
 from webapp.elections.models import ElectoralUnit
+from webapp.followups import services as followups
+from webapp.followups.rules import short_of_members
+from webapp.followups.words import KIND_LABELS
 from webapp.geo.models import Province
+from webapp.members.services import runs_unit
 from webapp.htmx import render
 from webapp.labels import CONTEST_SHORT
 from webapp.results import progress, services, xlsx
@@ -119,8 +123,14 @@ def unit(unit_id: int) -> Response:
     """One unit's result: totals, votes and % of valid ballots, winners and flags, provisional figures apart."""
     outcome = services.unit_result(db.session, current_user, unit_id, confirmed_only=False)
     stations = services.unit_stations(db.session, current_user, outcome.unit)
+    found = followups.follow_ups(db.session, outcome.unit.id)
+    called = (runs_unit(current_user, outcome.unit)
+              and followups.plan(db.session, current_user, outcome.unit).kind is not None)
     return render("results/unit.html", "results/_unit.html", o=outcome, stations=stations,
-                  STATUS_LABELS=STATION_STATUS)
+                  STATUS_LABELS=STATION_STATUS, follow_up_called=called,
+                  follow_ups=[(f, followups.own_result(db.session, current_user, f)) for f in found],
+                  FOLLOW_UP_LABELS=KIND_LABELS, follow_up_short=short_of_members,
+                  may_edit_signers=runs_unit(current_user, outcome.unit))
 
 
 @bp.get("/units/<int:unit_id>/results.xlsx")

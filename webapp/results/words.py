@@ -5,23 +5,32 @@ from __future__ import annotations
 
 from webapp.elections.models import ContestKind
 
-# The 2026 form numbers (Nghị quyết 40/NQ-HĐBCQG). Only 20/HĐBC-QH is confirmed (domain.md §5); the others are
-# inferred from the 2021 numbering shifted by two and from a third-party 2026 app, and are UNVERIFIED: correct
-# them here, in this one table, once the annex is available. None: no number known, none is printed.
+# The 2026 form numbers: Nghị quyết 40/NQ-HĐBCQG (29/9/2025), Phụ lục 2, as the NEC's 2026 Q&A lists them
+# (voters-and-drills.md §7): all confirmed. One form for the polling team's council minutes at every level (23), one for
+# the Ban's council minutes (24), one for the committee's summary of each council election (25, biên bản tổng kết).
 FORM_NUMBERS: dict[tuple[str, ContestKind], str | None] = {
-    ("count", ContestKind.NATIONAL_ASSEMBLY): "18/HĐBC-QH",  # unverified
-    ("count", ContestKind.PROVINCIAL_COUNCIL): "23/HĐBC-HĐND",  # unverified
-    ("count", ContestKind.COMMUNE_COUNCIL): "23/HĐBC-HĐND",  # unverified (one form for every level in 2021)
-    ("unit", ContestKind.NATIONAL_ASSEMBLY): "19/HĐBC-QH",  # unverified
-    ("unit", ContestKind.PROVINCIAL_COUNCIL): "24/HĐBC-HĐND",  # unverified
-    ("unit", ContestKind.COMMUNE_COUNCIL): "24/HĐBC-HĐND",  # unverified
-    ("committee", ContestKind.NATIONAL_ASSEMBLY): "20/HĐBC-QH",  # confirmed (NEC 2026 Q&A, Câu 156)
-    ("committee", ContestKind.PROVINCIAL_COUNCIL): None,  # unknown (27/HĐBC-HĐND in 2021)
-    ("committee", ContestKind.COMMUNE_COUNCIL): None,  # unknown
+    ("count", ContestKind.NATIONAL_ASSEMBLY): "18/HĐBC-QH",
+    ("count", ContestKind.PROVINCIAL_COUNCIL): "23/HĐBC-HĐND",
+    ("count", ContestKind.COMMUNE_COUNCIL): "23/HĐBC-HĐND",
+    ("unit", ContestKind.NATIONAL_ASSEMBLY): "19/HĐBC-QH",
+    ("unit", ContestKind.PROVINCIAL_COUNCIL): "24/HĐBC-HĐND",
+    ("unit", ContestKind.COMMUNE_COUNCIL): "24/HĐBC-HĐND",
+    ("committee", ContestKind.NATIONAL_ASSEMBLY): "20/HĐBC-QH",
+    ("committee", ContestKind.PROVINCIAL_COUNCIL): "25/HĐBC-HĐND",
+    ("committee", ContestKind.COMMUNE_COUNCIL): "25/HĐBC-HĐND",
 }
 
-# Copies of the polling team's minutes (older guidance; not re-verified for 2026).
-COUNT_COPIES = 3
+# Copies of each minutes (NEC 2026 Q&A, Câu 180–190).
+COPIES: dict[tuple[str, ContestKind], int] = {
+    ("count", ContestKind.NATIONAL_ASSEMBLY): 3, ("count", ContestKind.PROVINCIAL_COUNCIL): 3,
+    ("count", ContestKind.COMMUNE_COUNCIL): 3,
+    ("unit", ContestKind.NATIONAL_ASSEMBLY): 3, ("unit", ContestKind.PROVINCIAL_COUNCIL): 4,
+    ("unit", ContestKind.COMMUNE_COUNCIL): 4,
+    ("committee", ContestKind.NATIONAL_ASSEMBLY): 4, ("committee", ContestKind.PROVINCIAL_COUNCIL): 6,
+    ("committee", ContestKind.COMMUNE_COUNCIL): 6,
+}
+
+COUNT_COPIES = COPIES[("count", ContestKind.NATIONAL_ASSEMBLY)]
 
 TERM = "khóa XVI"
 COUNCIL_TERM = "nhiệm kỳ 2026 - 2031"
@@ -58,3 +67,7 @@ def ban_phrase(contest: ContestKind | str, *, province: str = "", commune: str =
 
 def form_number(kind: str, contest: ContestKind | str) -> str | None:
     return FORM_NUMBERS.get((kind, ContestKind(contest)))
+
+
+def copies(kind: str, contest: ContestKind | str) -> int | None:
+    return COPIES.get((kind, ContestKind(contest)))
