@@ -14,7 +14,7 @@ of its own commune, and the provisional figures only of units that lie wholly wi
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from webapp.elections.models import (
     PollingAreaUnit,
 )
 from webapp.geo.models import Commune, Province
+from webapp.reports import secrecy
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.results import queries
 from webapp.results.queries import OFFICIAL, PROVISIONAL
@@ -91,6 +92,13 @@ class UnitOutcome:
     official: Figures
     # None when asked for the official figures only, or when the reader does not see the whole unit
     provisional: Figures | None
+    # While early-vote minutes of the unit are sealed (webapp.reports.secrecy): when they open. The unit then
+    # shows no figures at all (zeros), whatever else arrived.
+    sealed_until: datetime | None = None
+
+    @property
+    def sealed(self) -> bool:
+        return self.sealed_until is not None
 
     @property
     def complete(self) -> bool:
@@ -199,12 +207,16 @@ def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids
     votes = queries.vote_sums(session, unit_ids)
     expected = queries.expected_stations(session, unit_ids)
     shown = set() if confirmed_only else _provisional_units(session, user, unit_ids)
+    until = secrecy.sealed_until_now(session)
+    sealed = set() if until is None else set(session.scalars(
+        sa.select(ElectoralUnit.id).where(ElectoralUnit.id.in_(unit_ids), secrecy.sealed_unit(ElectoralUnit.id))))
     out = []
     for unit in units:
-        s = sums.get(unit.id, {})
+        s = {} if unit.id in sealed else sums.get(unit.id, {})
 
         def side(name: str, unit: ElectoralUnit = unit, s: dict[str, int] = s) -> Figures:
-            totals = queries.totals_of(s, votes.get((unit.id, name), {}), name)
+            shown_votes = {} if unit.id in sealed else votes.get((unit.id, name), {})
+            totals = queries.totals_of(s, shown_votes, name)
             return _figures(unit, totals, queries.complaints_of(s, name))
 
         out.append(UnitOutcome(
@@ -212,6 +224,7 @@ def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids
             received=s.get(ReportStatus.RECEIVED.value, 0), returned=s.get(ReportStatus.RETURNED.value, 0),
             official=side(OFFICIAL),
             provisional=side(PROVISIONAL) if shown is None or unit.id in shown else None,
+            sealed_until=until if unit.id in sealed else None,
         ))
     return out
 

@@ -1,0 +1,192 @@
+"""Early-vote secrecy (voters-and-drills.md §6; Câu 154): the count minutes of a polling area that voted early are
+stored when they arrive but stay sealed, for everyone but the team that sent them, until voting ends on polling
+day (the election's standard close on its polling date; a drill's own day and hours). Where every area of a unit
+voted early, that unit's minutes are not sealed.
+
+One rule (``sealed_until``) and one place that applies it: a session bound with ``bind`` (every request's, the
+progress refresher's) has every ORM statement narrowed, while the seal holds, so that the sealed minutes, their
+votes, photos, station rows, corrections and audit entries are not found at all — by the results, the rollups,
+the feeds, the exports and the PDFs alike. ``unsealed`` lifts the narrowing for the few reads that may see a
+sealed minutes' receipt and state (the reviewer's and the hotline's lists), never its figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
+
+from webapp.clock import VN_TZ
+from webapp.elections.models import Election, PollingArea, PollingAreaUnit
+
+SEAL = "early_vote_seal"  # session.info: the Seal the session reads under
+_SUSPENDED = "early_vote_seal_off"  # session.info: inside ``unsealed`` (or while the seal finds its election)
+SEALED_TABLES = ("count_reports", "report_photos")  # audit entries that carry a sealed minutes' figures
+
+
+def polls_close(election: Election) -> datetime:
+    """When voting ends on the election's polling day (a drill's own day and hours)."""
+    return datetime.combine(election.polling_date, election.standard_close, tzinfo=VN_TZ)
+
+
+def sealed_until(election: Election, early_voting_date: date | None, *, unit_all_early: bool = False) -> datetime | None:
+    """When the minutes of an area that voted on ``early_voting_date`` may be opened: the polling day's close;
+    None when they are never sealed (an area voting on polling day, or a unit whose every area voted early)."""
+    if early_voting_date is None or unit_all_early:
+        return None
+    return polls_close(election)
+
+
+def is_sealed(election: Election, early_voting_date: date | None, now: datetime, *,
+              unit_all_early: bool = False) -> bool:
+    until = sealed_until(election, early_voting_date, unit_all_early=unit_all_early)
+    return until is not None and now < until
+
+
+# --- the same rule in SQL -------------------------------------------------------------------------------------
+
+
+def sealed_pair(area_id: Any, contest_id: Any) -> Any:
+    """True for an (area, contest) whose minutes the rule seals: the area voted early and its unit for that
+    contest has an area that did not (time aside: the caller applies the clock)."""
+    link, area, other_link, other_area = (aliased(PollingAreaUnit), aliased(PollingArea), aliased(PollingAreaUnit),
+                                          aliased(PollingArea))
+    mixed = (sa.select(other_link.unit_id).join(other_area, other_area.id == other_link.polling_area_id)
+             .where(other_area.early_voting_date.is_(None)))
+    return sa.exists().where(link.polling_area_id == area_id, link.contest_id == contest_id,
+                             area.id == link.polling_area_id, area.early_voting_date.is_not(None),
+                             link.unit_id.in_(mixed))
+
+
+def sealed_area(area_id: Any) -> Any:
+    """True for an area with sealed minutes in some contest (for rows that name no contest: audit entries)."""
+    link, area, other_link, other_area = (aliased(PollingAreaUnit), aliased(PollingArea), aliased(PollingAreaUnit),
+                                          aliased(PollingArea))
+    mixed = (sa.select(other_link.unit_id).join(other_area, other_area.id == other_link.polling_area_id)
+             .where(other_area.early_voting_date.is_(None)))
+    return sa.exists().where(link.polling_area_id == area_id, area.id == link.polling_area_id,
+                             area.early_voting_date.is_not(None), link.unit_id.in_(mixed))
+
+
+def sealed_unit(unit_id: Any) -> Any:
+    """True for a unit with an area whose minutes the rule seals."""
+    link, area = aliased(PollingAreaUnit), aliased(PollingArea)
+    early = sa.exists().where(link.unit_id == unit_id, area.id == link.polling_area_id,
+                              area.early_voting_date.is_not(None))
+    link2, area2 = aliased(PollingAreaUnit), aliased(PollingArea)
+    regular = sa.exists().where(link2.unit_id == unit_id, area2.id == link2.polling_area_id,
+                                area2.early_voting_date.is_(None))
+    return sa.and_(early, regular)
+
+
+# --- the session's seal ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Seal:
+    """Who reads and by which clock: ``clock(election)`` is the domain clock of that election (a drill runs on
+    real time), ``viewer_area`` the polling area of the reader's own team (its own minutes stay open to it)."""
+
+    clock: Callable[[Election], datetime]
+    viewer_area: Callable[[], int | None]
+    # {the election the session works in (None: the real one): (its polls' close, the clock's now) or None}
+    found: dict[int | None, tuple[datetime, datetime] | None] = dataclasses.field(default_factory=dict)
+
+
+def bind(session: Session, *, clock: Callable[[Election], datetime],
+         viewer_area: Callable[[], int | None] = lambda: None) -> None:
+    """Read under the seal from now on."""
+    session.info[SEAL] = Seal(clock, viewer_area)
+
+
+class unsealed:  # noqa: N801 - used as a statement: ``with unsealed(session):``
+    """Within the block the session finds sealed minutes too: only to show their receipt and state."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> Session:
+        self.previous = self.session.info.get(_SUSPENDED, False)
+        self.session.info[_SUSPENDED] = True
+        return self.session
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.session.info[_SUSPENDED] = self.previous
+
+
+def holds(session: Session) -> bool:
+    """Whether the seal holds now for this session (bound, and its election's polling day not yet closed)."""
+    seal: Seal | None = session.info.get(SEAL)
+    if seal is None or session.info.get(_SUSPENDED):
+        return False
+    from webapp.elections import services as elections
+    from webapp.elections import working
+
+    key = working.bound_to(session)
+    if key not in seal.found:
+        with unsealed(session):
+            try:
+                election = elections.current_election(session)
+            except elections.NoElection:
+                election = None
+            seal.found[key] = None if election is None else (polls_close(election), seal.clock(election))
+    found = seal.found[key]
+    return found is not None and found[1] < found[0]
+
+
+def sealed_until_now(session: Session) -> datetime | None:
+    """The close the seal waits for, while it holds for this session."""
+    from webapp.elections import working
+
+    if not holds(session):
+        return None
+    return session.info[SEAL].found[working.bound_to(session)][0]
+
+
+def _criteria(own: int | None) -> list[Any]:
+    from webapp.audit.models import AuditEntry
+    from webapp.progress.models import CountStation, Correction, ReportKind
+    from webapp.reports.models import CountReport, CountVote, ReportPhoto
+
+    def hidden(area: Any, contest: Any) -> Any:
+        sealed = sealed_pair(area, contest)
+        return sealed if own is None else sa.and_(sealed, area != own)
+
+    report = aliased(CountReport)
+
+    def hidden_report(report_id: Any) -> Any:
+        return sa.exists().where(report.id == report_id, hidden(report.polling_area_id, report.contest_id))
+
+    audit_hidden = sa.and_(AuditEntry.entity_type.in_(SEALED_TABLES), sealed_area(AuditEntry.polling_area_id))
+    if own is not None:
+        audit_hidden = sa.and_(audit_hidden, AuditEntry.polling_area_id != own)
+    return [
+        with_loader_criteria(CountReport, ~hidden(CountReport.polling_area_id, CountReport.contest_id),
+                             include_aliases=True),
+        with_loader_criteria(CountStation, ~hidden(CountStation.polling_area_id, CountStation.contest_id),
+                             include_aliases=True),
+        with_loader_criteria(Correction, sa.or_(Correction.kind != ReportKind.COUNT, ~hidden(
+            Correction.polling_area_id, Correction.contest_id)), include_aliases=True),
+        with_loader_criteria(CountVote, ~hidden_report(CountVote.report_id), include_aliases=True),
+        with_loader_criteria(ReportPhoto, ~hidden_report(ReportPhoto.count_report_id), include_aliases=True),
+        with_loader_criteria(AuditEntry, sa.or_(AuditEntry.polling_area_id.is_(None), ~audit_hidden),
+                             include_aliases=True),
+    ]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _seal(state: ORMExecuteState) -> None:
+    info = state.session.info
+    if SEAL not in info or info.get(_SUSPENDED) or not state.is_select or state.is_column_load \
+            or state.is_relationship_load:
+        return
+    if not holds(state.session):
+        return
+    with unsealed(state.session):
+        own = info[SEAL].viewer_area()
+    state.statement = state.statement.options(*_criteria(own))
