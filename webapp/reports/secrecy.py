@@ -190,3 +190,39 @@ def _seal(state: ORMExecuteState) -> None:
     with unsealed(state.session):
         own = info[SEAL].viewer_area()
     state.statement = state.statement.options(*_criteria(own))
+
+
+@dataclasses.dataclass(frozen=True)
+class SealedReceipt:
+    """What the reviewer and the hotline may know of sealed minutes: that they arrived, and their state."""
+
+    area_code: str
+    area_name: str
+    contest_name: str
+    receipt: str
+    status: str
+    submitted_at: datetime
+    opens_at: datetime
+
+
+def sealed_receipts(session: Session, user: Any, area_id: int | None = None) -> list[SealedReceipt]:
+    """The latest sealed minutes within the user's scope (of one area), while the seal holds: receipt and
+    state only, never a figure."""
+    from webapp import scope
+    from webapp.elections.models import Contest
+    from webapp.reports.models import CountReport
+
+    opens_at = sealed_until_now(session)
+    if opens_at is None:
+        return []
+    r = CountReport
+    stmt = (sa.select(PollingArea.code, PollingArea.name, Contest.name, r.receipt, r.status, r.submitted_at)
+            .join(PollingArea, PollingArea.id == r.polling_area_id).join(Contest, Contest.id == r.contest_id)
+            .where(r.is_latest, scope.visible(r, user), sealed_pair(r.polling_area_id, r.contest_id))
+            .order_by(PollingArea.code, Contest.id))
+    if area_id is not None:
+        stmt = stmt.where(r.polling_area_id == area_id)
+    with unsealed(session):
+        rows = session.execute(stmt).all()
+    return [SealedReceipt(code, name, contest, receipt, status.value, at, opens_at)
+            for code, name, contest, receipt, status, at in rows]
