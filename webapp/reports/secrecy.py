@@ -48,40 +48,46 @@ def is_sealed(election: Election, early_voting_date: date | None, now: datetime,
     return until is not None and now < until
 
 
-# --- the same rule in SQL -------------------------------------------------------------------------------------
+# --- which minutes the rule seals --------------------------------------------------------------------------------
 
 
-def sealed_pair(area_id: Any, contest_id: Any) -> Any:
-    """True for an (area, contest) whose minutes the rule seals: the area voted early and its unit for that
-    contest has an area that did not (time aside: the caller applies the clock)."""
-    link, area, other_link, other_area = (aliased(PollingAreaUnit), aliased(PollingArea), aliased(PollingAreaUnit),
-                                          aliased(PollingArea))
-    mixed = (sa.select(other_link.unit_id).join(other_area, other_area.id == other_link.polling_area_id)
-             .where(other_area.early_voting_date.is_(None)))
-    return sa.exists().where(link.polling_area_id == area_id, link.contest_id == contest_id,
-                             area.id == link.polling_area_id, area.early_voting_date.is_not(None),
-                             link.unit_id.in_(mixed))
+@dataclasses.dataclass(frozen=True)
+class Sealed:
+    """The (area, contest) pairs the rule seals in the session's election, time aside: the area voted early and
+    its unit for that contest has an area that did not. A few hundred at most (218 areas voted early in 2026), so
+    the narrowing is a list of ids rather than a subquery per row."""
+
+    areas: dict[int, tuple[int, ...]]  # {contest id: the areas whose minutes for it are sealed}
+    units: frozenset[int]  # the units holding such an area
+
+    @property
+    def all_areas(self) -> set[int]:
+        return {a for areas in self.areas.values() for a in areas}
 
 
-def sealed_area(area_id: Any) -> Any:
-    """True for an area with sealed minutes in some contest (for rows that name no contest: audit entries)."""
-    link, area, other_link, other_area = (aliased(PollingAreaUnit), aliased(PollingArea), aliased(PollingAreaUnit),
-                                          aliased(PollingArea))
-    mixed = (sa.select(other_link.unit_id).join(other_area, other_area.id == other_link.polling_area_id)
-             .where(other_area.early_voting_date.is_(None)))
-    return sa.exists().where(link.polling_area_id == area_id, area.id == link.polling_area_id,
-                             area.early_voting_date.is_not(None), link.unit_id.in_(mixed))
+def sealed_pairs(session: Session) -> Sealed:
+    """Found in two statements: the early areas' links, then which of their units have a polling-day area."""
+    early = sa.select(PollingArea.id).where(PollingArea.early_voting_date.is_not(None))
+    links = session.execute(sa.select(PollingAreaUnit.polling_area_id, PollingAreaUnit.contest_id,
+                                      PollingAreaUnit.unit_id).where(PollingAreaUnit.polling_area_id.in_(early))).all()
+    if not links:
+        return Sealed({}, frozenset())
+    mixed = set(session.scalars(
+        sa.select(PollingAreaUnit.unit_id).join(PollingArea, PollingArea.id == PollingAreaUnit.polling_area_id)
+        .where(PollingAreaUnit.unit_id.in_({link.unit_id for link in links}),
+               PollingArea.early_voting_date.is_(None)).distinct()))
+    areas: dict[int, list[int]] = {}
+    for area_id, contest_id, unit_id in links:
+        if unit_id in mixed:
+            areas.setdefault(contest_id, []).append(area_id)
+    return Sealed({c: tuple(sorted(a)) for c, a in areas.items()},
+                  frozenset(link.unit_id for link in links if link.unit_id in mixed))
 
 
-def sealed_unit(unit_id: Any) -> Any:
-    """True for a unit with an area whose minutes the rule seals."""
-    link, area = aliased(PollingAreaUnit), aliased(PollingArea)
-    early = sa.exists().where(link.unit_id == unit_id, area.id == link.polling_area_id,
-                              area.early_voting_date.is_not(None))
-    link2, area2 = aliased(PollingAreaUnit), aliased(PollingArea)
-    regular = sa.exists().where(link2.unit_id == unit_id, area2.id == link2.polling_area_id,
-                                area2.early_voting_date.is_(None))
-    return sa.and_(early, regular)
+def hidden_clause(sealed: Sealed, area_id: Any, contest_id: Any, own: int | None = None) -> Any:
+    """True for rows of sealed minutes (the reader's own area apart)."""
+    clause = sa.or_(*(sa.and_(contest_id == c, area_id.in_(areas)) for c, areas in sealed.areas.items()))
+    return clause if own is None else sa.and_(clause, area_id != own)
 
 
 # --- the session's seal ---------------------------------------------------------------------------------------
@@ -94,8 +100,9 @@ class Seal:
 
     clock: Callable[[Election], datetime]
     viewer_area: Callable[[], int | None]
-    # {the election the session works in (None: the real one): (its polls' close, the clock's now) or None}
-    found: dict[int | None, tuple[datetime, datetime] | None] = dataclasses.field(default_factory=dict)
+    # {the election the session works in (None: the real one): (its polls' close, the clock's now, what the rule
+    # seals while the seal holds) or None}
+    found: dict[int | None, tuple[datetime, datetime, Sealed | None] | None] = dataclasses.field(default_factory=dict)
 
 
 def bind(session: Session, *, clock: Callable[[Election], datetime],
@@ -134,9 +141,20 @@ def holds(session: Session) -> bool:
                 election = elections.current_election(session)
             except elections.NoElection:
                 election = None
-            seal.found[key] = None if election is None else (polls_close(election), seal.clock(election))
+            if election is None:
+                seal.found[key] = None
+            else:
+                close, now = polls_close(election), seal.clock(election)
+                seal.found[key] = (close, now, sealed_pairs(session) if now < close else None)
     found = seal.found[key]
-    return found is not None and found[1] < found[0]
+    return found is not None and found[2] is not None and bool(found[2].areas)
+
+
+def sealed_now(session: Session) -> Sealed | None:
+    """What is sealed for this session now (None when nothing is)."""
+    from webapp.elections import working
+
+    return session.info[SEAL].found[working.bound_to(session)][2] if holds(session) else None
 
 
 def sealed_until_now(session: Session) -> datetime | None:
@@ -145,24 +163,24 @@ def sealed_until_now(session: Session) -> datetime | None:
 
     if not holds(session):
         return None
-    return session.info[SEAL].found[working.bound_to(session)][0]
+    return session.info[SEAL].found[working.bound_to(session)][0]  # type: ignore[index]
 
 
-def _criteria(own: int | None) -> list[Any]:
+def _criteria(sealed: Sealed, own: int | None) -> list[Any]:
     from webapp.audit.models import AuditEntry
     from webapp.progress.models import CountStation, Correction, ReportKind
     from webapp.reports.models import CountReport, CountVote, ReportPhoto
 
     def hidden(area: Any, contest: Any) -> Any:
-        sealed = sealed_pair(area, contest)
-        return sealed if own is None else sa.and_(sealed, area != own)
+        return hidden_clause(sealed, area, contest, own)
 
     report = aliased(CountReport)
 
     def hidden_report(report_id: Any) -> Any:
-        return sa.exists().where(report.id == report_id, hidden(report.polling_area_id, report.contest_id))
+        return report_id.in_(sa.select(report.id).where(hidden(report.polling_area_id, report.contest_id)))
 
-    audit_hidden = sa.and_(AuditEntry.entity_type.in_(SEALED_TABLES), sealed_area(AuditEntry.polling_area_id))
+    audit_hidden = sa.and_(AuditEntry.entity_type.in_(SEALED_TABLES),
+                           AuditEntry.polling_area_id.in_(sorted(sealed.all_areas)))
     if own is not None:
         audit_hidden = sa.and_(audit_hidden, AuditEntry.polling_area_id != own)
     return [
@@ -185,11 +203,12 @@ def _seal(state: ORMExecuteState) -> None:
     if SEAL not in info or info.get(_SUSPENDED) or not state.is_select or state.is_column_load \
             or state.is_relationship_load:
         return
-    if not holds(state.session):
+    sealed = sealed_now(state.session)
+    if sealed is None:
         return
     with unsealed(state.session):
         own = info[SEAL].viewer_area()
-    state.statement = state.statement.options(*_criteria(own))
+    state.statement = state.statement.options(*_criteria(sealed, own))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,13 +231,13 @@ def sealed_receipts(session: Session, user: Any, area_id: int | None = None) -> 
     from webapp.elections.models import Contest
     from webapp.reports.models import CountReport
 
-    opens_at = sealed_until_now(session)
-    if opens_at is None:
+    opens_at, sealed = sealed_until_now(session), sealed_now(session)
+    if opens_at is None or sealed is None:
         return []
     r = CountReport
     stmt = (sa.select(PollingArea.code, PollingArea.name, Contest.name, r.receipt, r.status, r.submitted_at)
             .join(PollingArea, PollingArea.id == r.polling_area_id).join(Contest, Contest.id == r.contest_id)
-            .where(r.is_latest, scope.visible(r, user), sealed_pair(r.polling_area_id, r.contest_id))
+            .where(r.is_latest, scope.visible(r, user), hidden_clause(sealed, r.polling_area_id, r.contest_id))
             .order_by(PollingArea.code, Contest.id))
     if area_id is not None:
         stmt = stmt.where(r.polling_area_id == area_id)

@@ -207,9 +207,8 @@ def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids
     votes = queries.vote_sums(session, unit_ids)
     expected = queries.expected_stations(session, unit_ids)
     shown = set() if confirmed_only else _provisional_units(session, user, unit_ids)
-    until = secrecy.sealed_until_now(session)
-    sealed = set() if until is None else set(session.scalars(
-        sa.select(ElectoralUnit.id).where(ElectoralUnit.id.in_(unit_ids), secrecy.sealed_unit(ElectoralUnit.id))))
+    until, withheld = secrecy.sealed_until_now(session), secrecy.sealed_now(session)
+    sealed = withheld.units if withheld is not None else frozenset()
     out = []
     for unit in units:
         s = {} if unit.id in sealed else sums.get(unit.id, {})
