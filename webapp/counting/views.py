@@ -19,6 +19,7 @@ from webapp.elections import services as elections
 from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.inputs import parse_int
+from webapp.labels import CONTEST_SHORT
 from webapp.reports import common
 from webapp.web import current_actor, roles_required
 
@@ -104,7 +105,7 @@ def _progress_page(**place: int) -> Response:
     now = election_now(elections.current_election(db.session))
     found = services.progress(db.session, current_user, at=_at(now), now=now, **place)
     return render("counting/progress.html", "counting/_progress.html", p=found, STATE_LABELS=STATE_LABELS,
-                  now=now, local=to_local)
+                  now=now, local=to_local, CONTEST_SHORT=CONTEST_SHORT)
 
 
 @bp.get("/count-progress/communes/<int:commune_id>")
