@@ -67,6 +67,9 @@ def test_x_of_n_finished_at_each_time_of_the_night(db_session, w):
     na = next(link for link in area.unit_links if link.contest.kind is NA)
     _mark(db_session, area, na.contest_id, Mark.COUNTING, datetime(2026, 3, 15, 19, 40, tzinfo=VN_TZ))
     _mark(db_session, area, na.contest_id, Mark.COUNTED, datetime(2026, 3, 15, 20, 40, tzinfo=VN_TZ))
+    for link in area.unit_links:
+        if link.contest_id != na.contest_id:  # the team's other ballots are counted by 21:00 too
+            _mark(db_session, area, link.contest_id, Mark.SIGNED, datetime(2026, 3, 15, 20, 50, tzinfo=VN_TZ))
     report = put_report(db_session, w, area, NA, status=RECEIVED)
     report.submitted_at = datetime(2026, 3, 15, 21, 40, tzinfo=VN_TZ)
     db_session.flush()
@@ -80,9 +83,10 @@ def test_x_of_n_finished_at_each_time_of_the_night(db_session, w):
                               datetime(2026, 3, 15, h, tzinfo=VN_TZ)).get((area.id, na.contest_id))
               for h in (19, 20, 21, 22)]
     assert states == [None, "counting", "counted", "sent"]
-    unit_tally = {u.id: t for u, t in at(20).units}[na.unit_id]
-    assert (area, na.contest, "counting") in unit_tally.still
     before, after = at(20), at(21)
-    assert after.total.finished == before.total.finished + 1
+    assert (area, na.contest, "counting") in {u.id: t for u, t in before.units}[na.unit_id].still
+    unit_before, unit_after = ({u.id: t for u, t in p.units}[na.unit_id] for p in (before, after))
+    assert unit_after.finished == unit_before.finished + 1
+    assert after.total.finished == before.total.finished + 1  # the team finished every ballot
     assert after.total.expected == before.total.expected
     assert [t.strftime("%H:%M") for t in after.times] == ["20:00", "21:00", "22:00", "23:00"]

@@ -3,7 +3,8 @@
 
 A station's state for a contest at a moment is, from the most advanced down: confirmed, returned, sent (its count
 minutes, webapp.reports: never stored twice), else its latest mark by then (counting, counted, signed, irregular),
-else not started. A station has finished (hoàn thành) once it counted: counted, signed, sent or confirmed.
+else not started. A team has finished (hoàn thành) a ballot once it counted it (counted, signed, sent, returned or confirmed), and
+finished in a commune's or a province's count once it finished every ballot it counts.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def states(session: Session, area_ids: sa.Select, at: datetime) -> dict[tuple[in
 
 @dataclasses.dataclass
 class Tally:
-    """Stations × contests of one place: how many, how many finished, and who is still counting."""
+    """The teams of one place (of a Ban: for its ballot): how many, how many finished, and the ballots still being
+    counted; ``by_state`` counts ballots."""
 
     name: str
     expected: int = 0
@@ -119,6 +121,18 @@ class Progress:
     total: Tally
     communes: list[Tally]
     units: list[tuple[ElectoralUnit, Tally]]
+
+
+def _count(tally: Tally, ballots: list[tuple[PollingArea, Contest, str]]) -> None:
+    """One team into the tally: finished when each of ``ballots`` is; else listed with what is left."""
+    tally.expected += 1
+    left = [b for b in ballots if b[2] not in FINISHED]
+    for _area, _contest, state in ballots:
+        tally.by_state[state] += 1
+    if left:
+        tally.still.extend(left)
+    else:
+        tally.finished += 1
 
 
 def night_times(polls_close: datetime, now: datetime, times: tuple[time, ...] = DEFAULT_TIMES) -> list[datetime]:
@@ -159,17 +173,16 @@ def progress(session: Session, user: User, *, at: datetime, now: datetime, provi
     total = Tally((commune or province).name)
     by_commune: dict[int, Tally] = {}
     by_unit: dict[int, tuple[ElectoralUnit, Tally]] = {}
+    by_area: dict[int, list[tuple[PollingArea, Contest, str]]] = {}
     for area, contest, unit in rows:
         state = found.get((area.id, contest.id), NOT_STARTED)
-        tallies = [total, by_commune.setdefault(area.commune_id, Tally(area.commune.name)),
-                   by_unit.setdefault(unit.id, (unit, Tally(unit.name)))[1]]
-        for tally in tallies:
-            tally.expected += 1
-            tally.by_state[state] += 1
-            if state in FINISHED:
-                tally.finished += 1
-            else:
-                tally.still.append((area, contest, state))
+        by_area.setdefault(area.id, []).append((area, contest, state))
+        _count(by_unit.setdefault(unit.id, (unit, Tally(unit.name)))[1], [(area, contest, state)])
+    # A commune's or a province's teams: a team has finished once every ballot it counts has.
+    for ballots in by_area.values():
+        area = ballots[0][0]
+        for tally in (total, by_commune.setdefault(area.commune_id, Tally(area.commune.name))):
+            _count(tally, ballots)
     close = datetime.combine(election.polling_date, election.standard_close, tzinfo=VN_TZ)
     units = sorted(by_unit.values(), key=lambda pair: (pair[0].contest_id, pair[0].number))
     return Progress(province, commune, at, night_times(close, now, times), total,
