@@ -40,6 +40,7 @@ def test_the_leader_marks_each_ballot_after_the_close(app, client, db_session, w
         assert [(m.mark, m.channel.value) for m in marks] == [(Mark.COUNTING, "web")]
         audited = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "count_marks")).all()
         assert [e.after["mark"] for e in audited] == ["counting"]
+        assert 'href="/count-progress"' in client.get(f"/reports/{area.id}/count").get_data(as_text=True)
         page = client.get("/count-progress").get_data(as_text=True)
         assert "Counting finished" in page or "Kiểm phiếu xong" in page
     finally:
