@@ -34,3 +34,9 @@ def reporting_now() -> datetime:
         elapsed = utcnow() - datetime.fromtimestamp(float(started), UTC)
         moment += elapsed * float(config.get("REPORTING_CLOCK_RATE", 1))
     return moment
+
+
+def election_now(election: object) -> datetime:
+    """The clock of an election's day: the reports' clock; a drill runs on real time (webapp.drills)."""
+    drill = getattr(election, "is_drill", False) or getattr(election, "source_election_id", None) is not None
+    return utcnow() if drill else reporting_now()

@@ -3,6 +3,7 @@
 from webapp.accounts.models import ActivationCode, User  # noqa: F401
 from webapp.api.models import ApiToken  # noqa: F401
 from webapp.audit.models import AuditEntry  # noqa: F401
+from webapp.counting.models import CountMark  # noqa: F401
 from webapp.db import Base
 from webapp.elections.models import (  # noqa: F401
     Candidate,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, current_app, flash, redirect, request, send_from_directory
+from flask import Flask, Response, abort, current_app, flash, g, redirect, request, send_from_directory
 from flask_babel import format_datetime, format_decimal
 from flask_login import current_user, login_required, login_url
 
@@ -16,9 +16,10 @@ from webapp.accounts import services as accounts
 from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
-from webapp.clock import to_local, utcnow
+from webapp.clock import election_now, to_local, utcnow
 from webapp.extensions import login_manager
 from webapp.i18n import _l
+from webapp.reports import secrecy
 from webapp.urls import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +71,16 @@ def _bind_audit() -> None:
             session_id=user.session_id if user else None,
         ),
     )
+
+
+def _viewer_area() -> int | None:
+    user = g.get("_login_user")  # only once loaded: before that, nobody's own minutes are open
+    return getattr(user, "polling_area_id", None) if user is not None and user.is_authenticated else None
+
+
+def _bind_seal() -> None:
+    """Every request reads under the early-vote seal (webapp.reports.secrecy)."""
+    secrecy.bind(db.session, clock=election_now, viewer_area=_viewer_area)
 
 
 def _security_headers(response: Response) -> Response:
@@ -128,6 +139,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
     app.before_request(_bind_audit)
+    app.before_request(_bind_seal)
     app.after_request(_security_headers)
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["number"] = number

@@ -91,6 +91,7 @@ def real_election_id() -> Any:
 
 def _criteria(election: Any, contests: Any) -> tuple[Any, ...]:
     # Imported here: the report and progress models import the elections package.
+    from webapp.counting.models import CountMark
     from webapp.hotline.models import CallLog
     from webapp.progress.models import CountRollup, CountStation, Correction, TurnoutRollup, TurnoutStation
     from webapp.reports.models import CountReport, TurnoutReport
@@ -98,7 +99,7 @@ def _criteria(election: Any, contests: Any) -> tuple[Any, ...]:
 
     by_contest = [PollingAreaUnit, ElectoralUnit, VoterCount, CountReport]
     by_election = [Contest, ReportTime, TurnoutReport, TurnoutStation, CountStation, TurnoutRollup, CountRollup,
-                   Correction, CallLog]
+                   Correction, CallLog, CountMark]
     out = [with_loader_criteria(model, model.contest_id.in_(contests), include_aliases=True)
            for model in by_contest]
     out += [with_loader_criteria(model, model.election_id == election, include_aliases=True)

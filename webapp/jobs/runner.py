@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
-from webapp.clock import utcnow
+from webapp.clock import election_now, utcnow
 from webapp.db import get_db
 from webapp.drills import marking
 from webapp.elections import working
@@ -35,6 +35,7 @@ from webapp.imports.common import N_
 from webapp.imports.datasets import DATASETS
 from webapp.jobs import services
 from webapp.jobs.models import Job, JobKind, JobState
+from webapp.reports import secrecy
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 500
@@ -56,6 +57,8 @@ def _session(actor: User | None = None, ip: str = "") -> Session:
     session = get_db().sessionmaker()
     context = audit.AuditContext(actor.id, actor.username, Channel.WEB, ip) if actor else audit.SYSTEM
     audit.bind(session, context)
+    area = actor.polling_area_id if actor else None
+    secrecy.bind(session, clock=election_now, viewer_area=lambda: area)  # as the owner's requests read
     return session
 
 

@@ -184,6 +184,9 @@ class RefreshState(Base):
     version: Mapped[int] = mapped_column(default=0)
     refreshed_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
+    # The last refresh summed the count minutes under the early-vote seal (webapp.reports.secrecy): when the seal
+    # lifts (or first holds), the next refresh rebuilds everything.
+    sealed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 def _place_rule(province: Any, commune: Any, area: Any) -> Any:

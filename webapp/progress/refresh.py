@@ -33,6 +33,7 @@ from webapp.progress.models import (
     TurnoutStation,
 )
 from webapp.progress.tracking import DEFAULT_GRACE, due_at
+from webapp.reports import secrecy
 from webapp.reports.models import CountReport, ReportStatus, TurnoutFigure, TurnoutReport
 
 CHUNK = 500  # communes recomputed per statement
@@ -284,7 +285,13 @@ def fix_deadlines(session: Session, election: Election, provinces: set[int] | No
 
 
 def rebuild_stations(session: Session, election: Election) -> None:
-    """Rewrite every station row of the election from the latest version of each report."""
+    """Rewrite every station row of the election from the latest version of each report (sealed ones too: the
+    seal applies when the rollups are summed)."""
+    with secrecy.unsealed(session):
+        _rebuild_stations(session, election)
+
+
+def _rebuild_stations(session: Session, election: Election) -> None:
     session.execute(sa.delete(TurnoutStation).where(TurnoutStation.election_id == election.id))
     session.execute(sa.delete(CountStation).where(CountStation.election_id == election.id))
     r, f, a = TurnoutReport, TurnoutFigure, PollingArea
@@ -335,7 +342,10 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> RefreshRe
     state = _state(session, election, now)
     everything, communes, provinces, times = _take_dirty(session)
     taken = set(communes)
-    full = full or everything or not state.version
+    # The early-vote seal came or went (webapp.reports.secrecy): the count rollups are summed again.
+    sealed = secrecy.holds(session)
+    full = full or everything or not state.version or state.sealed != sealed
+    state.sealed = sealed
     if full:
         rebuild_stations(session, election)
         for model in (TurnoutRollup, CountRollup):

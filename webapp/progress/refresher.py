@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from webapp import db
+from webapp.clock import election_now
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.progress import refresh
+from webapp.reports import secrecy
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ def run_refresh(app: Flask, clock: Callable[[], datetime], election_id: int | No
         audit.bind(session, audit.AuditContext(None, "progress", Channel.SYSTEM))
         if election_id is not None:
             working.bind(session, election_id)
+        secrecy.bind(session, clock=election_now)  # the rollups never hold sealed minutes (webapp.reports.secrecy)
         try:
             election = elections.current_election(session)
             now = clock()

@@ -14,6 +14,7 @@ from flask_login import current_user
 from webapp import db
 from webapp.accounts.models import Role
 from webapp.api.auth import require_scope
+from webapp.api.bodies import iso
 from webapp.results import progress, services
 from webapp.results.queries import COMPLAINTS, SUMMED
 from webapp.results.rules import percent, percent_json, valid_invalid_percent
@@ -56,12 +57,18 @@ def figures_json(f: services.Figures, *, decided: bool) -> dict[str, Any]:
     return body
 
 
+def _unit_json(unit: Any) -> dict[str, Any]:
+    return {"id": unit.id, "code": unit.code, "number": unit.number, "name": unit.name, "seats": unit.seats,
+            "contest": unit.contest.kind.value, "province": _place(unit.province), "commune": _place(unit.commune)}
+
+
 def unit_json(o: services.UnitOutcome) -> dict[str, Any]:
     unit = o.unit
+    if o.sealed:
+        return {"unit": _unit_json(unit), "sealed": True, "sealed_until": iso(o.sealed_until),
+                "completeness": {"expected": o.expected}, "official": None, "provisional": None}
     return {
-        "unit": {"id": unit.id, "code": unit.code, "number": unit.number, "name": unit.name, "seats": unit.seats,
-                 "contest": unit.contest.kind.value, "province": _place(unit.province),
-                 "commune": _place(unit.commune)},
+        "unit": _unit_json(unit), "sealed": False, "sealed_until": None,
         "completeness": {"expected": o.expected, "confirmed": o.confirmed, "received": o.received,
                          "returned": o.returned, "complete": o.complete, "state": o.state},
         "official": figures_json(o.official, decided=o.complete),

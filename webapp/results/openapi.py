@@ -98,8 +98,13 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
     "UnitResult": {
         "type": "object",
-        "required": ["unit", "completeness", "official", "provisional"],
+        "required": ["unit", "sealed", "completeness", "official", "provisional"],
         "properties": {
+            "sealed": {"type": "boolean", "description": "The unit's early-vote minutes are sealed until voting "
+                                                         "ends on polling day: no figures (official and "
+                                                         "provisional are null)."},
+            "sealed_until": {"type": ["string", "null"], "format": "date-time",
+                             "description": "When the seal lifts (the polling day's close), while sealed."},
             "unit": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "code": {"type": "string"}, "number": {"type": "integer"},
                 "name": {"type": "string"}, "seats": {"type": "integer"},
@@ -110,8 +115,9 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                 "confirmed": _INT, "received": {**_INT, "description": "Awaiting the commune's review"},
                 "returned": _INT, "complete": {"type": "boolean"},
                 "state": {"type": "string", "enum": ["empty", "partial", "complete"]}}},
-            "official": {**_ref("ResultFigures"), "description": "Confirmed minutes only"},
-            "provisional": {"description": "Received and confirmed minutes; never decided. Null unless the "
+            "official": {"description": "Confirmed minutes only; null while sealed",
+                         "anyOf": [_ref("ResultFigures"), {"type": "null"}]},
+            "provisional": {"description": "Received and confirmed minutes; never decided. Null while sealed, and unless the "
                                            "reader's area covers every polling area of the unit.",
                             "anyOf": [_ref("ResultFigures"), {"type": "null"}]},
             "follow_ups": {"type": "array", "items": _ref("FollowUpResult"),

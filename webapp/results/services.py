@@ -14,7 +14,7 @@ of its own commune, and the provisional figures only of units that lie wholly wi
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from webapp.elections.models import (
 from webapp.followups.models import FollowUpVote
 from webapp.followups.rules import FollowUpKind, decide_follow_up
 from webapp.geo.models import Commune, Province
+from webapp.reports import secrecy
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.results import queries
 from webapp.results.queries import OFFICIAL, PROVISIONAL
@@ -93,6 +94,13 @@ class UnitOutcome:
     official: Figures
     # None when asked for the official figures only, or when the reader does not see the whole unit
     provisional: Figures | None
+    # While early-vote minutes of the unit are sealed (webapp.reports.secrecy): when they open. The unit then
+    # shows no figures at all (zeros), whatever else arrived.
+    sealed_until: datetime | None = None
+
+    @property
+    def sealed(self) -> bool:
+        return self.sealed_until is not None
 
     @property
     def complete(self) -> bool:
@@ -211,12 +219,15 @@ def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids
         row.own_unit_id: row.kind for row in session.execute(sa.select(FollowUpVote.own_unit_id, FollowUpVote.kind)
                                                              .where(FollowUpVote.own_unit_id.in_([u.id for u in units])))
     } if units else {}
+    until, withheld = secrecy.sealed_until_now(session), secrecy.sealed_now(session)
+    sealed = withheld.units if withheld is not None else frozenset()
     out = []
     for unit in units:
-        s = sums.get(unit.id, {})
+        s = {} if unit.id in sealed else sums.get(unit.id, {})
 
         def side(name: str, unit: ElectoralUnit = unit, s: dict[str, int] = s) -> Figures:
-            totals = queries.totals_of(s, votes.get((unit.id, name), {}), name)
+            shown_votes = {} if unit.id in sealed else votes.get((unit.id, name), {})
+            totals = queries.totals_of(s, shown_votes, name)
             return _figures(unit, totals, queries.complaints_of(s, name), follow_ups.get(unit.id))
 
         out.append(UnitOutcome(
@@ -224,6 +235,7 @@ def _outcomes(session: Session, user: User, units: list[ElectoralUnit], unit_ids
             received=s.get(ReportStatus.RECEIVED.value, 0), returned=s.get(ReportStatus.RETURNED.value, 0),
             official=side(OFFICIAL),
             provisional=side(PROVISIONAL) if shown is None or unit.id in shown else None,
+            sealed_until=until if unit.id in sealed else None,
         ))
     return out
 
