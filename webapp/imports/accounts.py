@@ -16,7 +16,7 @@ from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune, Province
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_phone, to_text
-from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, seen_before
 from webapp.imports.datasets import ACCOUNTS, ROLE_WORDS, word
 from webapp.imports.parsing import Table
 
@@ -86,15 +86,10 @@ def plan_accounts(ctx: Context, table: Table) -> Plan:
     plan = Plan()
     seen: dict[Any, int] = {}
     for c, s in rows:
-        if s["username"] in seen:
-            c.fail(
-                "username",
-                N_("The username %(username)s appears twice in this file (row %(row)d)."),
-                username=s["username"],
-                row=seen[s["username"]],
-            )
+        if seen_before(c, seen, s["username"], "username",
+                       N_("The username %(username)s appears twice in this file (row %(row)d)."),
+                       username=s["username"]):
             continue
-        seen[s["username"]] = c.number
         place = _place(c, s, provinces, communes, areas)
         if place is None:
             continue

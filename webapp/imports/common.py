@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models import Role, User
 from webapp.elections.models import Contest, ContestKind, Election
 from webapp.scope import Level, Scope
+
+if TYPE_CHECKING:
+    from webapp.imports.cells import Cells
 
 T = TypeVar("T")
 
@@ -52,6 +55,17 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
+
+
+def seen_before(c: Cells, seen: dict[Any, int], key: Any, column: str, message_id: str,
+                **params: Any) -> bool:
+    """Whether ``key`` stood on an earlier row of the file: then this row fails, naming that row
+    (``%(row)d``); otherwise the key is remembered as this row's."""
+    if key in seen:
+        c.fail(column, message_id, **params, row=seen[key])
+        return True
+    seen[key] = c.number
+    return False
 
 
 # Rows fetched at a time by an export (Core rows, never the whole result in memory).
