@@ -15,6 +15,8 @@ from webapp.scope import Level, Scope
 
 if TYPE_CHECKING:
     from webapp.imports.cells import Cells
+    from webapp.imports.datasets import Dataset
+    from webapp.imports.parsing import Table
 
 T = TypeVar("T")
 
@@ -55,6 +57,20 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
+
+
+def read_rows(ctx: Context, table: Table, dataset: Dataset,
+              read: Callable[[Cells], dict[str, Any]]) -> list[tuple[Cells, dict[str, Any]]]:
+    """The rows of ``table`` that ``read`` passed (it fails a row's cells for what is wrong), read."""
+    from webapp.imports.cells import Cells  # cells imports this module
+
+    rows = []
+    for row in table.rows:
+        c = Cells(row, dataset, ctx.errors)
+        spec = read(c)
+        if not c.failed:
+            rows.append((c, spec))
+    return rows
 
 
 def seen_before(c: Cells, seen: dict[Any, int], key: Any, column: str, message_id: str,
