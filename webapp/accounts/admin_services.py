@@ -67,6 +67,12 @@ def _require(allowed: bool) -> None:
         raise NotAllowed("not_allowed")
 
 
+def _record_user_event(session: Session, action: str, user: User, *, by: str) -> None:
+    """An audited event on an account, with who did it (a username, or "cli")."""
+    audit.record_event(session, action=action, entity_type="users", entity_id=str(user.id),
+                       place=user.audit_place(), after={"by": by})
+
+
 # --- searching ---------------------------------------------------------------------------------------------
 
 
@@ -210,8 +216,7 @@ def create_admin(
     user.activation_code_hash = services.hash_secret(code)
     user.activation_expires_at = now + ttl
     session.flush()
-    audit.record_event(session, action="issue_code", entity_type="users", entity_id=str(user.id),
-                       place=user.audit_place(), after={"by": "cli"})
+    _record_user_event(session, "issue_code", user, by="cli")
     return FirstAdmin(user, code)
 
 
@@ -233,14 +238,7 @@ def log_out_account(session: Session, *, actor: User, user: User) -> None:
     """End every session of another account (a lost or stolen phone)."""
     _require(may_manage(actor, user))
     services.log_out_everywhere(session, user=user)
-    audit.record_event(
-        session,
-        action="logout_everywhere",
-        entity_type="users",
-        entity_id=str(user.id),
-        place=user.audit_place(),
-        after={"by": actor.username},
-    )
+    _record_user_event(session, "logout_everywhere", user, by=actor.username)
 
 
 def issue_activation_code(session: Session, *, actor: User, user: User, now: datetime, ttl: timedelta) -> str:
@@ -256,14 +254,7 @@ def issue_activation_code(session: Session, *, actor: User, user: User, now: dat
     user.activation_expires_at = now + ttl
     services.log_out_everywhere(session, user=user, now=now)
     services.record_code(session, user=user, actor=actor, after_activation=was_active, now=now)
-    audit.record_event(
-        session,
-        action="issue_code",
-        entity_type="users",
-        entity_id=str(user.id),
-        place=user.audit_place(),
-        after={"by": actor.username},
-    )
+    _record_user_event(session, "issue_code", user, by=actor.username)
     return code
 
 

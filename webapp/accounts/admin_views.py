@@ -201,22 +201,26 @@ def _changed(account: User, message: str) -> Response:
     return redirect(url_for(".detail", user_id=account.id), 303)
 
 
+def _set_active(user_id: int, *, active: bool) -> Response:
+    account = _account_for_change(user_id)
+    admin.set_active(db.session, actor=current_user, user=account, active=active)
+    if active:
+        return _changed(account, _("The account %(name)s is active again.", name=account.username))
+    return _changed(account, _("The account %(name)s is deactivated.", name=account.username))
+
+
 @bp.post("/<int:user_id>/deactivate")
 @roles_required(*MANAGERS)
 def deactivate(user_id: int) -> Response:
     """Block an account: it can no longer sign in and its sessions end."""
-    account = _account_for_change(user_id)
-    admin.set_active(db.session, actor=current_user, user=account, active=False)
-    return _changed(account, _("The account %(name)s is deactivated.", name=account.username))
+    return _set_active(user_id, active=False)
 
 
 @bp.post("/<int:user_id>/reactivate")
 @roles_required(*MANAGERS)
 def reactivate(user_id: int) -> Response:
     """Allow a deactivated account to sign in again."""
-    account = _account_for_change(user_id)
-    admin.set_active(db.session, actor=current_user, user=account, active=True)
-    return _changed(account, _("The account %(name)s is active again.", name=account.username))
+    return _set_active(user_id, active=True)
 
 
 @bp.post("/<int:user_id>/logout-everywhere")

@@ -4,6 +4,7 @@ in their scope. A token acts as its owner's account with the same role and area.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, url_for
@@ -43,6 +44,18 @@ def _page(form: ApiTokenForm, *, secret: str | None = None, issued: tokens.ApiTo
     return response
 
 
+def _issued(form: ApiTokenForm | IntegrationTokenForm,
+            issue: Callable[[], tokens.IssuedToken]) -> tokens.IssuedToken | None:
+    """Run ``issue``: 403 where it is not allowed, the reason on its field where the form is refused."""
+    try:
+        return issue()
+    except tokens.NotAllowed:
+        abort(403)
+    except tokens.InvalidToken as exc:
+        getattr(form, exc.field).errors.append(_reason(exc.reason))
+        return None
+
+
 @bp.get("/")
 @login_required
 def index() -> Response:
@@ -58,14 +71,9 @@ def issue() -> Response:
     form = ApiTokenForm()
     if form.validate_on_submit():
         ttl = None if form.expires.data == "never" else timedelta(days=int(form.expires.data or 30))
-        try:
-            issued = tokens.issue_token(db.session, actor=current_user, name=form.name.data or "", ttl=ttl,
-                                        now=utcnow())
-        except tokens.NotAllowed:
-            abort(403)
-        except tokens.InvalidToken as exc:
-            getattr(form, exc.field).errors.append(_reason(exc.reason))
-        else:
+        issued = _issued(form, lambda: tokens.issue_token(
+            db.session, actor=current_user, name=form.name.data or "", ttl=ttl, now=utcnow()))
+        if issued is not None:
             return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
     return _page(form, status=422)
 
@@ -76,15 +84,10 @@ def issue_integration() -> Response:
     """Issue a token for an integration account, with its scopes and expiry; its secret is shown once."""
     form = IntegrationTokenForm()
     if form.validate_on_submit():
-        try:
-            issued = tokens.issue_integration_token(
-                db.session, actor=current_user, username=form.username.data or "", name=form.name.data or "",
-                scopes=list(form.scopes.data or []), ttl=timedelta(days=int(form.expires.data or 30)), now=utcnow())
-        except tokens.NotAllowed:
-            abort(403)
-        except tokens.InvalidToken as exc:
-            getattr(form, exc.field).errors.append(_reason(exc.reason))
-        else:
+        issued = _issued(form, lambda: tokens.issue_integration_token(
+            db.session, actor=current_user, username=form.username.data or "", name=form.name.data or "",
+            scopes=list(form.scopes.data or []), ttl=timedelta(days=int(form.expires.data or 30)), now=utcnow()))
+        if issued is not None:
             return _page(ApiTokenForm(formdata=None), secret=issued.secret, issued=issued.token)
     return _page(ApiTokenForm(formdata=None), status=422, integration_form=form)
 

@@ -16,7 +16,8 @@ from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune, Province
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_phone, to_text
-from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks
+from webapp.imports.common import (EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, read_rows,
+                                  seen_before)
 from webapp.imports.datasets import ACCOUNTS, ROLE_WORDS, word
 from webapp.imports.parsing import Table
 
@@ -55,12 +56,7 @@ def _read(c: Cells) -> dict[str, Any]:
 
 def plan_accounts(ctx: Context, table: Table) -> Plan:
     """Create or update accounts keyed by username. New accounts wait for an activation code."""
-    rows = []
-    for row in table.rows:
-        c = Cells(row, ACCOUNTS, ctx.errors)
-        spec = _read(c)
-        if not c.failed:
-            rows.append((c, spec))
+    rows = read_rows(ctx, table, ACCOUNTS, _read)
     session = ctx.session
     provinces = lookups.provinces_by_code(session)
     communes = lookups.communes_by_code(session, [s["commune"] for _, s in rows if s["commune"]])
@@ -86,15 +82,10 @@ def plan_accounts(ctx: Context, table: Table) -> Plan:
     plan = Plan()
     seen: dict[Any, int] = {}
     for c, s in rows:
-        if s["username"] in seen:
-            c.fail(
-                "username",
-                N_("The username %(username)s appears twice in this file (row %(row)d)."),
-                username=s["username"],
-                row=seen[s["username"]],
-            )
+        if seen_before(c, seen, s["username"], "username",
+                       N_("The username %(username)s appears twice in this file (row %(row)d)."),
+                       username=s["username"]):
             continue
-        seen[s["username"]] = c.number
         place = _place(c, s, provinces, communes, areas)
         if place is None:
             continue

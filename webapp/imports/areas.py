@@ -24,7 +24,7 @@ from webapp.elections.models import (
 from webapp.elections.services import latest_voter_counts
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_date, to_int, to_local_datetime, to_text
-from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks
+from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks, read_rows
 from webapp.imports.datasets import (
     AREA_KIND_WORDS,
     CONTEST_WORDS,
@@ -42,8 +42,8 @@ PER_CONTEST = {
 MAX_VOTERS = 20_000
 
 
-def _read_area(c: Cells) -> dict[str, Any]:
-    return {
+def _read_area(ctx: Context, c: Cells) -> dict[str, Any]:
+    spec = {
         "code": c.get("code", to_code, required=True),
         "commune": c.get("commune", to_code, required=True, digits=5),
         "number": c.get("number", to_int, required=True, minimum=1, maximum=10_000),
@@ -57,26 +57,22 @@ def _read_area(c: Cells) -> dict[str, Any]:
         },
         "as_of": c.get("voters_as_of", to_local_datetime),
     }
+    if spec["early"] and spec["early"] >= ctx.election.polling_date:
+        c.fail(
+            "early_voting_date",
+            N_("Early voting must come before polling day (%(day)s)."),
+            day=ctx.election.polling_date.strftime("%d/%m/%Y"),
+        )
+    if spec["as_of"]:
+        spec["as_of"] = spec["as_of"].replace(tzinfo=VN_TZ).astimezone(UTC)
+        if spec["as_of"] > ctx.now:
+            c.fail("voters_as_of", N_("This date is in the future."))
+    return spec
 
 
 def plan_areas(ctx: Context, table: Table) -> Plan:
     """Create or update polling areas keyed by their code; a changed voter number adds a new version."""
-    rows = []
-    for row in table.rows:
-        c = Cells(row, POLLING_AREAS, ctx.errors)
-        spec = _read_area(c)
-        if spec["early"] and spec["early"] >= ctx.election.polling_date:
-            c.fail(
-                "early_voting_date",
-                N_("Early voting must come before polling day (%(day)s)."),
-                day=ctx.election.polling_date.strftime("%d/%m/%Y"),
-            )
-        if spec["as_of"]:
-            spec["as_of"] = spec["as_of"].replace(tzinfo=VN_TZ).astimezone(UTC)
-            if spec["as_of"] > ctx.now:
-                c.fail("voters_as_of", N_("This date is in the future."))
-        if not c.failed:
-            rows.append((c, spec))
+    rows = read_rows(ctx, table, POLLING_AREAS, lambda c: _read_area(ctx, c))
     session = ctx.session
     communes = lookups.communes_by_code(session, [s["commune"] for _, s in rows])
     areas = lookups.areas_by_code(session, [s["code"] for _, s in rows])

@@ -15,7 +15,7 @@ from webapp.elections import rules
 from webapp.elections.models import Candidate, ContestKind, ElectoralUnit
 from webapp.imports import lookups
 from webapp.imports.cells import Cells, to_choice, to_code, to_date, to_int, to_text
-from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, setter
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, seen_before, setter
 from webapp.imports.datasets import CANDIDATES, CONTEST_WORDS, GENDER_WORDS, UNITS, word
 from webapp.imports.parsing import Table
 from webapp.scope import Level, Scope
@@ -97,25 +97,13 @@ def plan_units(ctx: Context, table: Table) -> Plan:
             )
             continue
         key = (kind, s["code"])
-        if key in seen_codes:
-            c.fail(
-                "code",
-                N_("The code %(code)s appears twice in this file (row %(row)d)."),
-                code=s["code"],
-                row=seen_codes[key],
-            )
+        if seen_before(c, seen_codes, key, "code",
+                       N_("The code %(code)s appears twice in this file (row %(row)d)."), code=s["code"]):
             continue
-        seen_codes[key] = c.number
         number_key = (contest.id, province.id, commune_id, s["number"])
-        if number_key in seen_numbers:
-            c.fail(
-                "number",
-                N_("Unit number %(n)d appears twice in this file (row %(row)d)."),
-                n=s["number"],
-                row=seen_numbers[number_key],
-            )
+        if seen_before(c, seen_numbers, number_key, "number",
+                       N_("Unit number %(n)d appears twice in this file (row %(row)d)."), n=s["number"]):
             continue
-        seen_numbers[number_key] = c.number
         unit = next((u for u in existing.get(s["code"], []) if u.contest_id == contest.id), None)
         holder = numbers.get(number_key)
         if holder is not None and holder is not unit:
@@ -255,25 +243,14 @@ def plan_candidates(ctx: Context, table: Table) -> Plan:
             continue
         first_row.setdefault(unit.id, (c, unit))
         unit_orders = orders.setdefault(unit.id, {})
-        if s["order"] in unit_orders:
-            c.fail(
-                "ballot_order",
-                N_("Number %(n)d of unit %(code)s appears twice in this file (row %(row)d)."),
-                n=s["order"],
-                code=unit.code,
-                row=unit_orders[s["order"]],
-            )
+        if seen_before(c, unit_orders, s["order"], "ballot_order",
+                       N_("Number %(n)d of unit %(code)s appears twice in this file (row %(row)d)."),
+                       n=s["order"], code=unit.code):
             continue
-        unit_orders[s["order"]] = c.number
         person = (unit.id, fold(s["full_name"]), s["birth_date"])
-        if person in people:
-            c.fail(
-                "full_name",
-                N_("This candidate appears twice in this file (row %(row)d)."),
-                row=people[person],
-            )
+        if seen_before(c, people, person, "full_name",
+                       N_("This candidate appears twice in this file (row %(row)d).")):
             continue
-        people[person] = c.number
         current = existing.get(unit.id, {})
         twin = next(
             (

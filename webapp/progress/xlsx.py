@@ -3,43 +3,16 @@ time and for the count minutes, then the same for each province, commune or stat
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 
 from webapp.clock import to_local
 from webapp.i18n import _
 from webapp.progress.services import CountFigures, Figures, PlaceProgress, SlotFigures
 from webapp.results.rules import percent
-
-HEADER_FILL = PatternFill("solid", fgColor="FCE4E4")
-BOLD = Font(bold=True)
-
-
-def _cell(sheet: Any, value: Any, *, header: bool = False) -> WriteOnlyCell:
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=float(value) / 100)
-        cell.number_format = "0.00%"
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # names and codes are text, never formulas
-    if header:
-        cell.font, cell.fill = BOLD, HEADER_FILL
-    return cell
-
-
-def _sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, h, header=True) for h in headers])
-    for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
+from webapp.xlsx import add_sheet, to_bytes
 
 
 def _figure_headers() -> list[str]:
@@ -91,16 +64,14 @@ def _station_rows(p: PlaceProgress) -> Iterable[list[Any]]:
 
 def workbook(p: PlaceProgress) -> bytes:
     book = Workbook(write_only=True)
-    _sheet(book, p.name or _("Whole country"), _figure_headers(), _figure_rows(p, p.figures))
+    add_sheet(book, p.name or _("Whole country"), _figure_headers(), _figure_rows(p, p.figures))
     if p.level == "commune":
-        _sheet(book, _("Stations"), [_("Code"), _("Polling area"), _("Contest"), _("Report time"), _("Status"),
-                                     _("Voted"), _("On the list"), _("Turnout"), _("Late"), _("Overdue")],
-               _station_rows(p))
+        add_sheet(book, _("Stations"), [_("Code"), _("Polling area"), _("Contest"), _("Report time"), _("Status"),
+                                        _("Voted"), _("On the list"), _("Turnout"), _("Late"), _("Overdue")],
+                  _station_rows(p))
     else:
         title = _("Provinces") if p.level == "nation" else _("Communes")
         rows = ([child.code, child.name, *row] for child in p.children
                 for row in _figure_rows(p, child.figures or Figures()))
-        _sheet(book, title, [_("Code"), _("Name"), *_figure_headers()], rows)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        add_sheet(book, title, [_("Code"), _("Name"), *_figure_headers()], rows)
+    return to_bytes(book)

@@ -2,54 +2,17 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 
 from webapp.clock import to_local
 from webapp.i18n import _
 from webapp.results.progress import TurnoutProgress
 from webapp.results.rules import percent
 from webapp.results.services import STATION_STATUS, CommitteeResults, StationRow, UnitOutcome
-
-HEADER_FILL = PatternFill("solid", fgColor="FCE4E4")
-BOLD = Font(bold=True)
-
-
-def _cell(sheet: Any, value: Any, *, header: bool = False) -> WriteOnlyCell:
-    if isinstance(value, Decimal):  # a display percentage: stored as a fraction, shown with two decimals
-        cell = WriteOnlyCell(sheet, value=float(value) / 100)
-        cell.number_format = "0.00%"
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # names and codes are text, never formulas
-        cell.number_format = "@"
-    if header:
-        cell.font, cell.fill = BOLD, HEADER_FILL
-    return cell
-
-
-def _sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
-           widths: Sequence[int] = ()) -> None:
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.append([_cell(sheet, h, header=True) for h in headers])
-    for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
-
-
-def _bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+from webapp.xlsx import add_sheet, to_bytes
 
 
 def _flags(outcome: UnitOutcome) -> str:
@@ -94,16 +57,16 @@ def _candidate_rows(outcomes: Iterable[UnitOutcome]) -> Iterable[list[Any]]:
 def committee_workbook(results: CommitteeResults) -> bytes:
     outcomes = [o for contest in results.contests for o in contest.units]
     workbook = Workbook(write_only=True)
-    _sheet(workbook, str(_("Electoral units")), _unit_headers(), (_unit_row(o) for o in outcomes),
+    add_sheet(workbook, str(_("Electoral units")), _unit_headers(), (_unit_row(o) for o in outcomes),
            (30, 12, 6, 6, 8, 9, 9, 8, 11, 11, 9, 11, 11, 11, 11, 12, 12, 40, 30))
-    _sheet(workbook, str(_("Candidates")), _candidate_headers(), _candidate_rows(outcomes), (12, 5, 28, 12, 10, 10, 8, 12))
-    return _bytes(workbook)
+    add_sheet(workbook, str(_("Candidates")), _candidate_headers(), _candidate_rows(outcomes), (12, 5, 28, 12, 10, 10, 8, 12))
+    return to_bytes(workbook)
 
 
 def unit_workbook(outcome: UnitOutcome, stations: Sequence[StationRow]) -> bytes:
     workbook = Workbook(write_only=True)
-    _sheet(workbook, str(_("Result")), _unit_headers(), [_unit_row(outcome)])
-    _sheet(workbook, str(_("Candidates")), _candidate_headers(), _candidate_rows([outcome]), (12, 5, 28, 12, 10, 10, 8, 12))
+    add_sheet(workbook, str(_("Result")), _unit_headers(), [_unit_row(outcome)])
+    add_sheet(workbook, str(_("Candidates")), _candidate_headers(), _candidate_rows([outcome]), (12, 5, 28, 12, 10, 10, 8, 12))
     headers = [_("Polling area"), _("Polling area name"), _("Commune"), _("Status"), _("Version"), _("Voters on the list"),
                _("Voters who voted"), _("Ballots issued"), _("Ballots received"), _("Valid ballots"),
                _("Invalid ballots"), _("Sent at")]
@@ -113,8 +76,8 @@ def unit_workbook(outcome: UnitOutcome, stations: Sequence[StationRow]) -> bytes
         figures = ([r.version, r.voters_on_list, r.voters_voted, r.ballots_issued, r.ballots_received, r.valid,
                     r.invalid, to_local(r.submitted_at).strftime("%d/%m/%Y %H:%M")] if r else [None] * 8)
         rows.append([s.area.code, s.area.name, s.area.commune.name, str(STATION_STATUS[s.status]), *figures])
-    _sheet(workbook, str(_("Stations")), headers, rows, (12, 24, 22, 11, 8, 11, 11, 11, 11, 11, 11, 16))
-    return _bytes(workbook)
+    add_sheet(workbook, str(_("Stations")), headers, rows, (12, 24, 22, 11, 8, 11, 11, 11, 11, 11, 11, 16))
+    return to_bytes(workbook)
 
 
 def turnout_workbook(progress: TurnoutProgress) -> bytes:
@@ -129,5 +92,5 @@ def turnout_workbook(progress: TurnoutProgress) -> bytes:
             row += [ct.voted, ct.on_list, ct.percent]
         rows.append(row)
     workbook = Workbook(write_only=True)
-    _sheet(workbook, str(_("Turnout progress")), headers, rows, (10, 10, 10) + (16,) * 3 * len(progress.contests))
-    return _bytes(workbook)
+    add_sheet(workbook, str(_("Turnout progress")), headers, rows, (10, 10, 10) + (16,) * 3 * len(progress.contests))
+    return to_bytes(workbook)
