@@ -289,7 +289,7 @@ def lists_file(commune_id: int) -> Response:
 
 
 @bp.route("/areas/<int:area_id>/cards", methods=["GET", "POST"])
-@roles_required(Role.LEADER, Role.COMMUNE)
+@roles_required(*services.CARD_ROLES)
 def cards_page(area_id: int) -> Response:
     """The team marks each card handed out by its number, tapping through the list on a phone."""
     election = _election()

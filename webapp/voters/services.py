@@ -41,6 +41,8 @@ from webapp.voters.rules import N_, Ballots, Violation
 READER_ROLES = (Role.ADMIN, Role.PROVINCE, Role.COMMUNE, Role.LEADER)
 #: Roles that import lists, record changes and freeze them.
 WRITER_ROLES = (Role.ADMIN, Role.PROVINCE, Role.COMMUNE)
+#: Roles that mark voter cards handed out (the team through its leader, the commune that prints them).
+CARD_ROLES = (Role.COMMUNE, Role.LEADER)
 #: Roles that see the whole ID number (the commune makes the list and issues the certificates).
 ID_NUMBER_ROLES = (Role.COMMUNE,)
 PAGE_SIZE = 50

@@ -42,7 +42,7 @@ bp.record_once(_register_cli)
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     return render(f"voters/{template}.html", f"voters/_{template}.html", status=status, ContestKind=ContestKind,
-                  **context)
+                  may_hand_out_cards=current_user.role in services.CARD_ROLES, **context)
 
 
 def _commune_context(commune_id: int, **extra: Any) -> dict[str, Any]:
