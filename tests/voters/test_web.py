@@ -119,6 +119,25 @@ def test_the_pages(client, db_session, w, as_user, before_the_day):
         AuditEntry.action == "search_voters")) == 1
 
 
+def test_the_api_imports_a_large_commune_file_by_the_pages_background_job(client, db_session, w, bearer, app,
+                                                                          monkeypatch, before_the_day):
+    monkeypatch.setitem(app.config, "VOTER_IMPORT_INLINE_BYTES", 0)
+    xa = bearer("xa")
+    commune = w.commune("26743")
+    rows = [[n, *helpers.voter(n, f"Cử Tri {n}", "01/02/1960", n % 2 == 0, f"07906000{n:04d}")] for n in (1, 2)]
+    data = helpers.xlsx(rows, header=(["KVBP", *helpers.HEAD_1], [None, *helpers.HEAD_2]))
+    answer = client.post("/api/v1/voter-lists/import", headers=xa, content_type="multipart/form-data",
+                         data={"commune_id": str(commune.id), "file": (io.BytesIO(data), "xa.xlsx")})
+    assert answer.status_code == 202, answer.get_json()
+    job = client.get(answer.headers["Location"], headers=xa).get_json()
+    assert (job["kind"], job["dataset"], job["state"], job["errors"]) == ("import", "voter_list", "done", [])
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(VoterListEntry)) == 2
+    # Another commune's id answers 404 and queues nothing.
+    other = client.post("/api/v1/voter-lists/import", headers=bearer("xa"), content_type="multipart/form-data",
+                        data={"commune_id": str(w.commune("26740").id), "file": (io.BytesIO(data), "xa.xlsx")})
+    assert other.status_code == 404
+
+
 def test_a_commune_file_above_the_inline_size_is_imported_by_a_background_job(client, db_session, w, as_user, app,
                                                                                monkeypatch, before_the_day):
     monkeypatch.setitem(app.config, "VOTER_IMPORT_INLINE_BYTES", 0)
