@@ -184,6 +184,20 @@ def test_the_leaders_minutes_start_from_the_frozen_list(client, db_session, w, a
     import re
     field = re.search(r'<input[^>]*name="voters_on_list"[^>]*>', html)
     assert field and 'value="2"' in field.group(0), field  # three voters, one a recent temporary resident
+    assert 'data-check-frozen-voters="2"' in html  # the phone checks the typed figure against it
+    # The server's checks, on the page (review) and on sending (the state read before writing), use it too.
+    import uuid
+
+    from webapp.reports import count_state, counts
+    assert count_state.read_state(db_session.connection(), area.id, xa.id, uuid.uuid4()).frozen_voters == 2
+    base = counts.review_count(db_session, user=w.user("to01"), area_id=area.id, contest_id=xa.id, numbers=None,
+                               now=NOW)
+    numbers = counts.CountInput(voters_on_list=5, voters_voted=1, ballots_issued=1, ballots_received=1, valid=1,
+                                invalid=0, votes={c.id: 0 for c in base.candidates})
+    review = counts.review_count(db_session, user=w.user("to01"), area_id=area.id, contest_id=xa.id, numbers=numbers,
+                                 now=NOW)
+    assert [(f.code, dict(f.params)) for f in review.to_explain if f.code == "on_list_ne_frozen"] == [
+        ("on_list_ne_frozen", {"on_list": 5, "frozen": 2, "diff": 3})]
 
 
 def test_the_addition_form(client, db_session, w, as_user, before_the_day):
