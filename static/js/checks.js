@@ -65,7 +65,7 @@
   function sum(values) { return values.reduce(function (a, b) { return a + b; }, 0); }
 
   /* data: {voters_on_list, …, votes: {cid: n}, names_kept: {k: n} | null, complaints_*};
-     ctx: {seats, candidate_ids: [cid], last_turnout: n | null}. Same order of findings as check_count. */
+     ctx: {seats, candidate_ids: [cid], last_turnout: n | null, frozen_voters: n | null}. Same order of findings as check_count. */
   function checkCount(data, ctx) {
     var out = [];
     var ok = {};
@@ -122,6 +122,11 @@
     if (last !== null && last !== undefined && has(V) && last !== V) {
       out.push(finding(13, "turnout_ne_voted", "explain", ["voters_voted"],
                        { turnout: last, voted: V, diff: Math.abs(V - last) }));
+    }
+    var frozen = ctx.frozen_voters;
+    if (frozen !== null && frozen !== undefined && has(T) && frozen !== T) {
+      out.push(finding(2, "on_list_ne_frozen", "explain", ["voters_on_list"],
+                       { on_list: T, frozen: frozen, diff: Math.abs(T - frozen) }));
     }
     return out;
   }

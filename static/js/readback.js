@@ -138,7 +138,9 @@
     var seats = Number(form.dataset.checkSeats || 0);
     var ids = (form.dataset.checkCandidates || "").split(" ").filter(Boolean).map(Number);
     var last = form.dataset.checkLastTurnout;
-    var ctx = { seats: seats, candidate_ids: ids, last_turnout: last === undefined ? null : Number(last) };
+    var frozen = form.dataset.checkFrozenVoters;
+    var ctx = { seats: seats, candidate_ids: ids, last_turnout: last === undefined ? null : Number(last),
+                frozen_voters: frozen === undefined ? null : Number(frozen) };
     var names = {};
     ids.forEach(function (cid) {
       var input = form.elements["votes_" + cid];

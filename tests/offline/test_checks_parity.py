@@ -136,7 +136,8 @@ def minutes(draw: st.DrawFn) -> tuple[dict, dict]:
     if draw(st.integers(0, 4)) == 0:
         numbers["votes"][ids[0]] = draw(st.sampled_from([None, "x", -1]))
     context = {"seats": seats, "candidate_ids": ids,
-               "last_turnout": draw(st.one_of(st.none(), _nudge(voted)))}
+               "last_turnout": draw(st.one_of(st.none(), _nudge(voted))),
+               "frozen_voters": draw(st.one_of(st.none(), _nudge(on_list)))}
     # Check 9: a candidate's votes missing, or votes for somebody who is not a candidate here.
     shape = draw(st.integers(0, 5))
     if shape == 0:
@@ -152,7 +153,7 @@ def _input(numbers: dict) -> CountInput:
 
 def _context(context: dict) -> CountContext:
     return CountContext(seats=context["seats"], candidate_ids=frozenset(context["candidate_ids"]),
-                        last_turnout=context["last_turnout"])
+                        last_turnout=context["last_turnout"], frozen_voters=context.get("frozen_voters"))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -188,7 +189,8 @@ def test_the_phone_reads_a_typed_form_as_the_server_does(app, phone, data):
              *(f"votes_{cid}" for cid in ids), *(f"names_kept_{k}" for k in range(1, seats + 1))]
     raw = {name: data.draw(TEXTS, label=name) for name in names}
     context = {"seats": seats, "candidate_ids": ids, "last_turnout": data.draw(st.one_of(st.none(),
-                                                                                        st.integers(0, 3000)))}
+                                                                                        st.integers(0, 3000))),
+               "frozen_voters": data.draw(st.one_of(st.none(), st.integers(0, 3000)))}
     with app.test_request_context():
         form = count_form(seats, [(cid, NAMES[cid]) for cid in ids], [], formdata=MultiDict(raw),
                              meta={"csrf": False})

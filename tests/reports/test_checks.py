@@ -159,7 +159,21 @@ ALL_CODE_EXAMPLES = [
     (report(votes={1: 1, 2: 450, 3: 150}), CTX), (report(votes={1: 1, 2: 0, 3: 0}, names_kept=None), CTX),
     (report(votes={1: 800, 2: 800, 3: 800}, names_kept=None), CTX), (report(votes={4: 1}), CTX),
     (report(), dataclasses.replace(CTX, last_turnout=1, submitted_at=CLOSE - timedelta(hours=1))),
+    (report(), dataclasses.replace(CTX, frozen_voters=1)),
 ]
+
+
+def test_the_minutes_voters_on_the_list_are_checked_against_the_frozen_list() -> None:
+    """An area whose list was frozen: the typed "tổng số cử tri" must be the frozen total, or be explained."""
+    typed = report().voters_on_list
+    assert typed is not None
+    assert not [f for f in check_count(report(), dataclasses.replace(CTX, frozen_voters=typed))
+                if f.code == "on_list_ne_frozen"]
+    found = [f for f in check_count(report(), dataclasses.replace(CTX, frozen_voters=typed + 3))
+             if f.code == "on_list_ne_frozen"]
+    assert [(f.severity, f.fields, dict(f.params)) for f in found] == [
+        (Severity.EXPLAIN, ("voters_on_list",), {"on_list": typed, "frozen": typed + 3, "diff": 3})]
+    assert not [f for f in check_count(report(), CTX) if f.code == "on_list_ne_frozen"]  # no list: no check
 
 
 def all_findings() -> list[Finding]:

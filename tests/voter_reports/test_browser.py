@@ -38,6 +38,8 @@ def _seed(session: Session) -> None:
                               born=date(1950 + 5 * i, 1 + i, 10), household=f"{n}-{i // 3}",
                               handed_out=POSTED + timedelta(days=30) if i < n * 2 else None)
         lists.change(entry, VoterChangeCause.MOVED_IN, POSTED + timedelta(days=5))
+    entry.removed_at, entry.removal_cause = POSTED + timedelta(days=6), VoterChangeCause.CERTIFICATE_GIVEN
+    lists.change(entry, VoterChangeCause.CERTIFICATE_GIVEN, POSTED + timedelta(days=6))
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +88,26 @@ def test_the_commune_reads_its_progress_and_changes(signed_in):
     shot(page, "voters-changes")
     fits_a_phone(page)
     assert "48" in page.inner_text("#voter-changes")
+
+
+def test_the_commune_reaches_the_reports_and_prints_from_its_lists(signed_in):
+    """The lists pages link the prints (Mẫu 31, a card to re-issue, a certificate given) and the reports."""
+    import os
+
+    os.makedirs("/tmp/shots-voters-integrate", exist_ok=True)
+    page = signed_in("xa")
+    page.goto(f"{page.base}/voters/")
+    page.wait_for_selector("#voter-lists")
+    page.screenshot(path="/tmp/shots-voters-integrate/commune.png", full_page=True)
+    fits_a_phone(page)
+    page.click("#voter-lists >> text=Tiến độ chuẩn bị")
+    page.wait_for_selector("#voter-progress")
+    page.go_back()
+    page.click("#voter-lists .vl-rows a >> text=26743-04")
+    page.wait_for_selector("#voter-list")
+    page.screenshot(path="/tmp/shots-voters-integrate/area.png", full_page=True)
+    fits_a_phone(page)
+    links = page.eval_on_selector_all("#voter-list a[href*='.pdf']", "els => els.map(e => e.getAttribute('href'))")
+    assert any(h.endswith("/list.pdf") for h in links) and any(h.endswith("/card.pdf") for h in links)
+    assert any(h.endswith("/certificate.pdf") for h in links)  # the last row was given a certificate
+    assert page.request.get(page.base + next(h for h in links if h.endswith("/certificate.pdf"))).ok

@@ -119,6 +119,25 @@ def test_the_pages(client, db_session, w, as_user, before_the_day):
         AuditEntry.action == "search_voters")) == 1
 
 
+def test_the_api_imports_a_large_commune_file_by_the_pages_background_job(client, db_session, w, bearer, app,
+                                                                          monkeypatch, before_the_day):
+    monkeypatch.setitem(app.config, "VOTER_IMPORT_INLINE_BYTES", 0)
+    xa = bearer("xa")
+    commune = w.commune("26743")
+    rows = [[n, *helpers.voter(n, f"Cử Tri {n}", "01/02/1960", n % 2 == 0, f"07906000{n:04d}")] for n in (1, 2)]
+    data = helpers.xlsx(rows, header=(["KVBP", *helpers.HEAD_1], [None, *helpers.HEAD_2]))
+    answer = client.post("/api/v1/voter-lists/import", headers=xa, content_type="multipart/form-data",
+                         data={"commune_id": str(commune.id), "file": (io.BytesIO(data), "xa.xlsx")})
+    assert answer.status_code == 202, answer.get_json()
+    job = client.get(answer.headers["Location"], headers=xa).get_json()
+    assert (job["kind"], job["dataset"], job["state"], job["errors"]) == ("import", "voter_list", "done", [])
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(VoterListEntry)) == 2
+    # Another commune's id answers 404 and queues nothing.
+    other = client.post("/api/v1/voter-lists/import", headers=bearer("xa"), content_type="multipart/form-data",
+                        data={"commune_id": str(w.commune("26740").id), "file": (io.BytesIO(data), "xa.xlsx")})
+    assert other.status_code == 404
+
+
 def test_a_commune_file_above_the_inline_size_is_imported_by_a_background_job(client, db_session, w, as_user, app,
                                                                                monkeypatch, before_the_day):
     monkeypatch.setitem(app.config, "VOTER_IMPORT_INLINE_BYTES", 0)
@@ -165,6 +184,20 @@ def test_the_leaders_minutes_start_from_the_frozen_list(client, db_session, w, a
     import re
     field = re.search(r'<input[^>]*name="voters_on_list"[^>]*>', html)
     assert field and 'value="2"' in field.group(0), field  # three voters, one a recent temporary resident
+    assert 'data-check-frozen-voters="2"' in html  # the phone checks the typed figure against it
+    # The server's checks, on the page (review) and on sending (the state read before writing), use it too.
+    import uuid
+
+    from webapp.reports import count_state, counts
+    assert count_state.read_state(db_session.connection(), area.id, xa.id, uuid.uuid4()).frozen_voters == 2
+    base = counts.review_count(db_session, user=w.user("to01"), area_id=area.id, contest_id=xa.id, numbers=None,
+                               now=NOW)
+    numbers = counts.CountInput(voters_on_list=5, voters_voted=1, ballots_issued=1, ballots_received=1, valid=1,
+                                invalid=0, votes={c.id: 0 for c in base.candidates})
+    review = counts.review_count(db_session, user=w.user("to01"), area_id=area.id, contest_id=xa.id, numbers=numbers,
+                                 now=NOW)
+    assert [(f.code, dict(f.params)) for f in review.to_explain if f.code == "on_list_ne_frozen"] == [
+        ("on_list_ne_frozen", {"on_list": 5, "frozen": 2, "diff": 3})]
 
 
 def test_the_addition_form(client, db_session, w, as_user, before_the_day):

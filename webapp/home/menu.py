@@ -33,6 +33,7 @@ ENTRIES = (
     Entry("elections.stations", _l("Polling areas"), (*OFFICIALS, Role.HOTLINE)),
     Entry("imports.index", _l("Import data"), OFFICIALS),
     Entry("voters.index", _l("Voter lists"), OFFICIALS),
+    Entry("voter_reports.index", _l("Voter reports"), OFFICIALS),
     Entry("accounts_admin.leaders", _l("Leaders' accounts"), OFFICIALS),
     Entry("accounts_admin.index", _l("Accounts"), OFFICIALS),
     Entry("audit.index", _l("Audit log"), OFFICIALS),

@@ -30,7 +30,7 @@ def _max_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 
 
-def _accepted(job: Job) -> Response:
+def accepted(job: Job) -> Response:
     """202: queued once the request's writes are committed; ``Location`` is the job's status (``getJob``)."""
     db.session.flush()
     db.after_commit(lambda: runner.submit(db.session, job))
@@ -78,7 +78,7 @@ def import_dataset() -> Response:
                          params={"filename": filename, "dry_run": form.get("dry_run") in ("true", "1"),
                                  "ip": client_ip()}, now=utcnow())
     runner.upload_path(job.id).write_bytes(data)
-    return _accepted(job)
+    return accepted(job)
 
 
 @bp.post("/exports/<dataset>")
@@ -89,7 +89,7 @@ def start_export(dataset: str) -> Response:
         raise ApiError(404, Problem("not_found"))
     job = jobs.start_job(db.session, actor=current_user, kind=JobKind.EXPORT, dataset=dataset,
                          params={"ip": client_ip()}, now=utcnow())
-    return _accepted(job)
+    return accepted(job)
 
 
 @bp.get("/jobs/<int:job_id>/file")

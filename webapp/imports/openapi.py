@@ -9,7 +9,7 @@ from webapp.api.openapi import WRITE_SECURITY, errors, json_response, ref
 from webapp.imports.datasets import DATASETS
 
 _DATASET = {"type": "string", "enum": list(DATASETS)}
-_ACCEPTED = {**json_response(ref("schemas", "Job"), "Queued (or already finished): poll `Location` (`getJob`) until "
+ACCEPTED = {**json_response(ref("schemas", "Job"), "Queued (or already finished): poll `Location` (`getJob`) until "
                              "`state` is `done`, `rejected` or `failed`."),
              "headers": {"Location": {"schema": {"type": "string"}, "description": "The job's `getJob` address."}}}
 
@@ -26,7 +26,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "properties": {"dataset": _DATASET, "file": {"type": "string", "format": "binary"},
                            "dry_run": {"type": "string", "enum": ["true", "false", "1", "0"]}},
         }}}},
-        "responses": {"202": _ACCEPTED, **errors(400, 401, 403, 413, 422)},
+        "responses": {"202": ACCEPTED, **errors(400, 401, 403, 413, 422)},
     }},
     "/api/v1/exports/{dataset}": {"post": {
         "operationId": "startExport", "summary": "Export a dataset's rows within the caller's area, as .xlsx.",
@@ -34,7 +34,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                        "download it with `downloadJobFile`.",
         "tags": ["data"], "security": WRITE_SECURITY,
         "parameters": [{"name": "dataset", "in": "path", "required": True, "schema": _DATASET}],
-        "responses": {"202": _ACCEPTED, **errors(400, 401, 403, 404)},
+        "responses": {"202": ACCEPTED, **errors(400, 401, 403, 404)},
     }},
     "/api/v1/jobs/{job_id}/file": {"get": {
         "operationId": "downloadJobFile", "summary": "The .xlsx file a finished export wrote.",

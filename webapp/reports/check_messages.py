@@ -76,6 +76,8 @@ MESSAGES: dict[str, LazyString] = {
                                       "elect %(wider_contest)s = %(wider_value)s: %(diff)s more"),
     "voted_above_wider_contest": _l("Voters who voted to elect %(contest)s = %(value)s is more than to elect "
                                     "%(wider_contest)s = %(wider_value)s: %(diff)s more"),
+    "on_list_ne_frozen": _l("Voters on the list = %(on_list)s but the list frozen when voting started holds "
+                            "%(frozen)s: off by %(diff)s. Please write the reason."),
     # 13
     "turnout_ne_voted": _l("Voters who voted = %(voted)s but the last turnout report said %(turnout)s: "
                            "off by %(diff)s. Please write the reason."),

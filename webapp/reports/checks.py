@@ -64,6 +64,7 @@ class CountContext:
     last_turnout: int | None = None  # the station's latest turnout report for this contest (check 13)
     submitted_at: datetime | None = None  # aware; check 14
     voting_closed_at: datetime | None = None  # aware; the station's close time (or early-vote date)
+    frozen_voters: int | None = None  # the area's list frozen at the start of voting, for this contest (webapp.voters)
 
 
 def votes_field(candidate_id: int) -> str:
@@ -152,6 +153,9 @@ def check_count(data: CountInput, ctx: CountContext) -> list[Finding]:
     if ctx.last_turnout is not None and V is not None and ctx.last_turnout != V:
         out.append(Finding(13, "turnout_ne_voted", Severity.EXPLAIN, ("voters_voted",),
                            {"turnout": ctx.last_turnout, "voted": V, "diff": abs(V - ctx.last_turnout)}))
+    if ctx.frozen_voters is not None and T is not None and ctx.frozen_voters != T:
+        out.append(Finding(2, "on_list_ne_frozen", Severity.EXPLAIN, ("voters_on_list",),
+                           {"on_list": T, "frozen": ctx.frozen_voters, "diff": abs(T - ctx.frozen_voters)}))
     if ctx.submitted_at is not None and ctx.voting_closed_at is not None:
         submitted = _aware(ctx.submitted_at, "submitted_at")
         closes = _aware(ctx.voting_closed_at, "voting_closed_at")

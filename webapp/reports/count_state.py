@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from webapp.elections.models import Contest
+from webapp.elections.models import Contest, VoterCount, VoterCountSource
 from webapp.reports import station
 from webapp.reports.models import CountReport, CountVote, TurnoutFigure, TurnoutReport
 from webapp.reports.versions import COUNT_FIELDS
@@ -39,6 +39,15 @@ def last_turnout_statement() -> sa.Select[tuple[int]]:
     )
 
 
+@functools.cache
+def frozen_voters_statement() -> sa.Select[tuple[int]]:
+    """The contest's voters on the area's list frozen at the start of voting (webapp.voters), or no row."""
+    return (sa.select(VoterCount.total).where(VoterCount.polling_area_id == sa.bindparam("area_id"),
+                                              VoterCount.contest_id == sa.bindparam("contest_id"),
+                                              VoterCount.source == VoterCountSource.LIST_FROZEN)
+            .order_by(VoterCount.as_of.desc(), VoterCount.id.desc()).limit(1))
+
+
 _REPORTS, _VOTES = CountReport.__table__, CountVote.__table__
 _VERSION_COLUMNS = ("id", "polling_area_id", "contest_id", "version", "status", "is_latest", "client_uuid",
                     *COUNT_FIELDS)
@@ -50,6 +59,7 @@ class State:
 
     token: str | None = None
     last_turnout: int | None = None
+    frozen_voters: int | None = None
     latest: dict[int, Any] = dataclasses.field(default_factory=dict)  # {contest id: row} of the versions that count
     earlier: Any = None  # the row already stored under this client id, if any
     current_votes: dict[int, int] = dataclasses.field(default_factory=dict)  # of this contest's latest version
@@ -70,6 +80,7 @@ def state_statement() -> sa.Select[Any]:
     return (
         sa.select(station.token_column().label("token"),
                   last_turnout_statement().scalar_subquery().label("last_turnout"),
+                  frozen_voters_statement().scalar_subquery().label("frozen_voters"),
                   *(_REPORTS.c[name] for name in _VERSION_COLUMNS), _VOTES.c.candidate_id, _VOTES.c.votes)
         .select_from(one_row.outerjoin(_REPORTS, wanted).outerjoin(_VOTES, votes))
     )
@@ -79,7 +90,7 @@ def read_state(conn: sa.Connection, area_id: int, contest_id: int, client_uuid: 
     state = State()
     for row in conn.execute(state_statement(),
                             {"area_id": area_id, "contest_id": contest_id, "client_uuid": client_uuid}):
-        state.token, state.last_turnout = row.token, row.last_turnout
+        state.token, state.last_turnout, state.frozen_voters = row.token, row.last_turnout, row.frozen_voters
         if row.id is None:
             continue
         if row.client_uuid == client_uuid:

@@ -218,7 +218,7 @@ def review_count(session: Session, *, user: User, area_id: int, contest_id: int,
     if numbers is not None:
         election = elections.current_election(session)
         ctx = CountContext(seats=link.unit.seats, candidate_ids=frozenset(c.id for c in link.unit.candidates),
-                           last_turnout=review.last_turnout, submitted_at=now,
+                           last_turnout=review.last_turnout, frozen_voters=review.voters_frozen, submitted_at=now,
                            voting_closed_at=station_day(election, area).voting_closes)
         review.findings = _findings(ctx, {k.contest_id: k.contest.kind.value for k in links}, latest, contest_id,
                                     numbers)
@@ -314,7 +314,7 @@ def submit_count(
             raise ClientUuidConflict
         return Submission(session.get(CountReport, state.earlier.id), True)
     ctx = CountContext(seats=link.seats, candidate_ids=frozenset(link.candidate_ids), last_turnout=state.last_turnout,
-                       submitted_at=now, voting_closed_at=config.day.voting_closes)
+                       frozen_voters=state.frozen_voters, submitted_at=now, voting_closed_at=config.day.voting_closes)
     findings = _findings(ctx, {c.contest_id: c.kind.value for c in config.contests}, state.latest, link.contest_id,
                          data.numbers)
     current = state.latest.get(link.contest_id)

@@ -23,7 +23,7 @@ from webapp.reports.turnout import TurnoutInput
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off", "class": "number"}
 # Codes of the checks whose findings need a written explanation (Severity.EXPLAIN).
-EXPLAIN_CODES = ("issued_ne_voted", "received_lt_issued", "turnout_ne_voted")
+EXPLAIN_CODES = ("issued_ne_voted", "received_lt_issued", "turnout_ne_voted", "on_list_ne_frozen")
 NUMBER_FIELDS = COUNT_FIELDS
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[.,\s][0-9]{3})+")
 _MAX = 99_999_999

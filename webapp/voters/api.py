@@ -16,11 +16,12 @@ from webapp.api.problems import ApiError, Problem
 from webapp.clock import reporting_now as utcnow
 from webapp.elections.models import Gender, PollingArea
 from webapp.elections.services import current_election
+from webapp.imports.api import accepted
 from webapp.imports.common import ImportRejected
 from webapp.voters import imports, services
 from webapp.voters.models import VoterChangeCause, VoterListEntry, VoterNote
 from webapp.voters.rules import Ballots
-from webapp.web import current_actor
+from webapp.web import client_ip, current_actor
 
 bp = api_blueprint("voters_api", __name__, "/api/v1")
 
@@ -90,6 +91,11 @@ def import_voter_list() -> Response:
     data = upload.read(_max_bytes() + 1)
     if len(data) > _max_bytes():
         raise ApiError(413, Problem("file_too_large", "file", {"max_mb": _max_bytes() // 2**20}))
+    if commune_id is not None and imports.in_background(len(data), current_app.config):
+        # A whole commune's file: the same background job as the page's; 202 with the job to follow (getJob).
+        job = imports.queue_commune_import(db.session, user=current_user, commune_id=commune_id, filename=filename,
+                                           data=data, ip=client_ip(), now=utcnow())
+        return accepted(job)
     try:
         result = imports.import_voter_list(db.session, actor=current_actor(), election=current_election(db.session),
                                            filename=filename, data=data, now=utcnow(), max_bytes=_max_bytes(),

@@ -9,6 +9,14 @@ from webapp.voters.models import VoterChangeCause
 from webapp.voters.rules import REMOVALS
 
 
+class TextDateField(DateField):
+    """A date typed as text: anything else posted under its name (a file) reads as blank, never a 500."""
+
+    def process_formdata(self, valuelist: list) -> None:  # type: ignore[type-arg]
+        self.raw_data = [v if isinstance(v, str) else "" for v in valuelist]
+        super().process_formdata(self.raw_data)
+
+
 class VoterImportForm(Form):
     file = FileField(
         _l("Voter list file (Mẫu 31, .xlsx or .csv)"),
@@ -61,7 +69,7 @@ class AdditionForm(Form):
         InputRequired(message=_l("Name the document the change rests on.")), Length(max=300)])
     full_name = StringField(_l("Full name"), validators=[InputRequired(message=_l("Enter the full name.")),
                                                          Length(max=200)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired(message=_l("Enter the date of birth."))])
+    birth_date = TextDateField(_l("Date of birth"), validators=[InputRequired(message=_l("Enter the date of birth."))])
     gender = SelectField(_l("Sex"), choices=[SelectChoice("male", _l("Male")), SelectChoice("female", _l("Female"))],
                          invalid_choice_message=_l("Choose the sex."))
     id_number = StringField(_l("Personal ID number (12 digits)"), validators=[
@@ -70,5 +78,5 @@ class AdditionForm(Form):
     ethnicity = StringField(_l("Ethnicity"), default="Kinh", validators=[Length(max=50)])
     permanent_address = StringField(_l("Permanent residence"), validators=[Length(max=300)])
     temporary_address = StringField(_l("Temporary residence"), validators=[Length(max=300)])
-    temporary_since = DateField(_l("Temporary residence since"), validators=[Optional()])
+    temporary_since = TextDateField(_l("Temporary residence since"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Length(max=500)])

@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,10 +27,14 @@ from webapp import scope
 from webapp.audit import services as audit
 from webapp.audit.services import Actor
 from webapp.elections.models import Election, Gender, PollingArea
+from webapp.geo.models import Commune
 from webapp.imports import cells
 from webapp.imports.common import N_, Counts, ImportRejected, RowError, file_error
 from webapp.imports.datasets import Dataset
 from webapp.imports.parsing import HEADER_SEARCH_ROWS, INVALID, Table, clean, read_grid
+from webapp.jobs import runner
+from webapp.jobs import services as jobs
+from webapp.jobs.models import Job, JobKind
 from webapp.textnorm import fold, nfc
 from webapp.voters import rules, services
 from webapp.voters.models import VoterListEntry, VoterNote
@@ -38,6 +42,8 @@ from webapp.voters.rules import Ballots
 
 DEFAULT_MAX_ROWS = 100_000
 #: How a background job names a voter-list import (webapp.jobs: its page's title and file stem).
+#: A file above this size (bytes) is checked and saved by a background job, from the page and the API alike.
+INLINE_BYTES = 512 * 1024
 JOB_DATASET = Dataset(key="voter_list", title=N_("Voter lists"), help="", file_stem="danh-sach-cu-tri", columns=())
 WRITE_BATCH = 1000
 
@@ -428,3 +434,19 @@ def _write(session: Session, election: Election, rows: list[VoterRow], now: date
         session.execute(sa.insert(VoterListEntry), inserts)
     audit.record_written(session, written)
     return counts
+
+
+def in_background(size: int, config: Mapping[str, Any]) -> bool:
+    """Whether a commune's file of this size is imported by a background job (``VOTER_IMPORT_INLINE_BYTES``)."""
+    return size > int(config.get("VOTER_IMPORT_INLINE_BYTES", INLINE_BYTES))
+
+
+def queue_commune_import(session: Session, *, user: Any, commune_id: int, filename: str, data: bytes, ip: str | None,
+                         now: datetime) -> Job:
+    """The import job of a commune's lists (``JobKind.IMPORT``, dataset ``voter_list``), its file stored; the caller
+    submits it once the request commits. ``scope.OutOfScope`` for a commune outside the user's."""
+    scope.get(session, Commune, commune_id, user)
+    job = jobs.start_job(session, actor=user, kind=JobKind.IMPORT, dataset=JOB_DATASET.key,
+                         params={"filename": filename, "commune_id": commune_id, "ip": ip}, now=now)
+    runner.upload_path(job.id).write_bytes(data)
+    return job

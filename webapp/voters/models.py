@@ -69,6 +69,10 @@ class VoterListEntry(Base):
         # Listed once in the whole country: a removed row (an annotation) no longer counts.
         sa.Index("uq_voter_list_entries_listed_once", "election_id", "id_number", unique=True,
                  sqlite_where=sa.text("removed_at IS NULL"), postgresql_where=sa.text("removed_at IS NULL")),
+        # A certificate's destination row names its home row: the FK check of a delete and the print's lookup.
+        sa.Index("ix_voter_list_entries_origin_entry_id", "origin_entry_id",
+                 sqlite_where=sa.text("origin_entry_id IS NOT NULL"),
+                 postgresql_where=sa.text("origin_entry_id IS NOT NULL")),
         sa.CheckConstraint("stt >= 1", name="stt_positive"),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.api.openapi import AREA_ID, READ_SECURITY, WRITE_SECURITY, errors, json_response, ref
+from webapp.imports.openapi import ACCEPTED
 from webapp.voters.models import VoterChangeCause, VoterNote
 
 _ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
@@ -47,7 +48,9 @@ OPENAPI_PATHS: dict[str, Any] = {
                        "the ballot columns read `x` as ticked and empty, `o` or `0` as not. Every row is checked "
                        "(age on polling day, the ballots the law allows, the ID number listed once in the country) "
                        "and the file is saved all or nothing; importing the same file again changes nothing. "
-                       "`area_id` or `commune_id` (then a `KVBP` column names each row's area).",
+                       "`area_id` or `commune_id` (then a `KVBP` column names each row's area). A commune's file "
+                       "above the page's inline size (512 KB) is imported by a background job, as on the page: "
+                       "202 with the job; `getJob` tells the outcome and each row's problem.",
         "tags": ["voters"], "security": WRITE_SECURITY,
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"], "additionalProperties": False,
@@ -63,7 +66,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                                                            "unchanged": {"type": "integer"},
                                                            "voter_counts_added": {"type": "integer"}}},
                                            "Imported."),
-                      **errors(400, 401, 403, 404, 413), "422": _ROWS_REFUSED},
+                      "202": ACCEPTED, **errors(400, 401, 403, 404, 413), "422": _ROWS_REFUSED},
     }},
     "/api/v1/polling-areas/{area_id}/voters": {"get": {
         "operationId": "getVoterList", "summary": "A page of a polling area's voter list.",

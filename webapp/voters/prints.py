@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp import scope
-from webapp.audit import services as audit
-from webapp.elections.models import ContestKind, Election, Gender, PollingArea
+from webapp.elections.models import ContestKind, Election, PollingArea
 from webapp.geo.models import Commune
 from webapp.readiness.services import taking_part
 from webapp.results.batch import Batch
+from webapp.voters import services
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry
-from webapp.voters.reports import BALLOT_COLUMNS, Sex
+from webapp.voters.services import BALLOT_COLUMNS, Totals
 
 LIST_FORM, CARD_FORM, CERTIFICATE_FORM = "31/HĐBC", "10/HĐBC", "11/HĐBC"
 
@@ -44,17 +43,13 @@ class AreaList:
     election: Election
     area: PollingArea
     households: list[Household]
-    totals: dict[ContestKind, Sex]
+    totals: dict[ContestKind, Totals]
     rows: int
 
     @property
-    def voters(self) -> Sex:
+    def voters(self) -> Totals:
         return self.totals[ContestKind.NATIONAL_ASSEMBLY]
 
-
-def mask_id(id_number: str) -> str:
-    """The ID number on a posted list: its first three and last three digits only (personal data law 91/2025)."""
-    return id_number[:3] + "*" * max(0, len(id_number) - 6) + id_number[-3:] if len(id_number) > 6 else id_number
 
 
 def _households(entries: list[VoterListEntry]) -> list[Household]:
@@ -75,12 +70,7 @@ def area_list(session: Session, user: Any, election: Election, area_id: int) -> 
     entries = list(session.scalars(sa.select(VoterListEntry).where(
         VoterListEntry.election_id == election.id, VoterListEntry.polling_area_id == area.id)
         .order_by(VoterListEntry.stt)))
-    totals = {kind: Sex() for kind in ContestKind}
-    for entry in entries:
-        if entry.removed_at is None:
-            for kind, column in BALLOT_COLUMNS.items():
-                if getattr(entry, column.key):
-                    totals[kind].add(Gender(entry.gender), 1)
+    totals = services.totals(session, election.id, [area.id]).get(area.id) or {k: Totals() for k in BALLOT_COLUMNS}
     return AreaList(election, area, _households(entries), totals, len(entries))
 
 
@@ -136,9 +126,3 @@ def destination(session: Session, entry: VoterListEntry) -> VoterListEntry | Non
     return session.scalars(sa.select(VoterListEntry).where(VoterListEntry.origin_entry_id == entry.id)
                            .order_by(VoterListEntry.id.desc()).limit(1)).first()
 
-
-def record_print(session: Session, *, form: str, place: tuple[int | None, int | None, int | None], entity_type: str,
-                 entity_id: int, rows: int, at: datetime, action: str = "print_voters") -> None:
-    """The audit entry of a print (or a view) of personal data: which form, of what, how many voters."""
-    audit.record_event(session, action=action, entity_type=entity_type, entity_id=str(entity_id),
-                       place=place, after={"form": form, "rows": rows, "at": at.isoformat()})

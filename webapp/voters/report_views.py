@@ -23,14 +23,12 @@ from webapp.inputs import parse_int
 from webapp.labels import CONTEST_SHORT
 from webapp.results import batch
 from webapp.results.pdf import pdf_response, render_form, write_pdf
-from webapp.voters import cards, prints, reports, xlsx
+from webapp.voters import cards, prints, reports, services, xlsx
 from webapp.web import current_actor, roles_required
 
 bp = Blueprint("voter_reports", __name__, url_prefix="/voters")
 F = TypeVar("F", bound=Callable[..., Any])
 
-OFFICIALS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN)
-WITH_LEADERS = (Role.LEADER, *OFFICIALS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_TIMES = 12
 
@@ -95,7 +93,7 @@ def _change_report(level: str, **ids: int) -> tuple[reports.ChangeReport, list[s
 
 
 @_levels("changes", "", ("area", "commune", "province"))
-@roles_required(*WITH_LEADERS)
+@roles_required(*services.READER_ROLES)
 def changes(level: str, **ids: int) -> Response:
     """The voter-change report (báo cáo biến động cử tri) on screen."""
     report, wrong = _change_report(level, **ids)
@@ -104,7 +102,7 @@ def changes(level: str, **ids: int) -> Response:
 
 
 @_levels("changes", ".xlsx", ("area", "commune", "province"))
-@roles_required(*WITH_LEADERS)
+@roles_required(*services.READER_ROLES)
 def changes_workbook(level: str, **ids: int) -> Response:
     """The voter-change report as XLSX."""
     report, _wrong = _change_report(level, **ids)
@@ -112,7 +110,7 @@ def changes_workbook(level: str, **ids: int) -> Response:
 
 
 @_levels("changes", ".pdf", ("area", "commune", "province"))
-@roles_required(*WITH_LEADERS)
+@roles_required(*services.READER_ROLES)
 def changes_pdf(level: str, **ids: int) -> Response:
     """The voter-change report as PDF (A4 landscape)."""
     report, _wrong = _change_report(level, **ids)
@@ -129,7 +127,7 @@ def _progress(level: str, **ids: int) -> reports.ProgressReport:
 
 
 @_levels("progress", "", ("commune", "province"))
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def progress(level: str, **ids: int) -> Response:
     """The preparation progress (tiến độ): lists, cards, teams, leaders, with dates and what is late."""
     report = _progress(level, **ids)
@@ -137,7 +135,7 @@ def progress(level: str, **ids: int) -> Response:
 
 
 @_levels("progress", ".xlsx", ("commune", "province"))
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def progress_workbook(level: str, **ids: int) -> Response:
     """The preparation progress as XLSX."""
     report = _progress(level, **ids)
@@ -164,7 +162,7 @@ def _watermark() -> dict[str, Any]:
 
 
 @bp.get("/areas/<int:area_id>/list.pdf")
-@roles_required(*WITH_LEADERS)
+@roles_required(*services.READER_ROLES)
 def list_pdf(area_id: int) -> Response:
     """Mẫu 31/HĐBC: the area's list for posting, A4 landscape, grouped by household, with its footer totals."""
     election = _election()
@@ -172,9 +170,8 @@ def list_pdf(area_id: int) -> Response:
         found = prints.area_list(db.session, current_user, election, area_id)
     except scope.OutOfScope:
         abort(404)
-    html = render_form("voters/reports/list.pdf.html", pdf=True, lists=[found], mask=prints.mask_id, **_watermark())
-    prints.record_print(db.session, form=prints.LIST_FORM, place=found.area.audit_place(), entity_type="polling_areas",
-                        entity_id=found.area.id, rows=found.rows, at=utcnow())
+    html = render_form("voters/reports/list.pdf.html", pdf=True, lists=[found], mask=_posted, **_watermark())
+    _printed(prints.LIST_FORM, area=found.area, rows=found.rows)
     body = write_pdf([html], current_app.static_folder or "static") or b""
     return pdf_response(body, f"danh-sach-cu-tri-{found.area.code}.pdf")
 
@@ -187,7 +184,7 @@ def _voter(voter_id: int) -> Any:
 
 
 @bp.get("/entries/<int:voter_id>/card.pdf")
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def card_pdf(voter_id: int) -> Response:
     """Mẫu 10/HĐBC: a voter card to re-issue (A6 landscape), numbered by the voter's STT."""
     entry = _voter(voter_id)
@@ -195,14 +192,13 @@ def card_pdf(voter_id: int) -> Response:
         abort(404)
     html = render_form("voters/reports/card.pdf.html", pdf=True, entry=entry, area=entry.polling_area,
                        election=_election(), **_watermark())
-    prints.record_print(db.session, form=prints.CARD_FORM, place=entry.audit_place(), entity_type="voter_list_entries",
-                        entity_id=entry.id, rows=1, at=utcnow())
+    _printed(prints.CARD_FORM, area=entry.polling_area, rows=1, voter_id=entry.id)
     return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"",
                         f"the-cu-tri-{entry.polling_area.code}-{entry.stt}.pdf")
 
 
 @bp.get("/entries/<int:voter_id>/certificate.pdf")
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def certificate_pdf(voter_id: int) -> Response:
     """Mẫu 11/HĐBC: the certificate to vote elsewhere, for a voter who was given one."""
     entry = _voter(voter_id)
@@ -213,10 +209,23 @@ def certificate_pdf(voter_id: int) -> Response:
     html = render_form("voters/reports/certificate.pdf.html", pdf=True, entry=entry, change=change,
                        area=entry.polling_area, election=_election(),
                        destination=prints.destination(db.session, entry), **_watermark())
-    prints.record_print(db.session, form=prints.CERTIFICATE_FORM, place=entry.audit_place(),
-                        entity_type="voter_list_entries", entity_id=entry.id, rows=1, at=utcnow())
+    _printed(prints.CERTIFICATE_FORM, area=entry.polling_area, rows=1, voter_id=entry.id)
     return pdf_response(write_pdf([html], current_app.static_folder or "static") or b"",
                         f"giay-chung-nhan-{entry.polling_area.code}-{entry.stt}.pdf")
+
+
+PRINTED = "print_voters"
+
+
+def _posted(id_number: str) -> str:
+    """The ID number on a list posted for everyone (Mẫu 31): masked whoever prints it."""
+    return services.masked_id(None, id_number)
+
+
+def _printed(form: str, *, area: Any, rows: int, voter_id: int | None = None) -> None:
+    """The audit entry of a print of personal data: which form, of what, how many voters."""
+    services.record_access(db.session, current_user, action=PRINTED, area=area, rows=rows, what={"form": form},
+                           entity=("voter_list_entries", voter_id) if voter_id is not None else ("polling_areas", area.id))
 
 
 def _export_dir() -> Path:
@@ -234,7 +243,7 @@ def _batch(commune_id: int) -> tuple[Any, batch.Batch, list[int]]:
 
 
 @bp.post("/communes/<int:commune_id>/lists")
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def start_lists(commune_id: int) -> Response:
     """Start making one PDF of every list of the commune (Mẫu 31/HĐBC), in the background."""
     commune, job, area_ids = _batch(commune_id)
@@ -244,17 +253,18 @@ def start_lists(commune_id: int) -> Response:
         for area_id in area_ids:  # one area at a time: a commune's 60,000 rows are never all loaded at once
             found = prints.area_list(db.session, current_user, election, area_id)
             rows += found.rows
-            documents.append(render_form("voters/reports/list.pdf.html", pdf=True, lists=[found], mask=prints.mask_id,
+            documents.append(render_form("voters/reports/list.pdf.html", pdf=True, lists=[found], mask=_posted,
                                          **stamp))
             db.session.expunge_all()
-        prints.record_print(db.session, form=prints.LIST_FORM, place=(commune.province_id, commune_id, None),
-                            entity_type="communes", entity_id=commune_id, rows=rows, at=utcnow())
+        services.record_access(db.session, current_user, action=PRINTED, area=None, rows=rows,
+                               what={"form": prints.LIST_FORM}, entity=("communes", commune_id),
+                               place=(commune.province_id, commune_id, None))
         batch.start(job, documents, current_app.static_folder or "static")
     return redirect(url_for("voter_reports.lists_status", commune_id=commune_id), 303)
 
 
 @bp.get("/communes/<int:commune_id>/lists")
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def lists_status(commune_id: int) -> Response:
     """Whether the commune's file of lists is ready; polled every 2 s while it is being made."""
     commune, job, area_ids = _batch(commune_id)
@@ -263,7 +273,7 @@ def lists_status(commune_id: int) -> Response:
 
 
 @bp.get("/communes/<int:commune_id>/lists.pdf")
-@roles_required(*OFFICIALS)
+@roles_required(*services.WRITER_ROLES)
 def lists_file(commune_id: int) -> Response:
     """The commune's file of lists, once made (else back to its status page)."""
     commune, job, _ids = _batch(commune_id)
@@ -279,7 +289,7 @@ def lists_file(commune_id: int) -> Response:
 
 
 @bp.route("/areas/<int:area_id>/cards", methods=["GET", "POST"])
-@roles_required(Role.LEADER, Role.COMMUNE)
+@roles_required(*services.CARD_ROLES)
 def cards_page(area_id: int) -> Response:
     """The team marks each card handed out by its number, tapping through the list on a phone."""
     election = _election()
@@ -310,14 +320,14 @@ def cards_page(area_id: int) -> Response:
     except scope.OutOfScope:
         abort(404)
     if found.current is not None:
-        prints.record_print(db.session, form="cards", place=found.area.audit_place(), entity_type="voter_list_entries",
-                            entity_id=found.current.id, rows=1, at=utcnow(), action="view_voters")
+        services.record_access(db.session, current_user, action="view_voters", area=found.area, rows=1,
+                               what={"form": "cards"}, entity=("voter_list_entries", found.current.id))
     return render("voters/reports/cards.html", "voters/reports/_cards.html", status=status, state=found,
-                  asked=stt, mask=prints.mask_id)
+                  asked=stt, mask=lambda v: services.masked_id(current_user, v))
 
 
 @bp.get("/reports")
-@roles_required(*WITH_LEADERS)
+@roles_required(*services.READER_ROLES)
 def index() -> Response:
     """The reports of the user's own place."""
     s = scope.Scope.of(current_user)

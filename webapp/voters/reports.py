@@ -26,13 +26,11 @@ from webapp.geo.models import Commune, Province
 from webapp.i18n import _l
 from webapp.readiness.services import taking_part
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry
+from webapp.voters.services import BALLOT_COLUMNS, Totals
 
 # The last general election (23/5/2021): voters born since 18 years before it vote for the first time.
 PREVIOUS_ELECTION = date(2021, 5, 23)
 ELDERLY_AGE = 80
-BALLOT_COLUMNS = {ContestKind.NATIONAL_ASSEMBLY: VoterListEntry.votes_na,
-                  ContestKind.PROVINCIAL_COUNCIL: VoterListEntry.votes_province,
-                  ContestKind.COMMUNE_COUNCIL: VoterListEntry.votes_commune}
 # Days before polling day (domain.md §4; voters-and-drills.md §1–§2): the Tổ formed by 31/1/2026, the lists
 # posted by 3/2/2026, the cards handed out by 12/3/2026. Leaders' accounts: the project's own target, with the cards.
 TEAMS_DUE_DAYS, LISTS_DUE_DAYS, CARDS_DUE_DAYS, LEADERS_DUE_DAYS = 43, 40, 3, 3
@@ -72,25 +70,11 @@ def elderly_born_by(election: Election) -> date:
 
 
 @dataclasses.dataclass
-class Sex:
-    total: int = 0
-    male: int = 0
-    female: int = 0
-
-    def add(self, gender: Gender, n: int) -> None:
-        self.total += n
-        if gender is Gender.FEMALE:
-            self.female += n
-        else:
-            self.male += n
-
-
-@dataclasses.dataclass
 class Figures:
     """One place at one moment."""
 
-    contests: dict[ContestKind, Sex] = dataclasses.field(
-        default_factory=lambda: {kind: Sex() for kind in ContestKind})
+    contests: dict[ContestKind, Totals] = dataclasses.field(
+        default_factory=lambda: {kind: Totals() for kind in ContestKind})
     first_time: int = 0
     elderly: int = 0
     changes: dict[VoterChangeCause, int] = dataclasses.field(default_factory=dict)
@@ -98,10 +82,7 @@ class Figures:
 
     def merge(self, other: Figures) -> None:
         for kind, sex in other.contests.items():
-            mine = self.contests[kind]
-            mine.total += sex.total
-            mine.male += sex.male
-            mine.female += sex.female
+            self.contests[kind].merge(sex)
         self.first_time += other.first_time
         self.elderly += other.elderly
         for cause, n in other.changes.items():

@@ -41,6 +41,8 @@ from webapp.voters.rules import N_, Ballots, Violation
 READER_ROLES = (Role.ADMIN, Role.PROVINCE, Role.COMMUNE, Role.LEADER)
 #: Roles that import lists, record changes and freeze them.
 WRITER_ROLES = (Role.ADMIN, Role.PROVINCE, Role.COMMUNE)
+#: Roles that mark voter cards handed out (the team through its leader, the commune that prints them).
+CARD_ROLES = (Role.COMMUNE, Role.LEADER)
 #: Roles that see the whole ID number (the commune makes the list and issues the certificates).
 ID_NUMBER_ROLES = (Role.COMMUNE,)
 PAGE_SIZE = 50
@@ -64,9 +66,10 @@ def may_write(user: User) -> bool:
     return user.role in WRITER_ROLES
 
 
-def masked_id(user: User, id_number: str) -> str:
-    """The ID number as this user may see it: whole for the commune, else its last four digits."""
-    if user.role in ID_NUMBER_ROLES:
+def masked_id(user: User | None, id_number: str) -> str:
+    """The ID number as this user may see it: whole for the commune, else its last four digits. ``user=None``: the
+    list posted for everyone to read (Mẫu 31), masked whoever prints it."""
+    if user is not None and user.role in ID_NUMBER_ROLES:
         return id_number
     return "•" * 8 + id_number[-4:]
 
@@ -98,6 +101,18 @@ class Totals:
     total: int = 0
     male: int = 0
     female: int = 0
+
+    def add(self, gender: Gender, n: int) -> None:
+        self.total += n
+        if gender is Gender.FEMALE:
+            self.female += n
+        else:
+            self.male += n
+
+    def merge(self, other: Totals) -> None:
+        self.total += other.total
+        self.male += other.male
+        self.female += other.female
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -152,11 +167,15 @@ def frozen_at(session: Session, election_id: int, area_id: int) -> datetime | No
 
 
 def record_access(session: Session, user: User, *, action: str, area: PollingArea | None, rows: int,
-                  what: dict[str, Any] | None = None) -> None:
-    """Audits a view, search, export or print of personal data: who (the session's actor), what and how many rows."""
-    place = (area.province_id, area.commune_id, area.id) if area is not None else user.audit_place()
-    audit.record_event(session, action=action, entity_type="voter_list_entries",
-                       entity_id=str(area.id) if area is not None else "", place=place,
+                  what: dict[str, Any] | None = None, entity: tuple[str, int] | None = None,
+                  place: tuple[int | None, int | None, int | None] | None = None) -> None:
+    """Audits a view, search, export or print of personal data: who (the session's actor), what and how many rows.
+    ``entity`` names one voter (a card, a certificate) instead of the area; ``place`` a commune's batch."""
+    if place is None:
+        place = (area.province_id, area.commune_id, area.id) if area is not None else user.audit_place()
+    entity_type, entity_id = entity if entity is not None else (
+        "voter_list_entries", area.id if area is not None else "")
+    audit.record_event(session, action=action, entity_type=entity_type, entity_id=str(entity_id), place=place,
                        after={"rows": rows, **(what or {})})
 
 

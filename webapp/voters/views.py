@@ -22,13 +22,10 @@ from webapp.voters import imports, services
 from webapp.voters.forms import AdditionForm, FreezeForm, RemovalForm, VoterImportForm
 from webapp.voters.models import VoterChangeCause, VoterListEntry, VoterNote
 from webapp.jobs import runner
-from webapp.jobs import services as jobs
-from webapp.jobs.models import JobKind
 from webapp.web import client_ip, current_actor, roles_required
 
 bp = Blueprint("voters", __name__, url_prefix="/voters")
 #: Files up to this size (a few thousand rows) are imported inside the request; larger ones by a background job.
-INLINE_BYTES = 512 * 1024
 
 
 def _register_cli(state: object) -> None:
@@ -42,7 +39,7 @@ bp.record_once(_register_cli)
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     return render(f"voters/{template}.html", f"voters/_{template}.html", status=status, ContestKind=ContestKind,
-                  **context)
+                  may_hand_out_cards=current_user.role in services.CARD_ROLES, **context)
 
 
 def _commune_context(commune_id: int, **extra: Any) -> dict[str, Any]:
@@ -86,13 +83,11 @@ def import_commune(commune_id: int) -> Response:
     upload = form.file.data
     max_bytes = int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
     filename, data = (upload.filename or "")[:200], upload.read(max_bytes + 1)
-    if len(data) > int(current_app.config.get("VOTER_IMPORT_INLINE_BYTES", INLINE_BYTES)):
+    if imports.in_background(len(data), current_app.config):
         # A commune's lists (tens of thousands of rows) are checked and saved by a background job: the web worker
         # answers at once and the job's page follows its progress.
-        job = jobs.start_job(db.session, actor=current_user, kind=JobKind.IMPORT, dataset=imports.JOB_DATASET.key,
-                             params={"filename": filename, "commune_id": commune_id, "ip": client_ip()},
-                             now=utcnow())
-        runner.upload_path(job.id).write_bytes(data)
+        job = imports.queue_commune_import(db.session, user=current_user, commune_id=commune_id, filename=filename,
+                                           data=data, ip=client_ip(), now=utcnow())
         db.after_commit(lambda: runner.submit(db.session, job))
         return redirect(url_for("jobs.show", job_id=job.id), 303)
     try:
