@@ -20,11 +20,10 @@ from webapp.i18n import _
 from webapp.reports import receipts
 from webapp.reports import services as reports
 from webapp.reports.check_messages import describe
-from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, TurnoutForm, count_form
 from webapp.clock import reporting_now
 from webapp.labels import CONTEST_SHORT
-from webapp.reports.views.count import SIGNATURE_ERRORS
+from webapp.reports.views.count import signature_errors
 from webapp.web import current_actor, roles_required
 
 
@@ -186,9 +185,9 @@ def enter_count(area_id: int, contest_id: int) -> Response:
     except reports.ReportLocked:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
         return redirect(url_for("hotline.station", area_id=area_id), 303)
-    except InvalidSignatures as exc:
-        form.signers.errors = [*form.signers.errors, str(SIGNATURE_ERRORS[exc.code])]
+    except reports.ReportRejected as exc:
+        signature_errors(form, exc)
         return _count_page(review, form, 422)
-    except (reports.ReportRejected, reports.ClientUuidConflict):
+    except reports.ClientUuidConflict:
         return _count_page(review, form, 422)
     return _saved(result.report, result.replayed)

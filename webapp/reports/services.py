@@ -26,7 +26,6 @@ from webapp.reports.common import (
 from webapp.reports.counts import (
     CountData,
     CountReview,
-    InvalidSignatures,
     count_report_for,
     review_count,
     station_counts,
@@ -37,7 +36,7 @@ from webapp.reports.photos import PhotoRejected, attach_photo
 from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout, turnout_overview
 
 __all__ = [
-    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "InvalidSignatures", "NoReportTimes",
+    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "NoReportTimes",
     "NotAllowed",
     "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "ReportSuperseded", "StationDay",
     "StationHistory", "Submission",

@@ -16,7 +16,6 @@ from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
-from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, count_form
 from webapp.reports.views import bp
 from webapp.web import current_actor
@@ -27,6 +26,14 @@ SIGNATURE_ERRORS = {
     "witnesses_missing": _l("Write the names of the two witness voters."),
     "witnesses_same": _l("The two witnesses must be two different people."),
 }
+
+
+def signature_errors(form: CountForm, exc: services.ReportRejected) -> None:
+    """The refused minutes' problems of signers and witnesses beside their fields (the form checks them too; the
+    service has the last word, as for the team of a station changed meanwhile)."""
+    for code in exc.signatures:
+        field = form.signers if code in ("no_signers", "unknown_signer") else form.witness_1
+        field.errors = [*field.errors, str(SIGNATURE_ERRORS[code])]
 
 
 def _field_name(finding_field: str) -> str:
@@ -149,10 +156,8 @@ def _send(area_id: int, contest_id: int, form: CountForm) -> Response:
     except services.ReportLocked:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
         return redirect(url_for("reports.counts", area_id=area_id), 303)
-    except services.ReportRejected:
-        return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
-    except InvalidSignatures as exc:
-        form.signers.errors = [*form.signers.errors, str(SIGNATURE_ERRORS[exc.code])]
+    except services.ReportRejected as exc:
+        signature_errors(form, exc)
         return _form_page(_context(area_id, contest_id, form.numbers()), form, 422)
     except services.ClientUuidConflict:
         form.client_uuid.data = ""
