@@ -23,21 +23,37 @@ from webapp.reports.views import bp
 from webapp.web import current_actor
 
 
-def _messages(exc: services.ReportError, overview: services.TurnoutOverview) -> list[str]:
+Problem = tuple[str | None, str]  # the id of the field that fixes it (None: no field does), the message
+
+
+def _messages(exc: services.ReportError, overview: services.TurnoutOverview, per_contest: bool) -> list[Problem]:
     if isinstance(exc, services.ReportRejected):
         names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
-        return [f"{names[cid]}: {describe(f)}" if cid in names else describe(f)
-                for f, cid in zip(exc.findings, exc.contests, strict=True)]
+        first = overview.contests[0].contest_id if overview.contests else None
+        out: list[Problem] = []
+        for f, cid in zip(exc.findings, exc.contests, strict=True):
+            field = (None if not f.fields else "reason" if f.code == "turnout_decreased"
+                     else f"contest_{cid or first}" if per_contest else "voted")
+            out.append((field, f"{names[cid]}: {describe(f)}" if cid in names else describe(f)))
+        return out
     if isinstance(exc, services.NoReportTimes):
-        return [_("No turnout report times are set for your province. Please call the commune.")]
+        return [(None, _("No turnout report times are set for your province. Please call the commune."))]
     if isinstance(exc, services.UnknownReportTime):
-        return [_("This report time has not started yet, or no longer exists. Reload the page.")]
+        return [(None, _("This report time has not started yet, or no longer exists. Reload the page."))]
     if isinstance(exc, services.ClientUuidConflict):
-        return [_("This form was already used for another report. Reload the page and send again.")]
+        return [(None, _("This form was already used for another report. Reload the page and send again."))]
     raise exc
 
 
-def _page(overview: services.TurnoutOverview, form: TurnoutForm, errors: list[str], status: int = 200) -> Response:
+def _to_fix(form: TurnoutForm, errors: list[Problem]) -> list[Problem]:
+    """The refused form's summary: what the service said, then what the form said, each with its field."""
+    shown = {"voted", "reason"}  # the form's own fields on the page; its hidden ones have none to go to
+    problems = [*errors, *((name if name in shown else None, str(message))
+                           for name, messages in form.errors.items() for message in messages)]
+    return [(f"#{field}" if field else None, message) for field, message in problems]
+
+
+def _page(overview: services.TurnoutOverview, form: TurnoutForm, errors: list[Problem], status: int = 200) -> Response:
     per_contest = form.is_per_contest or request.args.get("per_contest") == "1"
     form.per_contest.data = "1" if per_contest else ""
     if not form.slot.data and overview.current is not None:
@@ -48,7 +64,7 @@ def _page(overview: services.TurnoutOverview, form: TurnoutForm, errors: list[st
         no_change.slot.data = overview.current.at.strftime("%H:%M")
         no_change.repeat.data = str(overview.previous.id)
     return render("reports/turnout.html", "reports/_turnout.html", status=status, overview=overview, form=form,
-                  no_change=no_change, errors=errors, per_contest=per_contest, raw=request.form,
+                  no_change=no_change, to_fix=_to_fix(form, errors), per_contest=per_contest, raw=request.form,
                   can_send=services.may_submit(current_user, overview.area))
 
 
@@ -90,7 +106,7 @@ def turnout(area_id: int) -> Response:
     except services.ReportLocked:
         return _locked(area_id)
     except services.ReportError as exc:
-        return _page(overview, form, _messages(exc, overview), 422)
+        return _page(overview, form, _messages(exc, overview, form.is_per_contest), 422)
     return _sent(result.report, result.replayed)
 
 
@@ -104,7 +120,8 @@ def turnout_no_change(area_id: int) -> Response:
         abort(403)
     form = NoChangeForm()
     if not form.validate_on_submit() or parse_int(form.repeat.data) is None:
-        return _page(overview, TurnoutForm(formdata=None), [_("This form is out of date. Reload the page and send again.")], 422)
+        return _page(overview, TurnoutForm(formdata=None),
+                     [(None, _("This form is out of date. Reload the page and send again."))], 422)
     repeated = scope.get(db.session, TurnoutReport, int(form.repeat.data), current_user)
     if repeated.polling_area_id != area_id:
         abort(404)
@@ -121,5 +138,5 @@ def turnout_no_change(area_id: int) -> Response:
     except services.ReportError as exc:
         fresh = TurnoutForm(formdata=None)
         fresh.fresh_uuid()
-        return _page(overview, fresh, _messages(exc, overview), 422)
+        return _page(overview, fresh, _messages(exc, overview, bool(repeated.per_contest)), 422)
     return _sent(result.report, result.replayed)
