@@ -347,3 +347,12 @@ def station_counts(session: Session, user: User, area_id: int) -> list[tuple[Pol
         )
     }
     return [(link, latest.get(link.contest_id)) for link in area_contests(session, area)]
+
+
+
+def next_unsent(session: Session, user: User, area_id: int, contest_id: int) -> PollingAreaUnit | None:
+    """After the receipt of one contest's minutes: the next of the area's contests (in the ballots' order, coming
+    round after the last) whose minutes are not sent yet, None when every one is."""
+    rows = station_counts(session, user, area_id)
+    at = next((i for i, (link, _latest) in enumerate(rows) if link.contest_id == contest_id), -1)
+    return next((link for link, latest in rows[at + 1:] + rows[:at + 1] if latest is None), None)

@@ -27,6 +27,7 @@ from webapp.reports.counts import (
     CountData,
     CountReview,
     count_report_for,
+    next_unsent,
     review_count,
     station_counts,
     station_for_send,
@@ -41,7 +42,7 @@ __all__ = [
     "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "ReportSuperseded", "StationDay",
     "StationHistory", "Submission",
     "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
-    "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
+    "may_submit", "next_unsent", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
     "submit_count",
     "submit_turnout", "turnout_overview",
 ]

@@ -187,10 +187,13 @@ def count_check(area_id: int, contest_id: int) -> Response:
 @bp.get("/reports/count/<int:report_id>")
 @login_required
 def count_version(report_id: int) -> Response:
-    """One version of a count minutes: its receipt, state, numbers, explanations, signers and photos."""
+    """One version of a count minutes: its receipt, state, numbers, explanations, signers and photos; to its
+    leader, a button to the next ballot whose minutes are not sent yet."""
     report = services.count_report_for(db.session, current_user, report_id)
-    return render("reports/version.html", "reports/_version.html", report=report,
+    can_send = services.may_submit(current_user, report.polling_area)
+    following = (services.next_unsent(db.session, current_user, report.polling_area_id, report.contest_id)
+                 if can_send and report.is_latest else None)
+    return render("reports/version.html", "reports/_version.html", report=report, next_ballot=following,
                   findings=[Finding(f["check"], f["code"], Severity(f["severity"]), tuple(f["fields"]), f["params"])
                             for f in report.findings],
-                  names={v.candidate_id: v.candidate.full_name for v in report.votes},
-                  can_send=services.may_submit(current_user, report.polling_area))
+                  names={v.candidate_id: v.candidate.full_name for v in report.votes}, can_send=can_send)
