@@ -25,7 +25,7 @@ def test_the_receipt_leads_to_the_next_ballot_not_yet_sent(as_user, db_session, 
     count_url = f"/reports/{w.area(AREA).id}/count/" + "{}"
     first = send_count(db_session, w, kind=PROVINCIAL)
     assert _next_button(client, first) == (count_url.format(contests[COMMUNE]),
-                                           "Phiếu bầu tiếp theo: biên bản kiểm phiếu HĐND cấp xã", True)
+                                           "Tiếp theo: nhập biên bản HĐND cấp xã", True)
     commune = send_count(db_session, w, kind=COMMUNE)
     # Past the last ballot, round to the first one still missing.
     assert _next_button(client, commune)[0] == count_url.format(contests[NA])
