@@ -283,8 +283,8 @@ def submit_count(
     Raises ``scope.OutOfScope`` for an area the actor does not see, ``NotAllowed`` when the actor may not send its
     reports, ``ContestNotHeld`` when the area does not vote in the contest (check 12), ``ReportLocked`` when the
     latest version is confirmed, ``ReportRejected`` on blocking findings, on suspicious findings without a
-    written explanation or when signers or witnesses are missing, every problem of the minutes at once. The same ``client_uuid``
-    sent again returns the first result and creates nothing. On an error nothing is written.
+    written explanation or when signers or witnesses are missing, every problem of the minutes at once. The same
+    ``client_uuid`` sent again returns the first result and creates nothing. On an error nothing is written.
 
     Statements on the usual path (pinned by tests/reports/test_statement_count.py): one read (the configuration
     token, the latest minutes, any report under this client id, the last turnout figure, the votes of the version
@@ -347,7 +347,6 @@ def station_counts(session: Session, user: User, area_id: int) -> list[tuple[Pol
         )
     }
     return [(link, latest.get(link.contest_id)) for link in area_contests(session, area)]
-
 
 
 def next_unsent(session: Session, user: User, area_id: int, contest_id: int) -> PollingAreaUnit | None:
