@@ -19,11 +19,10 @@ from webapp.htmx import render
 from webapp.i18n import _
 from webapp.reports import receipts
 from webapp.reports import services as reports
-from webapp.reports.check_messages import describe
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, TurnoutForm, count_form
 from webapp.clock import reporting_now
-from webapp.labels import CONTEST_SHORT
 from webapp.reports.views.count import signature_errors
+from webapp.reports.views.turnout import Problem, rejected_problems, to_fix
 from webapp.web import current_actor, roles_required
 
 
@@ -41,22 +40,22 @@ def _saved(report: Any, replayed: bool) -> Response:
 # --- turnout ---------------------------------------------------------------------------------------------
 
 
-def _turnout_messages(exc: reports.ReportError, overview: reports.TurnoutOverview) -> list[str]:
+def _turnout_messages(exc: reports.ReportError, overview: reports.TurnoutOverview, form: TurnoutForm) -> (
+        list[Problem]):
     if isinstance(exc, reports.ReportRejected):
-        names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
-        return [f"{names[cid]}: {describe(f)}" if cid in names else describe(f)
-                for f, cid in zip(exc.findings, exc.contests, strict=True)]
+        return rejected_problems(exc, overview, form.is_per_contest)
     if isinstance(exc, reports.NoReportTimes):
-        return [_("No turnout report times are set for this province.")]
+        return [(None, _("No turnout report times are set for this province."))]
     if isinstance(exc, reports.UnknownReportTime):
-        return [_("This report time has not started yet, or no longer exists. Reload the page.")]
+        return [("hl-slot", _("This report time has not started yet, or no longer exists. Reload the page."))]
     if isinstance(exc, reports.ReportLocked):
-        return [_("This report was confirmed by the commune and can no longer be changed. Ask the commune to "
-                  "reopen it if it must be corrected.")]
-    return [_("This form was already used for another report. Reload the page and enter the numbers again.")]
+        return [(None, _("This report was confirmed by the commune and can no longer be changed. Ask the commune "
+                         "to reopen it if it must be corrected."))]
+    return [(None, _("This form was already used for another report. Reload the page and enter the numbers "
+                     "again."))]
 
 
-def _turnout_page(overview: reports.TurnoutOverview, form: TurnoutForm, errors: list[str], status: int = 200,
+def _turnout_page(overview: reports.TurnoutOverview, form: TurnoutForm, errors: list[Problem], status: int = 200,
                   read_back: ReadBackForm | None = None, data: reports.TurnoutInput | None = None) -> Response:
     per_contest = form.is_per_contest or request.args.get("per_contest") == "1"
     form.per_contest.data = "1" if per_contest else ""
@@ -64,7 +63,7 @@ def _turnout_page(overview: reports.TurnoutOverview, form: TurnoutForm, errors: 
     if not form.slot.data and opened:
         form.slot.data = (overview.next or opened[-1]).at.strftime("%H:%M")
     return render("hotline/turnout.html", "hotline/_turnout.html", status=status, overview=overview, form=form,
-                  errors=errors, per_contest=per_contest, raw=request.form, slots=opened, data=data,
+                  to_fix=to_fix(form, errors), per_contest=per_contest, raw=request.form, slots=opened, data=data,
                   read_back=read_back or ReadBackForm(formdata=None), hidden=_hidden())
 
 
@@ -79,7 +78,7 @@ def _dry_run(area_id: int, data: reports.TurnoutInput, form: TurnoutForm,
     except reports.NotAllowed:
         abort(403)
     except reports.ReportError as exc:
-        return _turnout_page(overview, form, _turnout_messages(exc, overview), 422)
+        return _turnout_page(overview, form, _turnout_messages(exc, overview, form), 422)
     finally:
         savepoint.rollback()
     return None
@@ -100,7 +99,9 @@ def enter_turnout(area_id: int) -> Response:
     data = form.to_input([link.contest_id for link in overview.contests], request.form)
     numbers = list(data.per_contest.values()) if data.per_contest is not None else [data.voted]
     if any(not isinstance(n, int) for n in numbers):
-        return _turnout_page(overview, form, [_("Enter every number, in digits.")], 422)
+        return _turnout_page(overview, form, [("contest_" + str(overview.contests[0].contest_id)
+                                               if form.is_per_contest and overview.contests else "voted",
+                                               _("Enter every number, in digits."))], 422)
     if step != "send":
         if (refused := _dry_run(area_id, data, form, overview)) is not None:
             return refused
@@ -114,7 +115,7 @@ def enter_turnout(area_id: int) -> Response:
     except reports.NotAllowed:
         abort(403)
     except reports.ReportError as exc:
-        return _turnout_page(overview, form, _turnout_messages(exc, overview), 422)
+        return _turnout_page(overview, form, _turnout_messages(exc, overview, form), 422)
     return _saved(result.report, result.replayed)
 
 

@@ -26,16 +26,23 @@ from webapp.web import current_actor
 Problem = tuple[str | None, str]  # the id of the field that fixes it (None: no field does), the message
 
 
+def rejected_problems(exc: services.ReportRejected, overview: services.TurnoutOverview,
+                      per_contest: bool) -> list[Problem]:
+    """The findings of a refused turnout report, each named after its contest, with the field that fixes it
+    (the leader's form and the hotline's entry by phone have the same fields)."""
+    names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
+    first = overview.contests[0].contest_id if overview.contests else None
+    out: list[Problem] = []
+    for f, cid in zip(exc.findings, exc.contests, strict=True):
+        field = (None if not f.fields else "reason" if f.code == "turnout_decreased"
+                 else f"contest_{cid or first}" if per_contest else "voted")
+        out.append((field, f"{names[cid]}: {describe(f)}" if cid in names else describe(f)))
+    return out
+
+
 def _messages(exc: services.ReportError, overview: services.TurnoutOverview, per_contest: bool) -> list[Problem]:
     if isinstance(exc, services.ReportRejected):
-        names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
-        first = overview.contests[0].contest_id if overview.contests else None
-        out: list[Problem] = []
-        for f, cid in zip(exc.findings, exc.contests, strict=True):
-            field = (None if not f.fields else "reason" if f.code == "turnout_decreased"
-                     else f"contest_{cid or first}" if per_contest else "voted")
-            out.append((field, f"{names[cid]}: {describe(f)}" if cid in names else describe(f)))
-        return out
+        return rejected_problems(exc, overview, per_contest)
     if isinstance(exc, services.NoReportTimes):
         return [(None, _("No turnout report times are set for your province. Please call the commune."))]
     if isinstance(exc, services.UnknownReportTime):
@@ -45,8 +52,9 @@ def _messages(exc: services.ReportError, overview: services.TurnoutOverview, per
     raise exc
 
 
-def _to_fix(form: TurnoutForm, errors: list[Problem]) -> list[Problem]:
-    """The refused form's summary: what the service said, then what the form said, each with its field."""
+def to_fix(form: TurnoutForm, errors: list[Problem]) -> list[Problem]:
+    """The refused form's summary (reports/_macros.html ``error_summary``): what the service said, then what the
+    form said, each with the address of its field."""
     shown = {"voted", "reason"}  # the form's own fields on the page; its hidden ones have none to go to
     problems = [*errors, *((name if name in shown else None, str(message))
                            for name, messages in form.errors.items() for message in messages)]
@@ -64,7 +72,7 @@ def _page(overview: services.TurnoutOverview, form: TurnoutForm, errors: list[Pr
         no_change.slot.data = overview.current.at.strftime("%H:%M")
         no_change.repeat.data = str(overview.previous.id)
     return render("reports/turnout.html", "reports/_turnout.html", status=status, overview=overview, form=form,
-                  no_change=no_change, to_fix=_to_fix(form, errors), per_contest=per_contest, raw=request.form,
+                  no_change=no_change, to_fix=to_fix(form, errors), per_contest=per_contest, raw=request.form,
                   can_send=services.may_submit(current_user, overview.area))
 
 
