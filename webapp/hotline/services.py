@@ -95,11 +95,13 @@ def search_stations(session: Session, user: User, query: str) -> SearchResult:
                         PollingArea.code.like(contains(word), escape="\\"),
                         Commune.name_folded.like(contains(word), escape="\\")) for word in folded.split()]
         # A person's name is matched whole ("nguyen van an", or its end "van an"), not word by word: "an" alone
-        # is a part of thousands of names.
+        # is a part of thousands of names. Only the people of the user's area are read (a province's, not the
+        # country's half a million team members).
         name = contains(folded)
-        members = sa.select(TeamMember.polling_area_id).where(TeamMember.name_folded.like(name, escape="\\"))
-        leaders = sa.select(User.polling_area_id).where(User.name_folded.like(name, escape="\\"),
-                                                        User.polling_area_id.is_not(None))
+        members = sa.select(TeamMember.polling_area_id).where(scope.visible(TeamMember, user),
+                                                              TeamMember.name_folded.like(name, escape="\\"))
+        leaders = sa.select(User.polling_area_id).where(scope.visible(User, user), User.polling_area_id.is_not(None),
+                                                        User.name_folded.like(name, escape="\\"))
         stmt = stmt.where(sa.or_(sa.and_(*place), PollingArea.id.in_(members), PollingArea.id.in_(leaders)))
         how = "text"
     areas = session.scalars(stmt.order_by(PollingArea.code).limit(SEARCH_LIMIT).options(*_area_options())).all()
