@@ -455,6 +455,13 @@
     target.focus({ preventScroll: true });
   });
   document.addEventListener("htmx:load", function (e) { focusSummary(e.detail && e.detail.elt); });
+  // A boosted page (the hotline's refused turnout) is scrolled to its top once settled, after the focus above:
+  // bring the summary back into view then.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var elt = e.detail && e.detail.elt;
+    var summary = elt && elt.querySelector && elt.querySelector("[data-error-summary]");
+    if (summary) setTimeout(function () { summary.scrollIntoView({ block: "start" }); focusSummary(summary); }, 0);
+  });
   window.focusErrorSummary = focusSummary;  // the outbox's refused forms, shown without htmx (showFix above)
   focusSummary(document);
 })();
