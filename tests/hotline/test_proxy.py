@@ -216,3 +216,24 @@ def test_a_refused_turnout_by_phone_has_the_leaders_summary(as_user, clock, db_s
         assert {a["href"] for a in summary.select("a")} == {"#voted"}
         assert page.select_one("#voted")["aria-invalid"] == "true"
     assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0
+
+
+def test_a_refused_count_by_phone_names_the_witnesses_with_the_arithmetic(as_user, clock, db_session, w):
+    """By phone as on the leader's page: the count form's summary lists the arithmetic and a missing witness
+    together, each a link to its field, and nothing is read back or saved."""
+    clock(20, 15)
+    area = w.area("26743-01")
+    contest_id, data = _count_form_data(db_session, area, ContestKind.NATIONAL_ASSEMBLY)
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{area.id}/count/{contest_id}"
+    form = soup(client.get(url)).select_one("#hotline-count-entry")
+    hidden = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    signers = [i["value"] for i in form.select("input[name=signers][checked]")]
+    body = {**hidden, **data, "signers": signers, "witness_2": "", "invalid": str(int(data["invalid"]) + 5)}
+    refused = client.post(url, data={**body, "step": "review"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    links_ = {a["href"] for a in page.select("#hotline-count [data-error-summary] a")}
+    assert "#witness_2" in links_ and links_ - {"#witness_2"}, links_
+    assert page.select_one("input[name=read_back]") is None
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(CountReport)) == 0
