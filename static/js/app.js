@@ -209,6 +209,8 @@
       var fresh = form.dataset.outboxItem ? showFix(result.fix, form.parentNode) : showFix(result.fix, main);
       if (fresh) statusBox(fresh).show(L.fixNow, "is-fix");
       else status.show(result.fix.last_error, "is-fix", [["/outbox", L.outbox]]);
+      // The server's summary of what to fix came with the form: the focus goes to it, as on a refused page.
+      if (fresh && window.focusErrorSummary) window.focusErrorSummary(fresh);
       return;
     }
     form.hidden = true;
@@ -453,5 +455,13 @@
     target.focus({ preventScroll: true });
   });
   document.addEventListener("htmx:load", function (e) { focusSummary(e.detail && e.detail.elt); });
+  // A boosted page (the hotline's refused turnout) is scrolled to its top once settled, after the focus above:
+  // bring the summary back into view then.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var elt = e.detail && e.detail.elt;
+    var summary = elt && elt.querySelector && elt.querySelector("[data-error-summary]");
+    if (summary) setTimeout(function () { summary.scrollIntoView({ block: "start" }); focusSummary(summary); }, 0);
+  });
+  window.focusErrorSummary = focusSummary;  // the outbox's refused forms, shown without htmx (showFix above)
   focusSummary(document);
 })();

@@ -82,6 +82,19 @@ def test_missing_signatures_answer_422(api, db_session, w, token_for, election_n
     assert [(e["code"], e["field"]) for e in response.json["errors"]] == [("witnesses_same", "witnesses")]
 
 
+def test_the_arithmetic_and_the_signatures_are_refused_in_one_answer(api, db_session, w, token_for, election_night):
+    body = count_body(db_session, w, signer_ids=[], witnesses=["Nguyễn Văn Chứng", " "])
+    body["invalid"] += 2
+    response = api("POST", count_url(w), token_for("to01"), json=body)
+    assert response.status_code == 422
+    assert_error_shape(response.json)
+    assert [(e["code"], e["field"]) for e in response.json["errors"]] == [
+        ("valid_plus_invalid_ne_received", "valid"), ("no_signers", "signer_ids"), ("witnesses_missing", "witnesses")]
+    signers = response.json["errors"][1]
+    assert signers["message"]["vi"] and signers["message"]["en"] == "Choose the team members who signed the minutes."
+    assert rows(db_session, CountReport) == 0
+
+
 def test_another_provinces_leader_gets_404_even_with_a_broken_body(api, db_session, w, token_for, election_night):
     secret = token_for("hn_to01")
     for kwargs in ({"json": count_body(db_session, w)}, {"data": b"{not json", "content_type": "application/json"}):

@@ -32,6 +32,7 @@ def test_an_import_answers_202_and_its_job_tells_the_outcome(api, db_session, to
     job = api("GET", answer.headers["Location"], secret).json
     assert (job["kind"], job["dataset"], job["state"], job["errors"]) == ("import", "units", "done", [])
     assert job["summary"]["created"] == 1
+    assert job["file_url"] is None  # an import writes no file
     assert count(db_session, ElectoralUnit, ElectoralUnit.code == "X-26743-09") == 1
     # Another account does not see the job.
     assert api("GET", answer.headers["Location"], token_for("tinh")).status_code == 404
@@ -72,7 +73,8 @@ def test_an_export_is_downloaded_by_its_owner_only(api, db_session, token_for):
     assert answer.status_code == 202, answer.json
     job = api("GET", answer.headers["Location"], secret).json
     assert job["state"] == "done" and job["kind"] == "export"
-    got = api("GET", f"/api/v1/jobs/{job['id']}/file", secret)
+    assert job["file_url"] == f"/api/v1/jobs/{job['id']}/file"
+    got = api("GET", job["file_url"], secret)
     assert got.status_code == 200 and got.mimetype.endswith("spreadsheetml.sheet")
     rows = read_xlsx(got.data)
     got.close()  # send_file's open file

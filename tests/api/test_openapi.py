@@ -113,4 +113,14 @@ def test_the_officials_operations_are_named_and_their_answers_match(api, db_sess
                                            secret).json)
     started = api("POST", "/api/v1/exports/units", secret)
     _conforms(document, "Job", started.json)
-    _conforms(document, "Job", api("GET", started.headers["Location"], secret).json)
+    job = api("GET", started.headers["Location"], secret).json
+    _conforms(document, "Job", job)
+    # getJob names the file of a finished export: the documented downloadJobFile's path.
+    assert "/api/v1/jobs/{job_id}/file" in document["paths"]
+    assert job["file_url"] == "/api/v1/jobs/{job_id}/file".format(job_id=job["id"])
+    link = document["paths"]["/api/v1/jobs/{job_id}"]["get"]["responses"]["200"]["links"]["downloadJobFile"]
+    assert link["operationId"] == "downloadJobFile"
+    downloaded = api("GET", job["file_url"], secret)
+    assert downloaded.status_code == 200
+    downloaded.close()
+

@@ -176,6 +176,13 @@ def test_the_leader_home_through_the_day(phone, day):
     button = _home(tab, "leader-1945-next-ballot")
     assert button.startswith(counts) and button != f"{counts}{na}"  # the next ballot
     assert tab.locator(".lh-minutes .lh-photo-missing").count() == 1
+    # The receipt of the minutes leads to the same next ballot, first; the photo can come later.
+    tab.goto(f"/reports/count/{first.id}")
+    tab.screenshot(path=str(SHOTS / "leader-1945-receipt.png"), full_page=True)
+    assert tab.evaluate(NO_SIDEWAYS) <= WIDTH, "the receipt scrolls sideways: " + tab.evaluate(WIDEST)
+    assert_accessible(tab)
+    assert tab.locator("#main .button.primary").first.get_attribute("href") == button
+    assert tab.locator("#next-ballot").bounding_box()["y"] < HEIGHT
 
     for kind in (ContestKind.PROVINCIAL_COUNCIL, ContestKind.COMMUNE_COUNCIL):
         send_count(day.session, day.w, kind=kind, at=(20, 0), explanations=LATE_VOTERS)

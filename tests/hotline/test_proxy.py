@@ -144,7 +144,7 @@ def test_numbers_the_checks_refuse_are_shown_before_the_read_back(as_user, clock
     response = client.post(url, data={**data, "voted": typed, "slot": "09:00", "step": "review"})
     assert response.status_code == 422
     page = soup(response)
-    assert page.select_one("#hotline-turnout .rep-finding.rep-block") is not None
+    assert page.select_one("#hotline-turnout [data-error-summary] a[href=\"#voted\"]") is not None
     assert page.select_one("input[name=read_back]") is None
     assert page.select_one("input[name=voted]").get("value", "") == typed
     assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0
@@ -197,3 +197,43 @@ def test_a_correction_by_phone_starts_from_the_version_that_counts(as_user, cloc
     audit = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "count_reports",
                                                            AuditEntry.actor_username == "tongdai")).all()
     assert audit and {e.channel for e in audit} == {Channel.PHONE}
+
+
+def test_a_refused_turnout_by_phone_has_the_leaders_summary(as_user, clock, db_session, w):
+    """The hotline's turnout form says what to fix as the leader's does: at its top, each problem a link to its
+    field, the field marked invalid; a number not in digits too."""
+    clock(9, 20)
+    area = w.area("26740-04")
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{area.id}/turnout"
+    form = soup(client.get(url)).select_one("#hotline-turnout form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    data.update(slot="09:00", reason="", step="review")
+    for voted in ("999999", "mười"):
+        page = soup(client.post(url, data={**data, "voted": voted}))
+        summary = page.select_one("#hotline-turnout form [data-error-summary]")
+        assert summary is not None, voted
+        assert {a["href"] for a in summary.select("a")} == {"#voted"}
+        assert page.select_one("#voted")["aria-invalid"] == "true"
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0
+
+
+def test_a_refused_count_by_phone_names_the_witnesses_with_the_arithmetic(as_user, clock, db_session, w):
+    """By phone as on the leader's page: the count form's summary lists the arithmetic and a missing witness
+    together, each a link to its field, and nothing is read back or saved."""
+    clock(20, 15)
+    area = w.area("26743-01")
+    contest_id, data = _count_form_data(db_session, area, ContestKind.NATIONAL_ASSEMBLY)
+    client = as_user("tongdai")
+    url = f"/hotline/stations/{area.id}/count/{contest_id}"
+    form = soup(client.get(url)).select_one("#hotline-count-entry")
+    hidden = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    signers = [i["value"] for i in form.select("input[name=signers][checked]")]
+    body = {**hidden, **data, "signers": signers, "witness_2": "", "invalid": str(int(data["invalid"]) + 5)}
+    refused = client.post(url, data={**body, "step": "review"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    links_ = {a["href"] for a in page.select("#hotline-count [data-error-summary] a")}
+    assert "#witness_2" in links_ and links_ - {"#witness_2"}, links_
+    assert page.select_one("input[name=read_back]") is None
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(CountReport)) == 0

@@ -78,3 +78,32 @@ def test_who_may_use_the_hotline_pages(as_user, username, status):
     client = as_user(username)
     assert client.get("/hotline/").status_code == status
     assert client.get("/hotline/calls").status_code == status
+
+
+def test_the_name_shown_in_the_results_finds_the_station(db_session, w):
+    """The leader's name under a result is a way to find it again: accents, dashes and apostrophes optional."""
+    tongdai = w.user("tongdai")
+    member = w.area("26743-05").team[0]
+    member.full_name = "Hoàng Thị Hoà H’Niê"
+    db_session.flush()
+    assert member.name_folded == "hoang thi hoa h'nie"
+    for query in ("Hoàng Thị Hoà H’Niê", "hoang thi hòa h'nie", "Thị Hoà H'Niê", "HOANG THI HOA H\u02bcNIE"):
+        found = services.search_stations(db_session, tongdai, query)
+        assert codes(found) == ["26743-05"], query
+    assert codes(services.search_stations(db_session, w.user("hn_tongdai"), "hoang thi hoa h'nie")) == []
+
+
+def test_a_team_members_or_the_leader_accounts_name_finds_the_station(db_session, w):
+    tongdai = w.user("tongdai")
+    w.area("26743-03").team[3].full_name = "Ksor Y–Bhăm"
+    w.user("to01").full_name = "Nguyễn Văn Độ"
+    db_session.flush()
+    assert codes(services.search_stations(db_session, tongdai, "ksor y - bham")) == ["26743-03"]
+    assert codes(services.search_stations(db_session, tongdai, "nguyen van do")) == [w.user("to01").polling_area.code]
+    # A name is matched whole: its words are not spread over the place and other people.
+    assert services.search_stations(db_session, tongdai, "ksor do").areas == []
+
+
+def test_a_wildcard_in_the_query_is_a_plain_character(db_session, w):
+    assert services.search_stations(db_session, w.user("tongdai"), "%").areas == []
+    assert services.search_stations(db_session, w.user("tongdai"), "_").areas == []

@@ -44,6 +44,18 @@ def test_team_members_added_and_edited_in_place(db_session, w) -> None:
     assert members(db_session, w, "26743-01")[21].role is TeamRole.SECRETARY
 
 
+
+def test_imported_names_are_folded_for_the_hotlines_search(db_session, w) -> None:
+    """Members are written with Core, past the model's validator: the import folds their names itself."""
+    rows = [["26743-01", 20, "Y – Đrăng H’Niê", "Thành viên", None]]
+    run(db_session, w, "xa", "teams", team_file(*rows))
+    assert members(db_session, w, "26743-01")[20].name_folded == "y-drang h'nie"
+    rows[0][2] = "Hoà Bình"
+    run(db_session, w, "xa", "teams", team_file(*rows))
+    db_session.expire_all()
+    assert members(db_session, w, "26743-01")[20].name_folded == "hoa binh"
+
+
 def test_a_team_has_one_leader(db_session, w) -> None:
     errors = rejected(db_session, w, "xa", "teams", team_file(["26743-01", 20, "Người Thứ Hai", "Tổ trưởng", None]))
     assert [(e.row, e.column, e.params) for e in errors] == [(2, "Chức vụ", {"n": 2})]

@@ -182,7 +182,7 @@ def test_refused_report_is_fixed_on_the_phone_and_sent_once(phone, offline_serve
     page.click(".outbox-item.state-needs_fix button[data-act=fix]")
     fix_form = f"#outbox-fix {TURNOUT_FORM}"
     assert page.input_value(f"{fix_form} #voted") == "999999"
-    assert page.locator("#outbox-fix .rep-findings-list").count() == 1, "the server's reasons are shown"
+    assert page.locator("#outbox-fix [data-error-summary]").count() == 1, "the server's reasons are shown"
     shot(page, "outbox-fix-form")
     page.fill(f"{fix_form} #voted", "430")
     page.click(f"{fix_form} button[type=submit]")
@@ -277,3 +277,21 @@ def test_sign_out_forgets_the_pages_but_not_the_outbox(phone, offline_server, le
     sign_in(page, leader)
     wait_empty(page)
     assert stored(offline_server, uuids) == [700]
+
+
+def test_a_refused_turnout_leads_to_its_field(phone, offline_server, leader):
+    """Issue 16 §3 for the turnout form, online at 360 px: the server refuses the number; the summary at the top of
+    the form names it with a link, the focus is on that link, and the link puts the focus in the field."""
+    page = phone().new_page()
+    sign_in(page, leader)
+    turnout = page.get_attribute("#leader-home a[href$='/turnout']", "href")
+    enter_turnout(page, turnout, 999_999)
+    summary = page.locator(f"{TURNOUT_FORM} [data-error-summary]")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("lớn hơn")
+    expect(summary.locator("a").first).to_be_focused()
+    assert summary.bounding_box()["y"] < 740, "the summary is on the first screen"
+    shot(page, "turnout-refused-summary")
+    summary.locator("a").first.click()
+    expect(page.locator(f"{TURNOUT_FORM} #voted")).to_be_focused()
+    assert page.input_value(f"{TURNOUT_FORM} #voted") == "999999"

@@ -9,7 +9,6 @@ from webapp.audit.models import AuditEntry, Channel
 from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
 from webapp.reports import services
-from webapp.reports.counts import InvalidSignatures
 from webapp.reports.models import CountReport, CountVote, ReportStatus
 from webapp.reports.services import TurnoutInput
 
@@ -166,9 +165,25 @@ def test_a_contest_the_area_does_not_vote_in_is_refused(db_session, w):
     ({"witnesses": ("Lê Thị Kiến", "lê thị  kiến")}, "witnesses_same"),
 ])
 def test_signers_and_two_witnesses_are_required(db_session, w, overrides, code):
-    with pytest.raises(InvalidSignatures) as caught:
+    with pytest.raises(services.ReportRejected) as caught:
         send(db_session, w, count_data(w, good_numbers(db_session, w.area(AREA), NA), **overrides))
-    assert caught.value.code == code
+    assert (caught.value.signatures, caught.value.findings) == ([code], [])
+    assert rows(db_session, CountReport) == 0
+
+
+def test_every_problem_of_the_minutes_is_reported_at_once(db_session, w):
+    """The arithmetic, the explanation still owed, the signers and the witnesses: one refusal names them all."""
+    numbers = good_numbers(db_session, w.area(AREA), NA)
+    numbers = changed(numbers, valid=numbers.valid + 1, ballots_issued=numbers.voters_voted + 2)
+    with pytest.raises(services.ReportRejected) as caught:
+        send(db_session, w, count_data(w, numbers, signer_ids=(), witnesses=("Lê Thị Kiến", " lê thị kiến")))
+    assert "valid_plus_invalid_ne_received" in [f.code for f in caught.value.findings]
+    assert "issued_ne_voted" in [f.code for f in caught.value.unexplained]
+    assert caught.value.signatures == ["no_signers", "witnesses_same"]
+    with pytest.raises(services.ReportRejected) as caught:
+        send(db_session, w, count_data(w, numbers, signer_ids=(999999,), witnesses=("", "Lê Thị Kiến")))
+    assert caught.value.signatures == ["unknown_signer", "witnesses_missing"]
+    assert rows(db_session, CountReport) == 0
 
 
 def test_scope_out_of_area_is_not_found_and_officials_cannot_send(db_session, w):

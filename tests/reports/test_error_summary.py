@@ -4,8 +4,8 @@ refused boosted form stays at its page's address, so a reload does not answer 40
 
 from __future__ import annotations
 
-from tests.reports.helpers import vn
-from tests.reports.test_views import NA, clock, count_form_data, count_url, soup  # noqa: F401
+from tests.reports.helpers import AREA, vn
+from tests.reports.test_views import NA, clock, count_form_data, count_url, form_values, soup  # noqa: F401
 
 
 def _summary(page) -> list[tuple[str, str]]:
@@ -88,3 +88,37 @@ def test_the_bar_keeps_only_what_is_unresolved_and_an_explanation_rechecks_it(
     assert box["hx-post"] == check and box["hx-select"] == box["hx-target"] == ".rep-live-bar"
     text, _ = bar(explain_issued_ne_voted="Một phiếu hỏng đã đổi.", explain_received_lt_issued="Một phiếu hỏng.")
     assert "Cần xem" not in text and text.startswith("✓"), text
+
+
+def test_a_refused_turnout_lists_its_problems_at_the_top_with_links(as_user, w, clock, db_session):  # noqa: F811
+    """The turnout form's summary is the count form's: at the top of the form, each problem a link to the field
+    that fixes it, the field marked invalid."""
+    client = as_user("to01")
+    url = f"/reports/{w.area(AREA).id}/turnout"
+    values = form_values(soup(client.get(url)), "form[data-offline]")
+    page = soup(client.post(url, data={**values, "voted": "999999"}))
+    items = _summary(page)
+    assert {href for href, _ in items} == {"#voted"} and all("lớn hơn" in text for _, text in items)
+    form = page.select_one("form[data-offline]")
+    assert form.select_one("[data-error-summary]") is form.select_one("[data-error-summary], input[inputmode]")
+    assert page.select_one("#voted")["aria-invalid"] == "true"
+    assert client.post(url, data={**values, "voted": "420"}).status_code == 303
+    # Lower than the last report without a reason: the reason's box is the fix, opened.
+    clock(vn(11, 32))
+    values = form_values(soup(client.get(url)), "form[data-offline]")
+    page = soup(client.post(url, data={**values, "voted": "400"}))
+    assert [href for href, _ in _summary(page)] == ["#reason"]
+    assert page.select_one("details.rep-reason").has_attr("open")
+
+
+def test_a_refused_turnout_per_contest_links_each_contests_field(as_user, w, clock, db_session):  # noqa: F811
+    client = as_user("to01")
+    url = f"/reports/{w.area(AREA).id}/turnout?per_contest=1"
+    values = form_values(soup(client.get(url)), "form[data-offline]")
+    names = sorted(n for n in values if n.startswith("contest_"))
+    page = soup(client.post(url, data={**values, **{n: "300" for n in names}, names[1]: "", names[2]: "x"}))
+    hrefs = [href for href, _ in _summary(page)]
+    assert hrefs == [f"#{names[1]}", f"#{names[2]}"], hrefs
+    for href in hrefs:
+        assert page.select_one(href)["aria-invalid"] == "true"
+    assert page.select_one(f"#{names[0]}")["aria-invalid"] == "false"

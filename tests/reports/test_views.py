@@ -107,7 +107,7 @@ def test_refused_turnout_answers_422_and_keeps_the_entries(as_user, w, clock, db
     assert response.status_code == 422
     assert page.select_one("input[name=voted]")["value"] == "999999"
     assert page.select_one("input[name=client_uuid]")["value"] == values["client_uuid"]
-    messages = [li.text for li in page.select(".rep-findings-list li")]
+    messages = [li.text for li in page.select("[data-error-summary] li")]
     assert messages[0].startswith("Quốc hội: ") and "lớn hơn" in messages[0]
     assert db_session.scalar(sa.select(sa.func.count()).select_from(TurnoutReport)) == 0
 

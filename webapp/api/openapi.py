@@ -194,8 +194,10 @@ RESPONSES: dict[str, Any] = {
                       "only after it reopens the report; `params.report` is `turnout` or `photo` when not count "
                       "minutes), `superseded` (a photo for a version that no longer counts; `params.latest_version`), "
                       "`client_uuid_conflict` (the id was used for another report) or `no_report_times`."),
-    "Unprocessable": _json(ref("schemas", "Errors"), "The checks refused the values: blocking findings, and "
-                           "findings that need a written explanation (field `explanations.<code>`)."),
+    "Unprocessable": _json(ref("schemas", "Errors"), "The checks refused the values: blocking findings, "
+                           "findings that need a written explanation (field `explanations.<code>`) and, for count "
+                           "minutes, the problems of the signers and witnesses (`no_signers`, `unknown_signer`, "
+                           "`witnesses_missing`, `witnesses_same`), every problem in one answer."),
     "PreconditionFailed": _json(ref("schemas", "Errors"), "`stale`: `If-Match` names the object as it was, not "
                                 "as it is now; nothing was changed. Read it again (`params.etag` is the current "
                                 "one)."),

@@ -24,7 +24,7 @@ from webapp.errors import DATABASE_UNAVAILABLE, without_database
 from webapp.extensions import csrf
 from webapp.reports import services
 from webapp.reports.common import area_contests, scoped_area
-from webapp.reports.counts import InvalidSignatures
+from webapp.reports.counts import SIGNATURE_PROBLEMS
 from webapp.reports.models import CountReport
 from webapp.web import current_actor
 
@@ -81,11 +81,6 @@ for _exc_type in _DOMAIN_ERRORS:
     bp.register_error_handler(_exc_type, _domain_error)
 
 
-@bp.errorhandler(InvalidSignatures)
-def _signatures(exc: InvalidSignatures) -> Response:
-    return _fail(422, exc.code, "witnesses" if exc.code.startswith("witnesses") else "signer_ids")
-
-
 @bp.errorhandler(services.PhotoRejected)
 def _photo_rejected(exc: services.PhotoRejected) -> Response:
     return _fail(413 if exc.code == "too_large" else 422, exc.code, "photo")
@@ -114,7 +109,8 @@ def _unhandled(exc: Exception) -> Response:
 
 
 def _rejected(exc: services.ReportRejected, contest_kinds: dict[int, str] | None = None) -> Response:
-    """422 with the blocking findings and the suspicious ones still unexplained; the rest as warnings."""
+    """422 with the blocking findings, the suspicious ones still unexplained and the problems of the signers and
+    witnesses, all in one answer; the rest as warnings."""
     names = _candidate_names(exc.findings)
     unexplained = {id(f) for f in exc.unexplained}
     errors, warnings = [], []
@@ -126,6 +122,7 @@ def _rejected(exc: services.ReportRejected, contest_kinds: dict[int, str] | None
             errors.append(finding_json(finding, names, field=f"explanations.{finding.code}", contest=kind))
         else:
             warnings.append(finding_json(finding, names, contest=kind))
+    errors += [Problem(code, SIGNATURE_PROBLEMS[code]).as_json() for code in exc.signatures]
     return response(422, errors, warnings)
 
 

@@ -144,6 +144,7 @@ def _attempt(session: Session, result: PassResult, send) -> bool:  # type: ignor
             send()
     except Exception as exc:  # noqa: BLE001 - a refused report is counted, the other stations go on
         codes = [f.code for f in (*getattr(exc, "findings", ()), *getattr(exc, "unexplained", ()))]
+        codes += list(getattr(exc, "signatures", ()))
         result.refused[type(exc).__name__ + (f" ({', '.join(sorted(set(codes)))})" if codes else "")] += 1
         return False
     return True

@@ -10,6 +10,7 @@ from webapp.db import Base
 from webapp.elections import codes
 from webapp.db import enum_type as _enum
 from webapp.geo.models import Commune, Province
+from webapp.textnorm import fold
 
 
 class ContestKind(enum.StrEnum):
@@ -270,11 +271,19 @@ class TeamMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     polling_area_id: Mapped[int] = mapped_column(sa.ForeignKey("polling_areas.id"), index=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
+    # The name folded (webapp.textnorm.fold) for the hotline's search by a member's name. Kept by ``_fold_name``
+    # on every ORM write; bulk writers (the teams import, the national generator) fill it themselves.
+    name_folded: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     role: Mapped[TeamRole] = mapped_column(_enum(TeamRole))
     phone: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     polling_area: Mapped[PollingArea] = relationship(back_populates="team")
+
+    @validates("full_name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.name_folded = fold(value or "")
+        return value
 
     def audit_place(self) -> tuple[int | None, int | None, int | None]:
         pa = self.polling_area

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from webapp import scope
+from webapp.accounts.admin_services import contains
 from webapp.accounts.models import ActivationCode, Role, User
 from webapp.elections.models import PollingArea, TeamMember
 from webapp.geo.models import Commune
@@ -65,8 +66,9 @@ def _area_options() -> Any:
 
 def search_stations(session: Session, user: User, query: str) -> SearchResult:
     """Stations in the user's scope: by receipt code (the report it names), by a team member's or leader's phone
-    (a part of the number is enough), or by code, name or commune name with or without diacritics, every word
-    of the query matching one of them ("ben thanh 3")."""
+    (a part of the number is enough), by code, name or commune name, every word of the query matching one of
+    them ("ben thanh 3"), or by the name of a team member or of the leader's account; words are compared folded
+    (webapp.textnorm.fold: diacritics, dashes and apostrophes optional)."""
     query = query.strip()[:100]
     if not query:
         return SearchResult(query, "", [])
@@ -88,10 +90,19 @@ def search_stations(session: Session, user: User, query: str) -> SearchResult:
                                  PollingArea.code.like(f"%{query}%")))
         how = "number"
     else:
-        for word in fold(query).split():
-            like = f"%{word}%"
-            stmt = stmt.where(sa.or_(PollingArea.name_folded.like(like), PollingArea.code.like(like),
-                                     Commune.name_folded.like(like)))
+        folded = fold(query)
+        place = [sa.or_(PollingArea.name_folded.like(contains(word), escape="\\"),
+                        PollingArea.code.like(contains(word), escape="\\"),
+                        Commune.name_folded.like(contains(word), escape="\\")) for word in folded.split()]
+        # A person's name is matched whole ("nguyen van an", or its end "van an"), not word by word: "an" alone
+        # is a part of thousands of names. Only the people of the user's area are read (a province's, not the
+        # country's half a million team members).
+        name = contains(folded)
+        members = sa.select(TeamMember.polling_area_id).where(scope.visible(TeamMember, user),
+                                                              TeamMember.name_folded.like(name, escape="\\"))
+        leaders = sa.select(User.polling_area_id).where(scope.visible(User, user), User.polling_area_id.is_not(None),
+                                                        User.name_folded.like(name, escape="\\"))
+        stmt = stmt.where(sa.or_(sa.and_(*place), PollingArea.id.in_(members), PollingArea.id.in_(leaders)))
         how = "text"
     areas = session.scalars(stmt.order_by(PollingArea.code).limit(SEARCH_LIMIT).options(*_area_options())).all()
     return SearchResult(query, how, list(areas))

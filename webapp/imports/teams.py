@@ -18,6 +18,7 @@ from webapp.imports.cells import Cells, to_choice, to_code, to_int, to_phone, to
 from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, WRITE_BATCH, Context, Plan, chunks
 from webapp.imports.datasets import TEAM_ROLE_WORDS, TEAMS, word
 from webapp.imports.parsing import Table
+from webapp.textnorm import fold
 
 
 class _Spec(NamedTuple):
@@ -151,14 +152,16 @@ class _Writes:
         """Updates, then inserts (a leader moved to another place is never two leaders at once), in batches, each
         with its audit entries: the same entries the ORM listener writes for these rows."""
         for batch in chunks(self.updated, WRITE_BATCH):
-            session.execute(sa.update(TeamMember), [{"id": member_id, **after} for member_id, _b, after, _p in batch])
+            session.execute(sa.update(TeamMember), [{"id": member_id, **after, **_folded(after)}
+                                                    for member_id, _b, after, _p in batch])
             audit.record_written(session, [
                 audit.Written("update", TeamMember.__tablename__, str(member_id), place, before, after)
                 for member_id, before, after, place in batch
             ])
         insert = sa.insert(TeamMember).returning(TeamMember.id, sort_by_parameter_order=True)
         for batch in chunks(self.created, WRITE_BATCH):
-            rows = [{"polling_area_id": area.id, "position": s.position, "full_name": s.full_name, "role": s.role,
+            rows = [{"polling_area_id": area.id, "position": s.position, "full_name": s.full_name,
+                     "name_folded": fold(s.full_name), "role": s.role,
                      "phone": "" if s.phone is _ABSENT else s.phone or ""} for s, area in batch]
             ids = session.scalars(insert, rows).all()
             audit.record_written(session, [
@@ -166,6 +169,11 @@ class _Writes:
                               audit.snapshot_of(TeamMember, {"id": member_id, **values}))
                 for member_id, values, (_s, area) in zip(ids, rows, batch, strict=True)
             ])
+
+
+def _folded(values: dict[str, Any]) -> dict[str, str]:
+    """The folded name to store beside a new full name (the ORM's validator does not run for bulk updates)."""
+    return {"name_folded": fold(values["full_name"])} if "full_name" in values else {}
 
 
 def export_teams(session: Session, user: User) -> Iterator[list[Any]]:

@@ -12,7 +12,7 @@ from webapp import db
 from webapp.i18n import _
 from webapp.imports.common import IMPORTER_ROLES
 from webapp.jobs import services
-from webapp.jobs.models import Job, JobState
+from webapp.jobs.models import Job, JobKind, JobState
 from webapp.jobs.views import error_list
 from webapp.web import roles_required
 
@@ -21,6 +21,13 @@ bp = Blueprint("jobs_api", __name__, url_prefix="/api/v1/jobs")
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def file_url(job: Job) -> str | None:
+    """Where the API gives the file a finished export wrote (downloadJobFile), None while there is none."""
+    if job.kind is not JobKind.EXPORT or job.state is not JobState.DONE or not job.file_name:
+        return None
+    return url_for("imports_api.download_job_file", job_id=job.id)
 
 
 def status_json(job: Job) -> dict[str, Any]:
@@ -36,7 +43,7 @@ def status_json(job: Job) -> dict[str, Any]:
         "error_total": result.get("error_total", 0),
         "summary": {k: v for k, v in result.items() if k not in ("errors", "error_total")} or None,
         "page_url": url_for("jobs.show", job_id=job.id),
-        "file_url": url_for("jobs.file", job_id=job.id) if job.file_name else None,
+        "file_url": file_url(job),
     }
 
 

@@ -11,14 +11,17 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/jobs/{job_id}": {"get": {
         "operationId": "getJob", "summary": "A background import or export: its state, progress and outcome.",
         "tags": ["jobs"], "security": [{"cookieAuth": []}, {"bearerAuth": []}],
-        "description": "Poll until `state` is `done`, `rejected` (the file's problems, row by row, in `errors`; "
+        "description": "Poll until `state` is `done` (an export's file is then at `file_url`), `rejected` (the file's problems, row by row, in `errors`; "
                        "nothing was saved) or `failed` (`message` says why). Only the account that started the "
                        "job may read it; any other id answers 404.",
         "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"},
                         "description": "The job's id."}],
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref":
-                                                                                     "#/components/schemas/Job"}}}},
+                                                                                     "#/components/schemas/Job"}}},
+                    "links": {"downloadJobFile": {
+                        "operationId": "downloadJobFile", "parameters": {"job_id": "$response.body#/id"},
+                        "description": "The file of a finished export, at `file_url`."}}},
             "401": {"$ref": "#/components/responses/Unauthorized"},
             "403": {"$ref": "#/components/responses/Forbidden"},
             "404": {"$ref": "#/components/responses/NotFound"},
@@ -51,7 +54,10 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "summary": {"type": ["object", "null"],
                         "description": "An import: rows, created, updated, unchanged…; an export: rows."},
             "page_url": {"type": "string"},
-            "file_url": {"type": ["string", "null"], "description": "A finished export's file."},
+            "file_url": {"type": ["string", "null"], "format": "uri-reference",
+                         "description": "Where to download the file a finished export wrote (`downloadJobFile`, "
+                                        "`/api/v1/jobs/{id}/file`); null while there is none (an import, or an "
+                                        "export not done)."},
         },
     },
 }

@@ -79,13 +79,15 @@ class UnknownReportTime(ReportError):
 
 
 class ReportRejected(ReportError):
-    """The checks refused the report: blocking findings, or suspicious ones without an explanation."""
+    """The checks refused the report: blocking findings, suspicious ones without an explanation, or (count
+    minutes) problems of the signers and witnesses (``counts.SIGNATURE_PROBLEMS``), all of them at once."""
 
     def __init__(self, findings: Sequence[Finding], unexplained: Sequence[Finding] = (),
-                 contests: Sequence[int | None] | None = None) -> None:
-        super().__init__([f.code for f in findings])
+                 contests: Sequence[int | None] | None = None, signatures: Sequence[str] = ()) -> None:
+        super().__init__([f.code for f in findings] + list(signatures))
         self.findings = list(findings)
         self.unexplained = list(unexplained)
+        self.signatures = list(signatures)
         # Turnout: the contest each finding is about (None: all of them), aligned with ``findings``.
         self.contests = list(contests) if contests is not None else [None] * len(self.findings)
 

@@ -59,13 +59,10 @@ from webapp.reports.models import (
 )
 
 
-class InvalidSignatures(ReportError):
-    """The signers or witnesses are missing or wrong; ``code`` says which (no_signers, unknown_signer,
-    witnesses_missing, witnesses_same)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+#: The problems of the signatures a refused minutes can have (``ReportRejected.signatures``), with the field of
+#: the minutes each is about: no_signers / unknown_signer (the signers), witnesses_missing / witnesses_same.
+SIGNATURE_PROBLEMS = {"no_signers": "signer_ids", "unknown_signer": "signer_ids",
+                      "witnesses_missing": "witnesses", "witnesses_same": "witnesses"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,19 +226,27 @@ def _clean_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name or "").split())[:200]
 
 
-def _signers(team: Mapping[int, station.Signer], data: CountData) -> (
-        tuple[list[dict[str, object]], tuple[str, str]]):
+def signature_problems(team: Mapping[int, station.Signer], data: CountData) -> list[str]:
+    """What is wrong with the signers and the witnesses (codes of ``SIGNATURE_PROBLEMS``; at most one about the
+    signers and one about the witnesses), empty when nothing is."""
+    problems = []
     if not data.signer_ids:
-        raise InvalidSignatures("no_signers")
-    if any(i not in team for i in data.signer_ids):
-        raise InvalidSignatures("unknown_signer")
+        problems.append("no_signers")
+    elif any(i not in team for i in data.signer_ids):
+        problems.append("unknown_signer")
     w1, w2 = (_clean_name(w) for w in data.witnesses)
     if not w1 or not w2:
-        raise InvalidSignatures("witnesses_missing")
-    if w1.casefold() == w2.casefold():
-        raise InvalidSignatures("witnesses_same")
+        problems.append("witnesses_missing")
+    elif w1.casefold() == w2.casefold():
+        problems.append("witnesses_same")
+    return problems
+
+
+def _signers(team: Mapping[int, station.Signer], data: CountData) -> (
+        tuple[list[dict[str, object]], tuple[str, str]]):
     ordered = sorted(dict.fromkeys(data.signer_ids), key=lambda i: (team[i].position, i))
-    return [{"id": i, "name": team[i].full_name, "role": team[i].role} for i in ordered], (w1, w2)
+    return ([{"id": i, "name": team[i].full_name, "role": team[i].role} for i in ordered],
+            (_clean_name(data.witnesses[0]), _clean_name(data.witnesses[1])))
 
 
 def _checked(config: station.StationConfig, actor: audit.Actor, contest_id: int | None,
@@ -295,9 +300,9 @@ def submit_count(
 
     Raises ``scope.OutOfScope`` for an area the actor does not see, ``NotAllowed`` when the actor may not send its
     reports, ``ContestNotHeld`` when the area does not vote in the contest (check 12), ``ReportLocked`` when the
-    latest version is confirmed, ``ReportRejected`` on blocking findings or on suspicious findings without a
-    written explanation, ``InvalidSignatures`` when signers or witnesses are missing. The same ``client_uuid``
-    sent again returns the first result and creates nothing. On an error nothing is written.
+    latest version is confirmed, ``ReportRejected`` on blocking findings, on suspicious findings without a
+    written explanation or when signers or witnesses are missing, every problem of the minutes at once. The same
+    ``client_uuid`` sent again returns the first result and creates nothing. On an error nothing is written.
 
     Statements on the usual path (pinned by tests/reports/test_statement_count.py): one read (the configuration
     token, the latest minutes, any report under this client id, the last turnout figure, the votes of the version
@@ -322,8 +327,9 @@ def submit_count(
         raise ReportLocked
     to_explain = needing_explanation(findings)
     unexplained = [f for f in to_explain if not (data.explanations.get(f.code) or "").strip()]
-    if blocking(findings) or unexplained:
-        raise ReportRejected(findings, unexplained)
+    signatures = signature_problems(config.team, data)
+    if blocking(findings) or unexplained or signatures:
+        raise ReportRejected(findings, unexplained, signatures=signatures)
     signers, witnesses = _signers(config.team, data)
     n = data.numbers
     values: dict[str, Any] = {
@@ -359,3 +365,11 @@ def station_counts(session: Session, user: User, area_id: int) -> list[tuple[Pol
         )
     }
     return [(link, latest.get(link.contest_id)) for link in area_contests(session, area)]
+
+
+def next_unsent(session: Session, user: User, area_id: int, contest_id: int) -> PollingAreaUnit | None:
+    """After the receipt of one contest's minutes: the next of the area's contests (in the ballots' order, coming
+    round after the last) whose minutes are not sent yet, None when every one is."""
+    rows = station_counts(session, user, area_id)
+    at = next((i for i, (link, _latest) in enumerate(rows) if link.contest_id == contest_id), -1)
+    return next((link for link, latest in rows[at + 1:] + rows[:at + 1] if latest is None), None)

@@ -26,8 +26,8 @@ from webapp.reports.common import (
 from webapp.reports.counts import (
     CountData,
     CountReview,
-    InvalidSignatures,
     count_report_for,
+    next_unsent,
     review_count,
     station_counts,
     station_for_send,
@@ -37,12 +37,12 @@ from webapp.reports.photos import PhotoRejected, attach_photo
 from webapp.reports.turnout import TurnoutInput, TurnoutOverview, submit_turnout, turnout_overview, vet_turnout
 
 __all__ = [
-    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "InvalidSignatures", "NoReportTimes",
+    "ClientUuidConflict", "ContestNotHeld", "CountData", "CountReview", "NoReportTimes",
     "NotAllowed",
     "PhotoRejected", "ReportError", "ReportLocked", "ReportRejected", "ReportSuperseded", "StationDay",
     "StationHistory", "Submission",
     "TurnoutInput", "TurnoutOverview", "UnknownReportTime", "attach_photo", "count_report_for", "find_receipt",
-    "may_submit", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
+    "may_submit", "next_unsent", "photo_for", "review_count", "station_counts", "station_day", "station_for_send", "station_history",
     "submit_count",
     "submit_turnout", "turnout_overview", "vet_turnout",
 ]

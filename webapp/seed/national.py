@@ -287,8 +287,8 @@ def _write_area_batch(run: _Run, batch: list[tuple[CommunePlan, int, int]]) -> N
             name, phone = person(rng, rng.random() < 0.5), run.phones.next()
             if role is TeamRole.LEADER:
                 leader = (name, phone)
-            writer.add(TeamMember, {"polling_area_id": area_id, "full_name": name, "role": role,
-                                    "phone": phone, "position": seat})
+            writer.add(TeamMember, {"polling_area_id": area_id, "full_name": name, "name_folded": fold(name),
+                                    "role": role, "phone": phone, "position": seat})
         # Same form as accounts.services.leader_username.
         username = f"to{row['number']:02d}-{cp.place.commune_code}"
         writer.add(User, _user(run, username, Role.LEADER, *leader, row["commune_id"], area_id,

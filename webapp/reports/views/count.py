@@ -17,7 +17,6 @@ from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
-from webapp.reports.counts import InvalidSignatures
 from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, ReadBackForm, count_form
 from webapp.reports.views.blueprint import bp
 from webapp.reports.views.entry import WEB, Entry, hidden_values
@@ -28,6 +27,14 @@ SIGNATURE_ERRORS = {
     "witnesses_missing": _l("Write the names of the two witness voters."),
     "witnesses_same": _l("The two witnesses must be two different people."),
 }
+
+
+def signature_errors(form: CountForm, exc: services.ReportRejected) -> None:
+    """The refused minutes' problems of signers and witnesses beside their fields (the form checks them too; the
+    service has the last word, as for the team of a station changed meanwhile)."""
+    for code in exc.signatures:
+        field = form.signers if code in ("no_signers", "unknown_signer") else form.witness_1
+        field.errors = [*field.errors, str(SIGNATURE_ERRORS[code])]
 
 
 def _field_name(finding_field: str) -> str:
@@ -158,10 +165,8 @@ def _send(entry: Entry, area_id: int, contest_id: int, form: CountForm) -> Respo
     except services.ReportLocked:
         flash(_("These minutes were confirmed by the commune and can no longer be changed."), "error")
         return redirect(entry.back(area_id) or url_for("reports.counts", area_id=area_id), 303)
-    except services.ReportRejected:
-        return _form_page(entry, _context(area_id, contest_id, form.numbers()), form, 422)
-    except InvalidSignatures as exc:
-        form.signers.errors = [*form.signers.errors, str(SIGNATURE_ERRORS[exc.code])]
+    except services.ReportRejected as exc:
+        signature_errors(form, exc)
         return _form_page(entry, _context(area_id, contest_id, form.numbers()), form, 422)
     except services.ClientUuidConflict:
         form.client_uuid.data = ""
@@ -191,10 +196,13 @@ def count_check(area_id: int, contest_id: int) -> Response:
 @bp.get("/reports/count/<int:report_id>")
 @login_required
 def count_version(report_id: int) -> Response:
-    """One version of a count minutes: its receipt, state, numbers, explanations, signers and photos."""
+    """One version of a count minutes: its receipt, state, numbers, explanations, signers and photos; to its
+    leader, a button to the next ballot whose minutes are not sent yet."""
     report = services.count_report_for(db.session, current_user, report_id)
-    return render("reports/version.html", "reports/_version.html", report=report,
+    can_send = services.may_submit(current_user, report.polling_area)
+    following = (services.next_unsent(db.session, current_user, report.polling_area_id, report.contest_id)
+                 if can_send and report.is_latest else None)
+    return render("reports/version.html", "reports/_version.html", report=report, next_ballot=following,
                   findings=[Finding(f["check"], f["code"], Severity(f["severity"]), tuple(f["fields"]), f["params"])
                             for f in report.findings],
-                  names={v.candidate_id: v.candidate.full_name for v in report.votes},
-                  can_send=services.may_submit(current_user, report.polling_area))
+                  names={v.candidate_id: v.candidate.full_name for v in report.votes}, can_send=can_send)

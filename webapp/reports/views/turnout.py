@@ -26,30 +26,57 @@ from webapp.reports.views.entry import WEB, Entry, hidden_values
 _LOCKED = _l("This report was confirmed by the commune and can no longer be changed. Ask the commune to reopen it "
              "if it must be corrected.")
 
+Problem = tuple[str | None, str]  # the id of the field that fixes it (None: no field does), the message
 
-def _messages(entry: Entry, exc: services.ReportError, overview: services.TurnoutOverview) -> list[str]:
+
+def rejected_problems(exc: services.ReportRejected, overview: services.TurnoutOverview,
+                      per_contest: bool) -> list[Problem]:
+    """The findings of a refused turnout report, each named after its contest, with the field that fixes it
+    (the leader's form and the hotline's entry by phone have the same fields)."""
+    names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
+    first = overview.contests[0].contest_id if overview.contests else None
+    out: list[Problem] = []
+    for f, cid in zip(exc.findings, exc.contests, strict=True):
+        field = (None if not f.fields else "reason" if f.code == "turnout_decreased"
+                 else f"contest_{cid or first}" if per_contest else "voted")
+        out.append((field, f"{names[cid]}: {describe(f)}" if cid in names else describe(f)))
+    return out
+
+
+def _messages(entry: Entry, exc: services.ReportError, overview: services.TurnoutOverview,
+              per_contest: bool) -> list[Problem]:
     if isinstance(exc, services.ReportRejected):
-        names = {link.contest_id: str(CONTEST_SHORT[link.contest.kind.value]) for link in overview.contests}
-        return [f"{names[cid]}: {describe(f)}" if cid in names else describe(f)
-                for f, cid in zip(exc.findings, exc.contests, strict=True)]
+        return rejected_problems(exc, overview, per_contest)
     if isinstance(exc, services.NoReportTimes):
-        return [_("No turnout report times are set for this province.") if entry.by_phone else
-                _("No turnout report times are set for your province. Please call the commune.")]
+        return [(None, _("No turnout report times are set for this province.") if entry.by_phone else
+                 _("No turnout report times are set for your province. Please call the commune."))]
     if isinstance(exc, services.UnknownReportTime):
-        return [_("This report time has not started yet, or no longer exists. Reload the page.")]
+        return [("hl-slot" if entry.by_phone else None,
+                 _("This report time has not started yet, or no longer exists. Reload the page."))]
     if isinstance(exc, services.ClientUuidConflict):
-        return [_("This form was already used for another report. Reload the page and send again.")]
+        return [(None, _("This form was already used for another report. Reload the page and send again."))]
     raise exc
 
 
-def _page(entry: Entry, overview: services.TurnoutOverview, form: TurnoutForm, errors: list[str], status: int = 200,
-          read_back: ReadBackForm | None = None, data: TurnoutInput | None = None) -> Response:
+def to_fix(entry: Entry, form: TurnoutForm, errors: list[Problem]) -> list[Problem]:
+    """The refused form's summary (reports/_macros.html ``error_summary``): what the service said, then what the
+    form said, each with the address of its field (by phone, the report time is a field too)."""
+    shown = {"voted": "voted", "reason": "reason"}  # the form's own fields on the page; its hidden ones have none
+    if entry.by_phone:
+        shown["slot"] = "hl-slot"
+    problems = [*errors, *((shown.get(name), str(message))
+                           for name, messages in form.errors.items() for message in messages)]
+    return [(f"#{field}" if field else None, message) for field, message in problems]
+
+
+def _page(entry: Entry, overview: services.TurnoutOverview, form: TurnoutForm, errors: list[Problem],
+          status: int = 200, read_back: ReadBackForm | None = None, data: TurnoutInput | None = None) -> Response:
     """The turnout page. The leader sends for the current report time, or "no change" in one tap; by phone the
     hotline picks any report time that has opened, and ``data`` (checked, not yet saved) is read back first."""
     per_contest = form.is_per_contest or request.args.get("per_contest") == "1"
     form.per_contest.data = "1" if per_contest else ""
-    context = {"entry": entry, "overview": overview, "form": form, "errors": errors, "per_contest": per_contest,
-               "raw": request.form}
+    context = {"entry": entry, "overview": overview, "form": form, "to_fix": to_fix(entry, form, errors),
+               "per_contest": per_contest, "raw": request.form}
     if entry.by_phone:
         opened = [s for s in overview.slots if s.opens_at <= reporting_now()] or overview.slots[:1]
         if not form.slot.data and opened:
@@ -114,9 +141,9 @@ def turnout_entry(entry: Entry, area_id: int) -> Response:
     except services.NotAllowed:
         abort(403)
     except services.ReportLocked:  # by phone, said before the read-back; the leader's page redirects
-        return _page(entry, overview, form, [_LOCKED], 422) if entry.by_phone else _locked(area_id)
+        return _page(entry, overview, form, [(None, str(_LOCKED))], 422) if entry.by_phone else _locked(area_id)
     except services.ReportError as exc:
-        return _page(entry, overview, form, _messages(entry, exc, overview), 422)
+        return _page(entry, overview, form, _messages(entry, exc, overview, form.is_per_contest), 422)
     return _sent(entry, result.report, result.replayed)
 
 
@@ -131,7 +158,7 @@ def turnout_no_change(area_id: int) -> Response:
     form = NoChangeForm()
     if not form.validate_on_submit() or parse_int(form.repeat.data) is None:
         return _page(WEB, overview, TurnoutForm(formdata=None),
-                     [_("This form is out of date. Reload the page and send again.")], 422)
+                     [(None, _("This form is out of date. Reload the page and send again."))], 422)
     repeated = scope.get(db.session, TurnoutReport, int(form.repeat.data), current_user)
     if repeated.polling_area_id != area_id:
         abort(404)
@@ -148,5 +175,5 @@ def turnout_no_change(area_id: int) -> Response:
     except services.ReportError as exc:
         fresh = TurnoutForm(formdata=None)
         fresh.fresh_uuid()
-        return _page(WEB, overview, fresh, _messages(WEB, exc, overview), 422)
+        return _page(WEB, overview, fresh, _messages(WEB, exc, overview, bool(repeated.per_contest)), 422)
     return _sent(WEB, result.report, result.replayed)
