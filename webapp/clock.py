@@ -23,7 +23,8 @@ def reporting_now() -> datetime:
     Minh City time unless an offset is given) freezes it for demos run on another day. With
     ``REPORTING_CLOCK_STARTED_AT`` (a Unix time) it runs instead from the override, ``REPORTING_CLOCK_RATE`` times
     faster than real time: the rehearsal of a whole day in a compressed hour (benchmarks/election_day.py), the same
-    on every worker. A drill runs on real time (webapp.drills)."""
+    on every worker. A drill runs on this clock too (the pages and `flask drill simulate`): real time unless
+    overridden."""
     config = current_app.config
     override = config.get("REPORTING_CLOCK_OVERRIDE")
     if not override:

@@ -13,10 +13,9 @@ from openpyxl import load_workbook
 
 from tests.accounts import pdftext
 from tests.conftest import ARTIFACTS, csrf_token
-from tests.drills.test_drills import started
+from tests.drills.test_drills import DRILL_NOW, started
 from tests.reports.helpers import AREA
 from webapp.audit.models import Channel
-from webapp.clock import utcnow
 from webapp.drills import marking as drills_marking
 from webapp.drills import services as drills
 from webapp.drills import simulate
@@ -158,7 +157,7 @@ def test_the_communes_pdf_batch_of_a_drill_is_its_own_file_and_carries_the_mark(
     monkeypatch.setitem(app.config, "RESULTS_EXPORT_DIR", str(tmp_path))
     commune = w.commune("26743")
     areas = set(db_session.scalars(sa.select(PollingArea.id).where(PollingArea.commune_id == commune.id)))
-    result = simulate.run_pass(db_session, drill, now=utcnow() + timedelta(minutes=50), seed=3, only=areas)
+    result = simulate.run_pass(db_session, drill, now=DRILL_NOW + timedelta(minutes=50), seed=3, only=areas)
     assert result.counts > 0, result.summary()
     working.bind(db_session, None)
     db_session.commit()
@@ -245,10 +244,10 @@ def test_the_real_elections_answers_are_unchanged_by_a_drill_full_of_reports(app
     before = _real_answers(client, w)
     made = drills.create_drill(db_session, actor=None, source=real, province_id=None, starts_at=started(75),
                                slot_minutes=10, reports=6, count_minutes=60)
-    result = simulate.run_pass(db_session, made, now=utcnow(), seed=5)
+    result = simulate.run_pass(db_session, made, now=DRILL_NOW, seed=5)
     assert result.turnout > 50 and result.counts > 0, result.summary()
     working.bind(db_session, made.id)
-    progress.refresh(db_session, now=utcnow(), full=True)
+    progress.refresh(db_session, now=DRILL_NOW, full=True)
     working.bind(db_session, real.id)
     db_session.commit()
     after = _real_answers(client, w)

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from tests.conftest import csrf_token, login
 from webapp.audit.models import Channel
 from webapp.audit.services import Actor
-from webapp.clock import VN_TZ, utcnow
+from webapp.clock import VN_TZ
 from webapp.db import Base
 from webapp.drills import services as drills
 from webapp.drills import simulate
@@ -47,8 +47,14 @@ def dump(session) -> dict[str, list[tuple]]:
     return out
 
 
+# The drills' "now" in these tests: a fixed afternoon, so that a drill made around it never runs past midnight
+# whatever the real time of day (one that opened 75 minutes before 23:30 would: creating it is refused). The services
+# take it as ``now``; the command line and the pages read it through REPORTING_CLOCK_OVERRIDE (webapp.clock).
+DRILL_NOW = datetime(2026, 3, 14, 15, 0, tzinfo=VN_TZ)
+
+
 def started(minutes_ago: int) -> datetime:
-    return (utcnow() - timedelta(minutes=minutes_ago)).astimezone(VN_TZ)
+    return DRILL_NOW - timedelta(minutes=minutes_ago)
 
 
 @pytest.fixture
@@ -121,10 +127,10 @@ def test_reset_and_delete_leave_every_real_row_as_it_was(db_session, w, real):
     before = dump(db_session)
     made = drills.create_drill(db_session, actor=None, source=real, province_id=None, starts_at=started(75),
                                slot_minutes=10, reports=6, count_minutes=60)
-    result = simulate.run_pass(db_session, made, now=utcnow(), seed=7)
+    result = simulate.run_pass(db_session, made, now=DRILL_NOW, seed=7)
     assert result.turnout > 100 and result.counts > 0, result.summary()
     call = hotline.record_call(db_session, actor=w.user("tongdai"), area_id=w.area("26743-02").id,
-                               outcome=CallOutcome.NO_ANSWER, now=utcnow())
+                               outcome=CallOutcome.NO_ANSWER, now=DRILL_NOW)
     assert call.election_id == made.id
     working.bind(db_session, real.id)
     real_events = hotline.station_timeline(db_session, w.user("tongdai"), w.area("26743-02").id).events
@@ -135,7 +141,7 @@ def test_reset_and_delete_leave_every_real_row_as_it_was(db_session, w, real):
     assert count_of(db_session, TurnoutReport, TurnoutReport.election_id == real.id) == 0
     drills.reset_drill(db_session, actor=None, drill=made)
     assert count_of(db_session, TurnoutReport, TurnoutReport.election_id == made.id) == 0
-    simulate.run_pass(db_session, made, now=utcnow(), seed=8)
+    simulate.run_pass(db_session, made, now=DRILL_NOW, seed=8)
     working.bind(db_session, None)
     drills.delete_drill(db_session, actor=None, drill=made)
     db_session.flush()
@@ -144,7 +150,7 @@ def test_reset_and_delete_leave_every_real_row_as_it_was(db_session, w, real):
 
 
 def test_simulated_stations_report_on_time_late_never_and_correct_a_returned_minutes(db_session, w, real, drill):
-    moment = utcnow()  # every pass at the same moment: the machine may be slow between them
+    moment = DRILL_NOW
     result = simulate.run_pass(db_session, drill, now=moment, seed=11)
     db_session.flush()
     assert result.turnout > 0 and result.counts > 0 and result.silent >= 1, result.summary()
@@ -237,7 +243,8 @@ def test_a_user_switches_to_the_drill_sees_the_banner_everywhere_and_me_says_so(
     assert client.get("/api/v1/me").get_json()["election"]["code"] == real.code
 
 
-def test_the_command_line_creates_lists_simulates_resets_and_deletes(app, db_session, real):
+def test_the_command_line_creates_lists_simulates_resets_and_deletes(app, db_session, real, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", DRILL_NOW.isoformat())  # simulate: as of DRILL_NOW
     runner = app.test_cli_runner()
     start = started(75).strftime("%Y-%m-%dT%H:%M")
     made = runner.invoke(args=["drill", "create", "--from", real.code, "--province", "79", "--start", start,

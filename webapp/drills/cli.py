@@ -6,12 +6,14 @@ from datetime import datetime
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from webapp import db
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
-from webapp.clock import VN_TZ, utcnow
+from webapp.clock import VN_TZ, reporting_now
 from webapp.drills import services
 from webapp.elections import services as elections
 from webapp.elections import working
@@ -88,7 +90,10 @@ def create(source_code: str, province_code: str, start: str, slot_minutes: int, 
         except services.DrillError as exc:
             from webapp.drills.views import REFUSALS
 
-            raise click.ClickException(str(REFUSALS[exc.code])) from exc
+            # The refusal in Vietnamese: its wording needs a request's locale (as the background jobs make one).
+            with current_app.test_request_context(), force_locale("vi"):
+                message = str(REFUSALS[exc.code])
+            raise click.ClickException(message) from exc
         session.commit()
         day = services.schedule(made)
         click.echo(f"Drill of {source.code} for {province_code}: opens {day.starts_at:%Y-%m-%d %H:%M}, report times "
@@ -156,10 +161,10 @@ def simulate(code: str, until_end: bool, seed: int, every: float, leave: tuple[s
             left = set(session.scalars(sa.select(PollingArea.id).where(PollingArea.code.in_(leave)))) if leave else set()
             if len(left) != len(set(leave)):
                 raise click.ClickException("Unknown polling area code in --leave.")
-            result = bots.run_pass(session, made, now=utcnow(), seed=seed, leave=left)
+            result = bots.run_pass(session, made, now=reporting_now(), seed=seed, leave=left)
             session.commit()
             end = services.schedule(made).count_until
         click.echo(result.summary())
-        if not until_end or utcnow() >= end:
+        if not until_end or reporting_now() >= end:
             return
         time.sleep(every)
