@@ -201,7 +201,7 @@ def _export_dir() -> Path:
 def _batch(commune: Commune) -> tuple[batch.Batch, int]:
     fingerprint, count = minutes.commune_fingerprint(db.session, current_user, commune)
     drill = g.get("drill")  # a drill's batch is its own file (its forms carry the mark: forms/layout.pdf.html)
-    return batch.Batch(_export_dir(), commune.code, fingerprint, drill.code if drill is not None else ""), count
+    return batch.Batch(_export_dir(), commune.code, fingerprint, drill=drill.code if drill is not None else ""), count
 
 
 @bp.post("/communes/<int:commune_id>/batch")
