@@ -228,3 +228,26 @@ def early_area_reports(db_session, area):
 
     return db_session.scalars(sa.select(CountReport).where(CountReport.polling_area_id == area.id,
                                                            CountReport.is_latest)).all()
+
+
+def test_the_kept_seal_follows_every_change_of_the_early_areas(db_session, w):
+    """What the seal seals is kept per process by configuration token (webapp.reports.secrecy.kept_sealed): the
+    next request after an area is marked early, or no longer early, reads the new set, never the kept one."""
+    def at_three(_election: Election) -> datetime:
+        return datetime(2026, 3, 15, 15, tzinfo=VN_TZ)
+
+    def sealed_next_request() -> set[int]:
+        secrecy.bind(db_session, clock=at_three)
+        sealed = secrecy.sealed_now(db_session)
+        db_session.info.pop(secrecy.SEAL)
+        return set(sealed.all_areas) if sealed is not None else set()
+
+    area = w.user("to01").polling_area
+    assert sealed_next_request() == set()
+    area.early_voting_date = POLLING_DAY - timedelta(days=7)
+    db_session.flush()
+    assert sealed_next_request() == {area.id}
+    assert sealed_next_request() == {area.id}  # from the kept set
+    area.early_voting_date = None
+    db_session.flush()
+    assert sealed_next_request() == set()
