@@ -8,6 +8,10 @@ progress refresher's) has every ORM statement narrowed, while the seal holds, so
 votes, photos, station rows, corrections and audit entries are not found at all — by the results, the rollups,
 the feeds, the exports and the PDFs alike. ``unsealed`` lifts the narrowing for the few reads that may see a
 sealed minutes' receipt and state (the reviewer's and the hotline's lists), never its figures.
+
+Polling day's hot requests (issue 14's turnout peak falls within the seal) pay nothing for it: only statements
+that read a sealed table are narrowed, what is sealed is kept per process by configuration token, and the
+narrowing is built once per sealed set.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.sql import visitors
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 from webapp.clock import VN_TZ
 from webapp.elections.models import Election, PollingArea, PollingAreaUnit
@@ -117,11 +121,6 @@ def kept_sealed(session: Session) -> Sealed:
         sealed = sealed_pairs(session)
         _kept.put(key, sealed)
     return sealed
-
-
-def forget_all() -> None:
-    """Drop what this process keeps (tests that compare a cold start)."""
-    _kept.clear()
 
 
 # --- the session's seal ---------------------------------------------------------------------------------------
@@ -285,8 +284,8 @@ def _seal(state: ORMExecuteState) -> None:
         return
     from webapp.elections import working
 
-    found = info[SEAL].found.get(working.bound_to(state.session), ())
-    if found != () and (found is None or not found[2] or not found[2].areas):
+    key = working.bound_to(state.session)
+    if key in info[SEAL].found and not ((found := info[SEAL].found[key]) and found[2] and found[2].areas):
         return  # known not to hold (after the close, no early area): not even a look at the statement
     if not reads_sealed(state.statement):
         return
