@@ -17,6 +17,7 @@ The bare one-INSERT endpoint (``benchmarks/bare_app.py``) is measured the same w
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import re
@@ -194,6 +195,34 @@ def commune_areas(url: str, username: str) -> set[int]:
     return found
 
 
+def vote_early(url: str, n: int, keep: set[int]) -> set[int]:
+    """The last ``n`` areas outside ``keep`` voted a week before polling day (each unit keeps a polling-day
+    area: the demo's units hold several areas)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        ids = [i for i in conn.scalars(sa.text("SELECT id FROM polling_areas ORDER BY id DESC")) if i not in keep][:n]
+        polling = conn.scalar(sa.text("SELECT max(polling_date) FROM elections"))
+        polling = dt.date.fromisoformat(polling) if isinstance(polling, str) else polling
+        conn.execute(sa.text("UPDATE polling_areas SET early_voting_date = :d WHERE id = :i"),
+                     [{"d": polling - dt.timedelta(days=7), "i": i} for i in ids])
+    engine.dispose()
+    return set(ids)
+
+
+def seal_uncached(run: Any) -> Any:
+    """``run()`` with the seal as it was before it kept its set per process and its criteria per set, and
+    narrowed every statement, whatever it read."""
+    from webapp.reports import secrecy
+
+    kept, built, reads = secrecy.kept_sealed, secrecy.criteria, secrecy.reads_sealed
+    secrecy.kept_sealed, secrecy.criteria = secrecy.sealed_pairs, secrecy._criteria
+    secrecy.reads_sealed = lambda _statement: True
+    try:
+        return run()
+    finally:
+        secrecy.kept_sealed, secrecy.criteria, secrecy.reads_sealed = kept, built, reads
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", PG_ADMIN), help="admin URL of PostgreSQL")
@@ -207,6 +236,12 @@ def main() -> int:
     parser.add_argument("--without-progress", action="store_true",
                         help="also measure the app with the progress summaries unsubscribed from the versions "
                              "written (webapp.reports.versions.version_written)")
+    parser.add_argument("--early", type=int, default=1, metavar="N",
+                        help="areas that voted early (the last N areas outside the demo commune; the early-vote "
+                             "seal then holds at 15:00 on polling day, as in 2026 with 218); 0 for none")
+    parser.add_argument("--seal-baseline", action="store_true",
+                        help="also measure, first, the seal finding its set and building its criteria anew on "
+                             "every request and statement (before the per-process cache)")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one app request")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the app loop (.html or .txt)")
     parser.add_argument("--cprofile", type=int, metavar="N",
@@ -219,6 +254,9 @@ def main() -> int:
         url, drop = create_database(args.pg)
     try:
         leaders = prepare(url)
+        if args.early and args.kind != "count":
+            early = vote_early(url, args.early, commune_areas(url, "xa"))
+            leaders = [(username, area_id) for username, area_id in leaders if area_id not in early]
         config = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)}
         if args.kind != "count":
             config["REPORTING_CLOCK_OVERRIDE"] = "2026-03-15T15:00"
@@ -251,6 +289,8 @@ def main() -> int:
         measure(bares, 40, bare_counter, 201)
         measure(logged, 40, counter, ack)
         results = {"bare": measure(bares, args.n, bare_counter, 201)}
+        if args.seal_baseline:
+            results["app, seal uncached (before)"] = seal_uncached(lambda: measure(logged, args.n, counter, ack))
         if args.profile:
             from pyinstrument import Profiler
 
@@ -294,6 +334,7 @@ def main() -> int:
         print("|---|---|---|---|---|")
         labels = {"bare": "bare Flask, one INSERT",
                   "app": f"{args.kind} ({args.via})" if args.kind in ("count", "turnout") else args.kind,
+"app, seal uncached (before)": f"{args.kind}, seal found and built per request/statement",
                   "app without progress hook": f"{args.kind} ({args.via}), progress unsubscribed"}
         for name, r in results.items():
             label = labels[name]

@@ -164,10 +164,18 @@ def test_the_rendered_fragment_is_shared_until_the_snapshot_changes(app, as_user
         FRAGMENTS.clear()
 
 
-def test_a_poll_answered_204_reads_the_account_its_place_and_one_statement(app, as_user, w, day, monkeypatch):
+@pytest.mark.parametrize("early", [False, True], ids=["no early area", "an early area sealed"])
+def test_a_poll_answered_204_reads_the_account_its_place_and_one_statement(app, as_user, db_session, w, day,
+                                                                          monkeypatch, early):
     """What a dashboard's poll costs (7,300 of them poll every 20 s on election day, issue 14): the account, the
-    commune's scope check and services.poll_state; the refresh runs in its own process, as in production."""
+    commune's scope check and services.poll_state; the refresh runs in its own process, as in production. The
+    early-vote seal, which holds all polling day where an area voted early, costs no statement of its own."""
+    from tests.reports.helpers import vote_early
     from tests.reports.test_statement_count import statements
+
+    if early:
+        vote_early(db_session, w, areas_of(w, "26743")[-1].code)
+        db_session.commit()
 
     monkeypatch.setitem(app.config, "PROGRESS_REFRESH_AFTER_RESPONSE", False)
     client = as_user("xa")

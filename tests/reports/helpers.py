@@ -72,3 +72,17 @@ def jpeg_bytes(width: int = 320, height: int = 240, *, exif_gps: bool = False, f
     else:
         image.save(out, fmt)
     return out.getvalue()
+
+
+def vote_early(session: Session, w: World, code: str = "26743-02") -> PollingArea:
+    """The area voted a week before polling day; its units keep polling-day areas, so the early-vote seal holds
+    all polling day until the close (webapp.reports.secrecy), as it did in 2026 with 218 such areas."""
+    from datetime import timedelta
+
+    from webapp.reports import secrecy
+
+    area = w.area(code)
+    area.early_voting_date = elections.current_election(session).polling_date - timedelta(days=7)
+    session.flush()
+    assert secrecy.sealed_pairs(session).areas, "the seal must hold on polling day"
+    return area

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.conftest import csrf_token, login
-from tests.reports.helpers import AREA, count_data, good_numbers, links, new_id, vn
+from tests.reports.helpers import AREA, count_data, good_numbers, links, new_id, vn, vote_early
 from webapp.audit.models import Channel
 from webapp.audit.services import Actor
 from webapp.elections.models import ContestKind
@@ -180,9 +180,13 @@ def test_count_minutes_through_the_api_logged_in_with_csrf(app, client, db_sessi
     assert len(seen.own) <= 5 + 1 + 2, seen.listing()
 
 
-def test_turnout_through_the_api_logged_in_with_csrf(app, client, db_session, w, monkeypatch):
+@pytest.mark.parametrize("early", [False, True], ids=["no early area", "an early area sealed"])
+def test_turnout_through_the_api_logged_in_with_csrf(app, client, db_session, w, monkeypatch, early):
     """The phone's turnout request: the view's scope check and the contests' kinds are the service's own reads
-    (kept for the request by reports.common), not statements of their own."""
+    (kept for the request by reports.common), not statements of their own. The early-vote seal, which holds all
+    polling day where an area voted early, costs no statement of its own."""
+    if early:
+        vote_early(db_session, w)
     monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", vn(9, 0))
     login(client, "to01")
     token = client.get("/api/v1/me").json["csrf_token"]

@@ -8,11 +8,16 @@ progress refresher's) has every ORM statement narrowed, while the seal holds, so
 votes, photos, station rows, corrections and audit entries are not found at all — by the results, the rollups,
 the feeds, the exports and the PDFs alike. ``unsealed`` lifts the narrowing for the few reads that may see a
 sealed minutes' receipt and state (the reviewer's and the hotline's lists), never its figures.
+
+Polling day's hot requests (issue 14's turnout peak falls within the seal) pay nothing for it: only statements
+that read a sealed table are narrowed, what is sealed is kept per process by configuration token, and the
+narrowing is built once per sealed set.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -20,9 +25,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 from webapp.clock import VN_TZ
 from webapp.elections.models import Election, PollingArea, PollingAreaUnit
+from webapp.lru import LRU
 
 SEAL = "early_vote_seal"  # session.info: the Seal the session reads under
 _SUSPENDED = "early_vote_seal_off"  # session.info: inside ``unsealed`` (or while the seal finds its election)
@@ -59,10 +66,14 @@ class Sealed:
 
     areas: dict[int, tuple[int, ...]]  # {contest id: the areas whose minutes for it are sealed}
     units: frozenset[int]  # the units holding such an area
+    # The loader criteria narrowing to this set, by the reader's own area when it is one of them (else None):
+    # built once, not per statement (building them costs more CPU than the SELECT they narrow).
+    criteria: LRU[int | None, tuple[Any, ...]] = dataclasses.field(
+        default_factory=lambda: LRU(512), compare=False, hash=False, repr=False)
 
-    @property
-    def all_areas(self) -> set[int]:
-        return {a for areas in self.areas.values() for a in areas}
+    @functools.cached_property
+    def all_areas(self) -> frozenset[int]:
+        return frozenset(a for areas in self.areas.values() for a in areas)
 
 
 def sealed_pairs(session: Session) -> Sealed:
@@ -88,6 +99,28 @@ def hidden_clause(sealed: Sealed, area_id: Any, contest_id: Any, own: int | None
     """True for rows of sealed minutes (the reader's own area apart)."""
     clause = sa.or_(*(sa.and_(contest_id == c, area_id.in_(areas)) for c, areas in sealed.areas.items()))
     return clause if own is None else sa.and_(clause, area_id != own)
+
+
+# What the rule seals, per process: {(database, election bound, configuration token): Sealed}. The token changes
+# with every write to polling_areas and polling_area_units (webapp.elections.models.ConfigurationVersion), and
+# each request reads it, so another process's change is seen by the next request here (as webapp.reports.station
+# keeps the stations' configurations). An election with no early area keeps an empty set: nothing more to read.
+_kept: LRU[tuple[str, int | None, str | None], Sealed] = LRU(16)
+
+
+def kept_sealed(session: Session) -> Sealed:
+    """``sealed_pairs`` for the configuration the session reads now: one statement (the token) while it is
+    unchanged."""
+    from webapp.elections import working
+    from webapp.reports.station import token_column
+
+    token = session.scalar(sa.select(token_column()))
+    key = (str(session.get_bind().engine.url), working.bound_to(session), token)
+    sealed = _kept.get(key)
+    if sealed is None:
+        sealed = sealed_pairs(session)
+        _kept.put(key, sealed)
+    return sealed
 
 
 # --- the session's seal ---------------------------------------------------------------------------------------
@@ -145,7 +178,7 @@ def holds(session: Session) -> bool:
                 seal.found[key] = None
             else:
                 close, now = polls_close(election), seal.clock(election)
-                seal.found[key] = (close, now, sealed_pairs(session) if now < close else None)
+                seal.found[key] = (close, now, kept_sealed(session) if now < close else None)
     found = seal.found[key]
     return found is not None and found[2] is not None and bool(found[2].areas)
 
@@ -166,7 +199,17 @@ def sealed_until_now(session: Session) -> datetime | None:
     return session.info[SEAL].found[working.bound_to(session)][0]  # type: ignore[index]
 
 
-def _criteria(sealed: Sealed, own: int | None) -> list[Any]:
+def criteria(sealed: Sealed, own: int | None) -> tuple[Any, ...]:
+    """The loader criteria for a reader whose own area is ``own``, built once per sealed set and own area."""
+    own = own if own in sealed.all_areas else None  # any other reader is narrowed alike
+    built = sealed.criteria.get(own)
+    if built is None:
+        built = _criteria(sealed, own)
+        sealed.criteria.put(own, built)
+    return built
+
+
+def _criteria(sealed: Sealed, own: int | None) -> tuple[Any, ...]:
     from webapp.audit.models import AuditEntry
     from webapp.progress.models import CountStation, Correction, ReportKind
     from webapp.reports.models import CountReport, CountVote, ReportPhoto
@@ -183,7 +226,7 @@ def _criteria(sealed: Sealed, own: int | None) -> list[Any]:
                            AuditEntry.polling_area_id.in_(sorted(sealed.all_areas)))
     if own is not None:
         audit_hidden = sa.and_(audit_hidden, AuditEntry.polling_area_id != own)
-    return [
+    return (
         with_loader_criteria(CountReport, ~hidden(CountReport.polling_area_id, CountReport.contest_id),
                              include_aliases=True),
         with_loader_criteria(CountStation, ~hidden(CountStation.polling_area_id, CountStation.contest_id),
@@ -194,7 +237,43 @@ def _criteria(sealed: Sealed, own: int | None) -> list[Any]:
         with_loader_criteria(ReportPhoto, ~hidden_report(ReportPhoto.count_report_id), include_aliases=True),
         with_loader_criteria(AuditEntry, sa.or_(AuditEntry.polling_area_id.is_(None), ~audit_hidden),
                              include_aliases=True),
-    ]
+    )
+
+
+@functools.cache
+def _sealed_table_names() -> frozenset[str]:
+    from webapp.audit.models import AuditEntry
+    from webapp.progress.models import CountStation, Correction
+    from webapp.reports.models import CountReport, CountVote, ReportPhoto
+
+    return frozenset(model.__table__.name for model in (CountReport, CountStation, Correction, CountVote,
+                                                        ReportPhoto, AuditEntry))
+
+
+def _names(table: Any) -> bool:
+    while table is not None and not isinstance(table, sa.Table):
+        table = getattr(table, "element", None)  # an alias (aliased(CountReport)), a subquery's own is walked
+    return table is not None and table.name in _sealed_table_names()
+
+
+def reads_sealed(statement: Any) -> bool:
+    """Whether the statement may read a table the seal narrows: it names one (in a column, a FROM, a join or a
+    subquery), or a loader option of it loads one (an eager load joins tables the statement does not name yet).
+    Most of polling day's hot statements (the turnout reports, the polls, the accounts) read none: the seal then
+    costs them nothing, not even finding what it seals."""
+    from sqlalchemy.orm.util import LoaderCriteriaOption
+
+    for option in getattr(statement, "_with_options", ()):
+        if isinstance(option, LoaderCriteriaOption):  # the election's narrowing (webapp.elections.working)
+            continue
+        context = getattr(option, "context", None)
+        if context is None:
+            return True  # an option this does not know: as if it loaded a sealed table
+        for load in context:
+            if any(_names(getattr(getattr(token, "mapper", None), "local_table", None))
+                   for token in load.path.path):
+                return True
+    return any(_names(node) or _names(getattr(node, "table", None)) for node in visitors.iterate(statement))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -203,12 +282,19 @@ def _seal(state: ORMExecuteState) -> None:
     if SEAL not in info or info.get(_SUSPENDED) or not state.is_select or state.is_column_load \
             or state.is_relationship_load:
         return
+    from webapp.elections import working
+
+    key = working.bound_to(state.session)
+    if key in info[SEAL].found and not ((found := info[SEAL].found[key]) and found[2] and found[2].areas):
+        return  # known not to hold (after the close, no early area): not even a look at the statement
+    if not reads_sealed(state.statement):
+        return
     sealed = sealed_now(state.session)
     if sealed is None:
         return
     with unsealed(state.session):
         own = info[SEAL].viewer_area()
-    state.statement = state.statement.options(*_criteria(sealed, own))
+    state.statement = state.statement.options(*criteria(sealed, own))
 
 
 @dataclasses.dataclass(frozen=True)
