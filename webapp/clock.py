@@ -38,6 +38,10 @@ def reporting_now() -> datetime:
 
 
 def election_now(election: object) -> datetime:
-    """The clock of an election's day: the reports' clock; a drill runs on real time (webapp.drills)."""
+    """The clock of an election's day: the reports' clock. A drill runs on real time (webapp.drills), never on a
+    frozen demo clock; a running one (``REPORTING_CLOCK_STARTED_AT``: a rehearsal, a test's fixed afternoon) moves
+    as real time does, so a drill follows it like everything else."""
     drill = getattr(election, "is_drill", False) or getattr(election, "source_election_id", None) is not None
-    return utcnow() if drill else reporting_now()
+    if drill and not current_app.config.get("REPORTING_CLOCK_STARTED_AT"):
+        return utcnow()
+    return reporting_now()

@@ -64,6 +64,16 @@ def dump(engine) -> dict[str, list[tuple]]:
             *tables[name].primary_key.columns))] for name in ELECTION_TABLES}
 
 
+# The day runs on a clock of its own, started with the server at a fixed afternoon and moving as real time does:
+# a compressed drill must end the day it starts, which real time would not allow near midnight.
+AFTERNOON = datetime(2026, 3, 14, 15, 0, tzinfo=VN_TZ)
+STARTED = time.time()
+
+
+def _now() -> datetime:
+    return AFTERNOON + timedelta(seconds=time.time() - STARTED)
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, object, object]]:
     if not chromium_path():
@@ -76,7 +86,8 @@ def server() -> Iterator[tuple[str, object, object]]:
         demo.load_demo(session, NOW)
         session.commit()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "drill-browser-test-secret-0123456789abcdef",
-                      "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="dr-uploads-"), "PROGRESS_REFRESH_SECONDS": 1})
+                      "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="dr-uploads-"), "PROGRESS_REFRESH_SECONDS": 1,
+                      "REPORTING_CLOCK_OVERRIDE": AFTERNOON.isoformat(), "REPORTING_CLOCK_STARTED_AT": str(STARTED)})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -125,7 +136,7 @@ def _shot(tab, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _sleep_until(moment: datetime) -> None:
-    wait = (moment - datetime.now(VN_TZ)).total_seconds()
+    wait = (moment - _now()).total_seconds()
     if wait > 0:
         time.sleep(wait)
 
@@ -179,7 +190,7 @@ def test_a_compressed_drill_day(phone, server):
     admin.click("nav.mainnav summary")  # "Thêm": the entries not used all day
     admin.click("nav.mainnav a[href='/drills']")
     admin.wait_for_selector("#drills")
-    start = datetime.now(VN_TZ).replace(second=0, microsecond=0) - timedelta(minutes=2)
+    start = _now().replace(second=0, microsecond=0) - timedelta(minutes=2)
     admin.select_option("select[name=province]", label="Thành phố Hồ Chí Minh")
     admin.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT%H:%M"))
     admin.fill("input[name=slot_minutes]", "2")
