@@ -15,6 +15,7 @@ from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.clock import VN_TZ, reporting_now
 from webapp.drills import services
+from webapp.drills.words import REFUSALS
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import PollingArea
@@ -88,8 +89,6 @@ def create(source_code: str, province_code: str, start: str, slot_minutes: int, 
                                          starts_at=starts_at, slot_minutes=slot_minutes, reports=reports,
                                          count_minutes=count_minutes, name=name)
         except services.DrillError as exc:
-            from webapp.drills.views import REFUSALS
-
             # The refusal in Vietnamese: its wording needs a request's locale (as the background jobs make one).
             with current_app.test_request_context(), force_locale("vi"):
                 message = str(REFUSALS[exc.code])

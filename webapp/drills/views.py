@@ -12,25 +12,17 @@ from webapp import db
 from webapp.accounts.models import Role, User
 from webapp.drills import marking, services
 from webapp.drills.forms import DrillForm
+from webapp.drills.words import REFUSALS
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import Election
 from webapp.geo.models import Province
 from webapp.htmx import render
-from webapp.i18n import _, _l
+from webapp.i18n import _
 from webapp.urls import safe_next
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
-REFUSALS = {
-    "slot_range": _l("The minutes between report times must be between 1 and 180."),
-    "reports_range": _l("A drill has between 1 and 12 report times."),
-    "count_range": _l("The count lasts between 1 and 600 minutes."),
-    "past_midnight": _l("A drill must end on the day it starts (before midnight)."),
-    "from_drill": _l("A drill is made from the real election, not from another drill."),
-    "no_province": _l("No such province."),
-    "not_a_drill": _l("Only a drill can be reset or deleted."),
-}
 SESSION_KEY = "election_id"  # the browser's choice: a drill's id; absent = the real election
 # Pages that write rows a drill shares with the real election (polling areas and teams by import, accounts and
 # their codes, API tokens): refused inside a drill, where nothing may reach the real election.
