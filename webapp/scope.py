@@ -173,6 +173,9 @@ def select(model: type[T], user: User | Scope) -> sa.Select[tuple[T]]:
     return sa.select(model).where(visible(model, user))
 
 
+_KEY_LIMIT = {False: 2**31, True: 2**63}  # INTEGER, BIGINT
+
+
 def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
     pk = sa.inspect(model).primary_key
     if len(pk) != 1:
@@ -181,6 +184,10 @@ def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
         ident = pk[0].type.python_type(ident)
     except (TypeError, ValueError) as exc:
         raise OutOfScope(model.__name__) from exc
+    # A number the key's column cannot hold names no object (PostgreSQL would refuse the query: a 500).
+    if isinstance(ident, int) and not -_KEY_LIMIT[isinstance(pk[0].type, sa.BigInteger)] <= ident \
+            < _KEY_LIMIT[isinstance(pk[0].type, sa.BigInteger)]:
+        raise OutOfScope(model.__name__)
     obj = session.scalars(select(model, user).where(pk[0] == ident)).first()
     if obj is None:
         raise OutOfScope(model.__name__)
