@@ -192,3 +192,16 @@ def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
     if obj is None:
         raise OutOfScope(model.__name__)
     return obj
+
+
+def commune_or_province(session: Session, user: User | Scope, *, province_id: int | None,
+                        commune_id: int | None) -> tuple[Province, Commune | None, Any]:
+    """The place a report covers: a commune (when ``commune_id``) or a province, each OutOfScope when not the
+    user's; with the filter of its polling areas."""
+    if commune_id is not None:
+        commune = get(session, Commune, commune_id, user)
+        return commune.province, commune, PollingArea.commune_id == commune.id
+    if province_id is not None:
+        province = get(session, Province, province_id, user)
+        return province, None, PollingArea.province_id == province.id
+    raise TypeError("a report needs province_id or commune_id")

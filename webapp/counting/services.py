@@ -151,15 +151,8 @@ def night_times(polls_close: datetime, now: datetime, times: tuple[time, ...] = 
 def progress(session: Session, user: User, *, at: datetime, now: datetime, province_id: int | None = None,
              commune_id: int | None = None, times: tuple[time, ...] = DEFAULT_TIMES) -> Progress:
     """A commune's or a province's count progress at ``at`` (OutOfScope when the place is not the user's)."""
-    commune = None
-    if commune_id is not None:
-        commune = scope.get(session, Commune, commune_id, user)
-        province, place = commune.province, PollingArea.commune_id == commune.id
-    elif province_id is not None:
-        province = scope.get(session, Province, province_id, user)
-        place = PollingArea.province_id == province.id
-    else:
-        raise TypeError("progress needs province_id or commune_id")
+    province, commune, place = scope.commune_or_province(session, user, province_id=province_id,
+                                                         commune_id=commune_id)
     areas = sa.select(PollingArea.id).where(place, scope.visible(PollingArea, user))
     election = elections.current_election(session)
     found = states(session, areas, at)

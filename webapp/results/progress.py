@@ -69,15 +69,8 @@ def turnout_progress(session: Session, user: User, *, province_id: int | None = 
                      commune_id: int | None = None) -> TurnoutProgress:
     """The progress report of a commune (``commune_id``) or a province (``province_id``), counting the
     stations the user sees; OutOfScope when the place is not the user's."""
-    commune: Commune | None = None
-    if commune_id is not None:
-        commune = scope.get(session, Commune, commune_id, user)
-        province, place = commune.province, PollingArea.commune_id == commune.id
-    elif province_id is not None:
-        province = scope.get(session, Province, province_id, user)
-        place = PollingArea.province_id == province.id
-    else:
-        raise TypeError("turnout_progress needs province_id or commune_id")
+    province, commune, place = scope.commune_or_province(session, user, province_id=province_id,
+                                                         commune_id=commune_id)
     areas = sa.and_(place, scope.visible(PollingArea, user))
     election = elections.current_election(session)
     expected = session.scalar(sa.select(sa.func.count()).select_from(PollingArea).where(areas)) or 0
