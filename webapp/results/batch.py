@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from webapp.jobs import queue
 from webapp.results.pdf import write_pdf
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def _claim(batch: Batch) -> bool:
     return True
 
 
+@queue.handler("pdf-batch")
 def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
     """Make the PDF (in the job consumer)."""
     started = time.perf_counter()
@@ -106,13 +108,10 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
 def start(batch: Batch, documents: Sequence[str], static_folder: str) -> str:
     """Queue the making of the batch unless it exists or is being made; returns its state. The claim (.part)
     is taken here, so that two clicks queue one job; a job whose consumer died leaves a .part that goes stale."""
-    from webapp.jobs.queue import bind, make_batch
-
     if batch.state in ("ready", "running") or not _claim(batch):
         return batch.state
     try:
-        bind()
-        make_batch(batch, list(documents), static_folder)
+        queue.enqueue("pdf-batch", batch, list(documents), static_folder)
     except Exception:  # the queue is unreachable: release the claim, so the page offers to try again
         log.exception("batch %s could not be queued", batch.stem)
         batch.error.write_text("queue", encoding="utf-8")

@@ -13,6 +13,7 @@ from webapp.audit.models import Channel
 from webapp.clock import utcnow
 from webapp.elections import services as elections
 from webapp.elections import working
+from webapp.jobs import queue
 from webapp.voters import services
 
 
@@ -30,6 +31,7 @@ def _election(session, code: str | None):  # type: ignore[no-untyped-def]
     return election
 
 
+@queue.every_minute("freeze-voter-lists")
 def freeze_now(code: str | None = None) -> services.FreezeResult:
     """Freezes the lists due now (the command, and the jobs worker's minute task)."""
     with _session() as session:

@@ -27,6 +27,7 @@ from webapp import scope
 from webapp.audit import services as audit
 from webapp.audit.services import Actor
 from webapp.elections.models import Election, Gender, PollingArea
+from webapp.elections.services import current_election
 from webapp.geo.models import Commune
 from webapp.imports import cells
 from webapp.imports.common import N_, Counts, ImportRejected, RowError, file_error
@@ -450,3 +451,13 @@ def queue_commune_import(session: Session, *, user: Any, commune_id: int, filena
                          params={"filename": filename, "commune_id": commune_id, "ip": ip}, now=now)
     runner.upload_path(job.id).write_bytes(data)
     return job
+
+
+@runner.importer(JOB_DATASET.key)
+def import_job(session: Session, *, job: Job, actor: Actor, data: bytes, now: datetime, max_bytes: int,
+               progress: Callable[[str, int, int | None], None]) -> Result:
+    """The job's file (``queue_commune_import``), run by the job consumer in the election current when it runs."""
+    return import_voter_list(session, actor=actor, election=current_election(session),
+                             filename=job.params.get("filename", ""), data=data, now=now, max_bytes=max_bytes,
+                             area_id=job.params.get("area_id"), commune_id=job.params.get("commune_id"),
+                             progress=progress)
