@@ -23,8 +23,9 @@ from webapp.elections.models import (
 )
 from webapp.elections.services import latest_voter_counts
 from webapp.imports import lookups
-from webapp.imports.cells import Cells, to_choice, to_code, to_date, to_int, to_local_datetime, to_text
-from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks, read_rows
+from webapp.imports.cells import (Cells, read_rows, to_choice, to_code, to_date, to_int, to_local_datetime,
+                                 to_text)
+from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks
 from webapp.imports.datasets import (
     AREA_KIND_WORDS,
     CONTEST_WORDS,
