@@ -23,6 +23,7 @@ CONTEST_ORDER = ("na", "provincial", "commune")
 # The count minutes' figures and complaint counts, in the paper's order: the one list every layer reads.
 COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
+MINUTES_FIELDS = (*COUNT_FIELDS, *COMPLAINT_FIELDS)  # every figure of the minutes but the candidates' votes
 
 
 class Severity(enum.StrEnum):
