@@ -24,7 +24,6 @@ from webapp.web import roles_required
 bp = Blueprint("results", __name__, url_prefix="/results")
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
-STATION_STATUS = services.STATION_STATUS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -123,7 +122,7 @@ def unit(unit_id: int) -> Response:
     called = (runs_unit(current_user, outcome.unit)
               and followups.plan(db.session, current_user, outcome.unit).kind is not None)
     return render("results/unit.html", "results/_unit.html", o=outcome, stations=stations,
-                  STATUS_LABELS=STATION_STATUS, follow_up_called=called,
+                  follow_up_called=called,
                   follow_ups=[(f, followups.own_result(db.session, current_user, f)) for f in found],
                   FOLLOW_UP_LABELS=KIND_LABELS, follow_up_short=short_of_members,
                   may_edit_signers=runs_unit(current_user, outcome.unit))
