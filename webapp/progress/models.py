@@ -18,17 +18,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp import scope
 from webapp.db import Base, enum_type
-from webapp.reports.models import ReportStatus
+from webapp.reports.models import ReportKind, ReportStatus
 
 
 class Level(enum.StrEnum):
     COMMUNE = "commune"
     PROVINCE = "province"
-
-
-class ReportKind(enum.StrEnum):
-    TURNOUT = "turnout"
-    COUNT = "count"
 
 
 class Change(enum.StrEnum):

@@ -13,12 +13,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.db import Base, enum_type
 from webapp.elections.models import PollingArea
-from webapp.reports.models import ReportStatus
-
-
-class ReportKind(enum.StrEnum):
-    TURNOUT = "turnout"
-    COUNT = "count"
+from webapp.reports.models import ReportKind, ReportStatus
 
 
 class Decision(enum.StrEnum):
