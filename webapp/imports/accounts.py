@@ -112,12 +112,8 @@ def plan_accounts(ctx: Context, table: Table) -> Plan:
                 and other.username != s["username"]
                 and destinations.get(other.username, (Role.LEADER, s["area"])) == (Role.LEADER, s["area"])
             ):
-                c.fail(
-                    "area",
-                    N_("Polling area %(code)s already has a leader account (%(username)s)."),
-                    code=s["area"],
-                    username=other.username,
-                )
+                c.fail("area", N_("Polling area %(code)s already has a leader account (%(username)s)."),
+                       code=s["area"], username=other.username)
                 continue
         values = {"full_name": s["full_name"], "role": role, **place}
         if c.given("phone"):

@@ -107,12 +107,8 @@ def plan_units(ctx: Context, table: Table) -> Plan:
         unit = next((u for u in existing.get(s["code"], []) if u.contest_id == contest.id), None)
         holder = numbers.get(number_key)
         if holder is not None and holder is not unit:
-            c.fail(
-                "number",
-                N_("Unit number %(n)d is already used by unit %(code)s."),
-                n=s["number"],
-                code=holder.code,
-            )
+            c.fail("number", N_("Unit number %(n)d is already used by unit %(code)s."), n=s["number"],
+                   code=holder.code)
             continue
         values = {"number": s["number"], "name": s["name"], "seats": s["seats"]}
         if unit is None:
