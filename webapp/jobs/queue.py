@@ -3,6 +3,7 @@
 A SQLite file in ``instance/`` by default (``make run`` starts a consumer beside the web server, nothing else to
 install); ``redis://…`` or ``postgresql://…`` in production. The web workers only enqueue; the consumer
 (``flask --app wsgi jobs-worker``) runs the tasks with the same configuration and database as the web app.
+A task is sent by name (``enqueue``) to the function registered under it (``handler``, ``every_minute``).
 """
 
 from __future__ import annotations
