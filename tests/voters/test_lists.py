@@ -52,6 +52,13 @@ def test_the_same_file_twice_changes_nothing_and_an_edit_updates_in_place(db_ses
     rows[0][2] = "Nguyễn Văn Ân"
     edited = load(db_session, w, helpers.xlsx(rows))
     assert (edited.counts.created, edited.counts.updated, edited.counts.unchanged) == (0, 1, 2)
+    first = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
+    db_session.refresh(first)
+    # The search key follows the name (the search without diacritics finds the corrected name).
+    assert (first.full_name, first.name_folded) == ("Nguyễn Văn Ân", "nguyen van an")
+    update = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "voter_list_entries",
+                                                            AuditEntry.action == "update")).one()
+    assert update.entity_id == str(first.id)
 
 
 def test_a_csv_without_the_card_column_imports(db_session, w):
