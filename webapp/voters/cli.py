@@ -13,7 +13,7 @@ from webapp.audit.models import Channel
 from webapp.clock import utcnow
 from webapp.elections import services as elections
 from webapp.elections import working
-from webapp.voters import services
+from webapp.voters import changes, services
 
 
 def _session():  # type: ignore[no-untyped-def]
@@ -30,13 +30,13 @@ def _election(session, code: str | None):  # type: ignore[no-untyped-def]
     return election
 
 
-def freeze_now(code: str | None = None) -> services.FreezeResult:
+def freeze_now(code: str | None = None) -> changes.FreezeResult:
     """Freezes the lists due now (the command, and the jobs worker's minute task)."""
     with _session() as session:
         if code is None and elections.real_election(session) is None:
-            return services.FreezeResult([], [], [])  # an empty database: nothing to freeze
+            return changes.FreezeResult([], [], [])  # an empty database: nothing to freeze
         election = _election(session, code)
-        result = services.freeze_due(session, utcnow(), election)
+        result = changes.freeze_due(session, utcnow(), election)
         session.commit()
     return result
 

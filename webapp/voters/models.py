@@ -3,7 +3,7 @@
 The contract shared with the reports and prints (/work/wt/VOTERS-SCHEMA.md): one row per voter on one polling
 area's list for one election. STT is the voter-card number: never renumbered; additions go at the end and a
 removal is an annotation (``removed_at``) that takes the row out of the totals, which are always derived from the
-rows (``webapp.voters.services.totals``).
+rows (``webapp.voters.figures.totals``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from webapp.geo.models import Commune, Province
 from webapp.i18n import _l
 from webapp.readiness.services import taking_part
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry
-from webapp.voters.services import BALLOT_COLUMNS, Totals
+from webapp.voters.figures import BALLOT_COLUMNS, Totals
 
 # The last general election (23/5/2021): voters born since 18 years before it vote for the first time.
 PREVIOUS_ELECTION = date(2021, 5, 23)
