@@ -105,3 +105,12 @@ def freeze_voter_lists() -> None:
 
     with app().app_context():
         cli.freeze_now()
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def snapshot_voter_lists() -> None:
+    """Every 15 minutes: the voter-change report's snapshots that are due are stored (webapp.voters.snapshots)."""
+    from webapp.voters import cli
+
+    with app().app_context():
+        cli.snapshot_now()

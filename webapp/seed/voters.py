@@ -33,7 +33,7 @@ from webapp.geo.models import Commune, CommuneKind, Province
 from webapp.seed import demo
 from webapp.seed.names import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M
 from webapp.textnorm import fold
-from webapp.voters.reports import years_before
+from webapp.voters.figures import years_before
 
 CHUNK = 5_000
 BATCH = "gen-national"

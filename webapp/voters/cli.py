@@ -1,8 +1,8 @@
-"""``flask voters freeze|purge``: freezing the lists as voting starts, and the retention purge."""
+"""``flask voters freeze|snapshot|purge``: freezing the lists as voting starts, the report's snapshots, the purge."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -13,7 +13,7 @@ from webapp.audit.models import Channel
 from webapp.clock import utcnow
 from webapp.elections import services as elections
 from webapp.elections import working
-from webapp.voters import changes, services
+from webapp.voters import changes, reports, services, snapshots
 
 
 def _session():  # type: ignore[no-untyped-def]
@@ -41,6 +41,17 @@ def freeze_now(code: str | None = None) -> changes.FreezeResult:
     return result
 
 
+def snapshot_now(code: str | None = None) -> list[datetime]:
+    """Stores the voter-change report's snapshots that are due (the command, and the jobs worker's task)."""
+    with _session() as session:
+        if code is None and elections.real_election(session) is None:
+            return []
+        election = _election(session, code)
+        taken = snapshots.take_due(session, election, utcnow(), reports.default_times(election))
+        session.commit()
+    return taken
+
+
 @click.group("voters")
 def voters() -> None:
     """Voter lists (danh sách cử tri)."""
@@ -54,6 +65,17 @@ def freeze(code: str | None) -> None:
     The jobs worker does it every minute; by hand when no worker runs. Areas frozen before are left alone."""
     result = freeze_now(code)
     click.echo(f"Frozen: {len(result.frozen)} lists.")
+
+
+@voters.command("snapshot")
+@click.option("--election", "code", help="The election's code (default: the real election).")
+@with_appcontext
+def snapshot(code: str | None) -> None:
+    """Store the figures of every list at the voter-change report's scheduled times that have passed, and the
+    current figures (every 15 minutes at most), so that a province's report reads them instead of its rows. The
+    jobs worker does it every 15 minutes; by hand when no worker runs."""
+    taken = snapshot_now(code)
+    click.echo(f"Snapshots taken: {len(taken)}.")
 
 
 @voters.command("purge")

@@ -1,6 +1,7 @@
 """The figures of the voter lists, always derived from the rows: per area, contest and sex the voters on the list
 (rows not removed, ticked for the contest), whether an area has a list and when it was frozen, and when voting
-starts (the deadlines of the changes and the freeze count back from it).
+starts (the deadlines of the changes and the freeze count back from it), who votes for the first time and who is
+80 or older.
 """
 
 from __future__ import annotations
@@ -15,6 +16,28 @@ from sqlalchemy.orm import Session
 from webapp.clock import VN_TZ
 from webapp.elections.models import ContestKind, Election, Gender, PollingArea
 from webapp.voters.models import VoterListEntry, VoterListFreeze
+
+# The last general election (23/5/2021): voters born since 18 years before it vote for the first time.
+PREVIOUS_ELECTION = date(2021, 5, 23)
+ELDERLY_AGE = 80
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def first_time_window(election: Election, previous: date = PREVIOUS_ELECTION) -> tuple[date, date]:
+    """Birth dates (exclusive, inclusive] of the voters who turned 18 since the previous election: too young to
+    vote on its polling day, 18 or older on this one."""
+    return years_before(previous, 18), years_before(election.polling_date, 18)
+
+
+def elderly_born_by(election: Election) -> date:
+    """Voters born on or before this day are 80 or older on polling day."""
+    return years_before(election.polling_date, ELDERLY_AGE)
 
 
 def voting_starts(election: Election, area: PollingArea | None = None) -> datetime:
