@@ -2,7 +2,8 @@
 
 A province's report read every row of the province (5–7 s at 3 million voters): the jobs worker now stores, per
 snapshot moment, each area's voters on the list per contest and sex, first-time voters and voters 80 or older, and
-the report sums them by commune.
+the report sums them by commune; and the preparation progress's figures of each list (rows, first listed, cards
+handed out and the last).
 
 Revision ID: 498c7074446a
 Revises: b824dfb48da2
@@ -39,6 +40,10 @@ def upgrade() -> None:
     sa.Column('snapshot_id', sa.Integer(), nullable=False),
     sa.Column('polling_area_id', sa.Integer(), nullable=False),
     *[sa.Column(name, sa.Integer(), nullable=False) for name in FIGURES],
+    sa.Column('listed', sa.Integer(), nullable=False),
+    sa.Column('listed_since', webapp.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cards', sa.Integer(), nullable=False),
+    sa.Column('cards_at', webapp.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['polling_area_id'], ['polling_areas.id'],
                             name=op.f('fk_voter_snapshot_areas_polling_area_id_polling_areas')),
     sa.ForeignKeyConstraint(['snapshot_id'], ['voter_snapshots.id'],

@@ -96,3 +96,29 @@ def test_the_worker_takes_what_is_due_once_and_the_current_figures_every_quarter
 
 
 EPSILON = timedelta(seconds=1)
+
+
+def test_a_provinces_progress_reads_the_lists_and_cards_from_the_current_snapshot(db_session, w, lists):
+    handed = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+    _voters(lists)
+    lists.add(A, handed_out=handed)
+    lists.add(B, handed_out=handed, removed=LATER)  # removed: counted nowhere
+    lists.add(OTHER_COMMUNE_AREA, handed_out=handed + timedelta(hours=1))
+    election = elections.current_election(db_session)
+    level, user, place = _levels(w)[2]
+
+    def figures(report):  # type: ignore[no-untyped-def]
+        return [(line.code, line.lists, line.cards, line.teams, line.leaders) for line in [*report.lines, report.total]]
+
+    derived = reports.progress_report(db_session, user, election, level, place, NOW)
+    assert derived.lists_as_of is None and derived.total.cards.done == 2 and derived.total.lists.done == 3
+    snapshots.take_due(db_session, election, NOW, [])
+    stored = reports.progress_report(db_session, user, election, level, place, NOW + timedelta(minutes=5))
+    assert stored.lists_as_of == NOW
+    assert figures(stored) == figures(derived)
+    lists.add(B, handed_out=handed)  # after the snapshot: the province sees it at the next one, a commune at once
+    again = reports.progress_report(db_session, user, election, level, place, NOW + timedelta(minutes=5))
+    assert again.total.cards.done == 2
+    commune = reports.progress_report(db_session, w.user("xa"), election, "commune", w.user("xa").commune_id,
+                                      NOW + timedelta(minutes=5))
+    assert commune.lists_as_of is None and commune.total.cards.done == 2  # A's and the new one in B

@@ -188,7 +188,8 @@ class VoterSnapshot(Base):
 
 
 class VoterSnapshotArea(Base):
-    """One area's figures in a snapshot: the voters on the list per contest and sex, first-time, 80 or older."""
+    """One area's figures in a snapshot: the voters on the list per contest and sex, first-time, 80 or older, and
+    the figures of the preparation progress (the list's rows and cards handed out)."""
 
     __tablename__ = "voter_snapshot_areas"
 
@@ -203,6 +204,11 @@ class VoterSnapshotArea(Base):
     commune_female: Mapped[int]
     first_time: Mapped[int]
     elderly: Mapped[int]
+    # For the preparation progress: the rows on the list, the first listed, the cards handed out and the last.
+    listed: Mapped[int]
+    listed_since: Mapped[datetime | None]
+    cards: Mapped[int]
+    cards_at: Mapped[datetime | None]
 
 
 scope.register(VoterListEntry, scope.by_area(VoterListEntry.polling_area_id))

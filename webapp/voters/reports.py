@@ -209,6 +209,7 @@ class ProgressReport:
     lines: list[ProgressLine]
     total: ProgressLine
     generated_at: datetime
+    lists_as_of: datetime | None = None  # the lists and cards read from a stored snapshot taken then
 
     @property
     def url_args(self) -> dict[str, int]:
@@ -235,11 +236,13 @@ def progress_report(session: Session, user: User, election: Election, level: str
     where = sa.and_(where, taking_part(election))
     e = VoterListEntry
     areas = {k: n for k, n in session.execute(sa.select(key, sa.func.count()).where(where).group_by(key))}
-    per_area = (sa.select(e.polling_area_id.label("area_id"), sa.func.min(e.created_at).label("listed_at"),
-                          sa.func.count().label("voters"),
-                          sa.func.count(e.card_handed_out_at).label("cards"),
-                          sa.func.max(e.card_handed_out_at).label("cards_at"))
-                .where(e.election_id == election.id, e.removed_at.is_(None)).group_by(e.polling_area_id).subquery())
+    # A province's lists and cards: the recent current snapshot when there is one (millions of rows otherwise).
+    as_of = snapshots.current(session, election, now) if level == "province" else None
+    per_area = snapshots.progress_areas(session, election, as_of) if as_of else (
+        sa.select(e.polling_area_id.label("area_id"), sa.func.min(e.created_at).label("listed_at"),
+                  sa.func.count().label("voters"), sa.func.count(e.card_handed_out_at).label("cards"),
+                  sa.func.max(e.card_handed_out_at).label("cards_at"))
+        .where(e.election_id == election.id, e.removed_at.is_(None)).group_by(e.polling_area_id).subquery())
     lists = {k: (n, at, voters, cards, cards_at) for k, n, at, voters, cards, cards_at in session.execute(
         sa.select(key, sa.func.count(), sa.func.max(per_area.c.listed_at), sa.func.sum(per_area.c.voters),
                   sa.func.sum(per_area.c.cards), sa.func.max(per_area.c.cards_at))
@@ -293,4 +296,4 @@ def progress_report(session: Session, user: User, election: Election, level: str
                  (sum(x.teams.done for x in out), latest([x.teams.on for x in out])),
                  (sum(x.leaders.of for x in out), sum(x.leaders.done for x in out),
                   latest([x.leaders.on for x in out])))
-    return ProgressReport(election, level, place, out, total, now)
+    return ProgressReport(election, level, place, out, total, now, as_of)

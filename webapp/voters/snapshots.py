@@ -30,7 +30,11 @@ CURRENT_WITHIN = 2 * EVERY
 STORED = {ContestKind.NATIONAL_ASSEMBLY: ("na_male", "na_female"),
           ContestKind.PROVINCIAL_COUNCIL: ("province_male", "province_female"),
           ContestKind.COMMUNE_COUNCIL: ("commune_male", "commune_female")}
-COLUMNS = ("snapshot_id", "polling_area_id", *(c for pair in STORED.values() for c in pair), "first_time", "elderly")
+#: The preparation progress's figures of each list: its rows, the first listed, the cards handed out and the last.
+PROGRESS = ("listed", "listed_since", "cards", "cards_at")
+COLUMNS = ("snapshot_id", "polling_area_id", *(c for pair in STORED.values() for c in pair), "first_time", "elderly",
+           *PROGRESS)
+FIGURES = COLUMNS[2:-len(PROGRESS)]
 
 
 @dataclasses.dataclass
@@ -84,13 +88,13 @@ def from_rows(session: Session, election: Election, key: Any, where: Any,
 
 def _stored(session: Session, snapshot_id: int, key: Any, where: Any) -> dict[int, Figures]:
     s = VoterSnapshotArea
-    sums = [sa.func.sum(getattr(s, c)) for c in COLUMNS[2:]]
+    sums = [sa.func.sum(getattr(s, c)) for c in FIGURES]
     out: dict[int, Figures] = {}
     for group, *counts in session.execute(
             sa.select(key, *sums).select_from(s).join(PollingArea, PollingArea.id == s.polling_area_id)
             .where(s.snapshot_id == snapshot_id, where).group_by(key)):
         figures = out.setdefault(group, Figures())
-        values = dict(zip(COLUMNS[2:], (int(n or 0) for n in counts), strict=True))
+        values = dict(zip(FIGURES, (int(n or 0) for n in counts), strict=True))
         for kind, (male, female) in STORED.items():
             figures.contests[kind].add(Gender.MALE, values[male])
             figures.contests[kind].add(Gender.FEMALE, values[female])
@@ -124,14 +128,39 @@ def take(session: Session, election: Election, at: datetime, *, now: datetime, s
     for province_id in sorted(provinces):
         where = sa.and_(PollingArea.province_id == province_id, taking_part(election))
         areas = from_rows(session, election, PollingArea.id, where, [at])[0]
-        insert_rows(session, VoterSnapshotArea.__table__, COLUMNS, _area_rows(snapshot.id, areas.items()))
+        progress = _progress(session, election, where, at)
+        insert_rows(session, VoterSnapshotArea.__table__, COLUMNS, _area_rows(snapshot.id, areas.items(), progress))
     return snapshot
 
 
-def _area_rows(snapshot_id: int, areas: Iterable[tuple[int, Figures]]) -> Iterable[tuple[int, ...]]:
+def _progress(session: Session, election: Election, where: Any, at: datetime) -> dict[int, tuple[Any, ...]]:
+    """Per area, as the preparation progress counts them at ``at``: the rows on the list, the first of them
+    listed, the cards handed out by then and the last one."""
+    e = VoterListEntry
+    listed = sa.and_(e.created_at <= at, sa.or_(e.removed_at.is_(None), e.removed_at > at))
+    handed = sa.and_(e.card_handed_out_at.is_not(None), e.card_handed_out_at <= at)
+    return {area: (n, since, int(cards or 0), cards_at) for area, n, since, cards, cards_at in session.execute(
+        sa.select(e.polling_area_id, sa.func.count(), sa.func.min(e.created_at),
+                  sa.func.sum(sa.case((handed, 1), else_=0)), sa.func.max(sa.case((handed, e.card_handed_out_at))))
+        .join(PollingArea, PollingArea.id == e.polling_area_id)
+        .where(where, e.election_id == election.id, listed).group_by(e.polling_area_id))}
+
+
+def _area_rows(snapshot_id: int, areas: Iterable[tuple[int, Figures]],
+               progress: dict[int, tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
     for area_id, f in areas:
         yield (snapshot_id, area_id, *(n for kind in STORED for n in (f.contests[kind].male, f.contests[kind].female)),
-               f.first_time, f.elderly)
+               f.first_time, f.elderly, *progress.get(area_id, (0, None, 0, None)))
+
+
+def progress_areas(session: Session, election: Election, at: datetime) -> Any:
+    """The preparation progress's per-area figures stored at ``at``, as a subquery shaped like the one the
+    progress report reads from the rows (``area_id``, ``listed_at``, ``voters``, ``cards``, ``cards_at``)."""
+    s = VoterSnapshotArea
+    return (sa.select(s.polling_area_id.label("area_id"), s.listed_since.label("listed_at"), s.listed.label("voters"),
+                      s.cards.label("cards"), s.cards_at.label("cards_at"))
+            .join(VoterSnapshot, VoterSnapshot.id == s.snapshot_id)
+            .where(VoterSnapshot.election_id == election.id, VoterSnapshot.at == at, s.listed > 0).subquery())
 
 
 def take_due(session: Session, election: Election, now: datetime, schedule: Sequence[datetime]) -> list[datetime]:
