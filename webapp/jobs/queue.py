@@ -9,6 +9,7 @@ A task is sent by name (``enqueue``) to the function registered under it (``hand
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -82,6 +83,7 @@ def app() -> Flask:
 # those modules, so the web workers and the consumer hold the same table. No module of this package imports them.
 _HANDLERS: dict[str, Callable[..., Any]] = {}
 _EVERY_MINUTE: dict[str, Callable[[], Any]] = {}
+_INTERVAL: dict[str, int] = {}  # a minute task's period in minutes, when it is not 1
 
 
 def _register(table: dict[str, Callable[..., Any]], name: str) -> Callable[[F], F]:
@@ -100,8 +102,11 @@ def handler(name: str) -> Callable[[F], F]:
     return _register(_HANDLERS, name)
 
 
-def every_minute(name: str) -> Callable[[F], F]:
-    """Register ``func`` (no arguments) to be run by the consumer every minute, in the app's context."""
+def every_minute(name: str, *, minutes: int = 1) -> Callable[[F], F]:
+    """Register ``func`` (no arguments) to be run by the consumer every minute (or every ``minutes``, on the
+    minutes of the hour that ``minutes`` divides), in the app's context."""
+    if minutes != 1:
+        _INTERVAL[name] = minutes
     return _register(_EVERY_MINUTE, name)
 
 
@@ -124,7 +129,10 @@ def _run(name: str, *args: Any) -> None:
 def _minute() -> None:
     """Every minute, each registered task; one that fails is logged and the others still run."""
     with app().app_context():
+        minute = time.gmtime().tm_min
         for name, func in sorted(_EVERY_MINUTE.items()):
+            if minute % _INTERVAL.get(name, 1):
+                continue
             try:
                 func()
             except Exception:
