@@ -75,14 +75,19 @@ def _printed(template: str, pdf: bool, filename: str, printed: Printed, **contex
     if pdf:
         return _pdf_file(template, filename, printed, context)
     _audit(printed, pdf=False)
-    # The route's own values win over query names that collide with them (?commune_id=…, ?pdf=…).
-    pdf_url = url_for(request.endpoint or "", **{**request.args.to_dict(), **(request.view_args or {}), "pdf": True})
+    pdf_url = _pdf_url()
     referrer = request.referrer or ""
     back_url = referrer if referrer.startswith(request.host_url) else url_for("results.index")
     html = render_form(template, pdf=False, pdf_url=pdf_url, pdf_post=True, back_url=back_url, **context)
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _pdf_url() -> str:
+    """The address of this form's PDF, with the same query."""
+    # The route's own values win over query names that collide with them (?commune_id=…, ?pdf=…).
+    return url_for(request.endpoint or "", **{**request.args.to_dict(), **(request.view_args or {}), "pdf": True})
 
 
 def _form_file(filename: str, printed: Printed, context: dict[str, Any]) -> batch.Batch:
@@ -106,15 +111,20 @@ def _pdf_file(template: str, filename: str, printed: Printed, context: dict[str,
         if job.state not in ("ready", "running"):
             html = render_form(template, pdf=True, **context)
             batch.start(job, [html], current_app.static_folder or "static")
-        return redirect(request.full_path.rstrip("?"), 303)
+        return redirect(_pdf_url(), 303)
     if job.state == "ready" and not is_fragment_request():
-        _audit(printed, pdf=True)
-        response = send_file(job.pdf, mimetype="application/pdf", as_attachment=True, download_name=filename,
-                             max_age=0)
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        try:
+            file = job.pdf.open("rb")
+        except FileNotFoundError:  # replaced by a newer version just now: the page says what there is
+            pass
+        else:
+            _audit(printed, pdf=True)
+            response = send_file(file, mimetype="application/pdf", as_attachment=True, download_name=filename,
+                                 max_age=0)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
     response = render("results/form_file.html", "results/_form_file.html", job=job, form=printed.form,
-                      filename=filename, url=request.full_path.rstrip("?"))
+                      filename=filename, url=_pdf_url())
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
