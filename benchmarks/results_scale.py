@@ -55,6 +55,7 @@ from webapp.results import minutes, queries, services
 from webapp.results.pdf import render_form, write_pdf
 from webapp.seed import demo
 
+# Several people measure on one machine: --sqlite-path gives a run a file of its own.
 SQLITE_PATH = "/tmp/results_bench.sqlite3"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "baucu_results_bench"
@@ -378,13 +379,16 @@ def requests_side_by_side(url: str) -> list[tuple[str, str]]:
 
 
 def main() -> None:
+    global SQLITE_PATH
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), required=True)
     parser.add_argument("--areas", type=int, default=5000)
     parser.add_argument("--reuse", action="store_true", help="measure the existing database again")
+    parser.add_argument("--sqlite-path", default=SQLITE_PATH, help=f"the SQLite file (default {SQLITE_PATH})")
     parser.add_argument("--requests-only", action="store_true",
                         help="only the forms' PDF requests, before and after the background making, side by side")
     args = parser.parse_args()
+    SQLITE_PATH = args.sqlite_path
     if args.reuse:
         url, rows = (f"sqlite:///{SQLITE_PATH}" if args.db == "sqlite" else
                      PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_NAME), []

@@ -87,7 +87,9 @@ def server() -> Iterator[tuple[str, object, object]]:
         session.commit()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "drill-browser-test-secret-0123456789abcdef",
                       "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="dr-uploads-"), "PROGRESS_REFRESH_SECONDS": 1,
-                      "REPORTING_CLOCK_OVERRIDE": AFTERNOON.isoformat(), "REPORTING_CLOCK_STARTED_AT": str(STARTED)})
+                      "REPORTING_CLOCK_OVERRIDE": AFTERNOON.isoformat(), "REPORTING_CLOCK_STARTED_AT": str(STARTED),
+                      # Forms' PDFs are made as they are queued (huey's immediate mode): tests/jobs runs a consumer.
+                      "JOBS_IMMEDIATE": True, "RESULTS_EXPORT_DIR": tempfile.mkdtemp(prefix="dr-exports-")})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
