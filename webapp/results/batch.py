@@ -99,7 +99,9 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
         batch.error.write_text(type(exc).__name__, encoding="utf-8")
         batch.part.unlink(missing_ok=True)
         return
-    for old in batch.directory.glob(f"{batch.prefix}*.pdf"):
+    # Only this place's and form's older versions: the fingerprint's length keeps another place whose code
+    # begins with this one's (a unit "QH-79-01-2" beside "QH-79-01") out of the pattern.
+    for old in batch.directory.glob(f"{batch.prefix}{'?' * len(batch.fingerprint)}.pdf"):
         if old != batch.pdf:
             old.unlink(missing_ok=True)
     log.info("batch %s: %d forms in %.1f s", batch.stem, len(documents), time.perf_counter() - started)
