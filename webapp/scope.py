@@ -189,7 +189,8 @@ def select(model: type[T], user: User | Scope) -> sa.Select[tuple[T]]:
 _KEY_LIMIT = {False: 2**31, True: 2**63}  # INTEGER, BIGINT
 
 
-def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
+def get(session: Session, model: type[T], ident: Any, user: User | Scope, *options: Any) -> T:
+    """The object if the user's place sees it, else ``OutOfScope`` (a 404); ``options`` are loader options."""
     pk = sa.inspect(model).primary_key
     if len(pk) != 1:
         raise TypeError(f"{model.__name__} has a composite key")
@@ -201,7 +202,7 @@ def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
     if isinstance(ident, int) and not -_KEY_LIMIT[isinstance(pk[0].type, sa.BigInteger)] <= ident \
             < _KEY_LIMIT[isinstance(pk[0].type, sa.BigInteger)]:
         raise OutOfScope(model.__name__)
-    obj = session.scalars(select(model, user).where(pk[0] == ident)).first()
+    obj = session.scalars(select(model, user).where(pk[0] == ident).options(*options)).first()
     if obj is None:
         raise OutOfScope(model.__name__)
     return obj
