@@ -291,7 +291,7 @@ def submit_turnout(area_id: int) -> Response:
     """Send a turnout report for one report time (submitTurnoutReport); a replay changes nothing."""
     # The area's place checked (404 / 403) before the body is judged, as _area_for_submit does, against the
     # configuration this process keeps for it (the service checks the token).
-    config = station.for_sender(db.session, current_actor(Channel.API), area_id)
+    config = station.for_sender(db.session, current_actor(Channel.API), area_id, full=False)
     body = bodies.turnout_body(_json_body())
     kinds = {contest.contest_id: contest.kind.value for contest in config.contests}
     per_contest = None

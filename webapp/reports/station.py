@@ -41,6 +41,10 @@ EARLY_WINDOW = timedelta(minutes=30)
 #: Areas kept per process: a station sends its minutes in a burst (three contests, a correction), so a few
 #: thousand cover the day's traffic at about 1 KB each; units' candidates are shared objects.
 MAX_AREAS = 8192
+#: Turnout configurations (no candidates, no team) kept per process: every station reports at every report time,
+#: so a worker sees most of the country's 72,195 areas between two report times; fewer would be read cold each time.
+#: About 6 KiB each (tracemalloc, national dataset): up to about 460 MB per worker that sees the whole country.
+MAX_TURNOUT_AREAS = 80_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +86,7 @@ class StationConfig:
     report_times: tuple[tuple[time, int], ...]  # (time, grace minutes) of the area's province, in order
     early: timedelta  # how long before a report time reports count for it (``early_window``)
     voters: Mapping[int, int | None]  # contest id -> the newest voters on the list (None: no count yet)
+    full: bool = True  # False: read without the units' candidates and the team (``load``)
 
     @property
     def contest_ids(self) -> list[int]:
@@ -117,8 +122,10 @@ def token_column() -> sa.ScalarSelect[str]:
     return _TOKEN.scalar_subquery()
 
 
-# The configurations this process keeps (gunicorn's threads share them).
-_kept: LRU[tuple[str, int], StationConfig] = LRU(MAX_AREAS)
+# The configurations this process keeps (gunicorn's threads share them): whole (the count minutes), and without
+# candidates and team (the turnout's, ``full=False``), apart.
+_kept: dict[bool, LRU[tuple[str, int, int | None], StationConfig]] = {
+    True: LRU(MAX_AREAS), False: LRU(MAX_TURNOUT_AREAS)}
 
 
 def _key(session: Session, area_id: int) -> tuple[str, int, int | None]:
@@ -126,9 +133,9 @@ def _key(session: Session, area_id: int) -> tuple[str, int, int | None]:
     return (str(session.get_bind().engine.url), area_id, working.bound_to(session))
 
 
-def kept(session: Session, area_id: int) -> StationConfig | None:
+def kept(session: Session, area_id: int, *, full: bool = True) -> StationConfig | None:
     """The configuration this process keeps for the area, if any (possibly stale: compare its token)."""
-    return _kept.get(_key(session, area_id))
+    return _kept[full].get(_key(session, area_id))
 
 
 def early_window(election: Election) -> timedelta:
@@ -139,30 +146,32 @@ def early_window(election: Election) -> timedelta:
     return EARLY_WINDOW
 
 
-def load(session: Session, area_id: int) -> StationConfig:
-    """Read the area's configuration (raises ``scope.OutOfScope`` when there is no such area) and keep it."""
+def load(session: Session, area_id: int, *, full: bool = True) -> StationConfig:
+    """Read the area's configuration (raises ``scope.OutOfScope`` when there is no such area) and keep it; without
+    ``full``, without the units' candidates and the team (what the turnout needs, a fraction of the memory)."""
     token = session.scalar(_TOKEN)
-    area = session.scalars(sa.select(PollingArea).where(PollingArea.id == area_id)
-                           .options(joinedload(PollingArea.team))).unique().first()
+    query = sa.select(PollingArea).where(PollingArea.id == area_id)
+    area = session.scalars(query.options(joinedload(PollingArea.team)) if full else query).unique().first()
     if area is None or token is None:
         raise scope.OutOfScope(PollingArea.__name__)
     election = elections.current_election(session)
-    links = area_contests(session, area, with_candidates=True)
+    links = area_contests(session, area, with_candidates=full)
     contests = tuple(
         StationContest(link.contest_id, link.contest.kind, link.contest.election_id, link.unit_id, link.unit.seats,
-                       tuple((c.id, c.full_name) for c in link.unit.candidates))
+                       tuple((c.id, c.full_name) for c in link.unit.candidates) if full else ())
         for link in links)
     counts = elections.latest_voter_counts(session, [area.id])
     config = StationConfig(
         token=token, area_id=area.id, province_id=area.province_id, commune_id=area.commune_id,
         election_id=election.id, day=station_day(election, area), contests=contests,
-        team={m.id: Signer(m.id, m.full_name, m.role.value, m.position) for m in area.team},
+        team={m.id: Signer(m.id, m.full_name, m.role.value, m.position) for m in area.team} if full else {},
         report_times=tuple((rt.at, rt.grace_minutes)
                            for rt in elections.report_times(session, election, area.province_id)),
         early=early_window(election),
         voters={link.contest_id: (c.total if (c := counts.get((area.id, link.contest_id))) else None)
-                for link in links})
-    _kept.put(_key(session, area_id), config)
+                for link in links},
+        full=full)
+    _kept[full].put(_key(session, area_id), config)
     return config
 
 
@@ -176,20 +185,21 @@ def check_sender(config: StationConfig, actor: audit.Actor) -> StationConfig:
     return config
 
 
-def for_sender(session: Session, actor: audit.Actor, area_id: object) -> StationConfig:
+def for_sender(session: Session, actor: audit.Actor, area_id: object, *, full: bool = True) -> StationConfig:
     """The area's configuration as this process keeps it (possibly a moment stale: ``current`` says), checked
     for the actor; read when not kept."""
     ident = area_ident(area_id)
-    return check_sender(kept(session, ident) or load(session, ident), actor)
+    return check_sender(kept(session, ident, full=full) or load(session, ident, full=full), actor)
 
 
 def current(session: Session, config: StationConfig, actor: audit.Actor) -> StationConfig:
     """``config`` if the database's token is still its own (one small statement), else read again and checked."""
     if session.connection().scalar(_TOKEN) == config.token:
         return config
-    return check_sender(load(session, config.area_id), actor)
+    return check_sender(load(session, config.area_id, full=config.full), actor)
 
 
 def forget_all() -> None:
     """Drop every kept configuration (tests that compare a cold start)."""
-    _kept.clear()
+    for lru in _kept.values():
+        lru.clear()

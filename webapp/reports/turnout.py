@@ -222,7 +222,7 @@ def _prepare(session: Session, actor: audit.Actor, area_id: int, data: TurnoutIn
     """``submit_turnout`` up to its write: the earlier result of a replay, or the write still to make. The area's
     place, contests, report times and voters come from the configuration this process keeps (``station``), checked
     against the database's token: the reads are the token and the area's latest reports."""
-    config = station.current(session, station.for_sender(session, actor, area_id), actor)
+    config = station.current(session, station.for_sender(session, actor, area_id, full=False), actor)
     latest, earlier = _latest_rows(session, config.election_id, config.area_id, client_uuid)
     if earlier is not None:
         if earlier.polling_area_id != config.area_id:
