@@ -86,3 +86,10 @@ def test_a_stale_snapshot_is_left_to_flask_which_refreshes_it_after_the_answer(a
     with statements(app) as seen:
         assert client.get(url, headers=HX).status_code == 204
     assert len(seen) > 1, seen.listing()  # Flask's path: the account, the scope check, the state, the staleness
+
+
+def test_any_version_a_client_sends_is_answered_never_500(app, as_user, w, day, refresher):
+    client = as_user("xa")
+    path = poll_url(client, w).split("?")[0]
+    for version in ("ä" * 24, "x", "%00", "1" * 500):
+        assert client.get(path, query_string={"v": version}, headers=HX).status_code == 200

@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from itsdangerous import BadSignature
+from itsdangerous import BadData
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request, Response
 
@@ -144,7 +144,7 @@ class QuickPoll:
         serializer = self.app.session_interface.get_signing_serializer(self.app)  # type: ignore[attr-defined]
         try:
             data = serializer.loads(cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
-        except BadSignature:
+        except BadData:
             return None
         secret = data.get("_user_id")
         if not isinstance(secret, str) or DRILL_KEY in data:
@@ -154,9 +154,12 @@ class QuickPoll:
             params = {"now": now, "local_time": now.astimezone(VN_TZ).time(), "hashed": secret_hash(secret),
                       "utcnow": utcnow()}
             database = db.get_db(self.app)
-            with database.sessionmaker() as session:
-                options = {db.SQLITE_BEGIN: "DEFERRED"} if database.is_sqlite else {}
-                row = session.connection(execution_options=options).execute(_quick_select(), params).first()
+            try:
+                with database.sessionmaker() as session:
+                    options = {db.SQLITE_BEGIN: "DEFERRED"} if database.is_sqlite else {}
+                    row = session.connection(execution_options=options).execute(_quick_select(), params).first()
+            except sa.exc.DBAPIError:
+                return None  # the database unavailable: Flask answers as it does for every page (errors.py)
             if row is None or row.role not in READERS:
                 return None
             poll = _state_of(row, now)
@@ -165,7 +168,7 @@ class QuickPoll:
             locale = choose_locale(row.locale, request, self.app.config)
             token = version_token(self.app.secret_key or "", poll, Scope.of(row), locale, request.path,
                                   request.args.items(multi=True))
-        if not hmac.compare_digest(wanted, token):
+        if not hmac.compare_digest(wanted.encode(), token.encode()):  # any text a client sends, never a 500
             return None
         return headers_of(Response(status=204), token, poll)
 
