@@ -19,7 +19,6 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.clock import VN_TZ
 from webapp.elections import services as elections
-from webapp.elections import working
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, ReportTime
 from webapp.geo.models import Commune, Province
 from webapp.progress.models import (
