@@ -135,4 +135,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # request (a signed-in user's, after a restart or a worker recycle) exactly as a warm one does.
     configure_mappers()
     db.install_unit_of_work(app)
+    from webapp.progress import polling
+
+    polling.install(app)  # a dashboard's poll with nothing new is answered before Flask (issue 14)
     return app

@@ -6,7 +6,12 @@ from flask import Response, get_flashed_messages, make_response, render_template
 
 
 def is_fragment_request() -> bool:
-    headers = request.headers
+    return is_fragment(request.headers)
+
+
+def is_fragment(headers: Any) -> bool:
+    """htmx asking for the fragment itself (not a boosted page, a history restore or a full reload); also the
+    quick poll's test, before Flask (``webapp.progress.polling``)."""
     return (
         headers.get("HX-Request") == "true"
         and "HX-Boosted" not in headers

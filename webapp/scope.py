@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -37,6 +37,19 @@ class Level(enum.IntEnum):
     POLLING_AREA = 3
 
 
+class Placed(Protocol):
+    """An account's place: a ``User``, or a row of its columns (the quick poll reads no ORM object)."""
+
+    @property
+    def role(self) -> Role: ...
+    @property
+    def province_id(self) -> int | None: ...
+    @property
+    def commune_id(self) -> int | None: ...
+    @property
+    def polling_area_id(self) -> int | None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class Scope:
     level: Level
@@ -45,7 +58,7 @@ class Scope:
     polling_area_id: int | None = None
 
     @classmethod
-    def of(cls, user: User) -> Scope:
+    def of(cls, user: Placed) -> Scope:
         if user.role is Role.LEADER:
             return cls(Level.POLLING_AREA, user.province_id, user.commune_id, user.polling_area_id)
         if user.role is Role.COMMUNE:
@@ -177,7 +190,8 @@ def select(model: type[T], user: User | Scope) -> sa.Select[tuple[T]]:
 _KEY_LIMIT = {False: 2**31, True: 2**63}  # INTEGER, BIGINT
 
 
-def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
+def get(session: Session, model: type[T], ident: Any, user: User | Scope, *options: Any) -> T:
+    """The object if the user's place sees it, else ``OutOfScope`` (a 404); ``options`` are loader options."""
     pk = sa.inspect(model).primary_key
     if len(pk) != 1:
         raise TypeError(f"{model.__name__} has a composite key")
@@ -189,7 +203,7 @@ def get(session: Session, model: type[T], ident: Any, user: User | Scope) -> T:
     if isinstance(ident, int) and not -_KEY_LIMIT[isinstance(pk[0].type, sa.BigInteger)] <= ident \
             < _KEY_LIMIT[isinstance(pk[0].type, sa.BigInteger)]:
         raise OutOfScope(model.__name__)
-    obj = session.scalars(select(model, user).where(pk[0] == ident)).first()
+    obj = session.scalars(select(model, user).where(pk[0] == ident).options(*options)).first()
     if obj is None:
         raise OutOfScope(model.__name__)
     return obj

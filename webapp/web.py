@@ -83,19 +83,27 @@ def _bind_seal() -> None:
     secrecy.bind(db.session, clock=election_now, viewer_area=_viewer_area)
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
-    )
-    if current_user and getattr(current_user, "is_authenticated", False):
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+                               "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+}
+
+
+def secure_headers(response: Response, *, signed_in: bool) -> Response:
+    """Every answer's security headers (also the quick poll's, ``webapp.progress.polling``)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if signed_in:
         # Personal pages are never kept by shared caches; the service worker decides what to keep.
         response.headers.setdefault("Cache-Control", "private, no-cache")
     return response
+
+
+def _security_headers(response: Response) -> Response:
+    return secure_headers(response, signed_in=bool(current_user and getattr(current_user, "is_authenticated", False)))
 
 
 def local_dt(value: datetime | None, fmt: str = "HH:mm dd/MM/yyyy") -> str:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from tests.conftest import csrf_token, login
@@ -90,10 +91,10 @@ def test_first_count_minutes(app, db_session, w):
     with statements(app) as seen:
         submit(db_session, args)
     # This process kept no configuration of the station yet: the token, the area with its team, the election, the
-    # contests with units and candidates. Then the one read of the state (the token again, the latest minutes,
-    # any report under this client id, the last turnout figure), INSERT minutes, INSERT votes (one executemany),
-    # INSERT audit entry.
-    assert len(seen.own) <= 8, seen.listing()
+    # contests with units and candidates, the voter counts and the report times (the turnout's part of it). Then the
+    # one read of the state (the token again, the latest minutes, any report under this client id, the last turnout
+    # figure), INSERT minutes, INSERT votes (one executemany), INSERT audit entry. Once per area and process.
+    assert len(seen.own) <= 10, seen.listing()
     # The station's summary row (one upsert) and the commune queued for the refresh.
     assert len(seen.progress) <= 2, seen.listing()
 
@@ -146,12 +147,13 @@ def test_turnout_report(app, db_session, w):
     with statements(app) as seen:
         report = send(120, vn(9, 5)).report
     assert report.version == 2
-    # The area (scoped), the election, the latest reports of each report time with their figures and any report
-    # under this client id, the report times, the voter counts (the contests were read by the first report, in the
-    # same session); the conditional UPDATE that takes the previous version off unless the commune confirmed it
-    # meanwhile, INSERT report (ON CONFLICT DO NOTHING: no SAVEPOINT), INSERT figures, INSERT audit rows
-    # (webapp.reports.versions, as the count minutes). 13 before the turnout went that way.
-    assert len(seen.own) <= 9, seen.listing()
+    # The configuration token (the area's place, election, contests, report times and voter counts are kept by
+    # this process, webapp.reports.station), the latest reports of each report time with their figures and any
+    # report under this client id; the conditional UPDATE that takes the previous version off unless the commune
+    # confirmed it meanwhile, INSERT report (ON CONFLICT DO NOTHING: no SAVEPOINT), INSERT figures, INSERT audit
+    # rows (webapp.reports.versions, as the count minutes). 13 before the turnout went that way, 9 before the
+    # configuration was kept.
+    assert len(seen.own) <= 6, seen.listing()
     # The station's rows replaced (DELETE … RETURNING, INSERT), the correction, the commune queued: the report
     # time's deadline comes with the version (no read of the report times again).
     assert len(seen.progress) <= 4, seen.listing()
@@ -197,12 +199,36 @@ def test_turnout_through_the_api_logged_in_with_csrf(app, client, db_session, w,
         response = client.post(url, json={"client_uuid": str(uuid.uuid4()), "voters_voted": 120},
                                headers={"X-CSRFToken": token})
     assert response.status_code == 201 and response.json["version"] == 2
-    # The account (Flask-Login); the area (scoped) and its contests, read once by the view and kept for the
-    # service; the election, the latest reports, the report times, the voter counts; UPDATE, INSERT report,
-    # figures, audit rows; and the SAVEPOINT/RELEASE pair that only tests add. 15 before the view's reads were kept.
-    assert len(seen.own) <= 1 + 10 + 2, seen.listing()
-    assert sum(s.startswith("SELECT polling_areas.") for s in seen) == 1, seen.listing()
-    assert sum(s.startswith("SELECT polling_area_units.") for s in seen) == 1, seen.listing()
+    # The account (Flask-Login); the configuration token and the latest reports (the view's scope check and the
+    # contests' kinds come from the configuration this process keeps); UPDATE, INSERT report, figures, audit rows;
+    # and the SAVEPOINT/RELEASE pair that only tests add. 15 before the view's reads were kept, 13 before the
+    # configuration was kept.
+    assert len(seen.own) <= 1 + 6 + 2, seen.listing()
+    assert not [s for s in seen if s.startswith(("SELECT polling_areas.", "SELECT polling_area_units.",
+                                                 "SELECT voter_counts.", "SELECT report_times."))], seen.listing()
+
+
+@pytest.mark.parametrize("change", ["voter count", "report time"])
+def test_a_changed_voter_count_or_report_time_reaches_the_kept_turnout_configuration(db_session, w, change):
+    """The turnout keeps each area's report times and voters on the list with its configuration: a write to either
+    table changes the token (migration triggers), and the next report is judged by the new figures."""
+    from webapp.elections.models import ReportTime, VoterCount
+    from webapp.reports.common import NoReportTimes, ReportRejected
+
+    area, leader = w.area(AREA), w.user("to01")
+    send = lambda voted, at: services.submit_turnout(
+        db_session, actor=Actor(leader, Channel.WEB), area_id=area.id, data=TurnoutInput(voted=voted),
+        client_uuid=new_id(), now=at)
+    send(100, vn(9, 0))
+    if change == "voter count":
+        db_session.execute(sa.update(VoterCount).where(VoterCount.polling_area_id == area.id).values(total=110))
+        with pytest.raises(ReportRejected) as refused:
+            send(120, vn(9, 5))
+        assert [f.code for f in refused.value.findings] == ["turnout_gt_on_list"]
+    else:
+        db_session.execute(sa.delete(ReportTime))  # the day's report times withdrawn
+        with pytest.raises(NoReportTimes):
+            send(120, vn(9, 5))
 
 
 def test_the_leader_form_sends_with_one_review(app, client, db_session, w, clock_at_night):

@@ -200,3 +200,18 @@ def test_a_turnout_report_is_reviewed_beside_the_previous_version(as_user, db_se
     assert response.status_code == 303
     db_session.refresh(second)
     assert second.status is ReportStatus.CONFIRMED
+
+
+def test_a_confirmation_reads_its_report_and_area_once(app, as_user, db_session, w):
+    """The view's 404 check and the decision ask for the same version; its area comes in the same statement (the
+    audit's place and the review action's). 12 statements before (the report twice, the area a third time)."""
+    from tests.reports.test_statement_count import statements
+
+    report = send_turnout(db_session, w, 300, slot=time(9), at=(9, 5))
+    client = as_user("xa")
+    token = csrf_token(client, f"/review/turnout/{report.id}")
+    with statements(app) as seen:
+        response = client.post(f"/review/turnout/{report.id}/confirm", data={"csrf_token": token, "shown": "received"})
+    assert response.status_code == 303
+    assert sum(s.startswith("SELECT turnout_reports.") for s in seen) == 1, seen.listing()
+    assert not [s for s in seen if s.startswith("SELECT polling_areas.")], seen.listing()

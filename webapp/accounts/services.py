@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import unicodedata
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -174,13 +175,20 @@ def start_session(session: Session, *, user: User, now: datetime, lifetime: time
     return secret
 
 
+def live_session(hashed: Any, now: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions on ``user_sessions`` joined to ``users`` that a signed-in request must meet (the session not
+    revoked nor expired, the account active and activated): here once, for ``session_user`` and the quick poll
+    (``hashed`` and ``now``: values, or bound parameters of a statement built once)."""
+    return (UserSession.secret_hash == hashed, UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now, User.is_active, User.password_hash.is_not(None))
+
+
 def session_user(session: Session, secret: str, now: datetime) -> User | None:
     """The account of a live session (not revoked, not expired, the account active and activated), or None: one
     statement, on every request of a signed-in browser."""
     row = session.execute(
         sa.select(User, UserSession.id).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.secret_hash == secret_hash(secret), UserSession.revoked_at.is_(None),
-               UserSession.expires_at > now, User.is_active, User.password_hash.is_not(None))
+        .where(*live_session(secret_hash(secret), now))
     ).first()
     if row is None:
         return None

@@ -22,7 +22,7 @@ from webapp.elections import services as elections
 from webapp.elections.models import Candidate, ContestKind, PollingArea
 from webapp.errors import DATABASE_UNAVAILABLE, without_database
 from webapp.extensions import csrf
-from webapp.reports import services
+from webapp.reports import services, station
 from webapp.reports.common import area_contests, scoped_area
 from webapp.reports.counts import SIGNATURE_PROBLEMS
 from webapp.reports.models import CountReport
@@ -289,9 +289,11 @@ def submit_count(area_id: int, contest: str) -> Response:
 @auth.login_required
 def submit_turnout(area_id: int) -> Response:
     """Send a turnout report for one report time (submitTurnoutReport); a replay changes nothing."""
-    area = _area_for_submit(area_id)
+    # The area's place checked (404 / 403) before the body is judged, as _area_for_submit does, against the
+    # configuration this process keeps for it (the service checks the token).
+    config = station.for_sender(db.session, current_actor(Channel.API), area_id, full=False)
     body = bodies.turnout_body(_json_body())
-    kinds = _area_kinds(area)
+    kinds = {contest.contest_id: contest.kind.value for contest in config.contests}
     per_contest = None
     if body.per_contest is not None:
         ids = {kind: cid for cid, kind in kinds.items()}
@@ -301,8 +303,8 @@ def submit_turnout(area_id: int) -> Response:
     data = services.TurnoutInput(voted=body.voted, per_contest=per_contest, reason=body.reason, slot=body.slot,
                                  no_change=body.no_change)
     try:
-        result = services.submit_turnout(db.session, actor=current_actor(Channel.API), area_id=area.id, data=data,
-                                         client_uuid=body.client_uuid, now=now())
+        result = services.submit_turnout(db.session, actor=current_actor(Channel.API), area_id=config.area_id,
+                                         data=data, client_uuid=body.client_uuid, now=now())
     except services.ReportRejected as exc:
         return _rejected(exc, kinds)
     out = bodies.turnout_json(result.report, result.replayed, kinds)

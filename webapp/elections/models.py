@@ -293,7 +293,7 @@ class TeamMember(Base):
 #: The tables whose rows make up a station's configuration (webapp.reports.station): a write to any of them changes
 #: ``ConfigurationVersion.token`` (database triggers, so Core bulk loads and imports are seen too).
 CONFIGURATION_TABLES = ("elections", "contests", "electoral_units", "candidates", "polling_areas",
-                        "polling_area_units", "team_members")
+                        "polling_area_units", "team_members", "report_times", "voter_counts")
 
 
 class ConfigurationVersion(Base):

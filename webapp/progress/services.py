@@ -19,7 +19,6 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.clock import VN_TZ
 from webapp.elections import services as elections
-from webapp.elections import working
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, ReportTime
 from webapp.geo.models import Commune, Province
 from webapp.progress.models import (
@@ -384,47 +383,9 @@ def commune_progress(session: Session, user: User, commune_id: int, now: datetim
 
 def passed_deadline(session: Session, election_id: int, now: datetime) -> datetime | None:
     """The latest deadline already passed: overdue counts change when it does (part of the views' ETag)."""
-    return session.scalar(_passed_deadline(election_id, now))
+    return session.scalar(passed_deadline_select(election_id, now))
 
 
-def _passed_deadline(election_id: Any, now: datetime) -> sa.Select[tuple[datetime | None]]:
+def passed_deadline_select(election_id: Any, now: datetime) -> sa.Select[tuple[datetime | None]]:
     return sa.select(sa.func.max(TurnoutRollup.due_at)).where(
         TurnoutRollup.election_id == election_id, TurnoutRollup.level == Level.PROVINCE, TurnoutRollup.due_at < now)
-
-
-@dataclasses.dataclass(frozen=True)
-class PollState:
-    """What decides whether a progress page changed (its version token, ``views.conditional``), read in one
-    statement so that a poll answered 204 costs little: the election, its snapshot's version and time, the latest
-    deadline passed and the latest report time reached."""
-
-    election_id: int
-    version: int | None  # None: never refreshed
-    refreshed_at: datetime | None
-    passed: datetime | None
-    reached: time | None
-
-
-def poll_state(session: Session, now: datetime) -> PollState:
-    """The ``PollState`` of the election the session works in (``NoElection`` if none). Read on the session's
-    connection, not through the ORM: every table is filtered by the election here, and the statement is all a poll
-    answered 204 reads besides the account."""
-    e, rt = Election.__table__, ReportTime.__table__
-    state = RefreshState.__table__
-    bound = working.bound_to(session)
-    election = sa.literal(bound) if bound is not None else working.real_election_id().correlate(None)
-    local = now.astimezone(VN_TZ)
-    row = session.connection().execute(
-        sa.select(e.c.id, e.c.polling_date, state.c.version, state.c.refreshed_at,
-                  _passed_deadline(e.c.id, now).scalar_subquery().label("passed"),
-                  sa.select(sa.func.max(rt.c.at)).where(rt.c.election_id == e.c.id, rt.c.at <= local.time())
-                  .scalar_subquery().label("reached_today"),
-                  sa.select(sa.func.max(rt.c.at)).where(rt.c.election_id == e.c.id).scalar_subquery().label("last"))
-        .select_from(e.outerjoin(state, state.c.election_id == e.c.id)).where(e.c.id == election)).first()
-    if row is None:
-        raise elections.NoElection
-    day = local.date()
-    reached = None if day < row.polling_date else (row.last if day > row.polling_date else row.reached_today)
-    return PollState(row.id, row.version, row.refreshed_at, row.passed, reached)
-
-

@@ -8,7 +8,6 @@ refreshes it after its response has been sent (``refresh_after``), never while t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
@@ -18,14 +17,13 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from webapp import db, scope
-from webapp.accounts.models import Role
 from webapp.clock import reporting_now, utcnow
 from webapp.elections import working
 from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _
 from webapp.inputs import query_int
 from webapp.labels import CONTEST_SHORT
-from webapp.progress import chart, feed, refresh, services, xlsx
+from webapp.progress import chart, feed, polling, refresh, services, xlsx
 from webapp.progress.cache import FRAGMENTS
 from webapp.progress.models import RefreshState
 from webapp.progress.refresher import run_refresh
@@ -33,7 +31,7 @@ from webapp.web import roles_required
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 
-READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
+READERS = polling.READERS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -66,26 +64,23 @@ def refresh_after(response: Response, election_id: int, now: datetime) -> None:
         response.call_on_close(lambda: run_refresh(app, utcnow, bound))
 
 
-def _token(poll: services.PollState) -> str:
-    args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "v")
-    # The snapshot's version, not its time: a refresh that found nothing new changes no page. The reader's
-    # place (not the reader): users who see the same place see the same figures and the same links.
-    where = scope.Scope.of(current_user)
-    parts = [poll.election_id if poll.version is not None else 0, poll.version or 0, poll.passed or "", poll.reached,
-             where.level, where.province_id, where.commune_id, str(get_locale()), request.path, args]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+def _token(poll: polling.PollState) -> str:
+    return polling.version_token(current_app.secret_key or "", poll, scope.Scope.of(current_user), str(get_locale()),
+                                 request.path, request.args.items(multi=True))
 
 
 def conditional(view: Callable[[str], Response]) -> Response:
     """Answer 204 to a poll whose version is current, 304 to a matching conditional request, else the view. What
-    decides it is one statement (``services.poll_state``): a poll answered 204 reads nothing else but the account."""
+    decides it is one statement (``polling.poll_state``). Most polls answered 204 never get here: the quick poll
+    (``polling.QuickPoll``) answers them before Flask; those that do are the ones it leaves to Flask."""
     now = reporting_now()
-    poll = services.poll_state(db.session, now)
+    poll = polling.poll_state(db.session, now)
     token = _token(poll)
-    etag = f"{token}-f" if is_fragment_request() else token  # the page and its fragment differ
+    fragment = is_fragment_request()
+    etag = f"{token}-f" if fragment else token  # the page and its fragment differ
     stamps = [t for t in (poll.refreshed_at, poll.passed) if t is not None]
     modified = max(stamps) if stamps else None
-    if request.args.get("v") == token and is_fragment_request():
+    if request.args.get("v") == token and fragment:
         response = Response(status=204)
     elif request.if_none_match.contains_weak(etag) or (
             not request.if_none_match and modified and request.if_modified_since
@@ -93,10 +88,7 @@ def conditional(view: Callable[[str], Response]) -> Response:
         response = Response(status=304)
     else:
         response = view(token)
-    response.set_etag(etag, weak=True)
-    if modified:
-        response.last_modified = modified
-    response.vary.add("HX-Request")
+    polling.headers_of(response, token, poll, fragment=fragment)
     refresh_after(response, poll.election_id, now)
     return response
 

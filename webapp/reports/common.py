@@ -143,7 +143,8 @@ def may_submit_to(actor: User, area_id: int, channel: Channel | None = None) -> 
 _MEMO = "reports.memo"
 
 
-def _memo(session: Session) -> dict[tuple[Any, ...], Any]:
+def request_memo(session: Session) -> dict[tuple[Any, ...], Any]:
+    """What the session read and may serve again until its next flush, commit or rollback (keys name the scope)."""
     return session.info.setdefault(_MEMO, {})
 
 
@@ -169,7 +170,7 @@ def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool =
     query with the polling team joined in (one statement instead of a lazy load later); kept until the session
     next flushes or ends (a request's view and its service ask for the same area)."""
     key = ("area", scope.Scope.of(user), area_id, with_team)
-    if (area := _memo(session).get(key)) is not None:
+    if (area := request_memo(session).get(key)) is not None:
         return area
     if not with_team:
         area = scope.get(session, PollingArea, area_id, user)
@@ -180,7 +181,7 @@ def scoped_area(session: Session, user: User, area_id: int, *, with_team: bool =
         ).unique().first()
         if area is None:
             raise scope.OutOfScope(PollingArea.__name__)
-    _memo(session)[key] = area
+    request_memo(session)[key] = area
     return area
 
 
@@ -214,9 +215,9 @@ def area_contests(session: Session, area: PollingArea, *, with_candidates: bool 
     and unit (and the unit's candidates with ``with_candidates``) loaded in the same statement."""
     # The election the session works in too: a drill shares the areas, not their contests (elections.working).
     key = ("links", area.id, with_candidates, working.bound_to(session))
-    if (links := _memo(session).get(key)) is None:
+    if (links := request_memo(session).get(key)) is None:
         rows = session.scalars(_links_statement(with_candidates), {"area_id": area.id}).unique().all()
-        links = _memo(session)[key] = sorted(rows, key=lambda link: _KIND_ORDER[link.contest.kind])
+        links = request_memo(session)[key] = sorted(rows, key=lambda link: _KIND_ORDER[link.contest.kind])
     return list(links)
 
 

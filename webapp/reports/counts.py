@@ -251,11 +251,7 @@ def _signers(team: Mapping[int, station.Signer], data: CountData) -> (
 
 def _checked(config: station.StationConfig, actor: audit.Actor, contest_id: int | None,
              kind: ContestKind | None) -> station.StationContest:
-    if not scope.Scope.of(actor.user).contains_place(*config.place):
-        raise scope.OutOfScope(PollingArea.__name__)
-    if not may_submit_to(actor.user, config.area_id, actor.channel):
-        raise NotAllowed
-    return config.contest(contest_id, kind)
+    return station.check_sender(config, actor).contest(contest_id, kind)
 
 
 def station_for_send(session: Session, *, actor: audit.Actor, area_id: int, contest_id: int | None = None,
@@ -263,9 +259,8 @@ def station_for_send(session: Session, *, actor: audit.Actor, area_id: int, cont
     """The area's configuration as this process keeps it (possibly a moment stale: ``submit_count`` checks its
     token) and the contest, for a page that builds its form to send; ``OutOfScope`` / ``NotAllowed`` /
     ``ContestNotHeld`` as the area and the actor require."""
-    ident = area_ident(area_id)
-    config = station.kept(session, ident) or station.load(session, ident)
-    return config, _checked(config, actor, contest_id, kind)
+    config = station.for_sender(session, actor, area_id)
+    return config, config.contest(contest_id, kind)
 
 
 def _station(session: Session, conn: sa.Connection, actor: audit.Actor, area_id: int, contest_id: int | None,

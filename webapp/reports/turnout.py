@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.elections import services as elections
 from webapp.elections.models import Election, PollingArea, PollingAreaUnit
-from webapp.reports import versions
+from webapp.reports import station, versions
 from webapp.reports.checks import Finding, blocking, check_turnout
 from webapp.reports.common import (
     ClientUuidConflict,
@@ -29,13 +29,10 @@ from webapp.reports.common import (
     Submission,
     UnknownReportTime,
     area_contests,
-    area_for_submit,
     station_day,
 )
 from webapp.reports.models import ReportStatus, TurnoutReport
 
-# A report sent up to this long before a report time counts for that time (leaders send a little early).
-EARLY_WINDOW = timedelta(minutes=30)
 # Used when the area has no voter count yet: the "more than the list" check cannot apply.
 _UNKNOWN_LIST = 10**9
 
@@ -92,37 +89,25 @@ def _latest_statement(with_uuid: bool) -> sa.Select[tuple[TurnoutReport]]:
     return sa.select(TurnoutReport).where(wanted).options(joinedload(TurnoutReport.figures))
 
 
-def _latest_rows(session: Session, election: Election, area: PollingArea, client_uuid: uuid.UUID | None = None) -> (
+def _latest_rows(session: Session, election_id: int, area_id: int, client_uuid: uuid.UUID | None = None) -> (
         tuple[dict[time, TurnoutReport], TurnoutReport | None]):
     """The version that counts for each report time ({time: report}, with figures) and, in the same statement,
     the report already stored under ``client_uuid`` (anywhere), if any."""
     rows = session.scalars(_latest_statement(client_uuid is not None),
-                           {"election_id": election.id, "area_id": area.id, "client_uuid": client_uuid}).unique().all()
+                           {"election_id": election_id, "area_id": area_id, "client_uuid": client_uuid}).unique().all()
     latest = {row.slot_at: row for row in rows
-              if row.election_id == election.id and row.polling_area_id == area.id and row.is_latest}
+              if row.election_id == election_id and row.polling_area_id == area_id and row.is_latest}
     return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
 
 
-def _latest_by_slot(session: Session, election: Election, area: PollingArea) -> dict[time, TurnoutReport]:
-    return _latest_rows(session, election, area)[0]
-
-
-def early_window(election: Election) -> timedelta:
-    """How long before a report time reports count for it: half an hour, or in a drill's compressed day
-    (webapp.drills) half its minutes between report times, so that the next time does not open before this one."""
-    if election.drill_slot_minutes:
-        return min(EARLY_WINDOW, timedelta(minutes=max(1, election.drill_slot_minutes // 2)))
-    return EARLY_WINDOW
-
-
-def _slots(session: Session, election: Election, area: PollingArea, day: StationDay, now: datetime,
+def _slots(times: Iterable[tuple[time, int]], early: timedelta, day: StationDay, now: datetime,
            latest: Mapping[time, TurnoutReport]) -> list[SlotState]:
+    """Each report time ((time, grace minutes), in order) with its window, deadline and state."""
     out = []
-    early = early_window(election)
-    for rt in elections.report_times(session, election, area.province_id):
-        at = day.at(rt.at)
-        due = at + timedelta(minutes=rt.grace_minutes)
-        report = latest.get(rt.at)
+    for at_time, grace in times:
+        at = day.at(at_time)
+        due = at + timedelta(minutes=grace)
+        report = latest.get(at_time)
         if report is not None:
             state, late = "reported", _minutes_after(report.submitted_at, due)
         elif now > due:
@@ -131,7 +116,7 @@ def _slots(session: Session, election: Election, area: PollingArea, day: Station
             state, late = "due", 0
         else:
             state, late = "upcoming", 0
-        out.append(SlotState(rt.at, at - early, due, report, late, state))
+        out.append(SlotState(at_time, at - early, due, report, late, state))
     return out
 
 
@@ -147,8 +132,9 @@ def turnout_overview(session: Session, user: User, area_id: int, now: datetime) 
     area = scope.get(session, PollingArea, area_id, user)
     election = elections.current_election(session)
     day = station_day(election, area)
-    latest = _latest_by_slot(session, election, area)
-    slots = _slots(session, election, area, day, now, latest)
+    latest = _latest_rows(session, election.id, area.id)[0]
+    times = [(rt.at, rt.grace_minutes) for rt in elections.report_times(session, election, area.province_id)]
+    slots = _slots(times, station.early_window(election), day, now, latest)
     current = _current(slots, now)
     pending = [s for s in slots if s.report is None and (current is None or s.at >= current.at)]
     history = session.scalars(
@@ -233,42 +219,41 @@ def vet_turnout(session: Session, *, actor: audit.Actor, area_id: int, data: Tur
 
 def _prepare(session: Session, actor: audit.Actor, area_id: int, data: TurnoutInput, client_uuid: uuid.UUID,
              now: datetime) -> Submission[TurnoutReport] | functools.partial[Submission[TurnoutReport]]:
-    """``submit_turnout`` up to its write: the earlier result of a replay, or the write still to make."""
-    area = area_for_submit(session, actor.user, area_id, actor.channel)
-    election = elections.current_election(session)
-    latest, earlier = _latest_rows(session, election, area, client_uuid)
+    """``submit_turnout`` up to its write: the earlier result of a replay, or the write still to make. The area's
+    place, contests, report times and voters come from the configuration this process keeps (``station``), checked
+    against the database's token: the reads are the token and the area's latest reports."""
+    config = station.current(session, station.for_sender(session, actor, area_id, full=False), actor)
+    latest, earlier = _latest_rows(session, config.election_id, config.area_id, client_uuid)
     if earlier is not None:
-        if earlier.polling_area_id != area.id:
+        if earlier.polling_area_id != config.area_id:
             raise ClientUuidConflict
         return Submission(earlier, True)
-    day = station_day(election, area)
-    slots = _slots(session, election, area, day, now, latest)
+    day = config.day
+    slots = _slots(config.report_times, config.early, day, now, latest)
     if not slots:
         raise NoReportTimes
     slot = _resolve_slot(slots, data.slot, now)
     if slot is not None and (confirmed := latest.get(slot.at)) is not None and (
             confirmed.status is ReportStatus.CONFIRMED):
         raise ReportLocked("turnout")
-    contest_ids = [link.contest_id for link in area_contests(session, area)]
+    contest_ids = config.contest_ids
     figures = _figures(data, contest_ids)
     # "The last one": the newest report at or before this report time (for a correction, the version it replaces).
     earlier_reports = [r for at, r in latest.items() if slot is not None and at <= slot.at]
     last = max(earlier_reports, key=lambda r: r.slot_at) if earlier_reports else None
     previous = {f.contest_id: f.voters_voted for f in last.figures} if last else {}
-    counts = elections.latest_voter_counts(session, [area.id])
-    voters = {cid: (c.total if (c := counts.get((area.id, cid))) else None) for cid in contest_ids}
-    if (rejected := _check(data, figures, voters, previous, day, now)) is not None:
+    if (rejected := _check(data, figures, config.voters, previous, day, now)) is not None:
         raise rejected
     if slot is None:
         raise UnknownReportTime
     current = latest.get(slot.at)
     values = {
-        "election_id": election.id, "polling_area_id": area.id, "slot_at": slot.at, "is_latest": True,
+        "election_id": config.election_id, "polling_area_id": config.area_id, "slot_at": slot.at, "is_latest": True,
         "status": ReportStatus.RECEIVED, "per_contest": data.per_contest is not None, "no_change": data.no_change,
         "reason": (data.reason or "").strip(), "client_uuid": client_uuid, "submitted_at": now,
     }
     return functools.partial(
-        versions.write, session, versions.TURNOUT, actor, place=(area.province_id, area.commune_id, area.id),
-        election_id=election.id, values=values, children={cid: figures[cid] for cid in contest_ids},
+        versions.write, session, versions.TURNOUT, actor, place=config.place,
+        election_id=config.election_id, values=values, children={cid: figures[cid] for cid in contest_ids},
         current=current, current_children={f.contest_id: f.voters_voted for f in current.figures} if current else {},
         day=day.day, due=slot.due)

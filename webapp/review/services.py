@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp import scope
 from webapp.accounts.models import User
 from webapp.audit import services as audit
 from webapp.reports import versions
+from webapp.reports.common import request_memo
 from webapp.reports.models import CountReport, ReportStatus, TurnoutReport
 from webapp.review import authority
 from webapp.review import reasons as reason_codes
@@ -88,8 +89,15 @@ def kind_of(report: Report) -> ReportKind:
 
 
 def load_report(session: Session, user: User, kind: ReportKind, report_id: int) -> Report:
-    """One version of a report, if the user sees its polling area (else ``scope.OutOfScope``, a 404)."""
-    return scope.get(session, MODELS[kind], report_id, user)
+    """One version of a report with its polling area (one statement), if the user sees that area (else
+    ``scope.OutOfScope``, a 404). Kept for the request until the session next flushes, commits or rolls back, per
+    place (``scope.Scope``): the view's 404 check and the decision ask for the same version."""
+    key = ("review", kind, scope.Scope.of(user), report_id)
+    memo = request_memo(session)
+    if (report := memo.get(key)) is None:
+        model = MODELS[kind]
+        report = memo[key] = scope.get(session, model, report_id, user, joinedload(model.polling_area))
+    return report
 
 
 def last_action(session: Session, kind: ReportKind, report_id: int) -> ReviewAction | None:
