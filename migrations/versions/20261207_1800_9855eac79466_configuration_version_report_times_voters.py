@@ -6,14 +6,14 @@ as the other configuration tables' writes do (migration 5e1f0c2a9b7d): the same 
 statement, on SQLite per row.
 
 Revision ID: 9855eac79466
-Revises: b824dfb48da2
+Revises: 498c7074446a
 Create Date: 2026-12-07 18:00:00
 """
 from alembic import op
 
 
 revision = '9855eac79466'
-down_revision = 'b824dfb48da2'
+down_revision = '498c7074446a'
 branch_labels = None
 depends_on = None
 
