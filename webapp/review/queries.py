@@ -22,7 +22,7 @@ from webapp.review.models import Decision, ReportKind, ReviewAction
 from webapp.review.services import Report, kind_of, latest_version, load_report
 
 PAGE_SIZE = 30
-COUNT_FIELDS = (*checks.COUNT_FIELDS, *checks.COMPLAINT_FIELDS)
+COUNT_FIELDS = (*checks.COUNT_FIELDS, *checks.COMPLAINT_FIELDS, *checks.INVENTORY_FIELDS)
 
 
 @dataclasses.dataclass(frozen=True)
