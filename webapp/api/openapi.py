@@ -15,7 +15,7 @@ from typing import Any
 
 PACKAGES = ("webapp.results.openapi", "webapp.progress.openapi", "webapp.jobs.openapi", "webapp.review.openapi",
             "webapp.imports.openapi", "webapp.accounts.openapi", "webapp.api.changes_openapi",
-            "webapp.voters.openapi", "webapp.followups.openapi")
+            "webapp.voters.openapi", "webapp.followups.openapi", "webapp.counting.openapi")
 REF = "#/components/"
 INT32 = {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
 COUNT = {**INT32, "description": "A whole number; negative or null ones are refused by the checks (422)."}
