@@ -9,19 +9,17 @@ import shutil
 import subprocess
 
 import pytest
-from sqlalchemy.orm import Session
 
-from tests.reports.helpers import AREA, good_numbers, links
 from tests.reports.test_browser_count import (  # noqa: F401  (fixtures)
     SHOTS,
     _no_horizontal_scroll,
     _shot,
     chromium,
+    fill_minutes,
+    na_minutes,
     phone,
     server,
 )
-from tests.world import World
-from webapp.elections.models import ContestKind
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,17 +30,10 @@ pytestmark = [
 def test_leader_enters_the_inventory_and_prints_form_32(phone, server):
     page = phone
     _base, _app, engine = server
-    with Session(engine) as session:
-        w = World(session)
-        numbers = good_numbers(session, w.area(AREA), ContestKind.NATIONAL_ASSEMBLY)
-        area_id = w.area(AREA).id
-        contest_id = links(session, w.area(AREA))[ContestKind.NATIONAL_ASSEMBLY].contest_id
+    numbers, area_id, contest_id = na_minutes(engine)
     page.goto(f"/reports/{area_id}/count/{contest_id}")
     page.wait_for_selector("#count-entry")
-    for name in ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid"):
-        page.fill(f"input[name={name}]", str(getattr(numbers, name)))
-    for cid, votes in numbers.votes.items():
-        page.fill(f"input[name=votes_{cid}]", str(votes))
+    fill_minutes(page, numbers)
     page.fill("input[name=witness_1]", "Nguyễn Văn Chứng")
     page.fill("input[name=witness_2]", "Lê Thị Kiến")
     received = numbers.ballots_issued + 3 + 120
