@@ -8,8 +8,9 @@ what and how many rows (``record_access``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from webapp import scope
 from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
-from webapp.audit.services import Actor, acting
+from webapp.audit.services import Actor
 from webapp.clock import VN_TZ
 from webapp.elections.models import (
     Contest,
@@ -312,6 +313,18 @@ def _change(session: Session, actor: Actor, now: datetime, election: Election, e
     session.add(change)
     session.flush()
     return change
+
+
+@contextlib.contextmanager
+def acting(session: Session, actor: Actor | None) -> Iterator[None]:
+    """The writes within are audited as ``actor``'s (by its channel), on the session's audit clock."""
+    outer = audit.context_of(session)
+    if actor is not None:
+        audit.bind(session, actor.context(outer.clock))
+    try:
+        yield
+    finally:
+        audit.bind(session, outer)
 
 
 def _require_document(document: str) -> None:
