@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -55,6 +56,7 @@ from webapp.results import minutes, queries, services
 from webapp.results.pdf import render_form, write_pdf
 from webapp.seed import demo
 
+# Several people measure on one machine: --sqlite-path gives a run a file of its own.
 SQLITE_PATH = "/tmp/results_bench.sqlite3"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "baucu_results_bench"
@@ -321,12 +323,81 @@ def _forms(session: Session, user: User, province: Province, static: str) -> lis
     return rows
 
 
+def requests_side_by_side(url: str) -> list[tuple[str, str]]:
+    """Each official form's PDF request, before and after the PDFs moved to the background (issue 17 §3), in one
+    run. Before (the request made the PDF): the printable page's request (the form's data and HTML) plus
+    WeasyPrint on the form's PDF HTML, the work the old ``.pdf`` request did in itself. After: the POST that renders
+    the HTML and queues the job (303), the job itself (what the consumer does, run here from the queue), and the
+    GET that gives the finished file (audited). Medians of 3 through the Flask test client, as ``tinh``."""
+    from webapp.jobs import queue
+
+    work = Path(tempfile.mkdtemp(prefix="results-bench-"))
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "WTF_CSRF_ENABLED": False,
+                      "JOBS_QUEUE_URL": f"sqlite:///{work / 'queue.sqlite3'}",
+                      "RESULTS_EXPORT_DIR": str(work)})
+    client = app.test_client()
+    assert client.post("/login", data={"username": "tinh", "password": demo.DEMO_PASSWORD}).status_code == 303
+    with Session(app.extensions["db"].engine) as session:
+        province = session.scalars(sa.select(Province).where(Province.code == "79")).one()
+        na_unit = session.scalars(sa.select(ElectoralUnit.id).where(ElectoralUnit.code == "QH-79-B-01")).one()
+    p = f"/results/provinces/{province.id}"
+    forms = [("committee minutes 20/HĐBC-QH", f"{p}/record", "?contest=na"),
+             ("committee summary 25/HĐBC-HĐND", f"{p}/record", "?contest=provincial"),
+             ("Ban minutes 19/HĐBC-QH", f"/results/units/{na_unit}/minutes", ""),
+             ("statistics 28/HĐBC", f"{p}/statistics", "?kind=preliminary"),
+             ("statistics 30/HĐBC", f"{p}/statistics", "?kind=official"),
+             ("report 27/HĐBC", f"{p}/report", "?kind=preliminary"),
+             ("report 29/HĐBC", f"{p}/report", "?kind=official")]
+    static = app.static_folder or "static"
+    rows = []
+
+    def median_ms(samples: list[float]) -> str:
+        return f"{statistics.median(samples) * 1000:.0f} ms"
+
+    for label, path, query in forms:
+        page, pdf_html, posts, jobs, gets = [], [], [], [], []
+        for _ in range(3):
+            for old in work.glob("*.pdf*"):
+                old.unlink()
+            started = time.perf_counter()
+            assert client.get(path + query).status_code == 200
+            page.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            response = client.post(f"{path}.pdf{query}")
+            posts.append(time.perf_counter() - started)
+            assert response.status_code == 303, response.status_code
+            task = queue.huey.dequeue()
+            batch, documents, _static = task.args
+            started = time.perf_counter()
+            queue.huey.execute(task)
+            jobs.append(time.perf_counter() - started)
+            assert batch.state == "ready"
+            started = time.perf_counter()
+            write_pdf(documents, static)
+            pdf_html.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            with client.get(f"{path}.pdf{query}") as response:
+                assert response.mimetype == "application/pdf"
+            gets.append(time.perf_counter() - started)
+        before = [a + b for a, b in zip(page, pdf_html, strict=True)]
+        rows.append((f"request: {label}", f"before {median_ms(before)} | after: POST {median_ms(posts)}, "
+                                          f"GET the file {median_ms(gets)} | the printable page "
+                                          f"{median_ms(page)} | the job {median_ms(jobs)} (consumer)"))
+    app.extensions["db"].engine.dispose()
+    return rows
+
+
 def main() -> None:
+    global SQLITE_PATH
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), required=True)
     parser.add_argument("--areas", type=int, default=5000)
     parser.add_argument("--reuse", action="store_true", help="measure the existing database again")
+    parser.add_argument("--sqlite-path", default=SQLITE_PATH, help=f"the SQLite file (default {SQLITE_PATH})")
+    parser.add_argument("--requests-only", action="store_true",
+                        help="only the forms' PDF requests, before and after the background making, side by side")
     args = parser.parse_args()
+    SQLITE_PATH = args.sqlite_path
     if args.reuse:
         url, rows = (f"sqlite:///{SQLITE_PATH}" if args.db == "sqlite" else
                      PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_NAME), []
@@ -334,7 +405,10 @@ def main() -> None:
         url = recreate(args.db)
         rows = [(k, str(v)) for k, v in build(url, args.areas).items()]
     rows.append(("machine load (1-minute average, 2 cores)", f"{os.getloadavg()[0]:.1f}"))
-    rows += measure(url)
+    if not args.requests_only:
+        rows += measure(url)
+    rows += requests_side_by_side(url)
+    rows.append(("machine load at the end", f"{os.getloadavg()[0]:.1f}"))
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")

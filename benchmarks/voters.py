@@ -108,32 +108,50 @@ def measure(url: str) -> None:
 
 
 def reports_at_scale(url: str, province: str) -> None:
-    """The voter-change report (one snapshot) and the preparation progress of the whole province, through the
-    services the pages call, as its province account."""
+    """The voter-change report and the preparation progress of the whole province, through the services the pages
+    call, as its province account: the report read from the rows, then (after the jobs worker's snapshots are
+    taken, timed) the same report read from the stored snapshots, side by side in one run."""
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     from webapp import create_app, db
     from webapp.accounts.models import User
     from webapp.clock import utcnow
     from webapp.elections import services as elections
-    from webapp.voters import reports
+    from webapp.voters import reports, snapshots
+    from webapp.voters.models import VoterSnapshot
 
     app = create_app()
     with app.app_context():
         session = db.get_db().sessionmaker()
         user = session.scalars(sa.select(User).where(User.username == f"tinh{province}")).one()
         election, now = elections.current_election(session), utcnow()
-        for label, call in (
-            ("change report, province, 1 snapshot", lambda: reports.change_report(
-                session, user, election, "province", user.province_id, [now], now)),
-            ("change report, province, 2 snapshots", lambda: reports.change_report(
-                session, user, election, "province", user.province_id, [now - timedelta(days=30), now], now)),
-            ("preparation progress, province", lambda: reports.progress_report(
-                session, user, election, "province", user.province_id, now)),
-        ):
+        session.execute(sa.delete(VoterSnapshot).where(VoterSnapshot.election_id == election.id))
+        session.commit()
+        earlier = now - timedelta(days=30)
+
+        def report(times: list) -> float:  # type: ignore[type-arg]
             started = time.perf_counter()
-            call()
-            print(f"{label:<44} {(time.perf_counter() - started) * 1000:>8.0f} ms")
+            reports.change_report(session, user, election, "province", user.province_id, times, now)
+            return (time.perf_counter() - started) * 1000
+
+        def progress() -> float:
+            started = time.perf_counter()
+            reports.progress_report(session, user, election, "province", user.province_id, now)
+            return (time.perf_counter() - started) * 1000
+
+        one, two, progress_rows = report([now]), report([earlier, now]), progress()
+        started = time.perf_counter()
+        snapshots.take(session, election, earlier, now=now, scheduled=True)
+        snapshots.take(session, election, now, now=now, scheduled=False)
+        session.commit()
+        took = time.perf_counter() - started
+        print(f"snapshots of every area at 2 moments taken (the jobs worker's work): {took:.1f} s")
+        print(f"{'province report':<44} {'rows':>10} {'stored':>10}")
+        print(f"{'change report, 1 snapshot':<44} {one:>7.0f} ms {report([now]):>7.0f} ms")
+        print(f"{'change report, 2 snapshots':<44} {two:>7.0f} ms {report([earlier, now]):>7.0f} ms")
+        print(f"{'preparation progress':<44} {progress_rows:>7.0f} ms {progress():>7.0f} ms")
+        session.execute(sa.delete(VoterSnapshot).where(VoterSnapshot.election_id == election.id))
+        session.commit()
         session.close()
 
 

@@ -85,6 +85,14 @@ def app(database_url: str) -> Iterator[Flask]:
     application.extensions["db"].engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def form_files(request: pytest.FixtureRequest) -> None:
+    """Each test's PDFs of forms in a folder of its own: they are named by the data they print, and the tests'
+    rolled-back data gives the same ids to other names and figures."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["RESULTS_EXPORT_DIR"] = str(request.getfixturevalue("tmp_path"))
+
+
 @pytest.fixture
 def connection(app: Flask) -> Iterator[sa.Connection]:
     database = app.extensions["db"]

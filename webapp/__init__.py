@@ -77,6 +77,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     web.init_app(app)
     jobs_queue.init_app(app)
+    # The modules whose job handlers register themselves by name (webapp.jobs.queue knows names, not modules):
+    # imported here, so that the consumer runs every task the web workers may send.
+    from webapp.jobs import runner  # noqa: F401
+    from webapp.results import batch  # noqa: F401
+    from webapp.voters import cli as voters_cli  # noqa: F401
+    from webapp.voters import imports as voter_imports  # noqa: F401
 
     from webapp.accounts.admin_views import bp as accounts_admin_bp
     from webapp.accounts.api import bp as accounts_api_bp

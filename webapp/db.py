@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,37 @@ def enum_type(cls: type[enum.Enum], length: int = 20) -> sa.Enum:
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def insert_rows(session: Session, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Many new rows (each the values of ``columns``) at once: COPY on PostgreSQL, Core executemany elsewhere. psycopg
+    turns an INSERT's parameters into the server's in Python, about 0.3 s for 1,000 rows of 20 columns; COPY sends
+    the rows as they are. Enums go as their values (``enum_type``)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+        if params:
+            conn.execute(sa.insert(table), params)
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([v.value if isinstance(v, enum.Enum) else v for v in row])
+
+
+def among(session: Session, column: Any, values: Sequence[Any], size: int = 1000) -> Iterator[Any]:
+    """Conditions that together select ``column IN values``, one statement's worth each: a single array parameter
+    on PostgreSQL (psycopg converts every parameter of a statement in Python, which for thousands of them costs
+    more than the query), chunks of ``size`` elsewhere."""
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        yield column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return
+    for start in range(0, len(values), size):
+        yield column.in_(values[start:start + size])
 
 
 def default_sqlite_url(instance_path: str) -> str:

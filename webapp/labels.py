@@ -1,5 +1,6 @@
 """What the screens call the domain's codes, one table each: the contests' short names (tên cuộc bầu cử), the
-report statuses (trạng thái báo cáo) and the channels a report came by (kênh gửi)."""
+report statuses (trạng thái báo cáo), a station's minutes as the results see them, and the channels a report
+came by (kênh gửi)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ REPORT_STATUS = {
     ReportStatus.RETURNED: _l("Returned for correction"),
     ReportStatus.CONFIRMED: _l("Confirmed"),
 }
+# A station's minutes as the results and review pages and the workbooks name them (results' StationRow.status).
+STATION_STATUS = {"missing": _l("not sent"), "received": _l("awaiting review"), "returned": _l("returned"),
+                  "confirmed": _l("confirmed")}
 CHANNELS = {
     "web": _l("web page"),
     "api": _l("phone app"),

@@ -88,8 +88,9 @@ def _commune(s: Scope) -> Any:
     return Commune.id == s.commune_id
 
 
-def _by_place(province: Any, commune: Any, polling_area: Any) -> Callable[[Scope], Any]:
-    """The rule of rows that name their place's province, commune and polling area in three columns."""
+def by_place(province: Any, commune: Any, polling_area: Any) -> Callable[[Scope], Any]:
+    """The rule of rows that name their place's province, commune and polling area in three columns (every
+    domain's: register it with ``register``)."""
 
     def clause(s: Scope) -> Any:
         if s.level is Level.NATION:
@@ -103,7 +104,7 @@ def _by_place(province: Any, commune: Any, polling_area: Any) -> Callable[[Scope
     return clause
 
 
-_polling_area = _by_place(PollingArea.province_id, PollingArea.commune_id, PollingArea.id)
+_polling_area = by_place(PollingArea.province_id, PollingArea.commune_id, PollingArea.id)
 
 
 def _unit(s: Scope) -> Any:
@@ -148,8 +149,8 @@ _RULES: dict[type, Callable[[Scope], Any]] = {
     TeamMember: _by_area(TeamMember.polling_area_id),
     VoterCount: _by_area(VoterCount.polling_area_id),
     PollingAreaUnit: _by_area(PollingAreaUnit.polling_area_id),
-    User: _by_place(User.province_id, User.commune_id, User.polling_area_id),
-    AuditEntry: _by_place(AuditEntry.province_id, AuditEntry.commune_id, AuditEntry.polling_area_id),
+    User: by_place(User.province_id, User.commune_id, User.polling_area_id),
+    AuditEntry: by_place(AuditEntry.province_id, AuditEntry.commune_id, AuditEntry.polling_area_id),
 }
 
 

@@ -24,6 +24,9 @@ def fold(value: str) -> str:
     """Lower-case, no diacritics (so no tone-mark placement either), one kind of dash with no spaces around it,
     one kind of apostrophe, single spaces: "Bến  Thành" -> "ben thanh", "Xuân Hương – Đà Lạt" -> "xuan huong-da
     lat", "D’Ran" -> "d'ran"."""
-    decomposed = unicodedata.normalize("NFD", value.translate(_MARKS).replace("Đ", "D").replace("đ", "d"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    if value.isascii():  # nothing to decompose: numbers, codes, "x" (most cells of an import)
+        stripped = value.translate(_MARKS)
+    else:
+        decomposed = unicodedata.normalize("NFD", value.translate(_MARKS).replace("Đ", "D").replace("đ", "d"))
+        stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _AROUND_DASH.sub("-", " ".join(stripped.lower().split()))

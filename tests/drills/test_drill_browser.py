@@ -87,7 +87,9 @@ def server() -> Iterator[tuple[str, object, object]]:
         session.commit()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "drill-browser-test-secret-0123456789abcdef",
                       "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="dr-uploads-"), "PROGRESS_REFRESH_SECONDS": 1,
-                      "REPORTING_CLOCK_OVERRIDE": AFTERNOON.isoformat(), "REPORTING_CLOCK_STARTED_AT": str(STARTED)})
+                      "REPORTING_CLOCK_OVERRIDE": AFTERNOON.isoformat(), "REPORTING_CLOCK_STARTED_AT": str(STARTED),
+                      # Forms' PDFs are made as they are queued (huey's immediate mode): tests/jobs runs a consumer.
+                      "JOBS_IMMEDIATE": True, "RESULTS_EXPORT_DIR": tempfile.mkdtemp(prefix="dr-exports-")})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -307,7 +309,9 @@ def test_a_compressed_drill_day(phone, server):
     commune.goto(f"/results/stations/{area_id}/minutes")
     assert commune.locator(".drill-watermark").count() == 1 and "DIỄN TẬP" in commune.inner_text(".drill-stamp")
     _shot(commune, "printed-minutes")
-    pdf = commune.request.get(f"{base}/results/stations/{area_id}/minutes.pdf")
+    # The toolbar's PDF button posts: the file is made (in the background), then given at the same address.
+    token = commune.locator(".toolbar input[name=csrf_token]").get_attribute("value")
+    pdf = commune.request.post(f"{base}/results/stations/{area_id}/minutes.pdf", form={"csrf_token": token})
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "minutes.pdf").write_bytes(pdf.body())

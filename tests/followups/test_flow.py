@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.reports.helpers import vn
-from tests.results.test_forms import text_of
+from tests.results.test_forms import get_pdf, text_of
 from tests.results.helpers import COMMUNE, NA, put_report, unit_areas
 from webapp.audit.models import AuditEntry
 from webapp.elections import working
@@ -161,10 +161,11 @@ def test_the_provinces_minutes_wait_for_a_pending_repeat_election(as_user, db_se
     report = client.get(f"/results/provinces/{province.id}/record?contest=na").get_data(as_text=True)
     assert "BÁO CÁO" in report and "Bầu cử lại" in report and "22/03/2026" in report
     assert "Mẫu số 20/HĐBC-QH" not in report.replace("— Mẫu số 20/HĐBC-QH —", "")
-    pdf = client.get(f"/results/provinces/{province.id}/record.pdf?contest=na")
-    assert pdf.mimetype == "application/pdf"
-    text = text_of(pdf.data, "pending-report-na")
+    text = text_of(get_pdf(client, f"/results/provinces/{province.id}/record.pdf?contest=na"), "pending-report-na")
     assert "BÁO CÁO" in text and "không quá một nửa" in text and "Bầu cử lại" in text
+    # The committee's preliminary report (Mẫu 27/HĐBC) lists the repeat election still to be held.
+    text = text_of(get_pdf(client, f"/results/provinces/{province.id}/report.pdf?kind=preliminary"), "report-27-pending")
+    assert "Mẫu số 27/HĐBC" in text and "Bầu cử lại" in text and "22/03/2026" in text
     # Once the repeat election's minutes are all confirmed, the minutes are drawn up.
     _in_follow_up(db_session, w, created.get_json()["id"], voted=800, votes={1: 600, 2: 500, 3: 450}, kind=NA)
     record = client.get(f"/results/provinces/{province.id}/record?contest=na").get_data(as_text=True)

@@ -26,7 +26,7 @@ from tests import world
 from tests.conftest import csrf_token, login, world_database
 from tests.imports.helpers import csv_bytes, headers, read_xlsx, xlsx
 from tests.imports.test_views import UNIT_ROW, post
-from tests.results.helpers import BEN_THANH, COMMUNE, NA, PROV, RECEIVED, put_report
+from tests.results.helpers import BEN_THANH, COMMUNE, NA, PROV, RECEIVED, put_report, unit_areas
 from webapp import create_app
 from webapp.accounts.models import User
 from webapp.audit import services as audit
@@ -85,7 +85,8 @@ def live() -> Iterator[Live]:
 @pytest.fixture(scope="module")
 def live_app(live: Live) -> Iterator[Flask]:
     application = create_app({"TESTING": True, "DATABASE_URL": live.url, "SECRET_KEY": "test-secret",
-                              "JOBS_QUEUE_URL": live.queue_url, "JOBS_DIR": live.jobs_dir})
+                              "JOBS_QUEUE_URL": live.queue_url, "JOBS_DIR": live.jobs_dir,
+                              "RESULTS_EXPORT_DIR": live.jobs_dir})
     yield application
     application.extensions["db"].engine.dispose()
 
@@ -193,6 +194,39 @@ def test_the_commune_pdf_batch_runs_in_the_consumer(web, live, live_app) -> None
         time.sleep(0.2)
     with web.get(f"{status_url}.pdf") as download:
         assert download.status_code == 200 and download.data[:5] == b"%PDF-"
+
+
+def test_a_committee_forms_pdf_is_made_in_the_consumer_and_its_download_audited(web, live, live_app) -> None:
+    with session_of(live_app) as session:
+        audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))
+        w = world.World(session)
+        unit = w.unit("QH-79-01")
+        for area in unit_areas(session, unit):
+            put_report(session, w, area, NA, voted=900, votes={1: 800, 2: 100, 3: 100})
+        session.commit()
+        province_id = unit.province_id
+    login(web, "tinh")
+    url = f"/results/provinces/{province_id}/report.pdf?kind=official"
+    waiting = web.get(url)
+    assert waiting.mimetype == "text/html" and 'id="form-file"' in waiting.get_data(as_text=True)
+    started = time.perf_counter()
+    made = web.post(url, data={"csrf_token": csrf_token(web, url)})
+    assert made.status_code == 303 and time.perf_counter() - started < 5  # queued, not made, in the request
+    deadline = time.monotonic() + 120
+    while True:
+        response = web.get(url)
+        if response.mimetype == "application/pdf":
+            break
+        assert "every 2s" in response.get_data(as_text=True) or 'href="' + url in response.get_data(as_text=True)
+        response.close()
+        assert time.monotonic() < deadline, live.logs()
+        time.sleep(0.2)
+    with response:
+        assert response.data[:5] == b"%PDF-"
+    with session_of(live_app) as session:
+        printed = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "print",
+                                                              AuditEntry.actor_username == "tinh")).all()
+    assert [(p.entity_id, p.after["pdf"]) for p in printed] == [("29/HĐBC", True)]
 
 
 def test_a_consumer_killed_mid_job_leaves_the_job_failed_not_running(web, live) -> None:

@@ -8,6 +8,9 @@ import re
 import shutil
 import subprocess
 
+import tempfile
+from collections.abc import Iterator
+
 import pytest
 
 from tests.reports.test_browser_count import (  # noqa: F401  (fixtures)
@@ -18,13 +21,25 @@ from tests.reports.test_browser_count import (  # noqa: F401  (fixtures)
     fill_minutes,
     na_minutes,
     phone,
-    server,
 )
+from tests.browser.conftest import require_chromium
+from tests.live_server import demo_day, serve
+from tests.reports.helpers import vn
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings(r"ignore:Exception ignored in.*/static/:pytest.PytestUnraisableExceptionWarning"),
 ]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, object, object]]:
+    """As test_browser_count's, with the forms' PDFs made as they are queued (JOBS_IMMEDIATE)."""
+    require_chromium()
+    with serve("invbrowser", demo_day, {"SECRET_KEY": "inventory-browser-test-secret-0123456789abcdef",
+                                        "REPORTING_CLOCK_OVERRIDE": vn(19, 40).isoformat(), "JOBS_IMMEDIATE": True,
+                                        "RESULTS_EXPORT_DIR": tempfile.mkdtemp(prefix="inv-exports-")}) as live:
+        yield live.url, live.app, live.engine
 
 
 def test_leader_enters_the_inventory_and_prints_form_32(phone, server):
@@ -58,8 +73,11 @@ def test_leader_enters_the_inventory_and_prints_form_32(phone, server):
     assert f"{received:,}".replace(",", ".") in inventory.inner_text()
     _no_horizontal_scroll(page)
 
-    answer = page.request.get(f"/results/stations/{area_id}/inventory.pdf")
-    assert answer.status == 200 and answer.body().startswith(b"%PDF")
+    # The printable page's PDF button posts: the file is made (here as it is queued), then given.
+    page.goto(f"/results/stations/{area_id}/inventory")
+    token = page.locator(".toolbar input[name=csrf_token]").get_attribute("value")
+    answer = page.request.post(f"/results/stations/{area_id}/inventory.pdf", form={"csrf_token": token})
+    assert answer.ok and answer.body().startswith(b"%PDF")
     SHOTS.mkdir(parents=True, exist_ok=True)
     pdf = SHOTS / "mau-32.pdf"
     pdf.write_bytes(answer.body())

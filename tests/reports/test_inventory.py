@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tests.reports.helpers import AREA, count_data, good_numbers, links, new_id, vn
 from tests.reports.test_checks import CTX, report
+from tests.results.test_forms import get_pdf
 from tests.reports.test_views import clock, count_form_data, count_url, soup  # noqa: F401  (clock: a fixture)
 from webapp.audit.models import AuditEntry, Channel
 from webapp.audit.services import Actor
@@ -190,9 +191,9 @@ def test_form_32_prints_as_a_pdf(as_user, w, db_session, tmp_path) -> None:
     numbers = good_numbers(db_session, w.area(AREA), NA)
     _send(db_session, w, with_inventory(numbers))
     db_session.commit()
-    response = as_user("xa").get(f"/results/stations/{w.area(AREA).id}/inventory.pdf")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    data = get_pdf(as_user("xa"), f"/results/stations/{w.area(AREA).id}/inventory.pdf")
+    assert data.startswith(b"%PDF")
     if shutil.which("pdftotext"):
-        (tmp_path / "f.pdf").write_bytes(response.data)
+        (tmp_path / "f.pdf").write_bytes(data)
         text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True, text=True).stdout
         assert "32/HĐBC" in text and "KIỂM KÊ" in text

@@ -3,6 +3,7 @@ scrolling, touch targets of 44 px (Chromium through pytest-playwright, as in tes
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -49,7 +50,11 @@ def server() -> Iterator[str]:
         world.build(session)
         _seed(session)
 
-    with serve("resultslive", build, {"SECRET_KEY": "browser-test-secret-key-0123456789abcdef"}) as live:
+    # No job consumer runs beside this server: a form's PDF asked for stays "being made" (its page is looked at).
+    work = tempfile.mkdtemp(prefix="baucu-results-browser-")
+    with serve("resultslive", build, {"SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+                                      "RESULTS_EXPORT_DIR": work,
+                                      "JOBS_QUEUE_URL": f"sqlite:///{work}/queue.sqlite3"}) as live:
         yield live.url
 
 
@@ -136,3 +141,19 @@ def test_the_printable_minutes_on_a_phone(signed_in):
     screenshot(page, "results-form20-print")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.inner_text("body")
     assert page.is_visible("[data-print]")  # print.js ran under the CSP
+
+
+def test_the_committees_report_and_its_pdf_being_made_on_a_phone(signed_in):
+    page = signed_in("tinh")
+    page.goto(f"{page.base}/results/")
+    href = page.get_attribute("a[href$='/report?kind=preliminary']", "href")
+    assert href
+    page.goto(page.base + href)
+    screenshot(page, "results-form27-print")
+    assert "Mẫu số 27/HĐBC" in page.inner_text("body") and "TÌNH HÌNH VÀ KẾT QUẢ SƠ BỘ" in page.inner_text("body")
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    page.click(".toolbar button[type=submit]")  # the PDF: asked for, queued, then followed on its page
+    page.wait_for_selector("#form-file[hx-trigger]")
+    screenshot(page, "results-form-file-running")
+    fits_a_phone(page)
+    assert "bao-cao-so-bo-79.pdf" in page.inner_text("#form-file")

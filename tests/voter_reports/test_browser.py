@@ -20,7 +20,10 @@ from tests.browser.conftest import (  # noqa: F401  (fixtures)
 from tests.live_server import serve
 from tests.results.test_browser import fits_a_phone, signed_in  # noqa: F401  (signed_in: a fixture)
 from tests.voter_reports.conftest import POSTED, Lists
+from webapp.clock import utcnow
+from webapp.elections import services as elections
 from webapp.elections.models import Gender
+from webapp.voters import snapshots
 from webapp.voters.models import VoterChangeCause
 
 pytestmark = pytest.mark.browser
@@ -47,6 +50,9 @@ def server() -> Iterator[str]:
     def build(session: Session) -> None:
         world.build(session)
         _seed(session)
+        # The jobs worker's current snapshot: the province's progress reads its lists and cards from it.
+        session.flush()
+        snapshots.take_due(session, elections.current_election(session), utcnow(), [])
 
     with serve("voterslive", build, {"SECRET_KEY": "browser-test-secret-key-0123456789abcdef"}) as live:
         yield live.url
@@ -111,3 +117,13 @@ def test_the_commune_reaches_the_reports_and_prints_from_its_lists(signed_in):
     assert any(h.endswith("/list.pdf") for h in links) and any(h.endswith("/card.pdf") for h in links)
     assert any(h.endswith("/certificate.pdf") for h in links)  # the last row was given a certificate
     assert page.request.get(page.base + next(h for h in links if h.endswith("/certificate.pdf"))).ok
+
+
+def test_the_province_reads_its_progress_from_the_current_snapshot(signed_in):
+    page = signed_in("tinh")
+    page.goto(f"{page.base}/voters/reports")
+    page.wait_for_selector("#voter-progress")
+    shot(page, "voters-progress-province")
+    fits_a_phone(page)
+    assert page.locator("#voter-progress .vr-as-of").count() == 1  # "lists and cards as of …"
+    assert "20/47" in page.inner_text("#voter-progress")  # Bến Thành: the cards of the seeded lists

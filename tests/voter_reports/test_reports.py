@@ -13,7 +13,7 @@ from webapp import scope
 from webapp.accounts.models import ActivationCode
 from webapp.elections import services as elections
 from webapp.elections.models import ContestKind, Gender
-from webapp.voters import reports
+from webapp.voters import figures, reports
 from webapp.voters.models import VoterChangeCause
 
 NA, PROV, COM = ContestKind.NATIONAL_ASSEMBLY, ContestKind.PROVINCIAL_COUNCIL, ContestKind.COMMUNE_COUNCIL
@@ -24,21 +24,21 @@ NOW = datetime(2026, 3, 14, 0, 0, tzinfo=UTC)
 def test_first_time_voters_turned_18_since_the_last_election(db_session):
     election = elections.current_election(db_session)
     assert election.polling_date == date(2026, 3, 15)
-    lo, hi = reports.first_time_window(election)
+    lo, hi = figures.first_time_window(election)
     # 18 on 23/5/2021 (could vote then): not first-time; a day younger: first-time; 18 on polling day: first-time.
     assert (lo, hi) == (date(2003, 5, 23), date(2008, 3, 15))
-    assert reports.elderly_born_by(election) == date(1946, 3, 15)
+    assert figures.elderly_born_by(election) == date(1946, 3, 15)
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 3, 15)))
 def test_first_time_means_too_young_then_and_of_age_now(born):
     election = type("E", (), {"polling_date": date(2026, 3, 15)})()
-    lo, hi = reports.first_time_window(election)  # type: ignore[arg-type]
+    lo, hi = figures.first_time_window(election)  # type: ignore[arg-type]
 
     def age(on: date) -> int:
         return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
-    assert (lo < born <= hi) == (age(reports.PREVIOUS_ELECTION) < 18 <= age(date(2026, 3, 15)))
+    assert (lo < born <= hi) == (age(figures.PREVIOUS_ELECTION) < 18 <= age(date(2026, 3, 15)))
 
 
 def _figures(report, code):

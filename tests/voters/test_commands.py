@@ -1,4 +1,5 @@
-"""``flask voters freeze`` and ``flask voters purge`` on their own database (the commands commit)."""
+"""``flask voters freeze``, ``flask voters purge`` and ``flask voters snapshot`` on their own database (the commands
+commit)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,18 @@ def test_freeze_as_the_polls_open_then_purge_keeping_totals_and_audit(demo_app: 
         assert session.scalar(sa.select(sa.func.count()).select_from(VoterListFreeze)) == 1
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "purge_voter_lists")) == 1
+
+
+def test_snapshot_stores_the_moments_passed_once_and_the_current_figures(demo_app: Flask):
+    from webapp.voters import reports
+    from webapp.voters.models import VoterSnapshot
+
+    cli = demo_app.test_cli_runner()
+    with demo_app.extensions["db"].sessionmaker() as session:
+        scheduled = len(reports.default_times(session.scalars(sa.select(Election)).one()))
+    taken = cli.invoke(args=["voters", "snapshot"])
+    # The demo's polling day has passed: every scheduled moment, and the current figures.
+    assert taken.exit_code == 0 and f"Snapshots taken: {scheduled + 1}." in taken.output, taken.output
+    assert "Snapshots taken: 0." in cli.invoke(args=["voters", "snapshot"]).output
+    with demo_app.extensions["db"].sessionmaker() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(VoterSnapshot)) == scheduled + 1

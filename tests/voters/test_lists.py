@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from tests.voters import helpers
 from webapp.audit.models import AuditEntry, Channel
 from webapp.audit.services import Actor
-from webapp.elections.models import ContestKind, VoterCount, VoterCountSource
+from webapp.elections.models import ContestKind, Gender, VoterCount, VoterCountSource
 from webapp.elections.services import current_election, latest_voter_counts
 from webapp.imports.common import ImportRejected
-from webapp.voters import imports, rules, services
+from webapp.voters import changes, figures, imports, rules, services
+from webapp.voters.changes import ChangeRejected, NewVoter
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry, VoterNote
-from webapp.voters.services import ChangeRejected, NewVoter
 
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
 START = datetime(2026, 3, 15, 0, 0, tzinfo=UTC)
@@ -39,7 +39,7 @@ def test_a_mau_31_file_imports_and_its_totals_come_from_the_rows(db_session, w):
     assert [r.card_number for r in rows] == ["0001", "0002", "0003"]
     assert rows[2].temporary_since == date(2025, 10, 1) and rows[2].note_code is VoterNote.TEMPORARY_RESIDENT
     assert rows[1].name_folded == "tran thi binh"
-    t = services.totals(db_session, current_election(db_session).id, [area.id])[area.id]
+    t = figures.totals(db_session, current_election(db_session).id, [area.id])[area.id]
     assert t[ContestKind.NATIONAL_ASSEMBLY].as_dict() == {"total": 3, "male": 2, "female": 1}
     assert t[ContestKind.COMMUNE_COUNCIL].as_dict() == {"total": 2, "male": 1, "female": 1}
 
@@ -52,6 +52,13 @@ def test_the_same_file_twice_changes_nothing_and_an_edit_updates_in_place(db_ses
     rows[0][2] = "Nguyễn Văn Ân"
     edited = load(db_session, w, helpers.xlsx(rows))
     assert (edited.counts.created, edited.counts.updated, edited.counts.unchanged) == (0, 1, 2)
+    first = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
+    db_session.refresh(first)
+    # The search key follows the name (the search without diacritics finds the corrected name).
+    assert (first.full_name, first.name_folded) == ("Nguyễn Văn Ân", "nguyen van an")
+    update = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "voter_list_entries",
+                                                            AuditEntry.action == "update")).one()
+    assert update.entity_id == str(first.id)
 
 
 def test_a_csv_without_the_card_column_imports(db_session, w):
@@ -102,33 +109,33 @@ def _actor(w, name="xa"):  # type: ignore[no-untyped-def]
 
 def _newcomer(**kw):  # type: ignore[no-untyped-def]
     return NewVoter(**({"full_name": "Phạm Thị Dung", "birth_date": date(1985, 5, 5),
-                        "gender": services.Gender.FEMALE, "id_number": "079185004444"} | kw))
+                        "gender": Gender.FEMALE, "id_number": "079185004444"} | kw))
 
 
 def test_changes_keep_stt_and_follow_the_deadlines(db_session, w):
     load(db_session, w)
     election = current_election(db_session)
     area = w.area("26743-01")
-    change = services.add_voter(db_session, _actor(w), NOW, election, area.id, VoterChangeCause.MOVED_IN,
+    change = changes.add_voter(db_session, _actor(w), NOW, election, area.id, VoterChangeCause.MOVED_IN,
                                 "Giấy xác nhận thường trú 12/2026", _newcomer())
     assert change.entry.stt == 4 and change.entry.added_after_posting and change.channel == "web"
     first = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
-    services.remove_voter(db_session, _actor(w), NOW, election, first.id, VoterChangeCause.DEATH, "Giấy báo tử 7")
+    changes.remove_voter(db_session, _actor(w), NOW, election, first.id, VoterChangeCause.DEATH, "Giấy báo tử 7")
     assert first.removed_at == NOW and first.stt == 1
-    t = services.totals(db_session, election.id, [area.id])[area.id][ContestKind.NATIONAL_ASSEMBLY]
+    t = figures.totals(db_session, election.id, [area.id])[area.id][ContestKind.NATIONAL_ASSEMBLY]
     assert t.as_dict() == {"total": 3, "male": 1, "female": 2}
     # 24 hours before voting starts: a move-in is refused, a removal still recorded
     late = START - timedelta(hours=2)
     with pytest.raises(ChangeRejected):
-        services.add_voter(db_session, _actor(w), late, election, area.id, VoterChangeCause.MOVED_IN, "x",
+        changes.add_voter(db_session, _actor(w), late, election, area.id, VoterChangeCause.MOVED_IN, "x",
                            _newcomer(id_number="079185005555"))
     second = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 2)).one()
-    services.remove_voter(db_session, _actor(w), late, election, second.id, VoterChangeCause.RIGHTS_LOST, "Bản án 3")
+    changes.remove_voter(db_session, _actor(w), late, election, second.id, VoterChangeCause.RIGHTS_LOST, "Bản án 3")
     third = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 3)).one()
     with pytest.raises(ChangeRejected):
-        services.remove_voter(db_session, _actor(w), START, election, third.id, VoterChangeCause.DEATH, "x")
+        changes.remove_voter(db_session, _actor(w), START, election, third.id, VoterChangeCause.DEATH, "x")
     with pytest.raises(ChangeRejected):  # no document
-        services.remove_voter(db_session, _actor(w), NOW, election, third.id, VoterChangeCause.DEATH, " ")
+        changes.remove_voter(db_session, _actor(w), NOW, election, third.id, VoterChangeCause.DEATH, " ")
     audited = db_session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "voter_changes")).all()
     assert len(audited) == 3 and {a.actor_username for a in audited} == {"xa"}
 
@@ -137,7 +144,7 @@ def test_a_certificate_annotates_home_and_adds_at_the_destination_for_two_ballot
     load(db_session, w)
     election = current_election(db_session)
     home = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
-    given, received = services.give_certificate(db_session, _actor(w), START - timedelta(hours=1), election, home.id,
+    given, received = changes.give_certificate(db_session, _actor(w), START - timedelta(hours=1), election, home.id,
                                                 w.area("26743-02").id, "Mẫu 11/HĐBC", "11-0007")
     assert home.note == "Bỏ phiếu ở nơi khác" and home.note_code is VoterNote.VOTES_ELSEWHERE and home.removed_at
     row = received.entry
@@ -150,7 +157,7 @@ def test_the_freeze_writes_the_counts_the_minutes_start_from(db_session, w):
     load(db_session, w)
     election = current_election(db_session)
     a1, a2 = w.area("26743-01"), w.area("26743-02")
-    result = services.freeze(db_session, _actor(w), START, election, [a1.id, a2.id])
+    result = changes.freeze(db_session, _actor(w), START, election, [a1.id, a2.id])
     assert result.frozen == [a1.id] and result.without_list == [a2.id]
     latest = latest_voter_counts(db_session, [a1.id, a2.id])
     na = w.contest(ContestKind.NATIONAL_ASSEMBLY)
@@ -158,11 +165,11 @@ def test_the_freeze_writes_the_counts_the_minutes_start_from(db_session, w):
     assert latest[(a1.id, na.id)].source is VoterCountSource.LIST_FROZEN
     assert (latest[(a1.id, na.id)].total, latest[(a1.id, xa.id)].total) == (3, 2)
     assert latest[(a2.id, na.id)].source is not VoterCountSource.LIST_FROZEN  # keeps its typed count
-    again = services.freeze(db_session, _actor(w), START, election, [a1.id])
+    again = changes.freeze(db_session, _actor(w), START, election, [a1.id])
     assert again.already == [a1.id]
     first = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
     with pytest.raises(ChangeRejected):
-        services.remove_voter(db_session, _actor(w), START - timedelta(hours=1), election, first.id,
+        changes.remove_voter(db_session, _actor(w), START - timedelta(hours=1), election, first.id,
                               VoterChangeCause.DEATH, "x")
 
 
@@ -187,7 +194,7 @@ def test_the_purge_keeps_the_totals_and_the_audit_trail(db_session, w):
     load(db_session, w)
     election = current_election(db_session)
     area = w.area("26743-01")
-    services.freeze(db_session, _actor(w), START, election, [area.id])
+    changes.freeze(db_session, _actor(w), START, election, [area.id])
     audits = db_session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
     assert services.purge(db_session, election) == 3
     assert db_session.scalar(sa.select(sa.func.count()).select_from(VoterListEntry)) == 0
@@ -218,7 +225,7 @@ def test_any_valid_list_imports_twice_to_the_same_rows_and_totals(db_session, w,
         assert (first.counts.created, again.counts.unchanged, again.counts.created, again.counts.updated) == (
             len(rows), len(rows), 0, 0)
         area = w.area("26743-01")
-        t = services.totals(db_session, current_election(db_session).id, [area.id])[area.id]
+        t = figures.totals(db_session, current_election(db_session).id, [area.id])[area.id]
         assert t[ContestKind.NATIONAL_ASSEMBLY].total == len(rows)
         assert t[ContestKind.COMMUNE_COUNCIL].total == sum(1 for r in rows if r[13] == "x")
         assert t[ContestKind.NATIONAL_ASSEMBLY].male == sum(1 for r in rows if r[4] == "x")
@@ -232,15 +239,15 @@ def test_a_correction_keeps_the_stt_and_checks_the_rules_again(db_session, w):
     entry = db_session.scalars(sa.select(VoterListEntry).where(VoterListEntry.stt == 1)).one()
     fixed = NewVoter(full_name="Nguyễn Văn Ân", birth_date=entry.birth_date, gender=entry.gender,
                      id_number=entry.id_number)
-    change = services.correct_voter(db_session, _actor(w), NOW, election, entry.id, "Đơn đề nghị 3", fixed)
+    change = changes.correct_voter(db_session, _actor(w), NOW, election, entry.id, "Đơn đề nghị 3", fixed)
     assert (entry.stt, entry.full_name, entry.name_folded) == (1, "Nguyễn Văn Ân", "nguyen van an")
     assert change.before["full_name"] == "Nguyễn Văn An" and change.after["full_name"] == "Nguyễn Văn Ân"
     with pytest.raises(ChangeRejected):  # the ID number of another voter on the list
-        services.correct_voter(db_session, _actor(w), NOW, election, entry.id, "x",
+        changes.correct_voter(db_session, _actor(w), NOW, election, entry.id, "x",
                                NewVoter(full_name="A", birth_date=entry.birth_date, gender=entry.gender,
                                         id_number="079308002222"))
     with pytest.raises(ChangeRejected):  # closed a day before voting starts
-        services.correct_voter(db_session, _actor(w), START - timedelta(hours=3), election, entry.id, "x", fixed)
+        changes.correct_voter(db_session, _actor(w), START - timedelta(hours=3), election, entry.id, "x", fixed)
 
 
 def test_only_lines_that_begin_with_footer_text_end_the_table(db_session, w):

@@ -169,13 +169,13 @@ def test_the_leaders_minutes_start_from_the_frozen_list(client, db_session, w, a
     from webapp.audit.models import Channel
     from webapp.audit.services import Actor
     from webapp.elections.services import current_election
-    from webapp.voters import imports, services
+    from webapp.voters import changes, imports
 
     area = w.area("26743-01")
     election = current_election(db_session)
     imports.import_voter_list(db_session, actor=Actor(w.user("xa"), Channel.WEB), election=election,
                               filename="a.xlsx", data=helpers.xlsx(), now=NOW, max_bytes=10**7, area_id=area.id)
-    services.freeze(db_session, Actor(w.user("xa"), Channel.WEB), datetime(2026, 3, 15, 0, 0, tzinfo=UTC),
+    changes.freeze(db_session, Actor(w.user("xa"), Channel.WEB), datetime(2026, 3, 15, 0, 0, tzinfo=UTC),
                     election, [area.id])
     monkeypatch.setitem(app.config, "REPORTING_CLOCK_OVERRIDE", "2026-03-15T20:00")
     as_user("to01")

@@ -28,14 +28,13 @@ from webapp.audit.models import AuditEntry
 from webapp.clock import utcnow
 from webapp.elections.models import PollingArea
 from webapp.inputs import parse_int
+from webapp.reports.checks import MINUTES_FIELDS
 from webapp.reports.models import CountReport, TurnoutReport
 
 bp = api_blueprint("changes_api", __name__, "/api/v1/changes")
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE, Role.INTEGRATION)
 TABLES = {CountReport.__tablename__: "count", TurnoutReport.__tablename__: "turnout"}
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid",
-                "complaints_received", "complaints_resolved", "complaints_forwarded")
 
 
 @dataclasses.dataclass
@@ -94,7 +93,7 @@ def report_json(report: CountReport | TurnoutReport) -> dict[str, Any]:
     if isinstance(report, CountReport):
         return {**common, "contest": report.contest.kind.value, "unit": _place(report.unit),
                 "reviewed_at": iso(report.reviewed_at),
-                "figures": {name: getattr(report, name) for name in COUNT_FIELDS},
+                "figures": {name: getattr(report, name) for name in MINUTES_FIELDS},
                 "votes": {str(v.candidate_id): v.votes for v in sorted(report.votes, key=lambda v: v.candidate_id)}}
     return {**common, "slot": f"{report.slot_at:%H:%M}", "per_contest": report.per_contest,
             "no_change": report.no_change,

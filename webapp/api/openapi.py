@@ -13,6 +13,8 @@ import functools
 import importlib
 from typing import Any
 
+from webapp.reports.checks import COUNT_FIELDS
+
 PACKAGES = ("webapp.results.openapi", "webapp.progress.openapi", "webapp.jobs.openapi", "webapp.review.openapi",
             "webapp.imports.openapi", "webapp.accounts.openapi", "webapp.api.changes_openapi",
             "webapp.voters.openapi", "webapp.followups.openapi", "webapp.counting.openapi")
@@ -89,8 +91,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "client_uuid": {**UUID, "description": "Made by the client once per report; sending it again "
                                                     "returns the first result and stores nothing."},
-            **{name: NULLABLE_COUNT for name in ("voters_on_list", "voters_voted", "ballots_issued",
-                                                 "ballots_received", "valid", "invalid")},
+            **{name: NULLABLE_COUNT for name in COUNT_FIELDS},
             "votes": {"type": "object", "propertyNames": {"pattern": "^[0-9]{1,9}$"},
                       "additionalProperties": NULLABLE_COUNT, "maxProperties": 200,
                       "description": "Votes per candidate id, one entry for every candidate of the unit."},

@@ -228,28 +228,10 @@ def record_event(
     action: str,
     entity_type: str,
     entity_id: str = "",
-    place: tuple[int | None, int | None, int | None] = (None, None, None),
+    place: Place = (None, None, None),
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
     """An audited event that is not a row change: a login, a bulk import, "log out everywhere"."""
     ctx = context_of(session)
-    province_id, commune_id, polling_area_id = place
-    session.add(
-        AuditEntry(
-            at=ctx.clock(),
-            actor_id=ctx.actor_id,
-            actor_username=ctx.actor_username,
-            channel=ctx.channel,
-            ip=ctx.ip,
-            session_id=ctx.session_id,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            province_id=province_id,
-            commune_id=commune_id,
-            polling_area_id=polling_area_id,
-            before=before,
-            after=after,
-        )
-    )
+    session.add(AuditEntry(**_entry(ctx, ctx.clock(), action, entity_type, entity_id, place, before, after)))

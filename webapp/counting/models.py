@@ -15,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp import scope
 from webapp.audit.models import Channel
 from webapp.db import Base, enum_type
-from webapp.review.models import place_rule
 
 
 class Mark(enum.StrEnum):
@@ -49,4 +48,4 @@ class CountMark(Base):
         return (self.province_id, self.commune_id, self.polling_area_id)
 
 
-scope.register(CountMark, place_rule(CountMark.province_id, CountMark.commune_id, CountMark.polling_area_id))
+scope.register(CountMark, scope.by_place(CountMark.province_id, CountMark.commune_id, CountMark.polling_area_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import click
@@ -116,15 +117,20 @@ def list_() -> None:
             click.echo("No drill.")
 
 
+def _clear(code: str, clear: Callable[..., list[str]]) -> None:
+    """Reset or delete the drill (``services.reset_drill``, ``delete_drill``), then remove its photos' files."""
+    with _session() as session:
+        photos = clear(session, actor=None, drill=_drill(session, code))
+        session.commit()
+    _remove_photos(photos)
+
+
 @drill.command("reset")
 @click.argument("code")
 @with_appcontext
 def reset(code: str) -> None:
     """Delete everything sent in the drill; its configuration copied again from the real election."""
-    with _session() as session:
-        photos = services.reset_drill(session, actor=None, drill=_drill(session, code))
-        session.commit()
-    _remove_photos(photos)
+    _clear(code, services.reset_drill)
     click.echo(f"Drill {code} reset.")
 
 
@@ -133,10 +139,7 @@ def reset(code: str) -> None:
 @with_appcontext
 def delete(code: str) -> None:
     """Delete the drill and everything in it; the real election is untouched."""
-    with _session() as session:
-        photos = services.delete_drill(session, actor=None, drill=_drill(session, code))
-        session.commit()
-    _remove_photos(photos)
+    _clear(code, services.delete_drill)
     click.echo(f"Drill {code} deleted.")
 
 

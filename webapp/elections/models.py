@@ -46,7 +46,7 @@ class VoterCountSource(enum.StrEnum):
     POSTED = "posted"
     UPDATE = "update"
     OPENING = "opening"
-    LIST_FROZEN = "list_frozen"  # the voter list's rows at the start of voting (webapp.voters.services.freeze)
+    LIST_FROZEN = "list_frozen"  # the voter list's rows at the start of voting (webapp.voters.changes.freeze)
 
 
 class Election(Base):

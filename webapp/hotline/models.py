@@ -12,7 +12,6 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.db import Base, enum_type
 from webapp.elections.models import PollingArea
-from webapp.review.models import place_rule
 
 
 class CallOutcome(enum.StrEnum):
@@ -55,4 +54,4 @@ class CallLog(Base):
         return f"<CallLog {self.polling_area_id} {self.outcome}>"
 
 
-scope.register(CallLog, place_rule(CallLog.province_id, CallLog.commune_id, CallLog.polling_area_id))
+scope.register(CallLog, scope.by_place(CallLog.province_id, CallLog.commune_id, CallLog.polling_area_id))

@@ -18,7 +18,6 @@ from webapp.htmx import render
 from webapp.i18n import _
 from webapp.clock import reporting_now
 from webapp.reports import secrecy
-from webapp.results.services import STATION_STATUS
 from webapp.web import roles_required
 
 HOTLINE_ROLES = (Role.HOTLINE, Role.PROVINCE, Role.ADMIN)
@@ -41,8 +40,7 @@ def _station_page(area_id: int, form: CallForm, status: int = 200) -> Response:
     timeline = services.station_timeline(db.session, current_user, area_id)
     return render("hotline/station.html", "hotline/_station.html", status=status, timeline=timeline,
                   call_form=form, can_enter=current_user.role is Role.HOTLINE,
-                  sealed=secrecy.sealed_receipts(db.session, current_user, area_id),
-                  STATION_STATUS=STATION_STATUS)
+                  sealed=secrecy.sealed_receipts(db.session, current_user, area_id))
 
 
 @bp.get("/hotline/stations/<int:area_id>")

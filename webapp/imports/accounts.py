@@ -15,9 +15,8 @@ from webapp.accounts.models import Role, User
 from webapp.elections.models import PollingArea
 from webapp.geo.models import Commune, Province
 from webapp.imports import lookups
-from webapp.imports.cells import Cells, to_choice, to_code, to_phone, to_text
-from webapp.imports.common import (EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, read_rows,
-                                  seen_before)
+from webapp.imports.cells import Cells, read_rows, seen_before, to_choice, to_code, to_phone, to_text
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks
 from webapp.imports.datasets import ACCOUNTS, ROLE_WORDS, word
 from webapp.imports.parsing import Table
 
@@ -113,12 +112,8 @@ def plan_accounts(ctx: Context, table: Table) -> Plan:
                 and other.username != s["username"]
                 and destinations.get(other.username, (Role.LEADER, s["area"])) == (Role.LEADER, s["area"])
             ):
-                c.fail(
-                    "area",
-                    N_("Polling area %(code)s already has a leader account (%(username)s)."),
-                    code=s["area"],
-                    username=other.username,
-                )
+                c.fail("area", N_("Polling area %(code)s already has a leader account (%(username)s)."),
+                       code=s["area"], username=other.username)
                 continue
         values = {"full_name": s["full_name"], "role": role, **place}
         if c.given("phone"):

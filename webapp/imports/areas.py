@@ -23,8 +23,9 @@ from webapp.elections.models import (
 )
 from webapp.elections.services import latest_voter_counts
 from webapp.imports import lookups
-from webapp.imports.cells import Cells, to_choice, to_code, to_date, to_int, to_local_datetime, to_text
-from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks, read_rows
+from webapp.imports.cells import (Cells, read_rows, seen_before, to_choice, to_code, to_date, to_int,
+                                 to_local_datetime, to_text)
+from webapp.imports.common import N_, OUT_OF_AREA, Context, Plan, changed, chunks
 from webapp.imports.datasets import (
     AREA_KIND_WORDS,
     CONTEST_WORDS,
@@ -107,23 +108,13 @@ def plan_areas(ctx: Context, table: Table) -> Plan:
         if not ctx.may_write_place(commune.province_id, commune.id):
             c.fail("commune", OUT_OF_AREA)
             continue
-        if s["code"] in seen:
-            c.fail(
-                "code",
-                N_("The code %(code)s appears twice in this file (row %(row)d)."),
-                code=s["code"],
-                row=seen[s["code"]],
-            )
+        if seen_before(c, seen, s["code"], "code",
+                       N_("The code %(code)s appears twice in this file (row %(row)d)."), code=s["code"]):
             continue
-        if (commune.id, s["number"]) in seen:
-            c.fail(
-                "number",
-                N_("Polling area number %(n)d of this commune appears twice in this file (row %(row)d)."),
-                n=s["number"],
-                row=seen[(commune.id, s["number"])],
-            )
+        if seen_before(c, seen, (commune.id, s["number"]), "number",
+                       N_("Polling area number %(n)d of this commune appears twice in this file (row %(row)d)."),
+                       n=s["number"]):
             continue
-        seen[s["code"]] = seen[(commune.id, s["number"])] = c.number
         area = areas.get(s["code"])
         if area is not None and area.commune_id != commune.id:
             c.fail(
@@ -134,12 +125,8 @@ def plan_areas(ctx: Context, table: Table) -> Plan:
             continue
         holder = by_number.get((commune.id, s["number"]))
         if holder is not None and holder is not area:
-            c.fail(
-                "number",
-                N_("Number %(n)d is already used by polling area %(code)s."),
-                n=s["number"],
-                code=holder.code,
-            )
+            c.fail("number", N_("Number %(n)d is already used by polling area %(code)s."), n=s["number"],
+                   code=holder.code)
             continue
         new_links = _plan_links(ctx, c, s, commune, area, units, links)
         if new_links is None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from collections.abc import Callable
 from typing import Any
 
 from webapp.elections import codes
-from webapp.imports.common import N_, RowError
+from webapp.imports.common import N_, Context, RowError
 from webapp.imports.datasets import Dataset, header_key
-from webapp.imports.parsing import INVALID, Row
+from webapp.imports.parsing import INVALID, Row, Table
 
 
 class CellError(ValueError):
@@ -217,3 +218,26 @@ class Cells:
     def fail(self, key: str, message_id: str, **params: Any) -> None:
         self.failed = True
         self.errors.append(RowError(self.row.number, self.dataset.header(key), message_id, params))
+
+
+def read_rows(ctx: Context, table: Table, dataset: Dataset,
+              read: Callable[[Cells], dict[str, Any]]) -> list[tuple[Cells, dict[str, Any]]]:
+    """The rows of ``table`` that ``read`` passed (it fails a row's cells for what is wrong), read."""
+    rows = []
+    for row in table.rows:
+        c = Cells(row, dataset, ctx.errors)
+        spec = read(c)
+        if not c.failed:
+            rows.append((c, spec))
+    return rows
+
+
+def seen_before(c: Cells, seen: dict[Any, int], key: Any, column: str, message_id: str,
+                **params: Any) -> bool:
+    """Whether ``key`` stood on an earlier row of the file: then this row fails, naming that row
+    (``%(row)d``); otherwise the key is remembered as this row's."""
+    if key in seen:
+        c.fail(column, message_id, **params, row=seen[key])
+        return True
+    seen[key] = c.number
+    return False

@@ -5,18 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models import Role, User
 from webapp.elections.models import Contest, ContestKind, Election
 from webapp.scope import Level, Scope
-
-if TYPE_CHECKING:
-    from webapp.imports.cells import Cells
-    from webapp.imports.datasets import Dataset
-    from webapp.imports.parsing import Table
 
 T = TypeVar("T")
 
@@ -57,31 +52,6 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
-
-
-def read_rows(ctx: Context, table: Table, dataset: Dataset,
-              read: Callable[[Cells], dict[str, Any]]) -> list[tuple[Cells, dict[str, Any]]]:
-    """The rows of ``table`` that ``read`` passed (it fails a row's cells for what is wrong), read."""
-    from webapp.imports.cells import Cells  # cells imports this module
-
-    rows = []
-    for row in table.rows:
-        c = Cells(row, dataset, ctx.errors)
-        spec = read(c)
-        if not c.failed:
-            rows.append((c, spec))
-    return rows
-
-
-def seen_before(c: Cells, seen: dict[Any, int], key: Any, column: str, message_id: str,
-                **params: Any) -> bool:
-    """Whether ``key`` stood on an earlier row of the file: then this row fails, naming that row
-    (``%(row)d``); otherwise the key is remembered as this row's."""
-    if key in seen:
-        c.fail(column, message_id, **params, row=seen[key])
-        return True
-    seen[key] = c.number
-    return False
 
 
 # Rows fetched at a time by an export (Core rows, never the whole result in memory).

@@ -14,8 +14,8 @@ from webapp.accounts.models import User
 from webapp.elections import rules
 from webapp.elections.models import Candidate, ContestKind, ElectoralUnit
 from webapp.imports import lookups
-from webapp.imports.cells import Cells, to_choice, to_code, to_date, to_int, to_text
-from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, seen_before, setter
+from webapp.imports.cells import Cells, seen_before, to_choice, to_code, to_date, to_int, to_text
+from webapp.imports.common import EXPORT_BATCH, N_, OUT_OF_AREA, Context, Plan, changed, chunks, setter
 from webapp.imports.datasets import CANDIDATES, CONTEST_WORDS, GENDER_WORDS, UNITS, word
 from webapp.imports.parsing import Table
 from webapp.scope import Level, Scope
@@ -107,12 +107,8 @@ def plan_units(ctx: Context, table: Table) -> Plan:
         unit = next((u for u in existing.get(s["code"], []) if u.contest_id == contest.id), None)
         holder = numbers.get(number_key)
         if holder is not None and holder is not unit:
-            c.fail(
-                "number",
-                N_("Unit number %(n)d is already used by unit %(code)s."),
-                n=s["number"],
-                code=holder.code,
-            )
+            c.fail("number", N_("Unit number %(n)d is already used by unit %(code)s."), n=s["number"],
+                   code=holder.code)
             continue
         values = {"number": s["number"], "name": s["name"], "seats": s["seats"]}
         if unit is None:

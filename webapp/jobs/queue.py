@@ -3,19 +3,23 @@
 A SQLite file in ``instance/`` by default (``make run`` starts a consumer beside the web server, nothing else to
 install); ``redis://…`` or ``postgresql://…`` in production. The web workers only enqueue; the consumer
 (``flask --app wsgi jobs-worker``) runs the tasks with the same configuration and database as the web app.
+A task is sent by name (``enqueue``) to the function registered under it (``handler``, ``every_minute``).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, PostgresStorage, RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Tasks are declared on this one object; its storage is chosen for the app that enqueues or consumes (``bind``).
 huey = Huey("baucu", results=False, storage_class=MemoryStorage)
@@ -74,34 +78,62 @@ def app() -> Flask:
     return _APP
 
 
-@huey.task()
-def run_job(job_id: int) -> None:
-    from webapp.jobs import runner
+# The queue knows its handlers by name, not by module: each registers itself where it is written (the modules that
+# enqueue, ``webapp.jobs.runner`` and ``webapp.results.batch``, and ``webapp.voters.cli``), and the app factory imports
+# those modules, so the web workers and the consumer hold the same table. No module of this package imports them.
+_HANDLERS: dict[str, Callable[..., Any]] = {}
+_EVERY_MINUTE: dict[str, Callable[[], Any]] = {}
+_INTERVAL: dict[str, int] = {}  # a minute task's period in minutes, when it is not 1
 
+
+def _register(table: dict[str, Callable[..., Any]], name: str) -> Callable[[F], F]:
+    def register(func: F) -> F:
+        known = table.get(name)
+        if known is not None and (known.__module__, known.__qualname__) != (func.__module__, func.__qualname__):
+            raise ValueError(f"two job handlers named {name!r}: {known.__module__} and {func.__module__}")
+        table[name] = func
+        return func
+
+    return register
+
+
+def handler(name: str) -> Callable[[F], F]:
+    """Register ``func`` as what the consumer runs for the tasks ``enqueue(name, …)`` sends."""
+    return _register(_HANDLERS, name)
+
+
+def every_minute(name: str, *, minutes: int = 1) -> Callable[[F], F]:
+    """Register ``func`` (no arguments) to be run by the consumer every minute (or every ``minutes``, on the
+    minutes of the hour that ``minutes`` divides), in the app's context."""
+    if minutes != 1:
+        _INTERVAL[name] = minutes
+    return _register(_EVERY_MINUTE, name)
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Send a task to this app's queue (run at once in ``JOBS_IMMEDIATE``); an unknown name fails here, in the
+    sender, rather than later in the consumer."""
+    if name not in _HANDLERS:
+        raise LookupError(f"no job handler named {name!r}")
+    bind()
+    _run(name, *args)
+
+
+@huey.task()
+def _run(name: str, *args: Any) -> None:
     with app().app_context():
-        runner.run(job_id)
-
-
-@huey.task()
-def make_batch(batch: Any, documents: list[str], static_folder: str) -> None:
-    from webapp.results import batch as batches
-
-    batches.run(batch, documents, static_folder)
+        _HANDLERS[name](*args)
 
 
 @huey.periodic_task(crontab(minute="*"))
-def reap_stale_jobs() -> None:
-    """Every minute: a job whose worker died (no heartbeat for ``JOBS_STALE_AFTER``) is marked failed."""
-    from webapp.jobs import runner
-
+def _minute() -> None:
+    """Every minute, each registered task; one that fails is logged and the others still run."""
     with app().app_context():
-        runner.reap()
-
-
-@huey.periodic_task(crontab(minute="*"))
-def freeze_voter_lists() -> None:
-    """Every minute: the voter lists of the areas where voting has started are frozen (webapp.voters)."""
-    from webapp.voters import cli
-
-    with app().app_context():
-        cli.freeze_now()
+        minute = time.gmtime().tm_min
+        for name, func in sorted(_EVERY_MINUTE.items()):
+            if minute % _INTERVAL.get(name, 1):
+                continue
+            try:
+                func()
+            except Exception:
+                log.exception("the minute task %s failed", name)

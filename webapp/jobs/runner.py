@@ -14,6 +14,7 @@ import os
 import threading
 from datetime import timedelta
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,12 +34,29 @@ from webapp.i18n import _
 from webapp.imports import services as imports
 from webapp.imports.common import N_
 from webapp.imports.datasets import DATASETS
-from webapp.jobs import services
+from webapp.jobs import queue, services
 from webapp.jobs.models import Job, JobKind, JobState
 from webapp.reports import secrecy
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 500
+Step = Callable[[str, int, int | None], None]  # a progress report: message, rows done, rows in all
+
+#: The importers of datasets that are not tables of ``webapp.imports`` (the voter lists), by dataset key: each
+#: registers itself (``importer``), so the runner does not import the packages that queue jobs.
+Importer = Callable[..., Any]
+_IMPORTERS: dict[str, Importer] = {}
+
+
+def importer(dataset: str) -> Callable[[Importer], Importer]:
+    """Register the function that imports ``dataset``'s file in a job: it is called with the session and the
+    keywords ``job``, ``actor`` (an ``audit.Actor``), ``data``, ``now``, ``max_bytes`` and ``progress``, raises
+    ``ImportRejected`` or returns a result with ``filename``, ``sha256``, ``rows`` and ``counts``."""
+    def register(func: Importer) -> Importer:
+        _IMPORTERS[dataset] = func
+        return func
+
+    return register
 
 
 def _config(name: str, default: float) -> float:
@@ -81,6 +99,7 @@ class _Heartbeat(threading.Thread):
                     log.warning("heartbeat of job %s not written", self.job_id, exc_info=True)
 
 
+@queue.handler("job")
 def run(job_id: int) -> None:
     """Run one job to its end; whatever happens, it ends done, rejected or failed, never running."""
     with _session() as session:
@@ -182,8 +201,8 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
         # waits meanwhile. PostgreSQL needs none of this (and the job's row must stay free for the heartbeat).
         session.execute(sa.update(Job).where(Job.id == job.id).values(heartbeat_at=utcnow()))
 
-    if job.dataset == "voter_list":
-        return _import_voters(session, job, actor, data, path, step)
+    if job.dataset in _IMPORTERS:
+        return _import_other(session, job, actor, data, path, step)
     try:
         result = imports.import_file(
             session, actor=actor, dataset=job.dataset, filename=job.params.get("filename", ""), data=data,
@@ -204,18 +223,12 @@ def _import(session: Session, job: Job, actor: User, progress: services.Progress
     return {"state": JobState.DONE, "result": summary}
 
 
-def _import_voters(session: Session, job: Job, actor: User, data: bytes, path: Path,
-                   step: Any) -> dict[str, Any]:
-    """A commune's voter lists (webapp.voters.imports), all or nothing, as a background job."""
-    from webapp.elections.services import current_election
-    from webapp.voters import imports as voter_imports
-
+def _import_other(session: Session, job: Job, actor: User, data: bytes, path: Path, step: Step) -> dict[str, Any]:
+    """A registered importer's file (the voter lists of webapp.voters.imports), all or nothing."""
     try:
-        result = voter_imports.import_voter_list(
-            session, actor=audit.Actor(actor, Channel.WEB, job.params.get("ip", "")),
-            election=current_election(session), filename=job.params.get("filename", ""), data=data, now=utcnow(),
-            max_bytes=int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 2**20)),
-            area_id=job.params.get("area_id"), commune_id=job.params.get("commune_id"), progress=step)
+        result = _IMPORTERS[job.dataset](
+            session, job=job, actor=audit.Actor(actor, Channel.WEB, job.params.get("ip", "")), data=data,
+            now=utcnow(), max_bytes=int(current_app.config.get("IMPORT_MAX_BYTES", 10 * 2**20)), progress=step)
     except imports.ImportRejected as exc:
         return _rejected(session, exc)
     finally:
@@ -225,6 +238,7 @@ def _import_voters(session: Session, job: Job, actor: User, data: bytes, path: P
                                                "rows": result.rows, **result.counts.as_dict()}}
 
 
+@queue.every_minute("reap-stale-jobs")
 def reap() -> int:
     """Mark failed the jobs whose worker died; called every minute and when a consumer starts."""
     with _session() as session:
@@ -238,11 +252,8 @@ def reap() -> int:
 def submit(session: Session, job: Job) -> None:
     """Hand a committed job to the queue; if the queue cannot take it, the job fails with the reason at once
     (never a job left waiting for a message that was never sent)."""
-    from webapp.jobs.queue import bind, run_job
-
     try:
-        bind()
-        run_job(job.id)
+        queue.enqueue("job", job.id)
     except Exception:
         log.exception("job %s could not be queued", job.id)
         session.rollback()

@@ -18,17 +18,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp import scope
 from webapp.db import Base, enum_type
-from webapp.reports.models import ReportStatus
+from webapp.reports.models import ReportKind, ReportStatus
 
 
 class Level(enum.StrEnum):
     COMMUNE = "commune"
     PROVINCE = "province"
-
-
-class ReportKind(enum.StrEnum):
-    TURNOUT = "turnout"
-    COUNT = "count"
 
 
 class Change(enum.StrEnum):
@@ -189,19 +184,6 @@ class RefreshState(Base):
     sealed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
-def _place_rule(province: Any, commune: Any, area: Any) -> Any:
-    def rule(s: scope.Scope) -> Any:
-        if s.level is scope.Level.NATION:
-            return sa.true()
-        if s.level is scope.Level.PROVINCE:
-            return province == s.province_id
-        if s.level is scope.Level.COMMUNE:
-            return commune == s.commune_id
-        return area == s.polling_area_id if area is not None else sa.false()
-
-    return rule
-
-
 def _rollup_rule(model: Any) -> Any:
     def rule(s: scope.Scope) -> Any:
         if s.level is scope.Level.NATION:
@@ -215,10 +197,10 @@ def _rollup_rule(model: Any) -> Any:
     return rule
 
 
-scope.register(TurnoutStation, _place_rule(TurnoutStation.province_id, TurnoutStation.commune_id,
+scope.register(TurnoutStation, scope.by_place(TurnoutStation.province_id, TurnoutStation.commune_id,
                                            TurnoutStation.polling_area_id))
-scope.register(CountStation, _place_rule(CountStation.province_id, CountStation.commune_id,
+scope.register(CountStation, scope.by_place(CountStation.province_id, CountStation.commune_id,
                                          CountStation.polling_area_id))
-scope.register(Correction, _place_rule(Correction.province_id, Correction.commune_id, Correction.polling_area_id))
+scope.register(Correction, scope.by_place(Correction.province_id, Correction.commune_id, Correction.polling_area_id))
 scope.register(TurnoutRollup, _rollup_rule(TurnoutRollup))
 scope.register(CountRollup, _rollup_rule(CountRollup))

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.db import insert_rows
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, ReportTime, VoterCount
@@ -76,18 +76,9 @@ def _due(day: date, slot: time, grace: int) -> datetime:
     return due_at(day, slot, grace)
 
 
-def insert_values(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Many rows at once: COPY on PostgreSQL (a fraction of a statement per row), executemany elsewhere."""
-    table = model.__table__
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        conn.execute(sa.insert(table), rows)
-        return
-    names = [c.name for c in table.columns]
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([v.value if isinstance(v, enum.Enum) else v for v in (row[n] for n in names)])
+def _insert(session: Session, model: Any, rows: Iterable[dict[str, Any]]) -> None:
+    names = [c.name for c in model.__table__.columns]
+    insert_rows(session, model.__table__, names, ([row[n] for n in names] for row in rows))
 
 
 def _returned(status: Any) -> Any:
@@ -159,7 +150,7 @@ def _commune_rollups(session: Session, election: Election, communes: list[int],
                                                    TurnoutRollup.level == Level.COMMUNE,
                                                    TurnoutRollup.place_id.in_(communes)))
     if rows:
-        insert_values(session, TurnoutRollup, list(rows.values()))
+        _insert(session, TurnoutRollup, rows.values())
     _commune_count_rollups(session, election, communes, expected)
 
 
@@ -208,7 +199,7 @@ def _commune_count_rollups(session: Session, election: Election, communes: list[
                                                  CountRollup.level == Level.COMMUNE,
                                                  CountRollup.place_id.in_(communes)))
     if rows:
-        insert_values(session, CountRollup, list(rows.values()))
+        _insert(session, CountRollup, rows.values())
 
 
 _TURNOUT_SUMS = ("expected", "on_list", "reported", "reported_late", "returned", "confirmed", "voted",

@@ -13,7 +13,6 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.db import Base
 from webapp.elections.models import Election, PollingArea
-from webapp.review.models import place_rule
 
 #: The checks, in the order the page shows them; each is a boolean column of ``ReadinessCheck``.
 CHECKS = ("pages_cached", "outbox_works", "storage_persistent", "clock_ok", "version_current", "account_active")
@@ -75,5 +74,5 @@ class ReadinessCheck(Base):
         return f"<ReadinessCheck {self.polling_area_id} {'passed' if self.passed else 'failed'}>"
 
 
-scope.register(ReadinessCheck, place_rule(ReadinessCheck.province_id, ReadinessCheck.commune_id,
+scope.register(ReadinessCheck, scope.by_place(ReadinessCheck.province_id, ReadinessCheck.commune_id,
                                           ReadinessCheck.polling_area_id))

@@ -23,6 +23,7 @@ CONTEST_ORDER = ("na", "provincial", "commune")
 # The count minutes' figures and complaint counts, in the paper's order: the one list every layer reads.
 COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
+MINUTES_FIELDS = (*COUNT_FIELDS, *COMPLAINT_FIELDS)  # every figure of the minutes but the candidates' votes
 # The inventory of ballots used (Mẫu 32/HĐBC, kiểm kê), entered with the minutes: the ballots the commune gave the
 # team, the ones voters spoiled and exchanged for new ones, and the ones left unused. Optional as a whole.
 INVENTORY_FIELDS = ("ballots_from_commune", "ballots_spoiled", "ballots_unused")

@@ -21,6 +21,13 @@ from webapp.elections.models import Candidate, Contest, Election, ElectoralUnit,
 Place = tuple[int | None, int | None, int | None]
 
 
+class ReportKind(enum.StrEnum):
+    """The two kinds of report a station sends, as the review and the progress rows name them."""
+
+    TURNOUT = "turnout"
+    COUNT = "count"
+
+
 class ReportStatus(enum.StrEnum):
     # "Waiting to send" exists only on the phone (the offline queue).
     RECEIVED = "received"

@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from webapp.audit import services as audit
+from webapp.reports.checks import COUNT_FIELDS
 from webapp.reports.common import ClientUuidConflict, ReportLocked, Submission, new_receipt
 from webapp.reports.models import (
     CountReport,
@@ -34,7 +35,6 @@ from webapp.reports.models import (
     TurnoutReport,
 )
 
-COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 
 Place = tuple[int, int, int]  # province, commune, polling area
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from webapp.jobs import queue
 from webapp.results.pdf import write_pdf
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def _claim(batch: Batch) -> bool:
     return True
 
 
+@queue.handler("pdf-batch")
 def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
     """Make the PDF (in the job consumer)."""
     started = time.perf_counter()
@@ -97,7 +99,9 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
         batch.error.write_text(type(exc).__name__, encoding="utf-8")
         batch.part.unlink(missing_ok=True)
         return
-    for old in batch.directory.glob(f"{batch.prefix}*.pdf"):
+    # Only this place's and form's older versions: the fingerprint's length keeps another place whose code
+    # begins with this one's (a unit "QH-79-01-2" beside "QH-79-01") out of the pattern.
+    for old in batch.directory.glob(f"{batch.prefix}{'?' * len(batch.fingerprint)}.pdf"):
         if old != batch.pdf:
             old.unlink(missing_ok=True)
     log.info("batch %s: %d forms in %.1f s", batch.stem, len(documents), time.perf_counter() - started)
@@ -106,13 +110,10 @@ def run(batch: Batch, documents: Sequence[str], static_folder: str) -> None:
 def start(batch: Batch, documents: Sequence[str], static_folder: str) -> str:
     """Queue the making of the batch unless it exists or is being made; returns its state. The claim (.part)
     is taken here, so that two clicks queue one job; a job whose consumer died leaves a .part that goes stale."""
-    from webapp.jobs.queue import bind, make_batch
-
     if batch.state in ("ready", "running") or not _claim(batch):
         return batch.state
     try:
-        bind()
-        make_batch(batch, list(documents), static_folder)
+        queue.enqueue("pdf-batch", batch, list(documents), static_folder)
     except Exception:  # the queue is unreachable: release the claim, so the page offers to try again
         log.exception("batch %s could not be queued", batch.stem)
         batch.error.write_text("queue", encoding="utf-8")

@@ -155,3 +155,36 @@ def statistics_form(results: CommitteeResults, rows: list[Any], *, final: bool, 
     return StatisticsForm(rows=rows, final=final, place=place, short=SHORT, now=now, form_number=form_number,
                           signers=signers, ref=f"Biểu thống kê {'chính thức' if final else 'sơ bộ'} · {place} · "
                                                 f"{_stamp(now)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportSection:
+    row: Any  # webapp.results.statistics.ContestRow
+    phrase: str  # "đại biểu Quốc hội khóa XVI"
+    pending: list[Any]  # webapp.followups.models.FollowUpVote: additional and repeat elections not done yet
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportForm:
+    """Mẫu 27/HĐBC (báo cáo tình hình và kết quả sơ bộ) or Mẫu 29/HĐBC (báo cáo tổng kết): the provincial
+    committee's written report to the National Election Council, one section per contest it runs."""
+
+    sections: list[ReportSection]
+    final: bool
+    place: str
+    now: datetime
+    ref: str
+    form_number: str
+    signers: Signers = Signers()
+
+    pct = staticmethod(_pct)
+
+
+def report_form(results: CommitteeResults, rows: list[Any], pending: dict[ContestKind, list[Any]], *, final: bool,
+                form_number: str, now: datetime, signers: Signers = Signers()) -> ReportForm:
+    place = nfc(results.province.name)
+    now = to_local(now)
+    sections = [ReportSection(row=r, phrase=words.contest_phrase(r.contest.contest.kind, province=place),
+                              pending=pending.get(r.contest.contest.kind, [])) for r in rows]
+    return ReportForm(sections=sections, final=final, place=place, now=now, form_number=form_number,
+                      signers=signers, ref=f"Báo cáo {'tổng kết' if final else 'sơ bộ'} · {place} · {_stamp(now)}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.reports.checks import COUNT_FIELDS
+
 _REF = "#/components/schemas/"
 
 
@@ -85,11 +87,9 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
     "ResultFigures": {
         "type": "object",
-        "required": ["voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid",
-                     "stations", "turnout_percent", "candidates", "decision", "complaints"],
+        "required": [*COUNT_FIELDS, "stations", "turnout_percent", "candidates", "decision", "complaints"],
         "properties": {
-            "voters_on_list": _INT, "voters_voted": _INT, "ballots_issued": _INT, "ballots_received": _INT,
-            "valid": _INT, "invalid": _INT, "stations": {**_INT, "description": "Minutes added up"},
+            **{name: _INT for name in COUNT_FIELDS}, "stations": {**_INT, "description": "Minutes added up"},
             "turnout_percent": _PCT, "valid_percent": _PCT, "invalid_percent": _PCT,
             "complaints": {"type": "object", "properties": {"received": _INT, "resolved": _INT, "forwarded": _INT}},
             "candidates": {"type": "array", "items": _ref("ResultCandidate")},

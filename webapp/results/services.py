@@ -38,7 +38,6 @@ from webapp.reports.models import CountReport, ReportStatus
 from webapp.results import queries
 from webapp.results.queries import OFFICIAL, PROVISIONAL
 from webapp.results.rules import UnitResult, UnitTotals, decide_unit, percent
-from webapp.i18n import _l
 from webapp.textnorm import nfc
 
 PROVINCE_CONTESTS = (ContestKind.NATIONAL_ASSEMBLY, ContestKind.PROVINCIAL_COUNCIL)
@@ -289,11 +288,6 @@ def committee_results(session: Session, user: User, *, province_id: int | None =
     ordered = sorted(contests.values(), key=lambda c: _KIND_ORDER[c.kind])
     return CommitteeResults(province=province, commune=commune,
                             contests=[ContestResults(c, grouped[c.id]) for c in ordered])
-
-
-# A station's minutes as the results pages and workbooks name them (StationRow.status is the key).
-STATION_STATUS = {"missing": _l("not sent"), "received": _l("awaiting review"), "returned": _l("returned"),
-                  "confirmed": _l("confirmed")}
 
 
 @dataclasses.dataclass(frozen=True)

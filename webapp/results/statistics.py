@@ -15,12 +15,16 @@ from sqlalchemy.orm import Session
 
 from webapp.elections.models import Gender
 from webapp.followups.models import FollowUpVote
+from webapp.followups.rules import short_of_members
 from webapp.reports.models import CountReport, ReportStatus
 from webapp.results.queries import OFFICIAL, PROVISIONAL
 from webapp.results.services import CommitteeResults, ContestResults
 
 PRELIMINARY, FINAL = "preliminary", "official"
 FORM_NUMBERS = {PRELIMINARY: "28/HĐBC", FINAL: "30/HĐBC"}
+# The written reports beside the tables, from the same rows: Mẫu 27/HĐBC (báo cáo tình hình và kết quả sơ bộ) and
+# Mẫu 29/HĐBC (báo cáo tổng kết).
+REPORT_NUMBERS = {PRELIMINARY: "27/HĐBC", FINAL: "29/HĐBC"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +34,8 @@ class ContestRow:
     voters_voted: int
     units: int
     single_station_units: int
-    low_turnout_units: int  # decided units at half the voters or fewer (preliminary: on the figures so far)
+    low_turnout: tuple[int, ...]  # numbers of the units at half the voters or fewer (preliminary: figures so far)
+    short: tuple[tuple[int, int], ...]  # (unit number, seats left empty) of the units short of members
     repeat_elections: int
     additional_elections: int
     stations: int
@@ -43,6 +48,14 @@ class ContestRow:
     elected: int
     elected_women: int
     elected_under_40: int
+
+    @property
+    def low_turnout_units(self) -> int:
+        return len(self.low_turnout)
+
+    @property
+    def short_units(self) -> int:
+        return len(self.short)
 
 
 def _side_of(o: object, side: str) -> object:
@@ -71,9 +84,13 @@ def statistics(session: Session, results: CommitteeResults, kind: str, polling_d
             voters_on_list=sum(f.totals.voters_on_list for f in figures),  # type: ignore[attr-defined]
             voters_voted=sum(f.totals.voters_voted for f in figures),  # type: ignore[attr-defined]
             units=len(cr.units), single_station_units=sum(1 for o in cr.units if o.expected == 1),
-            low_turnout_units=sum(1 for o, f in zip(cr.units, figures, strict=True)
-                                  if f.totals.stations and not f.result.turnout_met  # type: ignore[attr-defined]
-                                  and (kind != FINAL or o.complete)),
+            low_turnout=tuple(o.unit.number for o, f in zip(cr.units, figures, strict=True)
+                              if f.totals.stations and not f.result.turnout_met  # type: ignore[attr-defined]
+                              and (kind != FINAL or o.complete)),
+            # A unit is short once its result stands: every minutes confirmed (official), or arrived (preliminary).
+            short=tuple((o.unit.number, n) for o, f in zip(cr.units, figures, strict=True)
+                        if (o.complete or (kind != FINAL and o.confirmed + o.received == o.expected > 0))
+                        and (n := short_of_members(f.result))),  # type: ignore[attr-defined]
             repeat_elections=sum(n for k, n in follow_ups.items() if k.value == "repeat"),
             additional_elections=sum(n for k, n in follow_ups.items() if k.value == "additional"),
             stations=cr.expected, stations_reported=int(stations[0]), low_turnout_stations=int(stations[1]),

@@ -24,7 +24,6 @@ from webapp.web import roles_required
 bp = Blueprint("results", __name__, url_prefix="/results")
 
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)
-STATION_STATUS = services.STATION_STATUS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -101,20 +100,16 @@ def commune(commune_id: int) -> Response:
     return _committee_page(results, _higher(results))
 
 
-@bp.get("/provinces/<int:province_id>/results.xlsx")
+# A province's page and a commune's are one view each, under two addresses (and endpoints): the services take
+# either place.
+@bp.get("/provinces/<int:province_id>/results.xlsx", endpoint="province_xlsx")
+@bp.get("/communes/<int:commune_id>/results.xlsx", endpoint="commune_xlsx")
 @roles_required(*READERS)
-def province_xlsx(province_id: int) -> Response:
-    """The province's units and candidates as a workbook."""
-    results = services.committee_results(db.session, current_user, province_id=province_id)
-    return download(xlsx.committee_workbook(results), f"ket-qua-{results.province.code}.xlsx")
-
-
-@bp.get("/communes/<int:commune_id>/results.xlsx")
-@roles_required(*READERS)
-def commune_xlsx(commune_id: int) -> Response:
-    """The commune's council units and candidates as a workbook."""
-    results = services.committee_results(db.session, current_user, commune_id=commune_id)
-    return download(xlsx.committee_workbook(results), f"ket-qua-{results.commune.code}.xlsx")
+def committee_xlsx(province_id: int | None = None, commune_id: int | None = None) -> Response:
+    """The units and candidates of a province (NA, provincial council) or a commune (its council) as a workbook."""
+    results = services.committee_results(db.session, current_user, province_id=province_id, commune_id=commune_id)
+    place = results.commune or results.province
+    return download(xlsx.committee_workbook(results), f"ket-qua-{place.code}.xlsx")
 
 
 @bp.get("/units/<int:unit_id>")
@@ -127,7 +122,7 @@ def unit(unit_id: int) -> Response:
     called = (runs_unit(current_user, outcome.unit)
               and followups.plan(db.session, current_user, outcome.unit).kind is not None)
     return render("results/unit.html", "results/_unit.html", o=outcome, stations=stations,
-                  STATUS_LABELS=STATION_STATUS, follow_up_called=called,
+                  follow_up_called=called,
                   follow_ups=[(f, followups.own_result(db.session, current_user, f)) for f in found],
                   FOLLOW_UP_LABELS=KIND_LABELS, follow_up_short=short_of_members,
                   may_edit_signers=runs_unit(current_user, outcome.unit))
@@ -142,38 +137,21 @@ def unit_xlsx(unit_id: int) -> Response:
     return download(xlsx.unit_workbook(outcome, stations), f"ket-qua-{outcome.unit.code}.xlsx")
 
 
-def _turnout_page(found: progress.TurnoutProgress, level: str, place_id: int) -> Response:
+@bp.get("/provinces/<int:province_id>/turnout", endpoint="province_turnout")
+@bp.get("/communes/<int:commune_id>/turnout", endpoint="commune_turnout")
+@roles_required(*READERS)
+def turnout(province_id: int | None = None, commune_id: int | None = None) -> Response:
+    """Turnout progress of a province or a commune at each report time."""
+    found = progress.turnout_progress(db.session, current_user, province_id=province_id, commune_id=commune_id)
+    level, place_id = ("communes", commune_id) if commune_id is not None else ("provinces", province_id)
     return render("results/turnout.html", "results/_turnout.html", g=found, level=level, place_id=place_id,
                   now=utcnow(), CONTEST_SHORT=CONTEST_SHORT)
 
 
-@bp.get("/provinces/<int:province_id>/turnout")
+@bp.get("/provinces/<int:province_id>/turnout.xlsx", endpoint="province_turnout_xlsx")
+@bp.get("/communes/<int:commune_id>/turnout.xlsx", endpoint="commune_turnout_xlsx")
 @roles_required(*READERS)
-def province_turnout(province_id: int) -> Response:
-    """Turnout progress of a province at each report time."""
-    found = progress.turnout_progress(db.session, current_user, province_id=province_id)
-    return _turnout_page(found, "provinces", province_id)
-
-
-@bp.get("/communes/<int:commune_id>/turnout")
-@roles_required(*READERS)
-def commune_turnout(commune_id: int) -> Response:
-    """Turnout progress of a commune at each report time."""
-    found = progress.turnout_progress(db.session, current_user, commune_id=commune_id)
-    return _turnout_page(found, "communes", commune_id)
-
-
-@bp.get("/provinces/<int:province_id>/turnout.xlsx")
-@roles_required(*READERS)
-def province_turnout_xlsx(province_id: int) -> Response:
-    """A province's turnout progress as a workbook."""
-    found = progress.turnout_progress(db.session, current_user, province_id=province_id)
-    return download(xlsx.turnout_workbook(found), f"tien-do-{found.province.code}.xlsx")
-
-
-@bp.get("/communes/<int:commune_id>/turnout.xlsx")
-@roles_required(*READERS)
-def commune_turnout_xlsx(commune_id: int) -> Response:
-    """A commune's turnout progress as a workbook."""
-    found = progress.turnout_progress(db.session, current_user, commune_id=commune_id)
-    return download(xlsx.turnout_workbook(found), f"tien-do-{found.commune.code}.xlsx")
+def turnout_xlsx(province_id: int | None = None, commune_id: int | None = None) -> Response:
+    """A province's or a commune's turnout progress as a workbook."""
+    found = progress.turnout_progress(db.session, current_user, province_id=province_id, commune_id=commune_id)
+    return download(xlsx.turnout_workbook(found), f"tien-do-{(found.commune or found.province).code}.xlsx")

@@ -11,7 +11,8 @@ from webapp.clock import to_local
 from webapp.i18n import _
 from webapp.results.progress import TurnoutProgress
 from webapp.results.rules import percent
-from webapp.results.services import STATION_STATUS, CommitteeResults, StationRow, UnitOutcome
+from webapp.labels import STATION_STATUS
+from webapp.results.services import CommitteeResults, StationRow, UnitOutcome
 from webapp.xlsx import add_sheet, to_bytes
 
 

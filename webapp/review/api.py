@@ -26,7 +26,6 @@ from webapp.review.models import Decision, ReportKind, ReviewAction
 from webapp.web import local_dt
 
 bp = api_blueprint("review_api", __name__, "/api/v1/review")
-REVIEWERS = tuple(authority.REVIEWERS)
 STATES = {s.value: s for s in ReportStatus} | {"all": None}
 MAX_TEXT = 1000
 
@@ -53,7 +52,7 @@ def item_json(kind: ReportKind, report: services.Report, flags: int) -> dict[str
 
 
 @bp.get("/queue")
-@roles_allowed(*REVIEWERS)
+@roles_allowed(*authority.REVIEWERS)
 def list_queue() -> Response:
     """The versions in the caller's area waiting for a decision (or in another state), newest first."""
     args = request.args
@@ -174,7 +173,7 @@ def _decide(kind: ReportKind, report_id: int, decision: Decision) -> Response:
          endpoint="confirm")
 @bp.post("/<any(count, turnout):kind>/<int:report_id>/return", defaults={"decision": "return"}, endpoint="return")
 @bp.post("/<any(count, turnout):kind>/<int:report_id>/reopen", defaults={"decision": "reopen"}, endpoint="reopen")
-@roles_allowed(*REVIEWERS)
+@roles_allowed(*authority.REVIEWERS)
 def decide(kind: str, report_id: int, decision: str) -> Response:
     """Confirm, return or reopen one version of a count minutes or a turnout report (confirmReport,
     returnReport, reopenReport)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,12 +12,7 @@ from webapp import scope
 from webapp.accounts.models import User
 from webapp.db import Base, enum_type
 from webapp.elections.models import PollingArea
-from webapp.reports.models import ReportStatus
-
-
-class ReportKind(enum.StrEnum):
-    TURNOUT = "turnout"
-    COUNT = "count"
+from webapp.reports.models import ReportKind, ReportStatus
 
 
 class Decision(enum.StrEnum):
@@ -110,20 +104,5 @@ class StationInvolvement(Base):
         return f"<StationInvolvement {self.kind} {self.user_id}@{self.polling_area_id}>"
 
 
-def place_rule(province: Any, commune: Any, area: Any) -> Any:
-    """A scope rule for rows that carry their province, commune and polling area."""
-
-    def rule(s: scope.Scope) -> Any:
-        if s.level is scope.Level.NATION:
-            return sa.true()
-        if s.level is scope.Level.PROVINCE:
-            return province == s.province_id
-        if s.level is scope.Level.COMMUNE:
-            return commune == s.commune_id
-        return area == s.polling_area_id
-
-    return rule
-
-
-scope.register(ReviewAction, place_rule(ReviewAction.province_id, ReviewAction.commune_id,
+scope.register(ReviewAction, scope.by_place(ReviewAction.province_id, ReviewAction.commune_id,
                                         ReviewAction.polling_area_id))

@@ -17,7 +17,6 @@ from webapp.labels import REPORT_STATUS
 from webapp.reports.models import ReportStatus
 from webapp.clock import reporting_now
 from webapp.reports import secrecy
-from webapp.results.services import STATION_STATUS
 from webapp.review import authority, queries, reasons, services
 from webapp.review.forms import ConfirmForm, ReopenForm, ReturnForm
 from webapp.review.models import Decision, ReportKind
@@ -66,7 +65,7 @@ def queue() -> Response:
     found = queries.review_queue(db.session, current_user, filters)
     return render("review/queue.html", "review/_queue.html", found=found, filters=filters,
                   contests=queries.queue_contests(db.session), states=STATE_FILTERS,
-                  sealed=secrecy.sealed_receipts(db.session, current_user), STATION_STATUS=STATION_STATUS)
+                  sealed=secrecy.sealed_receipts(db.session, current_user))
 
 
 REFUSALS = {

@@ -27,12 +27,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp.audit import services as audit
+from webapp.db import insert_rows
 from webapp.elections.models import Contest, ContestKind, Election, PollingArea, VoterCount
 from webapp.geo.models import Commune, CommuneKind, Province
 from webapp.seed import demo
 from webapp.seed.names import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M
 from webapp.textnorm import fold
-from webapp.voters.reports import years_before
+from webapp.voters.figures import years_before
 
 CHUNK = 5_000
 BATCH = "gen-national"
@@ -193,27 +194,6 @@ def _areas(session: Session, election_id: int, province_code: str | None, limit:
     return list(session.scalars(query))
 
 
-def _writer(session: Session, table: sa.Table) -> Callable[[list[tuple[Any, ...]]], None]:
-    """Writes rows of ``COLUMNS`` values: COPY on PostgreSQL, Core executemany elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
-        raw = session.connection().connection.driver_connection
-        statement = f"COPY {table.name} ({', '.join(COLUMNS)}) FROM STDIN"
-
-        def copy(rows: list[tuple[Any, ...]]) -> None:
-            with raw.cursor() as cursor, cursor.copy(statement) as out:  # type: ignore[union-attr]
-                for row in rows:
-                    out.write_row(row)
-
-        return copy
-
-    insert = sa.insert(table)
-
-    def execute(rows: list[tuple[Any, ...]]) -> None:
-        session.execute(insert, [dict(zip(COLUMNS, row, strict=True)) for row in rows])
-
-    return execute
-
-
 def generate_voters(
     session: Session,
     *,
@@ -241,7 +221,6 @@ def generate_voters(
             raise VotersExist("Some of these polling areas already have voters; nothing written.")
     provinces = {p.id: p for p in session.scalars(sa.select(Province))}
     communes = {c.id: c for c in session.scalars(sa.select(Commune))}
-    write_rows = _writer(session, table)
     ids = _IdNumbers()
     pending: list[tuple[Any, ...]] = []
     voters = 0
@@ -256,13 +235,13 @@ def generate_voters(
                                  ids=ids):
                 pending.append(row)
                 if len(pending) >= chunk:
-                    write_rows(pending)
+                    insert_rows(session, table, COLUMNS, pending)
                     voters += len(pending)
                     pending = []
         session.expunge_all()
         say(f"{min(start + 500, len(area_ids)):,} of {len(area_ids):,} polling areas, {voters + len(pending):,} voters.")
     if pending:
-        write_rows(pending)
+        insert_rows(session, table, COLUMNS, pending)
         voters += len(pending)
     result = VotersResult(len(area_ids), voters)
     audit.record_event(

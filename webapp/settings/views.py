@@ -80,18 +80,9 @@ def _edit(province: Province | None) -> Response:
     if current_user.role is Role.ADMIN and province is None:
         provinces = list(db.session.scalars(scope.select(Province, current_user).order_by(Province.name)))
         with_own = services.provinces_with_own_times(db.session, election)
-    return render(
-        "settings/report_times.html",
-        "settings/_report_times.html",
-        form=form,
-        province=province,
-        own=own,
-        provinces=provinces,
-        with_own=with_own,
-        election=election,
-        problem=problem,
-        status=422 if invalid else 200,
-    )
+    return render("settings/report_times.html", "settings/_report_times.html", form=form, province=province,
+                  own=own, provinces=provinces, with_own=with_own, election=election, problem=problem,
+                  status=422 if invalid else 200)
 
 
 def _url(province_id: int | None) -> str:

@@ -18,7 +18,7 @@ from webapp.elections.models import Gender, PollingArea
 from webapp.elections.services import current_election
 from webapp.imports.api import accepted
 from webapp.imports.common import ImportRejected
-from webapp.voters import imports, services
+from webapp.voters import changes, figures, imports, services
 from webapp.voters.models import VoterChangeCause, VoterListEntry, VoterNote
 from webapp.voters.rules import Ballots
 from webapp.web import client_ip, current_actor
@@ -53,7 +53,7 @@ def entry_json(entry: VoterListEntry) -> dict[str, Any]:
     }
 
 
-def _totals_json(totals: dict[Any, services.Totals]) -> dict[str, Any]:
+def _totals_json(totals: dict[Any, figures.Totals]) -> dict[str, Any]:
     return {kind.value: t.as_dict() for kind, t in totals.items()}
 
 
@@ -128,8 +128,8 @@ def get_voter_totals(area_id: str) -> Response:
     """The totals of an area's list per contest and sex, and when it was frozen (getVoterTotals)."""
     election = current_election(db.session)
     area = services.readable_area(db.session, current_user, area_id)
-    totals = services.totals(db.session, election.id, [area.id]).get(area.id)
-    frozen = services.frozen_at(db.session, election.id, area.id)
+    totals = figures.totals(db.session, election.id, [area.id]).get(area.id)
+    frozen = figures.frozen_at(db.session, election.id, area.id)
     return jsonify({"area_id": area.id, "has_list": totals is not None, "frozen_at": _iso(frozen),
                     "totals": _totals_json(totals) if totals else {}})
 
@@ -191,25 +191,25 @@ def record_voter_change(area_id: str) -> Response:
     try:
         if cause is VoterChangeCause.CERTIFICATE_GIVEN:
             entry = _entry_of(area, data)
-            given, received = services.give_certificate(
+            given, received = changes.give_certificate(
                 db.session, actor, now, election, entry.id, _int(data.get("destination_area_id"),
                                                                    "destination_area_id"),
                 document, _text(data, "certificate_number", 50))
-            changes = [given, received]
+            recorded = [given, received]
         elif cause is VoterChangeCause.CORRECTION:
-            changes = [services.correct_voter(db.session, actor, now, election, _entry_of(area, data).id, document,
+            recorded = [changes.correct_voter(db.session, actor, now, election, _entry_of(area, data).id, document,
                                               _voter(data.get("voter")))]
-        elif cause in services.ADDITIONS:
-            changes = [services.add_voter(db.session, actor, now, election, area.id, cause, document,
+        elif cause in changes.ADDITIONS:
+            recorded = [changes.add_voter(db.session, actor, now, election, area.id, cause, document,
                                           _voter(data.get("voter")),
                                           certificate_number=_text(data, "certificate_number", 50) or None)]
         else:
-            changes = [services.remove_voter(db.session, actor, now, election, _entry_of(area, data).id, cause,
+            recorded = [changes.remove_voter(db.session, actor, now, election, _entry_of(area, data).id, cause,
                                              document)]
-    except services.ChangeRejected as exc:
+    except changes.ChangeRejected as exc:
         raise ApiError(422, _rule_problems(exc.violations)) from None
     out = jsonify({"changes": [{"id": c.id, "cause": c.cause.value, "polling_area_id": c.polling_area_id,
-                                "entry": entry_json(c.entry)} for c in changes]})
+                                "entry": entry_json(c.entry)} for c in recorded]})
     out.status_code = 201
     return out
 
@@ -221,7 +221,7 @@ def _entry_of(area: PollingArea, data: dict[str, Any]) -> VoterListEntry:
     return entry
 
 
-def _voter(data: Any) -> services.NewVoter:
+def _voter(data: Any) -> changes.NewVoter:
     if not isinstance(data, dict):
         raise ApiError(400, Problem("required", "voter"))
     unknown = [Problem("unknown_field", f"voter.{str(k)[:50]}") for k in data if k not in VOTER_FIELDS]
@@ -233,7 +233,7 @@ def _voter(data: Any) -> services.NewVoter:
         raise ApiError(400, Problem("invalid_type", "voter.ballots", {"expected": "object of booleans"}))
     birth = _date(data, "birth_date")
     assert birth is not None
-    return services.NewVoter(
+    return changes.NewVoter(
         full_name=_text(data, "full_name", 200), birth_date=birth, gender=_choice(data, "gender", Gender),
         id_number=_text(data, "id_number", 12), ethnicity=_text(data, "ethnicity", 50),
         permanent_address=_text(data, "permanent_address", 300),
@@ -264,10 +264,10 @@ def freeze_voter_lists() -> Response:
         area_ids = [a.id for a in areas]
     else:
         commune = data.get("commune_id")
-        area_ids = services.freezable_areas(db.session, current_user,
+        area_ids = changes.freezable_areas(db.session, current_user,
                                             _int(commune, "commune_id") if commune is not None else None)
-    started = [i for i in area_ids if services.voting_starts(election, db.session.get(PollingArea, i)) <= now]
+    started = [i for i in area_ids if figures.voting_starts(election, db.session.get(PollingArea, i)) <= now]
     if len(started) != len(area_ids):
         raise ApiError(409, Problem("voting_not_started"))
-    result = services.freeze(db.session, current_actor(), now, election, area_ids)
+    result = changes.freeze(db.session, current_actor(), now, election, area_ids)
     return jsonify({"frozen": result.frozen, "already_frozen": result.already, "without_list": result.without_list})

@@ -1,8 +1,8 @@
-"""``flask voters freeze|purge``: freezing the lists as voting starts, and the retention purge."""
+"""``flask voters freeze|snapshot|purge``: freezing the lists as voting starts, the report's snapshots, the purge."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -13,7 +13,8 @@ from webapp.audit.models import Channel
 from webapp.clock import utcnow
 from webapp.elections import services as elections
 from webapp.elections import working
-from webapp.voters import services
+from webapp.jobs import queue
+from webapp.voters import changes, reports, services, snapshots
 
 
 def _session():  # type: ignore[no-untyped-def]
@@ -30,15 +31,28 @@ def _election(session, code: str | None):  # type: ignore[no-untyped-def]
     return election
 
 
-def freeze_now(code: str | None = None) -> services.FreezeResult:
+@queue.every_minute("freeze-voter-lists")
+def freeze_now(code: str | None = None) -> changes.FreezeResult:
     """Freezes the lists due now (the command, and the jobs worker's minute task)."""
     with _session() as session:
         if code is None and elections.real_election(session) is None:
-            return services.FreezeResult([], [], [])  # an empty database: nothing to freeze
+            return changes.FreezeResult([], [], [])  # an empty database: nothing to freeze
         election = _election(session, code)
-        result = services.freeze_due(session, utcnow(), election)
+        result = changes.freeze_due(session, utcnow(), election)
         session.commit()
     return result
+
+
+@queue.every_minute("snapshot-voter-lists", minutes=15)
+def snapshot_now(code: str | None = None) -> list[datetime]:
+    """Stores the voter-change report's snapshots that are due (the command, and the jobs worker's task)."""
+    with _session() as session:
+        if code is None and elections.real_election(session) is None:
+            return []
+        election = _election(session, code)
+        taken = snapshots.take_due(session, election, utcnow(), reports.default_times(election))
+        session.commit()
+    return taken
 
 
 @click.group("voters")
@@ -54,6 +68,17 @@ def freeze(code: str | None) -> None:
     The jobs worker does it every minute; by hand when no worker runs. Areas frozen before are left alone."""
     result = freeze_now(code)
     click.echo(f"Frozen: {len(result.frozen)} lists.")
+
+
+@voters.command("snapshot")
+@click.option("--election", "code", help="The election's code (default: the real election).")
+@with_appcontext
+def snapshot(code: str | None) -> None:
+    """Store the figures of every list at the voter-change report's scheduled times that have passed, and the
+    current figures (every 15 minutes at most), so that a province's report reads them instead of its rows. The
+    jobs worker does it every 15 minutes; by hand when no worker runs."""
+    taken = snapshot_now(code)
+    click.echo(f"Snapshots taken: {len(taken)}.")
 
 
 @voters.command("purge")

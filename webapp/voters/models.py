@@ -3,7 +3,7 @@
 The contract shared with the reports and prints (/work/wt/VOTERS-SCHEMA.md): one row per voter on one polling
 area's list for one election. STT is the voter-card number: never renumbered; additions go at the end and a
 removal is an annotation (``removed_at``) that takes the row out of the totals, which are always derived from the
-rows (``webapp.voters.services.totals``).
+rows (``webapp.voters.figures.totals``).
 """
 
 from __future__ import annotations
@@ -172,6 +172,46 @@ class VoterListFreeze(Base):
         return _area_place(self.polling_area, self.polling_area_id)
 
 
+class VoterSnapshot(Base):
+    """The figures of every area's list at one moment, taken by the jobs worker (``webapp.voters.snapshots``): a
+    scheduled moment of the voter-change report once it has passed, or the current figures (``scheduled`` false,
+    refreshed every few minutes). Derived data: not audited, kept when the lists are purged."""
+
+    __tablename__ = "voter_snapshots"
+    __table_args__ = (sa.UniqueConstraint("election_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(sa.ForeignKey("elections.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    taken_at: Mapped[datetime]
+    scheduled: Mapped[bool]
+
+
+class VoterSnapshotArea(Base):
+    """One area's figures in a snapshot: the voters on the list per contest and sex, first-time, 80 or older, and
+    the figures of the preparation progress (the list's rows and cards handed out)."""
+
+    __tablename__ = "voter_snapshot_areas"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("voter_snapshots.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    polling_area_id: Mapped[int] = mapped_column(sa.ForeignKey("polling_areas.id"), primary_key=True)
+    na_male: Mapped[int]
+    na_female: Mapped[int]
+    province_male: Mapped[int]
+    province_female: Mapped[int]
+    commune_male: Mapped[int]
+    commune_female: Mapped[int]
+    first_time: Mapped[int]
+    elderly: Mapped[int]
+    # For the preparation progress: the rows on the list, the first listed, the cards handed out and the last.
+    listed: Mapped[int]
+    listed_since: Mapped[datetime | None]
+    cards: Mapped[int]
+    cards_at: Mapped[datetime | None]
+
+
 scope.register(VoterListEntry, scope.by_area(VoterListEntry.polling_area_id))
 scope.register(VoterChange, scope.by_area(VoterChange.polling_area_id))
 scope.register(VoterListFreeze, scope.by_area(VoterListFreeze.polling_area_id))
+scope.register(VoterSnapshotArea, scope.by_area(VoterSnapshotArea.polling_area_id))

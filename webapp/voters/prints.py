@@ -21,9 +21,9 @@ from webapp.elections.models import ContestKind, Election, PollingArea
 from webapp.geo.models import Commune
 from webapp.readiness.services import taking_part
 from webapp.results.batch import Batch
-from webapp.voters import services
+from webapp.voters import figures
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry
-from webapp.voters.services import BALLOT_COLUMNS, Totals
+from webapp.voters.figures import BALLOT_COLUMNS, Totals
 
 LIST_FORM, CARD_FORM, CERTIFICATE_FORM = "31/HĐBC", "10/HĐBC", "11/HĐBC"
 
@@ -70,7 +70,7 @@ def area_list(session: Session, user: Any, election: Election, area_id: int) -> 
     entries = list(session.scalars(sa.select(VoterListEntry).where(
         VoterListEntry.election_id == election.id, VoterListEntry.polling_area_id == area.id)
         .order_by(VoterListEntry.stt)))
-    totals = services.totals(session, election.id, [area.id]).get(area.id) or {k: Totals() for k in BALLOT_COLUMNS}
+    totals = figures.totals(session, election.id, [area.id]).get(area.id) or {k: Totals() for k in BALLOT_COLUMNS}
     return AreaList(election, area, _households(entries), totals, len(entries))
 
 

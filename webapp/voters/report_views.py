@@ -5,7 +5,7 @@ hotline none (issue 15 §4)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,16 +55,6 @@ def _place_id(level: str, ids: dict[str, int]) -> int:
     return ids[f"{level}_id"]
 
 
-def default_times(election: Election) -> list[datetime]:
-    """The snapshots when none are asked for: the day the lists are due to be posted, then weekly, the close of
-    most changes (24 h before voting) and the start of voting, all on the local wall clock."""
-    start = datetime.combine(election.polling_date, election.standard_open, VN_TZ)
-    posted = datetime.combine(election.polling_date - timedelta(days=reports.LISTS_DUE_DAYS), time(17, 0), VN_TZ)
-    times = [posted + timedelta(days=7 * week) for week in range(6) if posted + timedelta(days=7 * week) < start
-             - timedelta(days=1)]
-    return [t.astimezone(UTC) for t in [*times, start - timedelta(days=1), start]]
-
-
 def _times(election: Election, now: datetime) -> tuple[list[datetime], list[str]]:
     """The snapshots asked for (``?at=2026-03-01T17:00``, local time, repeated), else the default ones; and the
     values that were not a time (shown, never a 500)."""
@@ -76,7 +66,7 @@ def _times(election: Election, now: datetime) -> tuple[list[datetime], list[str]
             wrong.append(value[:40])
             continue
         asked.append(moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ))
-    chosen = asked or [t for t in default_times(election) if t <= now]
+    chosen = asked or [t for t in reports.default_times(election) if t <= now]
     return [*chosen, now] if now not in chosen else chosen, wrong
 
 

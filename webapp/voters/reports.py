@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,16 +21,15 @@ from sqlalchemy.orm import Session
 from webapp import scope
 from webapp.accounts.models import ActivationCode, Role, User
 from webapp.audit.models import AuditEntry
-from webapp.elections.models import ContestKind, Election, Gender, PollingArea, TeamMember, TeamRole
+from webapp.clock import VN_TZ
+from webapp.elections.models import ContestKind, Election, PollingArea, TeamMember, TeamRole
 from webapp.geo.models import Commune, Province
 from webapp.i18n import _l
 from webapp.readiness.services import taking_part
+from webapp.voters import snapshots
 from webapp.voters.models import VoterChange, VoterChangeCause, VoterListEntry
-from webapp.voters.services import BALLOT_COLUMNS, Totals
+from webapp.voters.snapshots import Figures
 
-# The last general election (23/5/2021): voters born since 18 years before it vote for the first time.
-PREVIOUS_ELECTION = date(2021, 5, 23)
-ELDERLY_AGE = 80
 # Days before polling day (domain.md §4; voters-and-drills.md §1–§2): the Tổ formed by 31/1/2026, the lists
 # posted by 3/2/2026, the cards handed out by 12/3/2026. Leaders' accounts: the project's own target, with the cards.
 TEAMS_DUE_DAYS, LISTS_DUE_DAYS, CARDS_DUE_DAYS, LEADERS_DUE_DAYS = 43, 40, 3, 3
@@ -49,44 +48,6 @@ CAUSE_LABELS = {
 
 class UnknownLevel(LookupError):
     pass
-
-
-def years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def first_time_window(election: Election, previous: date = PREVIOUS_ELECTION) -> tuple[date, date]:
-    """Birth dates (exclusive, inclusive] of the voters who turned 18 since the previous election: too young to
-    vote on its polling day, 18 or older on this one."""
-    return years_before(previous, 18), years_before(election.polling_date, 18)
-
-
-def elderly_born_by(election: Election) -> date:
-    """Voters born on or before this day are 80 or older on polling day."""
-    return years_before(election.polling_date, ELDERLY_AGE)
-
-
-@dataclasses.dataclass
-class Figures:
-    """One place at one moment."""
-
-    contests: dict[ContestKind, Totals] = dataclasses.field(
-        default_factory=lambda: {kind: Totals() for kind in ContestKind})
-    first_time: int = 0
-    elderly: int = 0
-    changes: dict[VoterChangeCause, int] = dataclasses.field(default_factory=dict)
-    delta: int | None = None  # NA voters since the previous snapshot; None for the first
-
-    def merge(self, other: Figures) -> None:
-        for kind, sex in other.contests.items():
-            self.contests[kind].merge(sex)
-        self.first_time += other.first_time
-        self.elderly += other.elderly
-        for cause, n in other.changes.items():
-            self.changes[cause] = self.changes.get(cause, 0) + n
 
 
 @dataclasses.dataclass
@@ -138,30 +99,9 @@ def _grouping(level: str, place: Any) -> tuple[Any, Any]:
 
 def _snapshots(session: Session, election: Election, key: Any, where: Any,
                moments: Sequence[datetime]) -> list[dict[int, Figures]]:
-    """The figures of every group at each moment, in one pass over the rows (a province's millions are read once,
-    however many snapshots), and the changes between consecutive moments."""
-    born_lo, born_hi = first_time_window(election)
-    elderly = elderly_born_by(election)
-    e = VoterListEntry
-    first_time = sa.and_(e.birth_date > born_lo, e.birth_date <= born_hi)
-    columns = []
-    for at in moments:
-        listed = sa.and_(e.created_at <= at, sa.or_(e.removed_at.is_(None), e.removed_at > at))
-        columns += [sa.func.sum(sa.case((sa.and_(listed, flag), 1), else_=0))
-                    for flag in (*BALLOT_COLUMNS.values(), first_time, e.birth_date <= elderly)]
-    rows = session.execute(
-        sa.select(key, e.gender, *columns).select_from(e).join(PollingArea, PollingArea.id == e.polling_area_id)
-        .where(where, e.election_id == election.id, e.created_at <= max(moments)).group_by(key, e.gender))
-    out: list[dict[int, Figures]] = [{} for _ in moments]
-    width = len(BALLOT_COLUMNS) + 2
-    for group, gender, *counts in rows:
-        for i, snap in enumerate(out):
-            figures = snap.setdefault(group, Figures())
-            mine = [int(n or 0) for n in counts[i * width:(i + 1) * width]]
-            for kind, n in zip(BALLOT_COLUMNS, mine, strict=False):
-                figures.contests[kind].add(Gender(gender), n)
-            figures.first_time += mine[-2]
-            figures.elderly += mine[-1]
+    """The figures of every group at each moment (stored by the jobs worker, or read from the rows), and the
+    changes between consecutive moments."""
+    out = snapshots.figures_at(session, election, key, where, moments)
     c = VoterChange
     for previous, at, snap in zip(moments, moments[1:], out[1:], strict=False):
         for group, cause, n in session.execute(
@@ -173,13 +113,27 @@ def _snapshots(session: Session, election: Election, key: Any, where: Any,
     return out
 
 
+def default_times(election: Election) -> list[datetime]:
+    """The snapshots when none are asked for (and those the jobs worker stores): the day the lists are due to be
+    posted, then weekly, the close of most changes (24 h before voting) and the start of voting, all on the local
+    wall clock."""
+    start = datetime.combine(election.polling_date, election.standard_open, VN_TZ)
+    posted = datetime.combine(election.polling_date - timedelta(days=LISTS_DUE_DAYS), time(17, 0), VN_TZ)
+    times = [posted + timedelta(days=7 * week) for week in range(6) if posted + timedelta(days=7 * week) < start
+             - timedelta(days=1)]
+    return [t.astimezone(UTC) for t in [*times, start - timedelta(days=1), start]]
+
+
 def change_report(session: Session, user: User, election: Election, level: str, place_id: int,
                   times: Sequence[datetime], now: datetime) -> ChangeReport:
     """Snapshots of a place at ``times`` (sorted, the future dropped; ``now`` added when no time is given):
-    one line per area (an area's or a commune's report) or per commune (a province's). ``scope.OutOfScope`` for a
-    place outside the user's, ``UnknownLevel`` for a level that is not one."""
+    one line per area (an area's or a commune's report) or per commune (a province's). A province's ``now`` is
+    the latest stored snapshot of the current figures when there is a recent one (its time is the column's).
+    ``scope.OutOfScope`` for a place outside the user's, ``UnknownLevel`` for a level that is not one."""
     place = _place(session, user, level, place_id)
     moments = sorted({t for t in times if t <= now}) or [now]
+    if level == "province" and moments[-1] == now and (latest := snapshots.current(session, election, now)):
+        moments = sorted({*moments[:-1], latest})
     key, where = _grouping(level, place)
     where = sa.and_(where, taking_part(election))
     if level == "province":
@@ -255,6 +209,7 @@ class ProgressReport:
     lines: list[ProgressLine]
     total: ProgressLine
     generated_at: datetime
+    lists_as_of: datetime | None = None  # the lists and cards read from a stored snapshot taken then
 
     @property
     def url_args(self) -> dict[str, int]:
@@ -281,11 +236,13 @@ def progress_report(session: Session, user: User, election: Election, level: str
     where = sa.and_(where, taking_part(election))
     e = VoterListEntry
     areas = {k: n for k, n in session.execute(sa.select(key, sa.func.count()).where(where).group_by(key))}
-    per_area = (sa.select(e.polling_area_id.label("area_id"), sa.func.min(e.created_at).label("listed_at"),
-                          sa.func.count().label("voters"),
-                          sa.func.count(e.card_handed_out_at).label("cards"),
-                          sa.func.max(e.card_handed_out_at).label("cards_at"))
-                .where(e.election_id == election.id, e.removed_at.is_(None)).group_by(e.polling_area_id).subquery())
+    # A province's lists and cards: the recent current snapshot when there is one (millions of rows otherwise).
+    as_of = snapshots.current(session, election, now) if level == "province" else None
+    per_area = snapshots.progress_areas(session, election, as_of) if as_of else (
+        sa.select(e.polling_area_id.label("area_id"), sa.func.min(e.created_at).label("listed_at"),
+                  sa.func.count().label("voters"), sa.func.count(e.card_handed_out_at).label("cards"),
+                  sa.func.max(e.card_handed_out_at).label("cards_at"))
+        .where(e.election_id == election.id, e.removed_at.is_(None)).group_by(e.polling_area_id).subquery())
     lists = {k: (n, at, voters, cards, cards_at) for k, n, at, voters, cards, cards_at in session.execute(
         sa.select(key, sa.func.count(), sa.func.max(per_area.c.listed_at), sa.func.sum(per_area.c.voters),
                   sa.func.sum(per_area.c.cards), sa.func.max(per_area.c.cards_at))
@@ -339,4 +296,4 @@ def progress_report(session: Session, user: User, election: Election, level: str
                  (sum(x.teams.done for x in out), latest([x.teams.on for x in out])),
                  (sum(x.leaders.of for x in out), sum(x.leaders.done for x in out),
                   latest([x.leaders.on for x in out])))
-    return ProgressReport(election, level, place, out, total, now)
+    return ProgressReport(election, level, place, out, total, now, as_of)

@@ -18,7 +18,7 @@ from webapp.elections.services import current_election
 from webapp.htmx import render
 from webapp.i18n import _
 from webapp.imports.common import ImportRejected
-from webapp.voters import imports, services
+from webapp.voters import changes, figures, imports, services
 from webapp.voters.forms import AdditionForm, FreezeForm, RemovalForm, VoterImportForm
 from webapp.voters.models import VoterChangeCause, VoterListEntry, VoterNote
 from webapp.jobs import runner
@@ -50,7 +50,7 @@ def _commune_context(commune_id: int, **extra: Any) -> dict[str, Any]:
         abort(403)
     return {"summaries": summaries, "commune": summaries[0].area.commune, "election": election,
             "import_form": extra.pop("import_form", None) or VoterImportForm(), "freeze_form": FreezeForm(),
-            "voting_started": utcnow() >= services.voting_starts(election), **extra}
+            "voting_started": utcnow() >= figures.voting_starts(election), **extra}
 
 
 @bp.get("/")
@@ -111,7 +111,7 @@ def freeze(commune_id: int) -> Response:
     if not context["voting_started"]:
         flash(_("A list is frozen when voting starts; it has not started yet."), "error")
         return _page("commune", 422, **context)
-    result = services.freeze(db.session, current_actor(), utcnow(), context["election"],
+    result = changes.freeze(db.session, current_actor(), utcnow(), context["election"],
                              [s.area.id for s in context["summaries"]])
     flash(_("%(n)d lists frozen.", n=len(result.frozen)), "success")
     return redirect(url_for("voters.commune", commune_id=commune_id), 303)
@@ -149,13 +149,13 @@ def remove(voter_id: int) -> Response:
             if cause is VoterChangeCause.CERTIFICATE_GIVEN:
                 code = (form.destination.data or "").strip().upper()
                 destination = db.session.scalars(sa.select(PollingArea).where(PollingArea.code == code)).first()
-                services.give_certificate(db.session, current_actor(), utcnow(), election, entry.id,
+                changes.give_certificate(db.session, current_actor(), utcnow(), election, entry.id,
                                           destination.id if destination else None, form.document.data,
                                           form.certificate_number.data or "")
             else:
-                services.remove_voter(db.session, current_actor(), utcnow(), election, entry.id, cause,
+                changes.remove_voter(db.session, current_actor(), utcnow(), election, entry.id, cause,
                                       form.document.data)
-        except services.ChangeRejected as exc:
+        except changes.ChangeRejected as exc:
             problems = [_(v.message_id, **v.params) for v in exc.violations]
         else:
             flash(_("The change was recorded."), "success")
@@ -173,7 +173,7 @@ def add(area_id: int) -> Response:
     form = AdditionForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        voter = services.NewVoter(
+        voter = changes.NewVoter(
             full_name=form.full_name.data, birth_date=form.birth_date.data, gender=Gender(form.gender.data),
             id_number=(form.id_number.data or "").strip(), ethnicity=form.ethnicity.data or "",
             permanent_address=form.permanent_address.data or "", temporary_address=form.temporary_address.data or "",
@@ -181,9 +181,9 @@ def add(area_id: int) -> Response:
             note_code=VoterNote.TEMPORARY_RESIDENT if form.temporary_address.data and not form.permanent_address.data
             else None, note=form.note.data or "")
         try:
-            change = services.add_voter(db.session, current_actor(), utcnow(), current_election(db.session), area.id,
+            change = changes.add_voter(db.session, current_actor(), utcnow(), current_election(db.session), area.id,
                                         VoterChangeCause(form.cause.data), form.document.data, voter)
-        except services.ChangeRejected as exc:
+        except changes.ChangeRejected as exc:
             problems = [_(v.message_id, **v.params) for v in exc.violations]
         else:
             flash(_("Added as number %(stt)d.", stt=change.entry.stt), "success")

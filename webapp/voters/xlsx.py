@@ -15,7 +15,8 @@ from webapp.i18n import _
 from webapp.imports.workbooks import HEADER_FILL
 from webapp.labels import CONTEST_SHORT
 from webapp.voters.reports import CAUSE_LABELS as CAUSES
-from webapp.voters.reports import ChangeReport, Figures, ProgressReport, Step
+from webapp.voters.reports import ChangeReport, ProgressReport, Step
+from webapp.voters.snapshots import Figures
 
 
 def _book() -> tuple[io.BytesIO, Any, dict[str, Any]]:
