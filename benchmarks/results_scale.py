@@ -8,7 +8,8 @@ candidates, ``--areas`` polling areas (default 5,000) mapped to them, and count 
 contests (nine in ten confirmed, the rest awaiting review; one station in ten also has an older version). Bến
 Thành grows from 12 to 60 stations with minutes for its three contests. Prints the time of ``committee_results``
 for the province, the query plans of its GROUP BYs (PostgreSQL: EXPLAIN ANALYZE), and the time to render one
-form, Bến Thành's 36 demo minutes and the 60-station commune's 180 minutes.
+form (a station's count minutes and, beside it, its Mẫu 32), Bến Thành's 36 demo minutes and the 60-station
+commune's 180 minutes.
 """
 
 from __future__ import annotations
@@ -260,6 +261,14 @@ def measure(url: str) -> list[tuple[str, str]]:
                                                           forms=[minutes.count_form(one)])], static))
         cpu = (time.process_time() - cpu) / 6
         rows.append(("one count minutes: HTML + PDF", f"{seconds * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU"))
+        # Mẫu 32 (the inventory of ballots used) of the same station, beside its count minutes above: one page.
+        station = minutes.area_count_reports(session, tinh, one.polling_area_id)
+        cpu = time.process_time()
+        seconds, _ = timed(lambda: write_pdf([render_form("forms/inventory.pdf.html", pdf=True,
+                                                          forms=[minutes.inventory_form(station)])], static))
+        cpu = (time.process_time() - cpu) / 6
+        rows.append(("one Mẫu 32 (inventory, 3 contests): HTML + PDF",
+                     f"{seconds * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU"))
         for label, batch in (("Bến Thành demo: 12 stations × 3 contests", [r for r in reports
                                                                           if r.polling_area.number <= 12]),
                              ("60-station commune × 3 contests", reports)):

@@ -106,6 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.progress.api import bp as progress_api_bp
     from webapp.progress.views import bp as progress_bp
     from webapp.readiness.views import bp as readiness_bp
+    from webapp.counting.api import bp as counting_api_bp
     from webapp.counting.views import bp as counting_bp
     from webapp.drillreport.views import bp as drillreport_bp
     from webapp.reports.views import bp as reports_bp
@@ -126,7 +127,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (api_bp, api_tokens_bp, review_bp, hotline_bp, jobs_bp, jobs_api_bp, review_api_bp,
                       imports_api_bp, accounts_api_bp, changes_api_bp, drills_bp, readiness_bp, drillreport_bp,
                       voters_api_bp, voters_bp, voter_reports_bp, followups_bp, followups_api_bp, members_bp,
-                      counting_bp):
+                      counting_bp, counting_api_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

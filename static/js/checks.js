@@ -1,5 +1,5 @@
 /* The law's checks of a count minutes on the phone (issue 16 §2): a port of webapp/reports/checks.py (check_count,
-   checks 1–9 and 13) and of check_messages.describe, so the read-back says what the server would say before the
+   checks 1–10 and 13) and of check_messages.describe, so the read-back says what the server would say before the
    team signs the paper, with no network too. The Python checks stay the authority: the server checks again on
    receipt, and tests/offline/test_checks_parity.py feeds both the same generated minutes (hypothesis) and requires
    identical findings and sentences. Checks 11 (across the station's contests) and 14 (sent before the close) need
@@ -12,6 +12,7 @@
 
   var COUNT_FIELDS = ["voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid"];
   var COMPLAINT_FIELDS = ["complaints_received", "complaints_resolved", "complaints_forwarded"];
+  var INVENTORY_FIELDS = ["ballots_from_commune", "ballots_spoiled", "ballots_unused"];
   var GROUPED = /^[0-9]{1,3}(?:[.,\s][0-9]{3})+$/;
   var ASCII_DIGITS = /^[0-9]{1,10}$/;
   var MAX = 99999999;
@@ -31,7 +32,9 @@
      The breakdown by names kept is optional: used only when the team filled some of it in (blanks are then 0). */
   function fromForm(raw, seats, candidateIds) {
     var data = {};
-    COUNT_FIELDS.concat(COMPLAINT_FIELDS).forEach(function (name) { data[name] = parseNumber(raw(name)); });
+    COUNT_FIELDS.concat(COMPLAINT_FIELDS, INVENTORY_FIELDS).forEach(function (name) {
+      data[name] = parseNumber(raw(name));
+    });
     data.votes = {};
     candidateIds.forEach(function (cid) { data.votes[cid] = parseNumber(raw("votes_" + cid)); });
     var kept = {}, any = false;
@@ -118,6 +121,7 @@
     }
     out = out.concat(checkNamesKept(kept, G, ctx.seats));
     out = out.concat(checkVotes(votes, kept, G, ctx, sortedKeys(data.votes || {})));
+    out = out.concat(checkInventory(data, I));
     var last = ctx.last_turnout;
     if (last !== null && last !== undefined && has(V) && last !== V) {
       out.push(finding(13, "turnout_ne_voted", "explain", ["voters_voted"],
@@ -127,6 +131,29 @@
     if (frozen !== null && frozen !== undefined && has(T) && frozen !== T) {
       out.push(finding(2, "on_list_ne_frozen", "explain", ["voters_on_list"],
                        { on_list: T, frozen: frozen, diff: Math.abs(T - frozen) }));
+    }
+    return out;
+  }
+
+  /* Check 10, the inventory (Mẫu 32): received from the commune = issued + spoiled and exchanged + unused; only
+     when any of its three figures was entered (absent or null: none). */
+  function checkInventory(data, I) {
+    var given = INVENTORY_FIELDS.some(function (name) { return data[name] !== null && data[name] !== undefined; });
+    if (!given) return [];
+    var out = [], ok = {};
+    INVENTORY_FIELDS.forEach(function (name) {
+      var problem = valueProblem(name, data[name]);
+      if (problem) out.push(problem);
+      else ok[name] = data[name];
+    });
+    if (Object.keys(ok).length === INVENTORY_FIELDS.length && I !== undefined) {
+      var received = ok.ballots_from_commune, spoiled = ok.ballots_spoiled, unused = ok.ballots_unused;
+      var used = I + spoiled + unused;
+      if (used !== received) {
+        out.push(finding(10, "inventory_ne_received", "explain", INVENTORY_FIELDS.concat(["ballots_issued"]),
+                         { from_commune: received, issued: I, spoiled: spoiled, unused: unused, sum: used,
+                           diff: Math.abs(used - received) }));
+      }
     }
     return out;
   }

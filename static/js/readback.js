@@ -250,8 +250,10 @@
       entry.inputs.push(input);
     });
     groups.forEach(function (g) {
-      // Ballots by names kept are optional: left out when none was typed, as on the server's read-back.
-      if (g.node.tagName === "DETAILS" && g.inputs.every(function (i) { return !i.value.trim(); })) return;
+      // Ballots by names kept and the inventory (Mẫu 32) are optional: left out when none was typed, as on the
+      // server's read-back.
+      var optional = g.node.tagName === "DETAILS" || g.node.hasAttribute("data-readback-optional");
+      if (optional && g.inputs.every(function (i) { return !i.value.trim(); })) return;
       var dl = el("dl", { class: "rep-rb" });
       g.inputs.forEach(function (input) { dl.appendChild(numberRow(form, input)); });
       section.appendChild(el("div", { class: "card" }, [el("h2", { text: groupTitle(g.node) }), dl]));

@@ -1,6 +1,6 @@
 """Issue 16 §2: the phone's checks of a count minutes (static/js/checks.js) say exactly what the server's do
 (webapp/reports/checks.py and check_messages.py, the authority). Hypothesis generates minutes, near-consistent
-ones perturbed so that every check both passes and fails (300 examples reach every code of checks 1–9 and 13); node runs the script as the phone does (with the strings
+ones perturbed so that every check both passes and fails (300 examples reach every code of checks 1–10 and 13); node runs the script as the phone does (with the strings
 of /_/text.js), and the findings (check, code, severity, fields, numbers) and the sentences in Vietnamese and in
 English must be identical. Without node the test skips, or fails when ``CI=true``."""
 
@@ -138,6 +138,13 @@ def minutes(draw: st.DrawFn) -> tuple[dict, dict]:
     context = {"seats": seats, "candidate_ids": ids,
                "last_turnout": draw(st.one_of(st.none(), _nudge(voted))),
                "frozen_voters": draw(st.one_of(st.none(), _nudge(on_list)))}
+    # Check 10: often no inventory (older clients), else a consistent one nudged, now and then a figure blank.
+    if draw(st.booleans()):
+        spoiled, unused = draw(st.integers(0, 20)), draw(st.integers(0, 200))
+        numbers.update(ballots_from_commune=draw(_nudge(voted + spoiled + unused)),
+                       ballots_spoiled=draw(_nudge(spoiled)), ballots_unused=draw(_nudge(unused)))
+        if draw(st.integers(0, 4)) == 0:
+            numbers[draw(st.sampled_from(["ballots_spoiled", "ballots_unused"]))] = draw(st.sampled_from([None, -2]))
     # Check 9: a candidate's votes missing, or votes for somebody who is not a candidate here.
     shape = draw(st.integers(0, 5))
     if shape == 0:
@@ -186,6 +193,7 @@ def test_the_phone_reads_a_typed_form_as_the_server_does(app, phone, data):
     ids = list(range(1, data.draw(st.integers(seats, 4)) + 1))
     names = ["voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid",
              "complaints_received", "complaints_resolved", "complaints_forwarded",
+             *(("ballots_from_commune", "ballots_spoiled", "ballots_unused") if data.draw(st.booleans()) else ()),
              *(f"votes_{cid}" for cid in ids), *(f"names_kept_{k}" for k in range(1, seats + 1))]
     raw = {name: data.draw(TEXTS, label=name) for name in names}
     context = {"seats": seats, "candidate_ids": ids, "last_turnout": data.draw(st.one_of(st.none(),

@@ -77,21 +77,31 @@ def _shot(tab, name: str, *, full_page: bool = True) -> None:
     tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
+def na_minutes(engine):  # type: ignore[no-untyped-def]
+    """Consistent NA minutes of the demo station, its id and the NA contest's."""
+    with Session(engine) as session:
+        w = World(session)
+        area = w.area(AREA)
+        return (good_numbers(session, area, ContestKind.NATIONAL_ASSEMBLY), area.id,
+                links(session, area)[ContestKind.NATIONAL_ASSEMBLY].contest_id)
+
+
+def fill_minutes(tab, numbers) -> None:  # type: ignore[no-untyped-def]
+    """The minutes' figures and votes as the leader types them."""
+    for name in ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid"):
+        tab.fill(f"input[name={name}]", str(getattr(numbers, name)))
+    for cid, votes in numbers.votes.items():
+        tab.fill(f"input[name=votes_{cid}]", str(votes))
+
+
 def test_leader_sends_count_minutes_with_a_fixed_mistake(phone, server):
     page = phone
     _base, _app, engine = server
-    with Session(engine) as session:
-        w = World(session)
-        numbers = good_numbers(session, w.area(AREA), ContestKind.NATIONAL_ASSEMBLY)
-        area_id = w.area(AREA).id
-        contest_id = links(session, w.area(AREA))[ContestKind.NATIONAL_ASSEMBLY].contest_id
+    numbers, area_id, contest_id = na_minutes(engine)
     page.click("text=Biên bản kiểm phiếu")
     page.click(f"a[href='/reports/{area_id}/count/{contest_id}']")
     page.wait_for_selector("#count-entry")
-    for name in ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid"):
-        page.fill(f"input[name={name}]", str(getattr(numbers, name)))
-    for cid, votes in numbers.votes.items():
-        page.fill(f"input[name=votes_{cid}]", str(votes))
+    fill_minutes(page, numbers)
     page.fill("input[name=invalid]", str(numbers.invalid + 2))  # the mistake: two too many
     finding = page.locator("#count-findings .rep-block")
     finding.first.wait_for()

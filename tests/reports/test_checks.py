@@ -160,6 +160,7 @@ ALL_CODE_EXAMPLES = [
     (report(votes={1: 800, 2: 800, 3: 800}, names_kept=None), CTX), (report(votes={4: 1}), CTX),
     (report(), dataclasses.replace(CTX, last_turnout=1, submitted_at=CLOSE - timedelta(hours=1))),
     (report(), dataclasses.replace(CTX, frozen_voters=1)),
+    (report(ballots_from_commune=900, ballots_spoiled=3, ballots_unused=80), CTX),
 ]
 
 

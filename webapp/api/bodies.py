@@ -12,7 +12,7 @@ from webapp.api.parsing import Reader
 from webapp.api.problems import Problem, finding_json
 from webapp.elections.models import ContestKind
 from webapp.reports import receipts
-from webapp.reports.checks import COUNT_FIELDS, CountInput, Finding, Severity
+from webapp.reports.checks import COUNT_FIELDS, INVENTORY_FIELDS, CountInput, Finding, Severity
 from webapp.reports.counts import CountData
 from webapp.reports.models import CountReport, TurnoutReport
 
@@ -27,6 +27,8 @@ def count_body(data: Any) -> tuple[uuid.UUID, CountData]:
     client_uuid = r.client_uuid()
     numbers = {name: r.integer(name) for name in COUNT_FIELDS}
     complaints = {name: r.integer(name) or 0 for name in COMPLAINT_FIELDS}
+    # Optional: a client that does not send the inventory (absent or null) sends minutes without it.
+    inventory = {name: r.integer(name) for name in INVENTORY_FIELDS}
     votes = r.int_keyed("votes") or {}
     names_kept = r.int_keyed("names_kept")
     signer_ids = r.integer_list("signer_ids")
@@ -42,7 +44,8 @@ def count_body(data: Any) -> tuple[uuid.UUID, CountData]:
     assert client_uuid is not None  # finish() raised otherwise
     witnesses += [""] * (2 - len(witnesses))
     return client_uuid, CountData(
-        numbers=CountInput(**numbers, votes=votes, names_kept=names_kept, **complaints),  # type: ignore[arg-type]
+        numbers=CountInput(**numbers, votes=votes, names_kept=names_kept, **complaints,  # type: ignore[arg-type]
+                           **inventory),
         signer_ids=tuple(signer_ids), witnesses=(witnesses[0], witnesses[1]), explanations=explanations,
         complaints_note=note,
     )
@@ -111,7 +114,17 @@ def count_json(report: CountReport, replayed: bool, kind: str) -> dict[str, Any]
     return {
         **_receipt(report), "kind": "count", "contest": kind, "replayed": replayed,
         "findings": [finding_json(stored_finding(f)) for f in report.findings],
+        "inventory": inventory_json(report),
     }
+
+
+def inventory_json(report: CountReport) -> dict[str, int | None] | None:
+    """The inventory of ballots stored with the minutes (Mẫu 32/HĐBC), with the minutes' ballots issued; None
+    when the team did not enter it."""
+    if report.ballots_from_commune is None:
+        return None
+    return {"ballots_from_commune": report.ballots_from_commune, "ballots_issued": report.ballots_issued,
+            "ballots_spoiled": report.ballots_spoiled, "ballots_unused": report.ballots_unused}
 
 
 def turnout_json(report: TurnoutReport, replayed: bool, kinds: Mapping[int, str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from webapp.reports.checks import COUNT_FIELDS
 
 PACKAGES = ("webapp.results.openapi", "webapp.progress.openapi", "webapp.jobs.openapi", "webapp.review.openapi",
             "webapp.imports.openapi", "webapp.accounts.openapi", "webapp.api.changes_openapi",
-            "webapp.voters.openapi", "webapp.followups.openapi")
+            "webapp.voters.openapi", "webapp.followups.openapi", "webapp.counting.openapi")
 REF = "#/components/"
 INT32 = {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
 COUNT = {**INT32, "description": "A whole number; negative or null ones are refused by the checks (422)."}
@@ -101,6 +101,14 @@ SCHEMAS: dict[str, Any] = {
             **{name: NULLABLE_COUNT for name in ("complaints_received", "complaints_resolved",
                                                  "complaints_forwarded")},
             "complaints_note": {"type": "string", "maxLength": 2000},
+            "ballots_from_commune": {**NULLABLE_COUNT, "description": "Inventory of ballots used (Mẫu 32/HĐBC, "
+                                     "optional as a whole): ballots the commune gave the team for this contest."},
+            "ballots_spoiled": {**NULLABLE_COUNT, "description": "Inventory: ballots voters spoiled and exchanged "
+                                "for new ones (kept apart from `ballots_issued`)."},
+            "ballots_unused": {**NULLABLE_COUNT, "description": "Inventory: ballots not used. When any of the three "
+                               "is sent, all are checked: ballots_from_commune = ballots_issued + ballots_spoiled "
+                               "+ ballots_unused, else the finding `inventory_ne_received` needs an explanation. "
+                               "Absent or null: minutes without the inventory, as before."},
             "signer_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 200,
                            "description": "Team member ids (see `getStation`) who signed the minutes."},
             "witnesses": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 2},
@@ -141,6 +149,11 @@ SCHEMAS: dict[str, Any] = {
             "slot": HHMM, "per_contest": {"type": "boolean"}, "no_change": {"type": "boolean"},
             "reason": {"type": "string"},
             "figures": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "inventory": {"type": ["object", "null"],
+                          "description": "Count minutes: the inventory of ballots used stored with them (null: "
+                                         "not entered).",
+                          "properties": {name: {"type": "integer"} for name in (
+                              "ballots_from_commune", "ballots_issued", "ballots_spoiled", "ballots_unused")}},
         },
     },
     "PhotoAccepted": {

@@ -7,13 +7,14 @@ the CLI and importers bind their own.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
 import enum
 import functools
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +55,19 @@ class Actor:
 
 def bind(session: Session, context: AuditContext) -> None:
     session.info["audit"] = context
+
+
+@contextlib.contextmanager
+def acting(session: Session, actor: Actor | None) -> Iterator[None]:
+    """The writes within are audited as ``actor``'s (by its channel: the hotline's entry by phone is PHONE), on
+    the session's audit clock."""
+    outer = context_of(session)
+    if actor is not None:
+        bind(session, actor.context(outer.clock))
+    try:
+        yield
+    finally:
+        bind(session, outer)
 
 
 def context_of(session: Session) -> AuditContext:

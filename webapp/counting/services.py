@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from webapp import scope
 from webapp.accounts.models import User
-from webapp.audit.services import Actor
+from webapp.audit.services import Actor, acting
 from webapp.clock import VN_TZ
 from webapp.counting.models import CountMark, Mark
 from webapp.elections import services as elections
@@ -48,8 +48,9 @@ class MarkRefused(ValueError):
 
 def mark(session: Session, *, actor: Actor, area_id: int, contest_id: int, state: Mark, client_uuid: uuid.UUID,
          now: datetime) -> CountMark:
-    """The leader (or the hotline, by phone) marks the station's count for a contest; sending the same client id
-    again returns the first mark. OutOfScope/NotAllowed as every submission; MarkRefused before the close."""
+    """The leader (or the hotline, by phone: ``actor``'s channel PHONE) marks the station's count for a contest,
+    audited as ``actor``'s; sending the same client id again returns the first mark. OutOfScope/NotAllowed as every
+    submission; MarkRefused before the close."""
     area = common.area_for_submit(session, actor.user, area_id, actor.channel)
     if (found := common.find_by_uuid(session, CountMark, client_uuid)) is not None:
         return found
@@ -61,8 +62,9 @@ def mark(session: Session, *, actor: Actor, area_id: int, contest_id: int, state
     row = CountMark(election_id=election.id, polling_area_id=area.id, province_id=area.province_id,
                     commune_id=area.commune_id, contest_id=contest_id, mark=state, client_uuid=client_uuid,
                     channel=actor.channel, marked_by_id=actor.user.id, marked_at=now)
-    return common.insert_once(session, CountMark, client_uuid, lambda: _added(session, row),
-                              lambda winner: winner.polling_area_id == area.id).report
+    with acting(session, actor):
+        return common.insert_once(session, CountMark, client_uuid, lambda: _added(session, row),
+                                  lambda winner: winner.polling_area_id == area.id).report
 
 
 def _added(session: Session, row: CountMark) -> CountMark:
@@ -102,6 +104,7 @@ class Tally:
     counted; ``by_state`` counts ballots."""
 
     name: str
+    code: str = ""  # the Ban's unit code or the commune's code (the API names them by it)
     expected: int = 0
     finished: int = 0
     by_state: dict[str, int] = dataclasses.field(default_factory=lambda: defaultdict(int))
@@ -170,11 +173,11 @@ def progress(session: Session, user: User, *, at: datetime, now: datetime, provi
     for area, contest, unit in rows:
         state = found.get((area.id, contest.id), NOT_STARTED)
         by_area.setdefault(area.id, []).append((area, contest, state))
-        _count(by_unit.setdefault(unit.id, (unit, Tally(unit.name)))[1], [(area, contest, state)])
+        _count(by_unit.setdefault(unit.id, (unit, Tally(unit.name, unit.code)))[1], [(area, contest, state)])
     # A commune's or a province's teams: a team has finished once every ballot it counts has.
     for ballots in by_area.values():
         area = ballots[0][0]
-        for tally in (total, by_commune.setdefault(area.commune_id, Tally(area.commune.name))):
+        for tally in (total, by_commune.setdefault(area.commune_id, Tally(area.commune.name, area.commune.code))):
             _count(tally, ballots)
     close = datetime.combine(election.polling_date, election.standard_close, tzinfo=VN_TZ)
     units = sorted(by_unit.values(), key=lambda pair: (pair[0].contest_id, pair[0].number))

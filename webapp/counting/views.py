@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp import db
 from webapp.accounts.models import Role
+from webapp.audit.models import Channel
 from webapp.clock import VN_TZ, election_now, to_local
 from webapp.counting import services
 from webapp.counting.models import Mark
@@ -48,14 +50,30 @@ REFUSALS = {
 }
 
 
-def _leader_page(status: int = 200) -> Response:
-    area_id = current_user.polling_area_id
+@dataclasses.dataclass(frozen=True)
+class MarkEntry:
+    """Who marks a station's count: its leader (channel web, on the leader's page) or the hotline when the leader
+    calls in (channel phone, ``webapp.hotline.proxy``, with ``back`` the station's hotline page)."""
+
+    channel: Channel
+    action: str  # the page's URL, where its buttons post
+    back: str | None = None
+
+    @property
+    def by_phone(self) -> bool:
+        return self.channel is Channel.PHONE
+
+
+def _marks_page(area_id: int, entry: MarkEntry, status: int = 200) -> Response:
     area = common.scoped_area(db.session, current_user, area_id)
+    if not common.may_submit(current_user, area, entry.channel):
+        abort(403)
     links = common.area_contests(db.session, area)
     now = election_now(elections.current_election(db.session))
     found = services.states(db.session, sa.select(sa.literal(area.id)), now)
     return render("counting/station.html", "counting/_station.html", status=status, area=area, links=links,
-                  found=found, STATE_LABELS=STATE_LABELS, MARK_BUTTONS=MARK_BUTTONS, new_uuid=uuid.uuid4)
+                  found=found, entry=entry, STATE_LABELS=STATE_LABELS, MARK_BUTTONS=MARK_BUTTONS,
+                  new_uuid=uuid.uuid4)
 
 
 @bp.route("/count-progress", methods=["GET", "POST"])
@@ -68,8 +86,13 @@ def station() -> Response:
         if current_user.province_id is not None:
             return redirect(url_for("counting.province", province_id=current_user.province_id), 303)
         return redirect(url_for("progress.index"), 303)
+    return mark_entry(current_user.polling_area_id, MarkEntry(Channel.WEB, url_for("counting.station")))
+
+
+def mark_entry(area_id: int, entry: MarkEntry) -> Response:
+    """The station's marks page and its buttons' POST, for the leader and for the hotline by phone alike."""
     if request.method == "GET":
-        return _leader_page()
+        return _marks_page(area_id, entry)
     contest_id = parse_int(request.form.get("contest_id"))
     state = request.form.get("mark", "")
     try:
@@ -78,19 +101,24 @@ def station() -> Response:
         client_uuid = None
     if contest_id is None or state not in Mark.__members__.values() or client_uuid is None:
         flash(_("This form is out of date. Reload the page and try again."), "error")
-        return _leader_page(422)
+        return _marks_page(area_id, entry, 422)
     try:
-        services.mark(db.session, actor=current_actor(), area_id=current_user.polling_area_id,
+        services.mark(db.session, actor=current_actor(entry.channel), area_id=area_id,
                       contest_id=contest_id, state=Mark(state), client_uuid=client_uuid,
                       now=election_now(elections.current_election(db.session)))
+    except common.NotAllowed:
+        abort(403)
     except services.MarkRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
-        return _leader_page(422)
-    flash(_("Marked: %(state)s.", state=STATE_LABELS[state]), "success")
-    return redirect(url_for("counting.station"), 303)
+        return _marks_page(area_id, entry, 422)
+    if entry.by_phone:
+        flash(_("Marked by phone: %(state)s.", state=STATE_LABELS[state]), "success")
+    else:
+        flash(_("Marked: %(state)s.", state=STATE_LABELS[state]), "success")
+    return redirect(entry.action, 303)
 
 
-def _at(now: datetime) -> datetime:
+def moment_asked(now: datetime) -> datetime:
     """The moment asked for (``?at=`` an ISO time of the night), never later than now."""
     raw = request.args.get("at", "")
     try:
@@ -103,7 +131,7 @@ def _at(now: datetime) -> datetime:
 
 def _progress_page(**place: int) -> Response:
     now = election_now(elections.current_election(db.session))
-    found = services.progress(db.session, current_user, at=_at(now), now=now, **place)
+    found = services.progress(db.session, current_user, at=moment_asked(now), now=now, **place)
     return render("counting/progress.html", "counting/_progress.html", p=found, STATE_LABELS=STATE_LABELS,
                   now=now, local=to_local, CONTEST_SHORT=CONTEST_SHORT)
 

@@ -27,6 +27,9 @@ FIELD_LABELS: dict[str, LazyString] = {
     "complaints_received": _l("Complaints and denunciations received"),
     "complaints_resolved": _l("Complaints and denunciations resolved"),
     "complaints_forwarded": _l("Complaints and denunciations forwarded to the electoral board"),
+    "ballots_from_commune": _l("Ballots received from the commune"),
+    "ballots_spoiled": _l("Ballots spoiled by voters and exchanged"),
+    "ballots_unused": _l("Ballots not used"),
 }
 
 CONTEST_LABELS: dict[str, LazyString] = {
@@ -71,6 +74,10 @@ MESSAGES: dict[str, LazyString] = {
                                    "%(valid)s: %(diff)s too many"),
     "candidate_missing": _l("The votes for %(candidate)s are not filled in"),
     "candidate_unknown": _l("%(candidate)s is not a candidate of this electoral unit"),
+    # 10
+    "inventory_ne_received": _l("Ballots received from the commune = %(from_commune)s but issued %(issued)s + "
+                                "spoiled and exchanged %(spoiled)s + not used %(unused)s = %(sum)s: off by "
+                                "%(diff)s. Count the ballots again or write the reason."),
     # 11
     "on_list_above_wider_contest": _l("Voters on the list to elect %(contest)s = %(value)s is more than to "
                                       "elect %(wider_contest)s = %(wider_value)s: %(diff)s more"),

@@ -14,7 +14,7 @@ from datetime import datetime
 
 __all__ = [
     "CONTEST_ORDER", "CountContext", "CountInput", "Finding", "Severity", "blocking", "check_across_contests",
-    "check_count", "check_turnout", "needing_explanation", "votes_field",
+    "INVENTORY_FIELDS", "check_count", "check_turnout", "needing_explanation", "votes_field",
 ]
 
 #: Contests from the widest electorate to the narrowest (domain.md §6, "who votes on which ballot").
@@ -24,6 +24,9 @@ CONTEST_ORDER = ("na", "provincial", "commune")
 COUNT_FIELDS = ("voters_on_list", "voters_voted", "ballots_issued", "ballots_received", "valid", "invalid")
 COMPLAINT_FIELDS = ("complaints_received", "complaints_resolved", "complaints_forwarded")
 MINUTES_FIELDS = (*COUNT_FIELDS, *COMPLAINT_FIELDS)  # every figure of the minutes but the candidates' votes
+# The inventory of ballots used (Mẫu 32/HĐBC, kiểm kê), entered with the minutes: the ballots the commune gave the
+# team, the ones voters spoiled and exchanged for new ones, and the ones left unused. Optional as a whole.
+INVENTORY_FIELDS = ("ballots_from_commune", "ballots_spoiled", "ballots_unused")
 
 
 class Severity(enum.StrEnum):
@@ -56,6 +59,14 @@ class CountInput:
     complaints_received: int | None = 0
     complaints_resolved: int | None = 0
     complaints_forwarded: int | None = 0
+    # Mẫu 32 (INVENTORY_FIELDS): all None when the team did not enter its inventory (older clients never do).
+    ballots_from_commune: int | None = None
+    ballots_spoiled: int | None = None
+    ballots_unused: int | None = None
+
+    @property
+    def has_inventory(self) -> bool:
+        return any(getattr(self, name) is not None for name in INVENTORY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ def _minutes(delta_seconds: float) -> int:
 
 
 def check_count(data: CountInput, ctx: CountContext) -> list[Finding]:
-    """Checks 1–9, 13 and 14 of one count minutes (check 10 needs the kiểm kê, not captured here)."""
+    """Checks 1–10, 13 and 14 of one count minutes (check 10 only when the inventory was entered)."""
     out: list[Finding] = []
     ok: dict[str, int] = {}
     for name in (*COUNT_FIELDS, *COMPLAINT_FIELDS):
@@ -151,6 +162,7 @@ def check_count(data: CountInput, ctx: CountContext) -> list[Finding]:
                            {"received": C, "issued": I, "diff": I - C}))
     out += _check_names_kept(kept, G, ctx.seats)
     out += _check_votes(votes, kept, G, ctx, all_given=set(data.votes))
+    out += _check_inventory(data, I)
     if ctx.last_turnout is not None and V is not None and ctx.last_turnout != V:
         out.append(Finding(13, "turnout_ne_voted", Severity.EXPLAIN, ("voters_voted",),
                            {"turnout": ctx.last_turnout, "voted": V, "diff": abs(V - ctx.last_turnout)}))
@@ -214,6 +226,31 @@ def _check_votes(votes: Mapping[int, int], kept: Mapping[int, int] | None, G: in
         out.append(Finding(9, "candidate_missing", Severity.BLOCK, (votes_field(cid),), {"candidate": cid}))
     for cid in sorted(all_given - ctx.candidate_ids):
         out.append(Finding(9, "candidate_unknown", Severity.BLOCK, (votes_field(cid),), {"candidate": cid}))
+    return out
+
+
+def _check_inventory(data: CountInput, I: int | None) -> list[Finding]:
+    """Check 10, the inventory (kiểm kê, Mẫu 32/HĐBC): every ballot the commune gave the team is issued to a voter,
+    spoiled by a voter and exchanged, or unused. "Issued" is the minutes' own figure, one ballot per voter who
+    voted (check 5): an exchanged spoiled ballot is kept apart from it, so received = issued + spoiled + unused.
+    A difference is a ballot unaccounted for (or counted twice): sent only with a written reason."""
+    if not data.has_inventory:
+        return []
+    out: list[Finding] = []
+    ok: dict[str, int] = {}
+    for name in INVENTORY_FIELDS:
+        problem = _value_problem(name, getattr(data, name))
+        if problem:
+            out.append(problem)
+        else:
+            ok[name] = getattr(data, name)
+    if len(ok) == len(INVENTORY_FIELDS) and I is not None:
+        received, spoiled, unused = (ok[name] for name in INVENTORY_FIELDS)
+        used = I + spoiled + unused
+        if used != received:
+            out.append(Finding(10, "inventory_ne_received", Severity.EXPLAIN, (*INVENTORY_FIELDS, "ballots_issued"),
+                               {"from_commune": received, "issued": I, "spoiled": spoiled, "unused": unused,
+                                "sum": used, "diff": abs(used - received)}))
     return out
 
 

@@ -29,6 +29,7 @@ from webapp.elections.models import (
 )
 from webapp.reports import count_state, station, versions
 from webapp.reports.checks import (
+    INVENTORY_FIELDS,
     CountContext,
     CountInput,
     Finding,
@@ -335,6 +336,7 @@ def submit_count(
         "names_kept": {str(k): v for k, v in sorted(n.names_kept.items())} if n.names_kept is not None else None,
         "complaints_received": n.complaints_received or 0, "complaints_resolved": n.complaints_resolved or 0,
         "complaints_forwarded": n.complaints_forwarded or 0, "complaints_note": (data.complaints_note or "").strip(),
+        **{name: getattr(n, name) for name in INVENTORY_FIELDS},
         "signers": signers, "witness_1": witnesses[0], "witness_2": witnesses[1],
         "explanations": {f.code: data.explanations[f.code].strip() for f in to_explain},
         "findings": jsonable_findings(findings), "client_uuid": client_uuid, "submitted_at": now,

@@ -17,13 +17,14 @@ from webapp.forms import Form
 from webapp.i18n import _l
 from webapp.inputs import parse_hhmm, parse_int
 from webapp.reports.check_messages import FIELD_LABELS
-from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS, CountInput
+from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS, INVENTORY_FIELDS, CountInput
 from webapp.reports.counts import CountData
 from webapp.reports.turnout import TurnoutInput
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off", "class": "number"}
 # Codes of the checks whose findings need a written explanation (Severity.EXPLAIN).
-EXPLAIN_CODES = ("issued_ne_voted", "received_lt_issued", "turnout_ne_voted", "on_list_ne_frozen")
+EXPLAIN_CODES = ("issued_ne_voted", "received_lt_issued", "turnout_ne_voted", "on_list_ne_frozen",
+                 "inventory_ne_received")
 NUMBER_FIELDS = COUNT_FIELDS
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[.,\s][0-9]{3})+")
 _MAX = 99_999_999
@@ -138,7 +139,8 @@ class CountForm(_ReportForm):
         return [self[f"names_kept_{k}"] for k in range(1, self.seats + 1)]
 
     def numbers(self) -> CountInput:
-        values: dict[str, Any] = {name: parse_number(self[name].data) for name in (*NUMBER_FIELDS, *COMPLAINT_FIELDS)}
+        values: dict[str, Any] = {name: parse_number(self[name].data)
+                                  for name in (*NUMBER_FIELDS, *COMPLAINT_FIELDS, *INVENTORY_FIELDS)}
         kept = {k: parse_number(self[f"names_kept_{k}"].data) for k in range(1, self.seats + 1)}
         # The breakdown by names kept is optional: used only when the team filled it in.
         names_kept = {k: (0 if v is None else v) for k, v in kept.items()} if any(
@@ -176,6 +178,8 @@ def _count_form_class(seats: int, candidates: tuple[tuple[int, str], ...]) -> ty
         setattr(F, name, StringField(FIELD_LABELS[name], render_kw=NUMBER))
     for name in COMPLAINT_FIELDS:
         setattr(F, name, StringField(FIELD_LABELS[name], default="0", render_kw=NUMBER))
+    for name in INVENTORY_FIELDS:
+        setattr(F, name, StringField(FIELD_LABELS[name], render_kw=NUMBER))
     for candidate_id, full_name in candidates:
         setattr(F, f"votes_{candidate_id}", StringField(full_name, render_kw=NUMBER))
     for k in range(1, seats + 1):

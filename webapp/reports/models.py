@@ -141,6 +141,10 @@ class CountReport(Base):
     complaints_resolved: Mapped[int] = mapped_column(default=0)
     complaints_forwarded: Mapped[int] = mapped_column(default=0)
     complaints_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The inventory of ballots used (Mẫu 32/HĐBC; checks.INVENTORY_FIELDS): None when the team did not enter it.
+    ballots_from_commune: Mapped[int | None]
+    ballots_spoiled: Mapped[int | None]
+    ballots_unused: Mapped[int | None]
     # [{"id": team member id, "name": …, "role": …}] as they were when the minutes were signed.
     signers: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     witness_1: Mapped[str] = mapped_column(sa.String(200))

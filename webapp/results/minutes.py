@@ -118,6 +118,65 @@ def commune_fingerprint(session: Session, user: User, commune: Commune) -> tuple
     return hashlib.sha256(f"{FORMS_VERSION}|{commune.id}|{text}".encode()).hexdigest()[:20], len(rows)
 
 
+@dataclasses.dataclass(frozen=True)
+class InventoryRow:
+    """One ballot type's line of the inventory: None where the team did not enter it."""
+
+    ballot: str  # "Phiếu bầu đại biểu Quốc hội"
+    received: int | None
+    issued: int | None
+    spoiled: int | None
+    unused: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class InventoryForm:
+    """Mẫu 32/HĐBC, the polling team's inventory of ballots used (biên bản kiểm kê việc sử dụng phiếu bầu cử):
+    one line per ballot type, from the version that counts of each contest's minutes."""
+
+    ref: str
+    form_number: str
+    area_number: int
+    area_address: str
+    commune: str
+    province: str
+    day: datetime
+    leader: str
+    secretary: str
+    witnesses: tuple[str, str]
+    rows: list[InventoryRow]
+
+
+def area_count_reports(session: Session, user: User, area_id: int) -> list[CountReport]:
+    """The version that counts of each of an area's minutes, NA first (OutOfScope; NoMinutes when none)."""
+    area = scope.get(session, PollingArea, area_id, user)
+    reports = session.scalars(
+        scope.select(CountReport, user).where(CountReport.polling_area_id == area.id, CountReport.is_latest)
+        .options(*_options())
+    ).all()
+    if not reports:
+        raise NoMinutes(area_id)
+    return sorted(reports, key=lambda r: _KIND_ORDER[r.contest.kind])
+
+
+def inventory_form(reports: Sequence[CountReport]) -> InventoryForm:
+    """The values of Mẫu 32 from an area's minutes (``area_count_reports``): the signers and witnesses of the
+    first minutes that carry an inventory (the team signs it before opening the boxes), else of the first."""
+    first = next((r for r in reports if r.ballots_from_commune is not None), reports[0])
+    area, commune = first.polling_area, first.polling_area.commune
+    rows = [InventoryRow("Phiếu bầu " + words.contest_phrase(r.contest.kind, province=nfc(commune.province.name),
+                                                             commune=nfc(commune.name)),
+                         r.ballots_from_commune, r.ballots_issued if r.ballots_from_commune is not None else None,
+                         r.ballots_spoiled, r.ballots_unused) for r in reports]
+    versions = ", ".join(f"{r.contest.kind.value} lần {r.version}" for r in reports)
+    return InventoryForm(
+        ref=f"Khu vực bỏ phiếu {area.code} · biên bản kiểm phiếu {versions}", form_number=words.INVENTORY_FORM,
+        area_number=area.number, area_address=nfc(area.address), commune=nfc(commune.name),
+        province=nfc(commune.province.name), day=to_local(first.submitted_at),
+        leader=_signer(first.signers, "leader"), secretary=_signer(first.signers, "secretary"),
+        witnesses=(nfc(first.witness_1), nfc(first.witness_2)), rows=rows)
+
+
 def _signer(signers: Sequence[dict], role: str) -> str:
     return next((nfc(s.get("name", "")) for s in signers if s.get("role") == role), "")
 

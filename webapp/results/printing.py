@@ -150,6 +150,23 @@ def station_minutes(area_id: int, pdf: bool) -> Response:
         f"report {report.id} v{report.version} {report.status.value}"))
 
 
+@bp.get("/stations/<int:area_id>/inventory", defaults={"pdf": False})
+@bp.route("/stations/<int:area_id>/inventory.pdf", defaults={"pdf": True}, methods=["GET", "POST"])
+@roles_required(*READERS, Role.LEADER)
+def station_inventory(area_id: int, pdf: bool) -> Response:
+    """A polling team's inventory of ballots used (Mẫu 32/HĐBC), from the latest version of each contest's
+    minutes."""
+    try:
+        reports = minutes.area_count_reports(db.session, current_user, area_id)
+    except minutes.NoMinutes:
+        abort(404)
+    form = minutes.inventory_form(reports)
+    area = reports[0].polling_area
+    return _printed("forms/inventory.pdf.html", pdf, f"bien-ban-kiem-ke-phieu-{area.code}.pdf", forms=[form],
+                    printed=Printed(form.form_number, (area.province_id, area.commune_id, area.id),
+                                    " ".join(f"report {r.id} v{r.version} {r.status.value}" for r in reports)))
+
+
 @bp.get("/units/<int:unit_id>/minutes", defaults={"pdf": False})
 @bp.route("/units/<int:unit_id>/minutes.pdf", defaults={"pdf": True}, methods=["GET", "POST"])
 @roles_required(*READERS)

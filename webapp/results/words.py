@@ -20,6 +20,10 @@ FORM_NUMBERS: dict[tuple[str, ContestKind], str | None] = {
     ("committee", ContestKind.COMMUNE_COUNCIL): "25/HĐBC-HĐND",
 }
 
+# The inventory of ballots used (biên bản kiểm kê việc sử dụng phiếu bầu cử), one per polling team; its number of
+# copies is not stated for 2026 (2021: 6), so the form leaves it to be written by hand.
+INVENTORY_FORM = "32/HĐBC"
+
 # Copies of each minutes (NEC 2026 Q&A, Câu 180–190).
 COPIES: dict[tuple[str, ContestKind], int] = {
     ("count", ContestKind.NATIONAL_ASSEMBLY): 3, ("count", ContestKind.PROVINCIAL_COUNCIL): 3,

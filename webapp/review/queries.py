@@ -216,7 +216,7 @@ def report_detail(session: Session, user: User, kind: ReportKind, report_id: int
     if isinstance(report, CountReport):
         before = previous if isinstance(previous, CountReport) else None
         if before is not None:
-            detail.changed = {name for name in checks.MINUTES_FIELDS if getattr(before, name) != getattr(report, name)}
+            detail.changed = {name for name in (*checks.MINUTES_FIELDS, *checks.INVENTORY_FIELDS) if getattr(before, name) != getattr(report, name)}
         old = {v.candidate_id: v.votes for v in before.votes} if before is not None else {}
         votes = session.scalars(sa.select(CountVote).where(CountVote.report_id == report.id)
                                 .options(selectinload(CountVote.candidate))).all()

@@ -9,9 +9,7 @@ what and how many rows (``record_access``).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 from webapp import scope
 from webapp.accounts.models import Role, User
 from webapp.audit import services as audit
-from webapp.audit.services import Actor
+from webapp.audit.services import acting  # noqa: F401  (voters.changes and imports use it from here)
 from webapp.elections.models import ContestKind, Election, PollingArea
 from webapp.textnorm import fold
 from webapp.voters.figures import BALLOT_COLUMNS, Totals, frozen_at, totals
@@ -142,18 +140,6 @@ def commune_lists(session: Session, user: User, election: Election, commune_id: 
     frozen = dict(session.execute(sa.select(VoterListFreeze.polling_area_id, VoterListFreeze.frozen_at).where(
         VoterListFreeze.election_id == election.id, VoterListFreeze.polling_area_id.in_(ids))).all())
     return [AreaSummary(a, t.get(a.id), frozen.get(a.id)) for a in areas]
-
-
-@contextlib.contextmanager
-def acting(session: Session, actor: Actor | None) -> Iterator[None]:
-    """The writes within are audited as ``actor``'s (by its channel), on the session's audit clock."""
-    outer = audit.context_of(session)
-    if actor is not None:
-        audit.bind(session, actor.context(outer.clock))
-    try:
-        yield
-    finally:
-        audit.bind(session, outer)
 
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint
 from webapp.labels import CHANNELS, CONTEST_SHORT, REPORT_STATUS, STATION_STATUS
 from webapp.reports import receipts
 from webapp.reports.check_messages import FIELD_LABELS, describe, field_label
-from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS
+from webapp.reports.checks import COMPLAINT_FIELDS, COUNT_FIELDS, INVENTORY_FIELDS
 from webapp.reports.words import vi_words
 
 bp = Blueprint("reports", __name__)
@@ -35,5 +35,5 @@ def _field_label(name: str, candidate_names: Mapping[int, str] | None = None) ->
 def _labels() -> dict[str, object]:
     return {"REPORT_STATUS": REPORT_STATUS, "REPORT_CHANNEL": CHANNELS, "REPORT_CONTEST_SHORT": CONTEST_SHORT,
             "FIELD_LABELS": FIELD_LABELS, "COUNT_FIELDS": COUNT_FIELDS, "COMPLAINT_FIELDS": COMPLAINT_FIELDS,
-            "STATION_STATUS": STATION_STATUS, "describe_finding": describe}
+            "INVENTORY_FIELDS": INVENTORY_FIELDS, "STATION_STATUS": STATION_STATUS, "describe_finding": describe}
 

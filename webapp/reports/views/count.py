@@ -17,7 +17,7 @@ from webapp.htmx import render
 from webapp.i18n import _, _l
 from webapp.reports import receipts, services
 from webapp.reports.checks import Finding, Severity
-from webapp.reports.forms import COMPLAINT_FIELDS, NUMBER_FIELDS, CountForm, ReadBackForm, count_form
+from webapp.reports.forms import COMPLAINT_FIELDS, INVENTORY_FIELDS, NUMBER_FIELDS, CountForm, ReadBackForm, count_form
 from webapp.reports.views.blueprint import bp
 from webapp.reports.views.entry import WEB, Entry, hidden_values
 
@@ -58,6 +58,7 @@ def _prefill(review: services.CountReview) -> dict[str, Any]:
         frozen = review.voters_frozen  # the list as frozen when voting started (webapp.voters)
         return {"signers": leaders} | ({"voters_on_list": str(frozen)} if frozen is not None else {})
     data: dict[str, Any] = {name: str(getattr(latest, name)) for name in (*NUMBER_FIELDS, *COMPLAINT_FIELDS)}
+    data.update({name: str(getattr(latest, name)) for name in INVENTORY_FIELDS if getattr(latest, name) is not None})
     data.update({f"votes_{v.candidate_id}": str(v.votes) for v in latest.votes})
     data.update({f"names_kept_{k}": str(n) for k, n in (latest.names_kept or {}).items()})
     data.update({f"explain_{code}": text for code, text in latest.explanations.items()})
