@@ -6,7 +6,7 @@ before, or by clients that do not send it, have none. Plain ADD COLUMN (SQLite a
 the table.
 
 Revision ID: a1d1fa300d5a
-Revises: 498c7074446a
+Revises: 9855eac79466
 Create Date: 2026-12-07 17:45:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'a1d1fa300d5a'
-down_revision = '498c7074446a'
+down_revision = '9855eac79466'
 branch_labels = None
 depends_on = None
 
