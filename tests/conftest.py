@@ -36,6 +36,8 @@ def _worker() -> str:
 def create_database(base_url: str | None, label: str, template: str | None = None) -> tuple[str, callable]:
     """A new database: a temporary SQLite file, or a fresh PostgreSQL database next to base_url; empty, or a copy
     of ``template`` (the URL of a database nobody is connected to)."""
+    if _RUNNING and _RUNNING[-1].get_closest_marker("no_database"):
+        pytest.fail(f"{_RUNNING[-1].nodeid} is marked no_database but makes a database", pytrace=False)
     if not base_url:
         directory = tempfile.mkdtemp(prefix="baucu-test-")
         url = f"sqlite:///{directory}/{label}.sqlite3"
@@ -119,6 +121,26 @@ def _template(base_url: str | None, build: Callable[[Session], object] | None) -
         atexit.register(drop)
         _TEMPLATES[key] = url
     return _TEMPLATES[key]
+
+
+_RUNNING: list[pytest.Item] = []  # the test being run, for create_database's check
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked ``no_database`` runs on SQLite only (scripts/test.sh), so it must not reach the database: no
+    fixture built on ``database_url`` (checked here) and no ``create_database`` (checked when it runs)."""
+    for item in items:
+        if item.get_closest_marker("no_database") and "database_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} is marked no_database but uses the database_url fixture")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    _RUNNING.append(item)
+    try:
+        return (yield)
+    finally:
+        _RUNNING.pop()
 
 
 @pytest.fixture(scope="session")
