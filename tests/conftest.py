@@ -118,9 +118,20 @@ def _template(base_url: str | None, build: Callable[[Session], object] | None) -
         else:
             url, drop = create_database(base_url, "tpl", template=_template(base_url, None))
             _fill(url, build)
-        atexit.register(drop)
+        _DROPS.append(drop)
         _TEMPLATES[key] = url
     return _TEMPLATES[key]
+
+
+_DROPS: list[Callable[[], None]] = []
+
+
+@atexit.register  # outside pytest (benchmarks/voter_import.py)
+def pytest_unconfigure() -> None:
+    """Drops the templates. An xdist worker ends without running atexit, so pytest calls this at its end."""
+    _TEMPLATES.clear()
+    while _DROPS:
+        _DROPS.pop()()
 
 
 _RUNNING: list[pytest.Item] = []  # the test being run, for create_database's check
