@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
-from tests.conftest import create_database
-from webapp import create_app, migrate
+from tests.conftest import migrated_database
+from webapp import create_app
 from webapp.accounts.models import Role, User
 from webapp.audit.models import AuditEntry, Channel
 from webapp.elections.models import Contest, Election, ReportTime
@@ -22,8 +22,7 @@ from webapp.elections.models import Contest, Election, ReportTime
 
 @pytest.fixture(scope="module")
 def empty_app() -> Iterator[Flask]:
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "setup")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "setup")
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     yield app
     app.extensions["db"].engine.dispose()
