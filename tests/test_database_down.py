@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tests.conftest import create_database, login
+from tests.conftest import login, migrated_database
 from tests.reports.helpers import AREA
-from webapp import create_app, migrate
+from webapp import create_app
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.clock import utcnow
@@ -128,8 +128,7 @@ class Outage:
 
 @pytest.fixture(scope="module")
 def outage() -> Iterator[tuple[Outage, object]]:
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "d")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "d")
     engine = make_engine(url)
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))

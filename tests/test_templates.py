@@ -20,6 +20,9 @@ from wtforms.fields.core import UnboundField
 import webapp
 from webapp import ROOT, create_app
 
+# Runs on SQLite only (scripts/test.sh): templates, forms, catalogs; its app's in-memory SQLite is never queried.
+pytestmark = pytest.mark.no_database
+
 _APP = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "templates-only"})
 _APP.extensions["db"].engine.dispose()
 ENV = _APP.jinja_env

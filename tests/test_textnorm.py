@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 
 from webapp.textnorm import APOSTROPHES, DASHES, fold
 
+# Runs on SQLite only (scripts/test.sh): text normalisation is a plain function, no database.
+pytestmark = pytest.mark.no_database
+
 
 @pytest.mark.parametrize(("a", "b"), [
     ("Xuân Hương – Đà Lạt", "Xuân Hương - Đà Lạt"),

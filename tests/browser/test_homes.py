@@ -24,11 +24,11 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.browser.axe import assert_accessible, violations
 from tests.browser.conftest import HEIGHT, WIDTH, browser_type_launch_args, chromium_path  # noqa: F401
-from tests.conftest import ARTIFACTS, create_database
+from tests.conftest import ARTIFACTS, migrated_database
 from tests.reports.helpers import jpeg_bytes, new_id
 from tests.review.helpers import send_count, send_turnout, vn
 from tests.world import NOW, PASSWORD, World
-from webapp import create_app, migrate
+from webapp import create_app
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.db import make_engine
@@ -73,8 +73,7 @@ class Day:
 def day() -> Iterator[Day]:
     if not chromium_path():
         pytest.skip("chromium is not installed (apt-get install chromium); browser test skipped")
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "homes")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "homes")
     engine = make_engine(url)
     uploads = Path(tempfile.mkdtemp(prefix="homes-uploads-"))
     session = Session(engine)

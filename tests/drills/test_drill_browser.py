@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.browser.conftest import HEIGHT, WIDTH, browser_type_launch_args, chromium_path  # noqa: F401
-from tests.conftest import ARTIFACTS, create_database
+from tests.conftest import ARTIFACTS, migrated_database
 from tests.reports.helpers import AREA, good_numbers, links
 from tests.world import NOW, PASSWORD, World
-from webapp import create_app, migrate
+from webapp import create_app
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.clock import VN_TZ
@@ -78,8 +78,7 @@ def _now() -> datetime:
 def server() -> Iterator[tuple[str, object, object]]:
     if not chromium_path():
         pytest.skip("chromium is not installed (apt-get install chromium); browser test skipped")
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "drbrowser")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "drbrowser")
     engine = make_engine(url)
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))

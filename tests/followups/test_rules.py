@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,9 @@ from webapp.followups.rules import (
     standing,
 )
 from webapp.results.rules import UnitTotals, decide_unit
+
+# Runs on SQLite only (scripts/test.sh): the follow-up rules are plain functions, no database.
+pytestmark = pytest.mark.no_database
 
 POLLING_DAY = date(2026, 3, 15)
 ADDITIONAL, REPEAT = FollowUpKind.ADDITIONAL, FollowUpKind.REPEAT

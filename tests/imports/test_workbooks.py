@@ -8,12 +8,16 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from webapp.imports import workbooks
 from webapp.imports.datasets import TEAMS
+
+# Runs on SQLite only (scripts/test.sh): workbooks written and read in memory, no database.
+pytestmark = pytest.mark.no_database
 
 WIDTH = len(TEAMS.columns)
 # Text as a database may hold it: any character, with the ones XML cannot carry among them.

@@ -3,14 +3,14 @@ receipt; and the turnout page. Real Chromium through Playwright; screenshots go 
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import require_chromium
+# pytest-playwright's browser (one per worker), launched as the browser tests launch it: a Playwright of this
+# module's own failed ("Sync API inside the asyncio loop") whenever the worker had run a browser test before.
+from tests.browser.conftest import browser_type_launch_args, require_chromium  # noqa: F401
 from tests.conftest import ARTIFACTS
 from tests.live_server import demo_day, serve
 from tests.reports.helpers import AREA, good_numbers, links, vn
@@ -27,10 +27,6 @@ pytestmark = [
     pytest.mark.filterwarnings(r"ignore:Exception ignored in.*/static/:pytest.PytestUnraisableExceptionWarning"),
 ]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run"]
 SHOTS = ARTIFACTS / "reports"
 
 
@@ -42,20 +38,10 @@ def server() -> Iterator[tuple[str, object, object]]:
         yield live.url, live.app, live.engine
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def phone(chromium, server):
+def phone(browser, server):
     base, _app, _engine = server
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, locale="vi-VN", base_url=base, service_workers="block")
     tab = context.new_page()
     tab.goto("/login")

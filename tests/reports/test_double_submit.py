@@ -12,9 +12,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tests import world
-from tests.conftest import create_database
+from tests.conftest import migrated_database
 from tests.reports.helpers import AREA, count_data, good_numbers, new_id, vn
-from webapp import migrate
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.audit.services import Actor
@@ -26,8 +25,7 @@ from webapp.reports.models import CountReport
 
 @pytest.fixture(scope="module")
 def engine():
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "race")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "race")
     engine = make_engine(url)
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))

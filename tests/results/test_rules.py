@@ -26,6 +26,9 @@ from webapp.results.rules import (
     valid_invalid_percent,
 )
 
+# Runs on SQLite only (scripts/test.sh): the law's counting rules are plain functions, no database.
+pytestmark = pytest.mark.no_database
+
 BORN = date(1975, 5, 1)
 Unit = tuple[UnitTotals, str, int, dict[int, date | None]]
 

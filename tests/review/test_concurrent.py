@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests import world
-from tests.conftest import create_database
+from tests.conftest import migrated_database
 from tests.review.helpers import send_count, vn
-from webapp import migrate
 from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.db import make_engine
@@ -26,8 +25,7 @@ from webapp.review.models import ReportKind, ReviewAction
 
 @pytest.fixture(scope="module")
 def engine():
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "review")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "review")
     engine = make_engine(url)
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tests.conftest import create_database
+from tests.conftest import create_database, migrated_database
 from webapp import create_app, migrate
 from webapp.accounts import services as accounts
 from webapp.accounts.models import Role, User
@@ -38,8 +38,7 @@ SEED = 11
 
 def _generate(label: str, areas: int = AREAS, seed: int = SEED):
     """A fresh migrated database holding a generated dataset: (engine, result, drop)."""
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), label)
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), label)
     engine = make_engine(url)
     with Session(engine) as session:
         audit.bind(session, audit.AuditContext(None, "tests", Channel.CLI))

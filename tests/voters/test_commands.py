@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import create_database
-from webapp import create_app, migrate
+from tests.conftest import migrated_database
+from webapp import create_app
 from webapp.audit.models import AuditEntry
 from webapp.clock import utcnow
 from webapp.elections.models import Election, Gender, PollingArea, VoterCount, VoterCountSource
@@ -21,8 +21,7 @@ from webapp.voters.models import VoterListEntry, VoterListFreeze
 
 @pytest.fixture(scope="module")
 def demo_app() -> Iterator[Flask]:
-    url, drop = create_database(os.environ.get("TEST_DATABASE_URL"), "voters-cli")
-    migrate.upgrade(url)
+    url, drop = migrated_database(os.environ.get("TEST_DATABASE_URL"), "voters-cli")
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     yield app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +12,9 @@ from webapp.elections.models import PollingAreaKind
 from webapp.voters import rules
 from webapp.voters.models import VoterChangeCause, VoterNote
 from webapp.voters.rules import ALL, HIGHER_ONLY, Ballots
+
+# Runs on SQLite only (scripts/test.sh): the voter-list rules are plain functions, no database.
+pytestmark = pytest.mark.no_database
 
 POLLING = date(2026, 3, 15)
 START = datetime(2026, 3, 15, 0, 0, tzinfo=UTC)  # 07:00 in Ho Chi Minh City
