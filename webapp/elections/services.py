@@ -185,3 +185,16 @@ def search_areas(session: Session, user: User, query: str = "", limit: int = 50)
 
 def is_within_hours(election: Election, at: time) -> bool:
     return election.earliest_open <= at <= election.latest_close
+
+
+def latest_voters(area_filter: sa.ColumnElement[bool]) -> sa.Subquery:
+    """The latest voter count (polling_area_id, contest_id, total) of each area matching ``area_filter`` and
+    contest: the progress rollups and the turnout progress report read the same figure."""
+    ranked = (
+        sa.select(VoterCount.polling_area_id, VoterCount.contest_id, VoterCount.total, sa.func.row_number().over(
+            partition_by=(VoterCount.polling_area_id, VoterCount.contest_id),
+            order_by=(VoterCount.as_of.desc(), VoterCount.id.desc())).label("rank"))
+        .where(VoterCount.polling_area_id.in_(sa.select(PollingArea.id).where(area_filter)))
+        .subquery()
+    )
+    return sa.select(ranked).where(ranked.c.rank == 1).subquery()

@@ -29,7 +29,7 @@ from webapp.progress.models import (
     TurnoutRollup,
     TurnoutStation,
 )
-from webapp.progress.refresh import latest_voters
+from webapp.elections.services import latest_voters
 from webapp.reports.models import ReportStatus
 from webapp.results.rules import percent
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from webapp import scope
 from webapp.accounts.models import User
 from webapp.elections import services as elections
-from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit, VoterCount
+from webapp.elections.models import Contest, Election, PollingArea, PollingAreaUnit
 from webapp.geo.models import Commune, Province
 from webapp.reports.models import ReportStatus, TurnoutFigure, TurnoutReport
 from webapp.results.rules import percent
@@ -53,18 +53,6 @@ class TurnoutProgress:
         return (self.commune or self.province).name
 
 
-def _latest_voters(area_filter: sa.ColumnElement[bool]) -> sa.Subquery:
-    ranked = (
-        sa.select(VoterCount.polling_area_id, VoterCount.contest_id, VoterCount.total, sa.func.row_number().over(
-            partition_by=(VoterCount.polling_area_id, VoterCount.contest_id),
-            order_by=(VoterCount.as_of.desc(), VoterCount.id.desc()),
-        ).label("rank"))
-        .where(VoterCount.polling_area_id.in_(sa.select(PollingArea.id).where(area_filter)))
-        .subquery()
-    )
-    return sa.select(ranked).where(ranked.c.rank == 1).subquery()
-
-
 def turnout_progress(session: Session, user: User, *, province_id: int | None = None,
                      commune_id: int | None = None) -> TurnoutProgress:
     """The progress report of a commune (``commune_id``) or a province (``province_id``), counting the
@@ -77,7 +65,7 @@ def turnout_progress(session: Session, user: User, *, province_id: int | None = 
     held = sa.select(PollingAreaUnit.contest_id).join(PollingArea).where(areas)
     contests = list(session.scalars(sa.select(Contest).where(Contest.election_id == election.id,
                                                              Contest.id.in_(held)).order_by(Contest.id)))
-    voters = _latest_voters(areas)
+    voters = elections.latest_voters(areas)
     on_list = {cid: int(n) for cid, n in session.execute(
         sa.select(voters.c.contest_id, sa.func.sum(voters.c.total)).group_by(voters.c.contest_id))}
     figures = session.execute(
