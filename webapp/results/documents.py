@@ -184,7 +184,8 @@ def report_form(results: CommitteeResults, rows: list[Any], pending: dict[Contes
                 form_number: str, now: datetime, signers: Signers = Signers()) -> ReportForm:
     place = nfc(results.province.name)
     now = to_local(now)
-    sections = [ReportSection(row=r, phrase=words.contest_phrase(r.contest.contest.kind, province=place),
+    sections = [ReportSection(row=r, phrase=words.contest_phrase(r.contest.contest.kind, province=place,
+                                                                 commune="xã, phường, đặc khu"),
                               pending=pending.get(r.contest.contest.kind, [])) for r in rows]
     return ReportForm(sections=sections, final=final, place=place, now=now, form_number=form_number,
                       signers=signers, ref=f"Báo cáo {'tổng kết' if final else 'sơ bộ'} · {place} · {_stamp(now)}")

@@ -217,7 +217,7 @@ def _statistics(province_id: int) -> tuple[str, services.CommitteeResults, list[
     if kind not in statistics.FORM_NUMBERS:
         abort(404)
     results = services.committee_results(db.session, current_user, province_id=province_id,
-                                         confirmed_only=kind == statistics.FINAL)
+                                         confirmed_only=kind == statistics.FINAL, every_level=True)
     return kind, results, statistics.statistics(db.session, results, kind,
                                                 elections.current_election(db.session).polling_date)
 

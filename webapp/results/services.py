@@ -259,9 +259,10 @@ def unit_result(session: Session, user: User, unit_id: int, *, confirmed_only: b
 
 def committee_results(session: Session, user: User, *, province_id: int | None = None,
                       commune_id: int | None = None, voted_in_by: int | None = None,
-                      confirmed_only: bool = False) -> CommitteeResults:
+                      confirmed_only: bool = False, every_level: bool = False) -> CommitteeResults:
     """A commune's council units (``commune_id``), or a province's NA and provincial units (``province_id``;
-    with ``voted_in_by``, only those that commune's polling areas vote in), as far as the user sees them;
+    with ``voted_in_by``, only those that commune's polling areas vote in; with ``every_level``, its communes'
+    council units too, as the provincial committee's statistics count them), as far as the user sees them;
     OutOfScope when the place is not the user's."""
     commune: Commune | None = None
     if commune_id is not None:
@@ -270,7 +271,8 @@ def committee_results(session: Session, user: User, *, province_id: int | None =
         place, kinds = ElectoralUnit.commune_id == commune.id, COMMUNE_CONTESTS
     elif province_id is not None:
         province = scope.get(session, Province, province_id, user)
-        place, kinds = ElectoralUnit.province_id == province.id, PROVINCE_CONTESTS
+        place = ElectoralUnit.province_id == province.id
+        kinds = PROVINCE_CONTESTS + COMMUNE_CONTESTS if every_level else PROVINCE_CONTESTS
         if voted_in_by is not None:
             place = sa.and_(place, ElectoralUnit.id.in_(
                 sa.select(PollingAreaUnit.unit_id).join(PollingArea).where(PollingArea.commune_id == voted_in_by)))

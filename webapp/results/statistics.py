@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -34,8 +35,8 @@ class ContestRow:
     voters_voted: int
     units: int
     single_station_units: int
-    low_turnout: tuple[int, ...]  # numbers of the units at half the voters or fewer (preliminary: figures so far)
-    short: tuple[tuple[int, int], ...]  # (unit number, seats left empty) of the units short of members
+    low_turnout: tuple[str, ...]  # the units at half the voters or fewer (preliminary: figures so far), by ``unit_label``
+    short: tuple[tuple[str, int], ...]  # (unit, seats left empty) of the units short of members
     repeat_elections: int
     additional_elections: int
     stations: int
@@ -84,11 +85,11 @@ def statistics(session: Session, results: CommitteeResults, kind: str, polling_d
             voters_on_list=sum(f.totals.voters_on_list for f in figures),  # type: ignore[attr-defined]
             voters_voted=sum(f.totals.voters_voted for f in figures),  # type: ignore[attr-defined]
             units=len(cr.units), single_station_units=sum(1 for o in cr.units if o.expected == 1),
-            low_turnout=tuple(o.unit.number for o, f in zip(cr.units, figures, strict=True)
+            low_turnout=tuple(unit_label(o.unit) for o, f in zip(cr.units, figures, strict=True)
                               if f.totals.stations and not f.result.turnout_met  # type: ignore[attr-defined]
                               and (kind != FINAL or o.complete)),
             # A unit is short once its result stands: every minutes confirmed (official), or arrived (preliminary).
-            short=tuple((o.unit.number, n) for o, f in zip(cr.units, figures, strict=True)
+            short=tuple((unit_label(o.unit), n) for o, f in zip(cr.units, figures, strict=True)
                         if (o.complete or (kind != FINAL and o.confirmed + o.received == o.expected > 0))
                         and (n := short_of_members(f.result))),  # type: ignore[attr-defined]
             repeat_elections=sum(n for k, n in follow_ups.items() if k.value == "repeat"),
@@ -102,6 +103,12 @@ def statistics(session: Session, results: CommitteeResults, kind: str, polling_d
             elected_under_40=sum(1 for _o, c in winners if c.birth_date > born_limit),
         ))
     return rows
+
+
+def unit_label(unit: Any) -> str:
+    """A unit as the province's report names it: its number, and its commune's name for a commune council's unit
+    (every commune numbers its units from 1)."""
+    return f"{unit.number} - {unit.commune.name}" if unit.commune_id is not None else str(unit.number)
 
 
 def _gender(outcome: object, candidate_id: int) -> Gender | None:
