@@ -243,3 +243,12 @@ def as_user(client: FlaskClient):  # type: ignore[no-untyped-def]
         return client
 
     return sign_in
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's ``browser`` is one per worker (session scope): whichever test asks for it first launches
+    it, so Debian's chromium is chosen here, for every test, not in the modules that happen to import this."""
+    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}

@@ -17,7 +17,6 @@ from tests.reports.test_browser_count import (  # noqa: F401  (fixtures)
     SHOTS,
     _no_horizontal_scroll,
     _shot,
-    chromium,
     fill_minutes,
     na_minutes,
     phone,
