@@ -23,7 +23,7 @@ from webapp.jobs.models import Job  # noqa: F401
 from webapp.members.models import CommitteeMember  # noqa: F401
 from webapp.readiness.models import ReadinessCheck  # noqa: F401
 from webapp.progress.models import (  # noqa: F401
-    CountRollup, CountStation, Correction, Dirty, RefreshState, TurnoutRollup, TurnoutStation,
+    CountRollup, CountStation, Correction, Dirty, PlaceVersion, RefreshState, TurnoutRollup, TurnoutStation,
 )
 from webapp.reports.models import CountReport, CountVote, ReportPhoto, TurnoutFigure, TurnoutReport  # noqa: F401
 from webapp.review.models import ReviewAction, StationInvolvement  # noqa: F401

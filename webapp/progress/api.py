@@ -81,8 +81,8 @@ def progress_json(p: PlaceProgress) -> dict[str, Any]:
     body: dict[str, Any] = {
         "level": p.level,
         "place": {"id": place.id, "code": place.code, "name": place.name} if place else None,
-        "as_of": _iso(p.state.refreshed_at) if p.state and p.state.version else None,
-        "version": p.state.version if p.state else 0,
+        "as_of": _iso(p.as_of) if p.as_of else None,
+        "version": p.version,
         "now": _iso(p.now),
         "contests": _contests(p, p.figures),
     }
@@ -109,7 +109,7 @@ def province(province_id: int) -> Response:
     """A province and its communes."""
     services.province_place(db.session, current_user, province_id)
     return conditional(lambda _token: jsonify(progress_json(
-        services.province_progress(db.session, current_user, province_id, reporting_now()))))
+        services.province_progress(db.session, current_user, province_id, reporting_now()))), ("province", province_id))
 
 
 @bp.get("/communes/<int:commune_id>")
@@ -118,7 +118,7 @@ def commune(commune_id: int) -> Response:
     """A commune and its stations."""
     services.commune_place(db.session, current_user, commune_id)
     return conditional(lambda _token: jsonify(progress_json(
-        services.commune_progress(db.session, current_user, commune_id, reporting_now()))))
+        services.commune_progress(db.session, current_user, commune_id, reporting_now()))), ("commune", commune_id))
 
 
 @bp.get("/corrections")

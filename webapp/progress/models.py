@@ -184,6 +184,22 @@ class RefreshState(Base):
     sealed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
+class PlaceVersion(Base):
+    """The snapshot version (``RefreshState.version``) at which a place's progress last changed, and when: a page's
+    version token uses its own place's, so that a commune's dashboard stays 204 while other communes change
+    (issue 14 §2). Written by the refresh in the same transaction as the rollups: a commune whenever the refresh
+    recomputes it (something in it was written), a province whenever one of its communes is, the nation
+    (``place_id`` 0) with every new snapshot version; every place at a full rebuild."""
+
+    __tablename__ = "progress_place_versions"
+
+    election_id: Mapped[int] = mapped_column(sa.ForeignKey("elections.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # nation | province | commune
+    place_id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    changed_at: Mapped[datetime]
+
+
 def _rollup_rule(model: Any) -> Any:
     def rule(s: scope.Scope) -> Any:
         if s.level is scope.Level.NATION:

@@ -120,8 +120,10 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "place": _object({"id": {"type": "integer"}, "code": {"type": "string"},
                               "name": {"type": "string"}}, "Null for the nation.", nullable=True),
             "as_of": {"type": ["string", "null"], "format": "date-time",
-                      "description": "When the summaries were refreshed; null while never computed."},
-            "version": {"type": "integer", "description": "Grows with every refresh that changed something."},
+                      "description": "When the refresh that last changed this place ran; null while never computed."},
+            "version": {"type": "integer",
+                        "description": "The summaries' version at which this place last changed: it grows with "
+                                       "every refresh that changed something in it, not with other places'."},
             "now": _DATETIME,
             "contests": {"type": "array", "items": _ref("ProgressContest")},
             "children": {"type": "array", "items": _ref("ProgressChild"),

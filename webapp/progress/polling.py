@@ -40,13 +40,14 @@ from webapp.elections import working
 from webapp.elections.models import Election, ReportTime
 from webapp.htmx import is_fragment
 from webapp.i18n import choose_locale
-from webapp.progress.models import RefreshState
+from webapp.progress.models import PlaceVersion, RefreshState
 from webapp.progress.services import passed_deadline_select
 from webapp.scope import Scope
 from webapp.web import secure_headers
 
 # The pages whose fragment polls itself (views.conditional): the nation, a province, a commune.
-POLLED = re.compile(r"/progress/(?:(?:provinces|communes)/\d{1,18})?\Z")
+POLLED = re.compile(r"/progress/(?:(?P<level>province|commune)s/(?P<id>\d{1,18}))?\Z")
+NATION = ("nation", 0)  # the nation's place in ``PlaceVersion``
 READERS = (Role.COMMUNE, Role.PROVINCE, Role.ADMIN, Role.HOTLINE)  # who may read the progress pages
 DRILL_KEY = "election_id"  # webapp.drills.views.SESSION_KEY: a drill's pages are answered by Flask, bound to it
 
@@ -54,25 +55,37 @@ DRILL_KEY = "election_id"  # webapp.drills.views.SESSION_KEY: a drill's pages ar
 @dataclasses.dataclass(frozen=True)
 class PollState:
     """What decides whether a progress page changed, read in one statement: the election, its snapshot's version
-    and time, the latest deadline passed and the latest report time reached."""
+    and time, the version at which the page's place last changed and when, the latest deadline passed and the
+    latest report time reached."""
 
     election_id: int
     version: int | None  # None: never refreshed
     refreshed_at: datetime | None
     passed: datetime | None
     reached: time | None
+    place_version: int | None = None  # None: the place never summarised
+    changed_at: datetime | None = None
+
+    @property
+    def modified(self) -> datetime | None:
+        """Last-Modified of the place's page: its figures' last change or the latest deadline passed."""
+        stamps = [t for t in (self.changed_at or self.refreshed_at, self.passed) if t is not None]
+        return max(stamps) if stamps else None
 
 
-def _state_select(election: Any, now: Any, local_time: Any) -> sa.Select[Any]:
+def _state_select(election: Any, now: Any, local_time: Any, level: Any, place_id: Any) -> sa.Select[Any]:
     e, rt = Election.__table__, ReportTime.__table__
-    state = RefreshState.__table__
+    state, pv = RefreshState.__table__, PlaceVersion.__table__
+    place = sa.and_(pv.c.election_id == e.c.id, pv.c.level == level, pv.c.place_id == place_id)
     return (sa.select(e.c.id, e.c.polling_date, state.c.version, state.c.refreshed_at,
+                      pv.c.version.label("place_version"), pv.c.changed_at,
                       passed_deadline_select(e.c.id, now).scalar_subquery().label("passed"),
                       sa.select(sa.func.max(rt.c.at)).where(rt.c.election_id == e.c.id, rt.c.at <= local_time)
                       .scalar_subquery().label("reached_today"),
                       sa.select(sa.func.max(rt.c.at)).where(rt.c.election_id == e.c.id).scalar_subquery()
                       .label("last"))
-            .select_from(e.outerjoin(state, state.c.election_id == e.c.id)).where(e.c.id == election))
+            .select_from(e.outerjoin(state, state.c.election_id == e.c.id).outerjoin(pv, place))
+            .where(e.c.id == election))
 
 
 @functools.cache
@@ -81,7 +94,7 @@ def _quick_select() -> sa.Select[Any]:
     and the place of the account whose session is live."""
     users = sa.join(UserSession.__table__, User.__table__, UserSession.user_id == User.id)
     return (_state_select(working.real_election_id().correlate(None), sa.bindparam("now"),
-                          sa.bindparam("local_time"))
+                          sa.bindparam("local_time"), sa.bindparam("level"), sa.bindparam("place_id"))
             .add_columns(User.role, User.province_id, User.commune_id, User.polling_area_id, User.locale)
             .join(users, sa.true()).where(*live_session(sa.bindparam("hashed"), sa.bindparam("utcnow"))))
 
@@ -89,15 +102,25 @@ def _quick_select() -> sa.Select[Any]:
 def _state_of(row: Any, now: datetime) -> PollState:
     day = now.astimezone(VN_TZ).date()
     reached = None if day < row.polling_date else (row.last if day > row.polling_date else row.reached_today)
-    return PollState(row.id, row.version, row.refreshed_at, row.passed, reached)
+    return PollState(row.id, row.version, row.refreshed_at, row.passed, reached, row.place_version, row.changed_at)
 
 
-def poll_state(session: Session, now: datetime) -> PollState:
-    """The ``PollState`` of the election the session works in (``NoElection`` if none). Read on the session's
-    connection, not through the ORM: every table is filtered by the election here."""
+def place_of(path: str) -> tuple[str, int] | None:
+    """The place whose version decides a progress page (its own: the nation, a province, a commune), from its
+    path; None for any other path."""
+    match = POLLED.match(path)
+    if match is None:
+        return None
+    return (match["level"], int(match["id"])) if match["level"] else NATION
+
+
+def poll_state(session: Session, now: datetime, place: tuple[str, int] = NATION) -> PollState:
+    """The ``PollState`` of the election the session works in (``NoElection`` if none), for the page of ``place``.
+    Read on the session's connection, not through the ORM: every table is filtered by the election here."""
     bound = working.bound_to(session)
     election = sa.literal(bound) if bound is not None else working.real_election_id().correlate(None)
-    row = session.connection().execute(_state_select(election, now, now.astimezone(VN_TZ).time())).first()
+    row = session.connection().execute(_state_select(election, now, now.astimezone(VN_TZ).time(),
+                                                     sa.literal(place[0]), sa.literal(place[1]))).first()
     if row is None:
         raise elections.NoElection
     return _state_of(row, now)
@@ -105,10 +128,13 @@ def poll_state(session: Session, now: datetime) -> PollState:
 
 def version_token(key: str | bytes, poll: PollState, where: Scope, locale: str, path: str,
                   args: Iterable[tuple[str, str]]) -> str:
-    """The version of what a page shows. The snapshot's version, not its time: a refresh that found nothing new
-    changes no page. The reader's place (not the reader): users who see the same place see the same figures and
-    the same links. Keyed by the app's secret, so that nobody can make the token of a page not served to them."""
-    parts = [poll.election_id if poll.version is not None else 0, poll.version or 0, poll.passed or "", poll.reached,
+    """The version of what a page shows. The version at which the page's own place last changed (``PlaceVersion``),
+    not the snapshot's: a refresh that changed other places changes no page of this one. The reader's place (not
+    the reader): users who see the same place see the same figures and the same links. Keyed by the app's secret,
+    so that nobody can make the token of a page not served to them."""
+    summarised = poll.version is not None
+    parts = [poll.election_id if summarised else 0, (poll.place_version or 0) if summarised else 0,
+             poll.passed or "", poll.reached,
              where.level, where.province_id, where.commune_id, locale, path,
              sorted((k, v) for k, v in args if k != "v")]
     secret = key.encode() if isinstance(key, str) else key
@@ -132,11 +158,11 @@ class QuickPoll:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         answer = None
-        if environ.get("REQUEST_METHOD") == "GET" and POLLED.match(environ.get("PATH_INFO", "")):
-            answer = self.answer(Request(environ))
+        if environ.get("REQUEST_METHOD") == "GET" and (place := place_of(environ.get("PATH_INFO", ""))):
+            answer = self.answer(Request(environ), place)
         return (answer or self.wsgi_app)(environ, start_response)
 
-    def answer(self, request: Request) -> Response | None:
+    def answer(self, request: Request, place: tuple[str, int]) -> Response | None:
         wanted = request.args.get("v")
         cookie = request.cookies.get(self.app.config["SESSION_COOKIE_NAME"])
         if not wanted or not cookie or not is_fragment(request.headers):
@@ -152,7 +178,7 @@ class QuickPoll:
         with self.app.app_context():
             now = reporting_now()
             params = {"now": now, "local_time": now.astimezone(VN_TZ).time(), "hashed": secret_hash(secret),
-                      "utcnow": utcnow()}
+                      "utcnow": utcnow(), "level": place[0], "place_id": place[1]}
             database = db.get_db(self.app)
             try:
                 with database.sessionmaker() as session:
@@ -176,9 +202,8 @@ class QuickPoll:
 def headers_of(response: Response, token: str, poll: PollState, *, fragment: bool = True) -> Response:
     """The version's headers of a progress answer (a 204 here or in Flask, a 304, a page)."""
     response.set_etag(f"{token}-f" if fragment else token, weak=True)
-    stamps = [t for t in (poll.refreshed_at, poll.passed) if t is not None]
-    if stamps:
-        response.last_modified = max(stamps)
+    if poll.modified is not None:
+        response.last_modified = poll.modified
     response.vary.add("HX-Request")
     response.vary.add("Cookie")
     return secure_headers(response, signed_in=True)

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from webapp.elections import services as elections
 from webapp.elections import working
 from webapp.elections.models import Contest, Election, PollingArea
+from webapp.geo.models import Commune, Province
 from webapp.progress.models import (
     CountRollup,
     CountStation,
     Dirty,
+    PlaceVersion,
     RefreshState,
     TurnoutRollup,
     TurnoutStation,
@@ -148,19 +150,20 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> RefreshRe
     touched = rollups.recompute(session, election, communes)
     if full or communes:
         state.version = (state.version or 0) + 1
+        mark_changed(session, election.id, state.version, now, None if full else communes, touched)
     state.refreshed_at = now
     state.claimed_until = None
     if provinces:
         taken.update(session.scalars(sa.select(PollingArea.commune_id)
                                      .where(PollingArea.province_id.in_(provinces)).distinct()))
     if everything or taken or times:
-        _share_queue(session, election, everything, taken, times)
+        _share_queue(session, election, everything, taken, times, now)
     session.flush()
     return RefreshResult(full, len(communes), len(touched))
 
 
 def _share_queue(session: Session, election: Election, everything: bool, communes: set[int],
-                 times: set[int | None]) -> None:
+                 times: set[int | None], now: datetime) -> None:
     """The queue names places, not elections, and places are shared with the drills (webapp.drills): what this
     refresh took is recomputed for every other election already summarised, so that neither misses a change."""
     others = session.scalars(sa.select(RefreshState).where(RefreshState.election_id != election.id,
@@ -176,8 +179,34 @@ def _share_queue(session: Session, election: Election, everything: bool, commune
             if times:
                 fix_deadlines(session, other, None if None in times else {p for p in times if p is not None})
             if communes:
-                rollups.recompute(session, other, set(communes))
+                provinces = rollups.recompute(session, other, set(communes))
                 other_state.version += 1
+                mark_changed(session, other.id, other_state.version, now, communes, provinces)
+
+
+def mark_changed(session: Session, election_id: int, version: int, now: datetime, communes: set[int] | None,
+                 provinces: set[int]) -> None:
+    """Record ``version`` as the last change of these communes, these provinces and the nation (every place when
+    ``communes`` is None: a full rebuild). A recomputed commune counts as changed even when its sums came out
+    the same: it is queued only when something in it was written, and its page lists its stations, which two
+    compensating changes could alter under equal sums; a poll must never get 204 for a page that changed."""
+    pv = PlaceVersion.__table__
+    if communes is None:
+        session.execute(sa.delete(pv).where(pv.c.election_id == election_id))
+        for level, model in (("commune", Commune), ("province", Province)):
+            session.execute(pv.insert().from_select(
+                ["election_id", "level", "place_id", "version", "changed_at"],
+                sa.select(sa.literal(election_id), sa.literal(level), model.id, sa.literal(version),
+                          sa.literal(now, PlaceVersion.changed_at.type))))
+        session.execute(pv.insert().values(election_id=election_id, level="nation", place_id=0, version=version,
+                                           changed_at=now))
+        return
+    for level, ids in (("commune", sorted(communes)), ("province", sorted(provinces)), ("nation", [0])):
+        for chunk in rollups.chunks(ids):
+            session.execute(sa.delete(pv).where(pv.c.election_id == election_id, pv.c.level == level,
+                                                pv.c.place_id.in_(chunk)))
+            session.execute(pv.insert(), [{"election_id": election_id, "level": level, "place_id": ident,
+                                           "version": version, "changed_at": now} for ident in chunk])
 
 
 def rebuild(session: Session, *, now: datetime) -> RefreshResult:

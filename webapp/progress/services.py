@@ -25,6 +25,7 @@ from webapp.progress.models import (
     CountRollup,
     CountStation,
     Level,
+    PlaceVersion,
     RefreshState,
     TurnoutRollup,
     TurnoutStation,
@@ -161,6 +162,8 @@ class PlaceProgress:
     contests: list[Contest]
     figures: Figures
     children: list[Child]
+    version: int = 0  # the snapshot version at which this place last changed (PlaceVersion): its pages' version
+    as_of: datetime | None = None  # when it did (None: not summarised yet)
 
     @property
     def name(self) -> str:
@@ -273,9 +276,12 @@ def contests_of(session: Session) -> list[Contest]:
 def _progress(session: Session, now: datetime, level: str, province: Province | None, commune: Commune | None,
               figures: Figures, children: list[Child]) -> PlaceProgress:
     election = current_election(session)
-    return PlaceProgress(level=level, election=election, province=province, commune=commune,
-                         state=session.get(RefreshState, election.id), now=now, contests=contests_of(session),
-                         figures=figures, children=children)
+    state = session.get(RefreshState, election.id)
+    place = (commune or province).id if (commune or province) is not None else 0
+    changed = session.get(PlaceVersion, (election.id, level, place)) if state and state.version else None
+    return PlaceProgress(level=level, election=election, province=province, commune=commune, state=state, now=now,
+                         contests=contests_of(session), figures=figures, children=children,
+                         version=changed.version if changed else 0, as_of=changed.changed_at if changed else None)
 
 
 def nation_place(user: User) -> None:

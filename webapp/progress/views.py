@@ -69,17 +69,17 @@ def _token(poll: polling.PollState) -> str:
                                  request.path, request.args.items(multi=True))
 
 
-def conditional(view: Callable[[str], Response]) -> Response:
+def conditional(view: Callable[[str], Response], place: tuple[str, int] = polling.NATION) -> Response:
     """Answer 204 to a poll whose version is current, 304 to a matching conditional request, else the view. What
-    decides it is one statement (``polling.poll_state``). Most polls answered 204 never get here: the quick poll
-    (``polling.QuickPoll``) answers them before Flask; those that do are the ones it leaves to Flask."""
+    decides it is one statement (``polling.poll_state``), with the version of the page's own ``place``. Most polls
+    answered 204 never get here: the quick poll (``polling.QuickPoll``) answers them before Flask; those that do
+    are the ones it leaves to Flask."""
     now = reporting_now()
-    poll = polling.poll_state(db.session, now)
+    poll = polling.poll_state(db.session, now, place)
     token = _token(poll)
     fragment = is_fragment_request()
     etag = f"{token}-f" if fragment else token  # the page and its fragment differ
-    stamps = [t for t in (poll.refreshed_at, poll.passed) if t is not None]
-    modified = max(stamps) if stamps else None
+    modified = poll.modified
     if request.args.get("v") == token and fragment:
         response = Response(status=204)
     elif request.if_none_match.contains_weak(etag) or (
@@ -109,16 +109,15 @@ def _selected(p: services.PlaceProgress) -> tuple[int | None, time | None]:
 
 
 def _page(build: Callable[[], services.PlaceProgress], token: str) -> Response:
-    """The page around the fragment; the fragment is rendered once per snapshot, place and language."""
+    """The page around the fragment; the fragment is rendered once per version of its place and language: the
+    token is all it depends on (``polling.version_token``), so a kept fragment is never another node's stale one."""
     size = int(current_app.config.get("PROGRESS_FRAGMENT_CACHE", 0 if current_app.testing else 256))
-    state = db.session.get(RefreshState, services.current_election(db.session).id)
-    key = f"{token}:{state.refreshed_at.isoformat() if state else ''}"
-    cached = FRAGMENTS.get(key) if size else None
+    cached = FRAGMENTS.get(token) if size else None
     if cached is None:
         p = build()
         cached = (Markup(render_template("progress/_place.html", **_context(p, token))), p.name or _("Whole country"))
         if size:
-            FRAGMENTS.put(key, cached, size)
+            FRAGMENTS.put(token, cached, size)
     return render("progress/place.html", "progress/_cached.html", html=cached[0], title=cached[1])
 
 
@@ -176,7 +175,7 @@ def province(province_id: int) -> Response:
     """A province's progress and its communes."""
     services.province_place(db.session, current_user, province_id)
     return conditional(lambda token: _page(lambda: services.province_progress(
-        db.session, current_user, province_id, reporting_now(), shown_contest()), token))
+        db.session, current_user, province_id, reporting_now(), shown_contest()), token), ("province", province_id))
 
 
 @bp.get("/communes/<int:commune_id>")
@@ -185,7 +184,7 @@ def commune(commune_id: int) -> Response:
     """A commune's progress and each of its stations."""
     services.commune_place(db.session, current_user, commune_id)
     return conditional(lambda token: _page(lambda: services.commune_progress(
-        db.session, current_user, commune_id, reporting_now(), shown_contest()), token))
+        db.session, current_user, commune_id, reporting_now(), shown_contest()), token), ("commune", commune_id))
 
 
 @bp.get("/corrections")
