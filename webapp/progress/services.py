@@ -75,13 +75,6 @@ class SlotFigures(_Percents):
     overdue: int = 0  # expected stations without a valid report after the deadline
     due_at: datetime | None = None  # the latest deadline among the rows summed
 
-    def add(self, row: Any, now: datetime) -> None:
-        for name in _TURNOUT:
-            setattr(self, name, getattr(self, name) + getattr(row, name))
-        if row.due_at < now:
-            self.overdue += row.expected - row.reported
-        self.due_at = row.due_at if self.due_at is None else max(self.due_at, row.due_at)
-
     @property
     def missing(self) -> int:
         return max(0, self.expected - self.reported)
@@ -183,8 +176,6 @@ class PlaceProgress:
         return reached[-1] if reached else (times[0] if times else None)
 
 
-_T_COLS = (TurnoutRollup.place_id, TurnoutRollup.contest_id, TurnoutRollup.slot_at, TurnoutRollup.due_at,
-           *(getattr(TurnoutRollup, name) for name in _TURNOUT))
 _C_COLS = (CountRollup.place_id, CountRollup.contest_id, *(getattr(CountRollup, name) for name in _COUNT))
 
 
@@ -192,15 +183,12 @@ def _slot(row: Any, overdue: int) -> SlotFigures:
     return SlotFigures(row.slot_at, *(getattr(row, name) for name in _TURNOUT), overdue=overdue, due_at=row.due_at)
 
 
-def _turnout_into(rows: Iterable[Any], now: datetime, figures_of: Any) -> None:
-    """Rows (one per place, contest, report time and polling day) into each place's Figures."""
-    for row in rows:
-        by_time = figures_of(row).slots[row.contest_id]
-        existing = by_time.get(row.slot_at)
-        if existing is None:
-            by_time[row.slot_at] = _slot(row, row.expected - row.reported if row.due_at < now else 0)
-        else:  # another polling day (early voting) at the same report time
-            existing.add(row, now)
+def _turnout_sums(now: datetime) -> list[Any]:
+    """A report time's figures summed over its rows (one per polling day: early voting), overdue counted per row
+    whose deadline has passed."""
+    t = TurnoutRollup
+    return [sa.func.max(t.due_at).label("due_at"), *(sa.func.sum(getattr(t, name)).label(name) for name in _TURNOUT),
+            sa.func.sum(sa.case((t.due_at < now, t.expected - t.reported), else_=0)).label("overdue")]
 
 
 def _counts_into(rows: Iterable[Any], figures_of: Any) -> None:
@@ -219,11 +207,8 @@ def _totals(session: Session, user: User, election: Election, level: Level, plac
     """The place's own figures, summed in SQL (the nation: over its provinces' rows)."""
     t, c = TurnoutRollup, CountRollup
     figures = Figures()
-    rows = session.execute(
-        sa.select(t.contest_id, t.slot_at, sa.func.max(t.due_at).label("due_at"),
-                  *(sa.func.sum(getattr(t, name)).label(name) for name in _TURNOUT),
-                  sa.func.sum(sa.case((t.due_at < now, t.expected - t.reported), else_=0)).label("overdue"))
-        .where(*_where(t, user, election, level, place, None)).group_by(t.contest_id, t.slot_at))
+    rows = session.execute(sa.select(t.contest_id, t.slot_at, *_turnout_sums(now))
+                           .where(*_where(t, user, election, level, place, None)).group_by(t.contest_id, t.slot_at))
     for row in rows:
         figures.slots[row.contest_id][row.slot_at] = _slot(row, int(row.overdue))
     counts = session.execute(
@@ -235,9 +220,14 @@ def _totals(session: Session, user: User, election: Election, level: Level, plac
 
 def _children_figures(session: Session, user: User, election: Election, level: Level, place: Any,
                       now: datetime, contest_id: int | None) -> dict[int, Figures]:
+    t = TurnoutRollup
     by_child: dict[int, Figures] = defaultdict(Figures)
-    _turnout_into(session.execute(sa.select(*_T_COLS).where(
-        *_where(TurnoutRollup, user, election, level, place, contest_id))), now, lambda r: by_child[r.place_id])
+    # Summed over the polling days in SQL: a province has a row per early-voting day (15 days nationally), and
+    # adding them up in Python was the nation page's largest cost (issue 14 §2).
+    for row in session.execute(sa.select(t.place_id, t.contest_id, t.slot_at, *_turnout_sums(now))
+                               .where(*_where(t, user, election, level, place, contest_id))
+                               .group_by(t.place_id, t.contest_id, t.slot_at)):
+        by_child[row.place_id].slots[row.contest_id][row.slot_at] = _slot(row, int(row.overdue))
     _counts_into(session.execute(sa.select(*_C_COLS).where(
         *_where(CountRollup, user, election, level, place, contest_id))), lambda r: by_child[r.place_id])
     return by_child
