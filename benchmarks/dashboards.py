@@ -115,6 +115,10 @@ def main() -> int:
         return 0
     for name, url in pages.items():
         out[f"open {name}"] = cpu_ms(client, url, args.n)[0]
+    app.config["PROGRESS_FRAGMENT_CACHE"] = 4096  # the opens again, each fragment kept after its first render
+    for name, url in pages.items():
+        out[f"open {name}, fragment kept"] = cpu_ms(client, url, args.n)[0]
+    app.config["PROGRESS_FRAGMENT_CACHE"] = 0
     polls = {name: poll_url(client.get(url)) for name, url in pages.items()}
     for name, url in polls.items():
         out[f"poll {name}, nothing new"] = cpu_ms(client, url, args.n, HX)

@@ -95,7 +95,7 @@ def test_a_review_changes_the_communes_pages(app, w, db_session, boards, path):
 
 
 def test_a_refresh_that_found_nothing_changes_no_page(app, db_session, boards, path):
-    refresh_now(db_session, vn(11, 59, 30))
+    refresh_now(db_session, vn(12, 0))
     db_session.commit()
     assert set(boards.statuses().values()) == {204}
 
@@ -145,3 +145,27 @@ def test_the_api_gives_the_places_version(app, as_user, w, db_session, day):
     assert again.status_code == 304
     province = client.get(f"/api/v1/progress/provinces/{w.province('79').id}").get_json()
     assert province["version"] > first.get_json()["version"] and province["as_of"]
+
+
+def test_a_kept_fragment_is_served_until_its_own_place_changes(app, as_user, w, day, db_session, monkeypatch):
+    from webapp.progress.cache import FRAGMENTS
+
+    monkeypatch.setitem(app.config, "PROGRESS_FRAGMENT_CACHE", 16)
+    FRAGMENTS.clear()
+    try:
+        client = as_user("xa")
+        url = f"/progress/communes/{w.area('26743-01').commune_id}"
+        first = soup(client.get(url)).select_one("#progress")
+        send(db_session, areas_of(w, "26740")[1], 123, now=vn(11, 58), slot=time(11, 30))
+        refresh_now(db_session, vn(11, 59))
+        db_session.commit()
+        assert soup(client.get(url)).select_one("#progress") == first and len(FRAGMENTS._items) == 1
+        send(db_session, areas_of(w, "26743")[4], 321, now=vn(11, 58), slot=time(11, 30))
+        refresh_now(db_session, vn(12, 0))
+        db_session.commit()
+        fresh = soup(client.get(url)).select_one("#progress")
+        assert len(FRAGMENTS._items) == 2 and "321" in fresh.select_one(".pg-children").get_text()
+        monkeypatch.setitem(app.config, "PROGRESS_FRAGMENT_CACHE", 0)
+        assert soup(client.get(url)).select_one("#progress") == fresh  # the kept one is what a render gives
+    finally:
+        FRAGMENTS.clear()

@@ -23,8 +23,7 @@ from webapp.htmx import is_fragment_request, render
 from webapp.i18n import _
 from webapp.inputs import query_int
 from webapp.labels import CONTEST_SHORT
-from webapp.progress import chart, feed, polling, refresh, services, xlsx
-from webapp.progress.cache import FRAGMENTS
+from webapp.progress import cache, chart, feed, polling, refresh, services, xlsx
 from webapp.progress.models import RefreshState
 from webapp.progress.refresher import run_refresh
 from webapp.web import roles_required
@@ -111,13 +110,13 @@ def _selected(p: services.PlaceProgress) -> tuple[int | None, time | None]:
 def _page(build: Callable[[], services.PlaceProgress], token: str) -> Response:
     """The page around the fragment; the fragment is rendered once per version of its place and language: the
     token is all it depends on (``polling.version_token``), so a kept fragment is never another node's stale one."""
-    size = int(current_app.config.get("PROGRESS_FRAGMENT_CACHE", 0 if current_app.testing else 256))
-    cached = FRAGMENTS.get(token) if size else None
+    size = int(current_app.config.get("PROGRESS_FRAGMENT_CACHE", 0 if current_app.testing else cache.DEFAULT_SIZE))
+    cached = cache.get(token) if size else None
     if cached is None:
         p = build()
         cached = (Markup(render_template("progress/_place.html", **_context(p, token))), p.name or _("Whole country"))
         if size:
-            FRAGMENTS.put(token, cached, size)
+            cache.put(token, *cached, size)
     return render("progress/place.html", "progress/_cached.html", html=cached[0], title=cached[1])
 
 
