@@ -169,3 +169,10 @@ def test_a_kept_fragment_is_served_until_its_own_place_changes(app, as_user, w, 
         assert soup(client.get(url)).select_one("#progress") == fresh  # the kept one is what a render gives
     finally:
         FRAGMENTS.clear()
+
+
+def test_a_place_id_beyond_any_column_is_answered_404_never_500(app, as_user, day, monkeypatch):
+    monkeypatch.setitem(app.config, "PROGRESS_REFRESH_AFTER_RESPONSE", False)
+    client = as_user("quantri")
+    for path in ("/progress/communes/999999999999999999", "/progress/provinces/2147483648"):
+        assert client.get(path, query_string={"v": "0" * 24}, headers=HX).status_code == 404
