@@ -19,8 +19,11 @@ from tests.gunicorn_server import free_port
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "nginx"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-# How production's upstream judges a node (deploy/nginx/baucu.conf's server lines), so the tests judge alike.
-SERVER_PARAMETERS = re.search(r"^\s*server [\d.:]+ ([^;]*);", (DEPLOY / "baucu.conf").read_text(), re.M).group(1)  # type: ignore[union-attr]
+# How production's upstream judges its nodes: deploy/nginx/baucu.conf's server lines as (node index, parameters),
+# the n-th address met there being node n, so that the tests' upstream is production's with their own addresses.
+_LINES = re.findall(r"^\s*server ([\d.]+:\d+) ?([^;]*);", (DEPLOY / "baucu.conf").read_text(), re.M)
+_NODES = list(dict.fromkeys(address for address, _ in _LINES))
+SERVERS = [(_NODES.index(address), parameters) for address, parameters in _LINES]
 
 
 class Nginx:
@@ -33,7 +36,8 @@ class Nginx:
         for name in ("baucu-http.conf", "baucu-proxy.conf", "baucu-headers.conf"):
             (self.dir / name).symlink_to(DEPLOY / name)
         addresses = [f"127.0.0.1:{u}" if isinstance(u, int) else u for u in upstreams]
-        servers = "\n".join(f"        server {a} {SERVER_PARAMETERS};" for a in addresses)
+        servers = "\n".join(f"        server {addresses[i]} {parameters};" for i, parameters in SERVERS
+                            if i < len(addresses))
         (self.dir / "nginx.conf").write_text(f"""
 worker_processes 1;
 pid {self.dir}/nginx.pid;
