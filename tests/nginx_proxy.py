@@ -21,7 +21,7 @@ DEPLOY = ROOT / "deploy" / "nginx"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # How production's upstream judges its nodes: deploy/nginx/baucu.conf's server lines as (node index, parameters),
 # the n-th address met there being node n, so that the tests' upstream is production's with their own addresses.
-_LINES = re.findall(r"^\s*server ([\d.]+:\d+) ?([^;]*);", (DEPLOY / "baucu.conf").read_text(), re.M)
+_LINES = re.findall(r"^\s*server ([\d.]+:\d+) ?([^;]*);", (DEPLOY / "baucu.conf").read_text(), re.MULTILINE)
 _NODES = list(dict.fromkeys(address for address, _ in _LINES))
 SERVERS = [(_NODES.index(address), parameters) for address, parameters in _LINES]
 
