@@ -2,12 +2,24 @@
 
     .venv/bin/python benchmarks/election_day.py --areas 500 --compress 60 --json /tmp/day.json     # CI size
     .venv/bin/python benchmarks/election_day.py --areas 72195 --window 08:50-09:50 --compress 1    # the peak hour
+    .venv/bin/python benchmarks/election_day.py --areas 500 --nodes 2 --faults kill-node,postgres  # two nodes
     .venv/bin/python benchmarks/election_day.py --db postgresql+psycopg://…/baucu_day --find-k     # largest k
 
 What runs is what the README's production section starts: gunicorn with ``gunicorn.conf.py`` (``APP_ENV=production``),
 PostgreSQL, Redis for the sign-in limits and the job queue, and the progress refresher as its own process
-(``WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE=false``). The database is the national synthetic dataset (``flask
-gen-national --areas N``), made fresh unless ``--db`` names one.
+(``WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE=false``), supervised as deploy/systemd's unit asks of systemd (started
+again 2 s after it exits; each exit is in the fault timeline). PostgreSQL and Redis are the rehearsal's own, never
+the machine's: a cluster made with ``initdb`` in a temporary directory (run as user postgres, a free port, its
+socket in that directory) and a ``redis-server --save ""`` on a free port, removed at the end; restarting them
+stops nobody else, so every fault runs in CI and on a shared machine. The database is the national synthetic
+dataset (``flask gen-national --areas N``) made there, or with ``--db`` a dataset copied there with ``pg_dump |
+pg_restore`` (the named database is only read: the day's writes and the restarts never reach its server).
+
+``--nodes 2`` (root, iproute2 and nginx) runs two app nodes, each a gunicorn master in a network namespace of its
+own, linked by a veth pair to a bridge in the root namespace (a private /24), behind nginx in the root namespace
+with deploy/nginx's files (tests/nginx_proxy.py, as the two-node test runs them); PostgreSQL and Redis listen on
+the bridge's address too, as a database machine on the LAN. The namespaces, veths and bridge are removed whatever
+happens (``finally``, SIGINT, SIGTERM). Faults hit the last node; ``kill-node`` kills the first, master and workers.
 
 The day is played in virtual time, ``--compress k`` times faster than real time, restricted to ``--window``:
 - at each report time (09:00, 11:00, 14:00, 17:00, 19:00) every station sends its turnout through the API the
@@ -15,7 +27,10 @@ The day is played in virtual time, ``--compress k`` times faster than real time,
   late, 3 % never, whose figure the hotline enters by phone (the hotline's page, channel phone) 25–50 minutes after;
 - the commune's official opens and confirms each report 5–30 minutes after it arrived (the review page's form);
 - dashboards stay open and poll every 20 s (2 per commune, 10 per province, 300 hotline, 50 national, scaled by
-  the share of the country's 72,195 polling areas simulated), as htmx does: 204 while nothing changed;
+  the share of the country's 72,195 polling areas simulated), as htmx does: 204 while nothing changed. They have
+  been open since the morning: each is opened before the window's clock starts (``--warm-up`` seconds are given
+  to starting the nodes and opening them; the app's clock reads a time before the window meanwhile), measured as
+  its own operation ``dashboard_open``, and the window plays their polls from a random phase;
 - from 20:00 to 23:30 every station sends its count minutes (each contest it votes in), then the photo of the
   signed paper; 5 % of them (``--return-share``) are returned by the commune with a reason and sent again corrected 10–20 minutes later.
 - between 06:00 and 07:00, ``--signin-share`` of the leaders sign in with their password (argon2, the real cost).
@@ -25,28 +40,41 @@ day, where sessions last 36 hours.
 Every write carries a client_uuid and is retried with the same one until it is acknowledged, as the outbox does, so
 a fault may slow a write but never lose it: at the end every acknowledged write must be stored once (``stored ==
 acknowledged``, ``duplicates == 0``). Scheduled faults (``--faults``): ``kill-worker`` (SIGKILL to one gunicorn
-worker at 20 % of the window), ``reload`` (SIGHUP, a deploy, at 40 %), ``postgres`` (PostgreSQL restarted, at 60 %:
-it stops every other user of the machine's server too, so never in the test suite), ``redis`` (restarted, at 80 %).
+worker at 20 % of the window), ``kill-node`` (with ``--nodes 2``: SIGKILL to a whole node, master and workers, at
+30 %, in the first report time's rush), ``reload`` (SIGHUP, a deploy, at 40 %), ``postgres`` (the rehearsal's
+PostgreSQL restarted with a fast shutdown, at 60 %), ``redis`` (restarted, its data forgotten, at 80 %). The fault
+timeline gives, for each, what every client saw in the ``--fault-watch`` seconds after it (until the next fault):
+errors by kind, writes sent again with the same client_uuid, and those stored once after it (counted at their
+first failure), the refresher's exits, and nginx's error log by kind (``nginx_errors``).
 
 Prints and writes (``--json``) per operation the count, rate, p50/p95/p99 and errors; CPU seconds of gunicorn,
 PostgreSQL and this client (``cpu_ms`` per operation: the server's and PostgreSQL's CPU shared by the operations'
 counts in proportion to their measured service time); the fault timeline; acknowledged, stored and duplicates.
-Exit status 1 when an invariant fails (stored != acknowledged, duplicates, a write never acknowledged, a 5xx that
-the retries did not absorb) and, with ``--target``, when p99 >= 300 ms or an error was seen.
+Exit status 1 when an invariant fails (stored != acknowledged, duplicates, a write never acknowledged, a fault that
+could not be made, no refresher running at the end) and, with ``--target``, when p99 >= 300 ms or an error was seen.
+
+``--find-k`` searches the largest k that holds (p99 < 300 ms, 0 errors, the invariants) on a short window, by
+default the 3 minutes around 09:00's report time (08:59-09:02, the day's peak): k doubles from ``--compress`` until
+a run fails, then bisects until the k that held and the k that failed are ``--k-resolution`` (0.05) apart, at most
+``--k-steps`` runs. From k = 1 that is about 8 runs of 3 minutes or less of wall time each, plus each run's start.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import http.client
 import json
 import os
 import random
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -55,7 +83,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,19 +93,19 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from benchmarks.submit_count import cpu_by_group, create_database  # noqa: E402
-from tests.gunicorn_server import GunicornServer  # noqa: E402
+from tests.gunicorn_server import GunicornServer, free_port  # noqa: E402
+from tests.nginx_proxy import NGINX, Nginx  # noqa: E402
 from webapp.accounts.models import Role, User  # noqa: E402
 from webapp.clock import VN_TZ  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS = "redis://127.0.0.1:6379"
 NATIONAL_AREAS = 72_195
 PASSWORD = "Ngay-bau-cu-15/3-dien-tap"  # noqa: S105 - the rehearsal's own accounts
 SECRET_KEY = "election-day-rehearsal-secret-key-0123456789abcdef"  # noqa: S105
 REPORT_TIMES = (clock_time(9), clock_time(11), clock_time(14), clock_time(17), clock_time(19))
 GRACE = timedelta(minutes=15)
 POLL = timedelta(seconds=20)
+IDLE_S = 4.0  # under gunicorn.conf.py's keepalive (5 s)
 WRITES = ("turnout", "turnout_by_phone", "count", "count_again")
 
 
@@ -96,14 +124,29 @@ def flask(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def build_database(areas: int, seed: int) -> tuple[str, Any]:
-    url, drop = create_database(PG_ADMIN)
+def build_database(admin_url: str, areas: int, seed: int) -> tuple[str, Any]:
+    url, drop = create_database(admin_url)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
     started = time.perf_counter()
     flask(env, "db-upgrade")
     flask(env, "gen-national", "--areas", str(areas), "--seed", str(seed))
     log(f"database {url.rsplit('/', 1)[1]}: {areas:,} polling areas in {time.perf_counter() - started:.0f} s")
     return url, drop
+
+
+def copy_database(source: str, admin_url: str) -> str:
+    """``--db``: the dataset copied into the rehearsal's own PostgreSQL (pg_dump | pg_restore), so that the
+    ``postgres`` fault restarts that server, never the one named by the URL, and the day's writes stay out of it."""
+    url, _ = create_database(admin_url)
+    started = time.perf_counter()
+    dump = subprocess.Popen(["pg_dump", "-Fc", "--no-owner", source.replace("+psycopg", "")],
+                            stdout=subprocess.PIPE)
+    done = subprocess.run(["pg_restore", "--no-owner", "-d", url.replace("+psycopg", "")], stdin=dump.stdout,
+                          capture_output=True, text=True, check=False)
+    if dump.wait() or done.returncode:
+        raise SystemExit(f"copying {source} failed:\n{done.stderr[-2000:]}")
+    log(f"{source.rsplit('/', 1)[1]} copied into the rehearsal's PostgreSQL in {time.perf_counter() - started:.0f} s")
+    return url
 
 
 @dataclass
@@ -229,8 +272,9 @@ def seconds(t: clock_time) -> float:
 
 
 def plan_day(world: World, start: float, end: float, seed: int, signin_share: float,
-             scale: float, return_share: float) -> tuple[list[Event], list[int]]:
-    """Every event of the window; and the leaders who sign in with their password (the others hold sessions)."""
+             scale: float, return_share: float) -> tuple[list[Event], list[int], list[tuple[int, str]]]:
+    """Every event of the window; the leaders who sign in with their password (the others hold sessions); and the
+    dashboards (user, page), open since the morning: opened before the window, their polls played in it."""
     rng = random.Random(seed)
     events: list[Event] = []
     seq = iter(range(10**9))
@@ -257,7 +301,7 @@ def plan_day(world: World, start: float, end: float, seed: int, signin_share: fl
                 add(base + rng.uniform(1500, 3000), "turnout_by_phone", station=st, slot=at, voted=voted)
         returned = rng.random() < return_share
         add(rng.uniform(20 * 3600, 23.5 * 3600), "count", station=st, mistake=returned)
-    # Dashboards: (user, url) open all day, each polling every 20 s from a random phase.
+    # Dashboards: (user, url) open all day (run_once opens them before the window), each polling every 20 s.
     dashboards: list[tuple[int, str]] = []
     for commune, users in world.officials.items():
         dashboards += [(users[0], f"/progress/communes/{commune}")] * 2
@@ -265,13 +309,8 @@ def plan_day(world: World, start: float, end: float, seed: int, signin_share: fl
         dashboards += [(user, f"/progress/provinces/{province}")] * 10
     dashboards += [(world.hotline[0], "/progress/")] * max(1, round(300 * scale))
     dashboards += [(world.national, "/progress/")] * max(1, round(50 * scale))
-    for user, url in dashboards:
-        first = start + rng.uniform(0, POLL.total_seconds())
-        n = int((end - first) // POLL.total_seconds()) + 1
-        if n > 0:
-            add(first, "dashboard_open", user=user, url=url, polls=n)
     events.sort()
-    return events, signing_in
+    return events, signing_in, dashboards
 
 
 # --- the clients --------------------------------------------------------------------------------------------
@@ -283,9 +322,15 @@ class Connection:
     def __init__(self, port: int) -> None:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.used = time.monotonic()
 
     def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str]) -> tuple[
             int, dict[str, str], bytes]:
+        if time.monotonic() - self.used > IDLE_S:
+            # gunicorn closes a kept-alive connection idle for 5 s (gunicorn.conf.py's keepalive); a browser would
+            # open another rather than fail, so a slow client (a low k) must not count that close as an error.
+            self.conn.close()
+        self.used = time.monotonic()
         try:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
@@ -294,6 +339,7 @@ class Connection:
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             raise
+        self.used = time.monotonic()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
 
@@ -311,6 +357,14 @@ class Recorder:
         self.lag: list[float] = []
         self.not_played = 0
         self.timeline: list[dict[str, Any]] = []
+        # (monotonic time, operation, what the client saw): errors, writes sent again, writes stored after a retry;
+        # each fault's entry of the timeline sums those that followed it.
+        self.marks: list[tuple[float, str, str]] = []
+        self.first_failure: dict[str, float] = {}
+
+    def mark(self, op: str, what: str) -> None:
+        with self.lock:
+            self.marks.append((time.monotonic(), op, what))
 
     def time(self, op: str, seconds_taken: float) -> None:
         with self.lock:
@@ -319,6 +373,31 @@ class Recorder:
     def error(self, op: str, kind: str) -> None:
         with self.lock:
             self.errors[op][kind] += 1
+            self.marks.append((time.monotonic(), op, kind))
+
+    def failed(self, client_uuids: list[str]) -> None:
+        with self.lock:
+            now = time.monotonic()
+            for u in client_uuids:
+                self.first_failure.setdefault(u, now)
+
+    def acknowledge(self, op: str, client_uuid: str, attempt: int) -> None:
+        """An acknowledged write; one sent again is counted at its first failure, so the fault that made it
+        fail is the one the timeline gives it to."""
+        with self.lock:
+            self.acknowledged[op].add(client_uuid)
+            if attempt:
+                at = self.first_failure.get(client_uuid, time.monotonic())
+                self.marks.append((at, op, "sent again, then stored once"))
+
+    def seen(self, since: float, until: float) -> dict[str, dict[str, int]]:
+        """{operation: {what: count}} between two monotonic times."""
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        with self.lock:
+            for at, op, what in self.marks:
+                if since <= at < until:
+                    out[op][what] += 1
+        return {op: dict(c) for op, c in sorted(out.items())}
 
 
 class Day:
@@ -358,11 +437,14 @@ class Day:
         cookie, csrf = self.sessions[user]
         return {"Cookie": f"session={cookie}", "X-CSRFToken": csrf, "User-Agent": "election-day", **extra}
 
-    def run(self, events: list[Event], end: float, drain: float) -> None:
-        """Play the window; then, for up to ``drain`` real seconds, only the writes still being retried."""
+    def run(self, events: list[Event], end: float, drain: float, epoch: float) -> None:
+        """Play the window from ``epoch`` (the Unix time the app's clock reaches the window's start); then, for up to
+        ``drain`` real seconds, only the writes still being retried."""
         self.queue = list(events)
         heapq.heapify(self.queue)
-        self.t0 = time.monotonic()
+        self.t0 = time.monotonic() + (epoch - time.time())
+        if self.t0 > time.monotonic():
+            time.sleep(self.t0 - time.monotonic())
         self.end = end
         workers = [threading.Thread(target=self.worker, daemon=True) for _ in range(self.threads)]
         for w in workers:
@@ -442,6 +524,9 @@ class Day:
         if attempt >= 12:
             self.rec.unacknowledged.append(f"{op}:{data.get('client_uuid')}")
             return
+        self.rec.mark(op, "sent again (same client_uuid)")
+        self.rec.failed([data["client_uuid"]] if "client_uuid" in data else [b["client_uuid"] for _, b in
+                                                                                data.get("pending", [])])
         # Backoff in real seconds (1, 2, 4 … 30), as the phone waits: k virtual seconds each.
         self.later(min(2 ** attempt, 30) * self.k, op, attempt=attempt + 1, **data)
 
@@ -474,7 +559,7 @@ class Day:
         status, _, data = self.call(conn, "turnout", "POST", f"/api/v1/stations/{station.area_id}/turnout",
                                     user=station.leader_id, body=body, ctype="application/json")
         if status in (200, 201):
-            self.rec.acknowledged["turnout"].add(client_uuid)
+            self.rec.acknowledge("turnout", client_uuid, attempt)
             report = json.loads(data)
             self.later(self.rng.uniform(300, 1800), "confirm", station=station, report_kind="turnout",
                        report_id=report["report_id"])
@@ -490,7 +575,7 @@ class Day:
         status, _, _ = self.call(conn, "turnout_by_phone", "POST", f"/hotline/stations/{station.area_id}/turnout",
                                  user=self.world.hotline[0], body=form, ctype="application/x-www-form-urlencoded")
         if status == 303:
-            self.rec.acknowledged["turnout_by_phone"].add(client_uuid)
+            self.rec.acknowledge("turnout_by_phone", client_uuid, attempt)
         elif status == 0 or status >= 500:
             self.retry("turnout_by_phone", attempt, station=station, slot=slot, voted=voted, client_uuid=client_uuid)
 
@@ -548,7 +633,7 @@ class Day:
                                         user=station.leader_id, body=json.dumps(body).encode(),
                                         ctype="application/json")
             if status in (200, 201):
-                self.rec.acknowledged[op].add(body["client_uuid"])
+                self.rec.acknowledge(op, body["client_uuid"], attempt)
                 report = json.loads(data)
                 self.photo(conn, station, report["report_id"])
                 decision = "return" if mistake and n == 0 else "confirm"
@@ -569,12 +654,37 @@ class Day:
         self.call(conn, "photo", "POST", f"/api/v1/reports/count/{report_id}/photo", user=station.leader_id,
                   body=b"".join(parts), ctype=f"multipart/form-data; boundary={boundary}")
 
-    def do_dashboard_open(self, conn: Connection, user: int, url: str, polls: int) -> None:
-        status, _, page = self.call(conn, "dashboard_open", "GET", url, user=user)
-        poll = re.search(rb'id="progress"[^>]*hx-get="([^"]+)"', page)
-        if status == 200 and poll and polls > 1:
-            self.later(POLL.total_seconds(), "dashboard_poll", user=user, url=poll.group(1).decode()
-                       .replace("&amp;", "&"), polls=polls - 1)
+    def warm_up(self, dashboards: list[tuple[int, str]], end: float) -> list[Event]:
+        """Open every dashboard before the window's clock starts, as on the day they have been open since the
+        morning (measured as ``dashboard_open``); the window's events: each one's polls every 20 s from a random
+        phase."""
+        todo, events, lock = list(dashboards), [], threading.Lock()
+        rng = random.Random(self.rng.random())
+
+        def opener() -> None:
+            conn = Connection(self.port)
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    user, url = todo.pop()
+                status, _, page = self.call(conn, "dashboard_open", "GET", url, user=user)
+                poll = re.search(rb'id="progress"[^>]*hx-get="([^"]+)"', page)
+                if status != 200 or not poll:
+                    self.rec.error("dashboard_open", "client:no poll in the page")
+                    continue
+                first = self.start + rng.uniform(0, POLL.total_seconds())
+                polls = int((end - first) // POLL.total_seconds()) + 1
+                with lock:
+                    events.append(Event(first, next(self.seq), "dashboard_poll", {
+                        "user": user, "url": poll.group(1).decode().replace("&amp;", "&"), "polls": polls}))
+
+        threads = [threading.Thread(target=opener) for _ in range(min(self.threads, len(dashboards)) or 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return events
 
     def do_dashboard_poll(self, conn: Connection, user: int, url: str, polls: int) -> None:
         status, _, fragment = self.call(conn, "dashboard_poll", "GET", url, user=user, extra={"HX-Request": "true"})
@@ -603,30 +713,299 @@ def _photo() -> bytes:
 PHOTO = _photo()
 
 
-# --- faults ---------------------------------------------------------------------------------------------------
+# --- the deployment: servers of the rehearsal's own, nodes, faults ---------------------------------------------
 
 
-def fault(name: str, server: GunicornServer) -> str:
-    if name == "kill-worker":
-        pids = server.worker_pids()
-        os.kill(pids[0], signal.SIGKILL)
-        return f"SIGKILL to worker {pids[0]}"
-    if name == "reload":
-        server.master.send_signal(signal.SIGHUP)
-        return "SIGHUP to the master (graceful reload)"
-    if name == "postgres":
-        version = sorted(os.listdir("/etc/postgresql"))[-1]
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
-        return f"PostgreSQL {version} restarted"
-    if name == "redis":
-        subprocess.run(["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], check=False, capture_output=True)
-        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
-                        "--appendonly", "no"], check=True, capture_output=True)
-        return "Redis restarted"
-    raise ValueError(name)
+class OwnPostgres:
+    """A PostgreSQL cluster of the rehearsal's own (Debian's ``initdb`` and ``pg_ctl`` as user postgres, in a
+    temporary directory, on a free port, its socket in that directory), listening on ``hosts``: restarting it stops
+    nobody else, so the ``postgres`` fault runs in CI and on a shared machine. Production's settings that matter to
+    a restart are the defaults (fsync, synchronous_commit on); the memory ones of deploy/postgresql/baucu.conf are
+    sized for a database machine, not for this one."""
+
+    def __init__(self, hosts: list[str], subnet: str | None = None) -> None:
+        self.bin = max(Path("/usr/lib/postgresql").iterdir()) / "bin"  # Debian's newest
+        self.dir = Path(tempfile.mkdtemp(prefix="day-pg-"))
+        shutil.chown(self.dir, "postgres", "postgres")
+        self.data, self.port, self.host = self.dir / "data", free_port(), hosts[-1]
+        self.pg_ctl_log = self.dir / "postgresql.log"
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale",
+                  "C.UTF-8", "--no-sync")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"listen_addresses = '{','.join(hosts)}'\nport = {self.port}\n"
+                       f"unix_socket_directories = '{self.dir}'\nmax_connections = 200\n")
+        if subnet:  # the nodes' namespaces reach it through their veth, as app machines reach the database's
+            with (self.data / "pg_hba.conf").open("a") as hba:
+                hba.write(f"host all all {subnet} trust\n")
+        self.start()
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / tool), *args], cwd=self.dir,
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            log_text = self.pg_ctl_log.read_text(errors="replace")[-2000:] if self.pg_ctl_log.exists() else ""
+            raise RuntimeError(f"{tool} {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}\n{log_text}")
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.pg_ctl_log), "-w", "-t", "60", "start")
+
+    def restart(self) -> None:
+        """Fast shutdown (every connection closed, as a crash or a minor-version upgrade does), then up again."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.pg_ctl_log), "-m", "fast", "-w", "-t", "60",
+                  "restart")
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@{self.host}:{self.port}/postgres"
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-FAULT_AT = {"kill-worker": 0.2, "reload": 0.4, "postgres": 0.6, "redis": 0.8}
+class OwnRedis:
+    """A Redis of the rehearsal's own on a free port, no persistence (as the machine's: a restart forgets the
+    sign-in limits and the queued jobs, which is the fault rehearsed)."""
+
+    def __init__(self, hosts: list[str]) -> None:
+        self.hosts, self.port = hosts, free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.hosts[-1]}:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", *self.hosts, "--save", "", "--appendonly", "no",
+             "--protected-mode", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection((self.hosts[-1], self.port), timeout=1):
+                return
+            time.sleep(0.05)
+        raise TimeoutError("redis-server did not listen")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def netns_unavailable() -> str | None:
+    """Why two nodes in network namespaces cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    if not shutil.which("ip"):
+        return "iproute2's ip is not installed"
+    if not Path(NGINX).exists():
+        return "nginx is not installed"
+    return None
+
+
+class Namespaces:
+    """One network namespace per node, each with a veth pair whose other end is on a bridge in the root namespace
+    (a private /24: the bridge .1, node i .11+i), as app machines on a LAN: PostgreSQL, Redis and nginx stay in the
+    root namespace and listen on the bridge's address. ``close()`` removes all of it (the veths go with their
+    namespaces); it runs in a ``finally``, on SIGINT and SIGTERM too."""
+
+    def __init__(self, nodes: int) -> None:
+        tag = uuid.uuid4().hex[:6]
+        self.prefix = f"10.{random.randint(200, 250)}.{random.randint(0, 255)}"
+        self.subnet, self.bridge_address = f"{self.prefix}.0/24", f"{self.prefix}.1"
+        self.bridge, self.names = f"bdb{tag}", [f"bdn{tag}{i}" for i in range(nodes)]
+        self.addresses = [f"{self.prefix}.{11 + i}" for i in range(nodes)]
+        self.created: list[str] = []
+        try:
+            self._ip("link", "add", self.bridge, "type", "bridge")
+            self.created.append("bridge")
+            self._ip("addr", "add", f"{self.bridge_address}/24", "dev", self.bridge)
+            self._ip("link", "set", self.bridge, "up")
+            for i, (name, address) in enumerate(zip(self.names, self.addresses, strict=True)):
+                host, inside = f"vdh{tag}{i}", f"vdn{tag}{i}"
+                self._ip("netns", "add", name)
+                self.created.append(name)
+                self._ip("link", "add", host, "type", "veth", "peer", "name", inside)
+                self._ip("link", "set", inside, "netns", name)
+                self._ip("link", "set", host, "master", self.bridge, "up")
+                self._ip("-n", name, "addr", "add", f"{address}/24", "dev", inside)
+                self._ip("-n", name, "link", "set", inside, "up")
+                self._ip("-n", name, "link", "set", "lo", "up")
+                self._ip("-n", name, "route", "add", "default", "via", self.bridge_address)
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def _ip(*args: str) -> None:
+        done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
+
+    def close(self) -> None:
+        for name in reversed(self.created):
+            with contextlib.suppress(RuntimeError):
+                self._ip("link", "del", self.bridge) if name == "bridge" else self._ip("netns", "del", name)
+        self.created = []
+
+
+class Deployment:
+    """What production runs, started for one window: its own PostgreSQL and Redis (``services``), ``nodes``
+    gunicorn masters with ``gunicorn.conf.py`` (one on 127.0.0.1, or each in its own network namespace behind
+    nginx with deploy/nginx's files), and the progress refresher. ``port`` is where the clients connect."""
+
+    def __init__(self, services: Services, url: str, env: dict[str, str], workers: int) -> None:
+        self.services, self.nodes, self.nginx = services, [], None
+        self.nginx_errors: dict[str, int] = {}
+        self.refresher: subprocess.Popen[bytes] | None = None
+        net = services.namespaces
+        try:
+            if net is None:
+                self.nodes = [GunicornServer(url, workers=workers, env=env, migrate=False, start_timeout=180)]
+            else:
+                self.nodes = [GunicornServer(url, workers=workers, env=env, migrate=False, start_timeout=180,
+                                             host=address, port=8000, prefix=["ip", "netns", "exec", name])
+                              for name, address in zip(net.names, net.addresses, strict=True)]
+            # Side by side (CI's time). A node that fails to start (or is stopped by SIGINT meanwhile) raises below.
+            starting = [threading.Thread(target=_quietly, args=(node.start,)) for node in self.nodes]
+            for t in starting:
+                t.start()
+            for t in starting:
+                t.join()
+            for node in self.nodes:
+                node.master  # noqa: B018 - raises if that node did not start
+                node.wait_ready()
+            if net is not None:
+                self.nginx = Nginx([f"{node.host}:{node.port}" for node in self.nodes])
+            self.refresher_log = Path(tempfile.mkstemp(prefix="day-refresher-", suffix=".log")[1])
+            self.refresher_exits: list[tuple[float, str]] = []
+            self._start_refresher()
+            self.supervising = threading.Event()
+            threading.Thread(target=self._supervise, daemon=True).start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_refresher(self) -> None:
+        with self.refresher_log.open("ab") as out:
+            self.refresher = subprocess.Popen(
+                [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "progress-refresher", "--every", "2"],
+                cwd=ROOT, env=self.nodes[0].env, stdout=subprocess.DEVNULL, stderr=out)
+
+    def _supervise(self) -> None:
+        """What deploy/systemd/baucu-progress.service asks of systemd (Restart=always, RestartSec=2): a refresher
+        that exits is started again 2 s later; each exit is counted with the last line it printed."""
+        while not self.supervising.wait(0.5):
+            if self.refresher is not None and self.refresher.poll() is not None:
+                lines = self.refresher_log.read_text(errors="replace").strip().splitlines()
+                raised = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Interrupt)\b", line)]
+                what = (f"exited with {self.refresher.returncode}: {(raised or lines or [''])[-1][:160]}; "
+                        "started again 2 s later")
+                self.refresher_exits.append((time.monotonic(), what))
+                if self.supervising.wait(2):
+                    return
+                self._start_refresher()
+
+    @property
+    def port(self) -> int:
+        return self.nginx.port if self.nginx else self.nodes[0].port
+
+    def pids(self) -> list[int]:
+        return [node.master.pid for node in self.nodes if node._process is not None]
+
+    def fault(self, name: str) -> str:
+        # The surviving node takes the worker's kill and the reload; the first node is the one killed.
+        node = self.nodes[-1]
+        if name == "kill-worker":
+            pids = node.worker_pids()
+            os.kill(pids[0], signal.SIGKILL)
+            return f"SIGKILL to worker {pids[0]}"
+        if name == "reload":
+            node.master.send_signal(signal.SIGHUP)
+            return "SIGHUP to the master (graceful reload)"
+        if name == "kill-node":
+            victim = self.nodes[0]
+            os.killpg(victim.master.pid, signal.SIGKILL)
+            return f"SIGKILL to node 1's master {victim.master.pid} and its workers ({victim.host})"
+        if name == "postgres":
+            self.services.postgres.restart()
+            return "the rehearsal's PostgreSQL restarted (fast shutdown: every connection closed)"
+        if name == "redis":
+            self.services.redis.restart()
+            return "the rehearsal's Redis restarted (its data forgotten)"
+        raise ValueError(name)
+
+    def close(self) -> None:
+        if getattr(self, "supervising", None):
+            self.supervising.set()
+        if self.refresher:
+            self.refresher.terminate()
+            self.refresher.wait(10)
+        if getattr(self, "refresher_log", None):
+            self.refresher_log.unlink(missing_ok=True)
+        if self.nginx:
+            self.nginx_errors = nginx_errors(self.nginx.dir / "error.log")
+            self.nginx.close()
+        for node in self.nodes:
+            node.close()
+
+
+def _quietly(start: Any) -> None:
+    with contextlib.suppress(Exception):
+        start()
+
+
+def nginx_errors(path: Path) -> dict[str, int]:
+    """nginx's error log counted by kind ("no live upstreams while connecting to upstream", "upstream server
+    temporarily disabled …" with the upstream's address): what the proxy saw of the nodes."""
+    kinds: Counter[str] = Counter()
+    for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+        found = re.search(r"\[(\w+)\] \d+#\d+: (?:\*\d+ )?([^,]*)", line)
+        upstream = re.search(r'upstream: "http://([^/"]+)', line)
+        if found:
+            what = re.sub(r" /\S+", "", found.group(2))  # "… buffered to a temporary file <path>": one kind
+            kinds[f"{found.group(1)}: {what}" + (f" ({upstream.group(1)})" if upstream else "")] += 1
+    return dict(kinds.most_common())
+
+
+class Services:
+    """The rehearsal's own PostgreSQL and Redis, and with ``nodes`` > 1 the nodes' network namespaces; closed
+    whatever happens (``with``)."""
+
+    def __init__(self, nodes: int) -> None:
+        self.namespaces = Namespaces(nodes) if nodes > 1 else None
+        self.postgres: OwnPostgres | None = None
+        self.redis: OwnRedis | None = None
+        try:
+            hosts = ["127.0.0.1"] + ([self.namespaces.bridge_address] if self.namespaces else [])
+            self.postgres = OwnPostgres(hosts, self.namespaces.subnet if self.namespaces else None)
+            self.redis = OwnRedis(hosts)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.redis:
+            self.redis.stop()
+        if self.postgres:
+            self.postgres.close()
+        if self.namespaces:
+            self.namespaces.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+FAULT_AT = {"kill-worker": 0.2, "kill-node": 0.3, "reload": 0.4, "postgres": 0.6, "redis": 0.8}
 
 
 # --- one run --------------------------------------------------------------------------------------------------
@@ -649,6 +1028,14 @@ def stored(url: str, acknowledged: dict[str, set[str]]) -> tuple[int, int, int]:
     return found, duplicates, sum(len(v) for v in acknowledged.values())
 
 
+def cpu_of(pids: list[int], database: str) -> dict[str, float]:
+    """cpu_by_group over several nodes: each node's server CPU, PostgreSQL's and the client's once."""
+    out = cpu_by_group(pids[0], database)
+    for pid in pids[1:]:
+        out["server"] += cpu_by_group(pid, database)["server"]
+    return out
+
+
 def percentile(samples: list[float], q: float) -> float:
     if not samples:
         return 0.0
@@ -656,10 +1043,10 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def run_day(url: str, world: World, args: argparse.Namespace, compress: float) -> dict[str, Any]:
+def run_day(url: str, world: World, args: argparse.Namespace, compress: float, services: Services) -> dict[str, Any]:
     """Each window of ``--window`` (comma-separated) in turn, with a server started for each (its clock starts at
     the window); one result whose totals cover them all, and each window's own under ``windows``."""
-    runs = [run_once(url, world, args, compress, window) for window in args.window.split(",")]
+    runs = [run_once(url, world, args, compress, window, services) for window in args.window.split(",")]
     if len(runs) == 1:
         return runs[0]
     operations: dict[str, dict[str, Any]] = {}
@@ -676,54 +1063,86 @@ def run_day(url: str, world: World, args: argparse.Namespace, compress: float) -
             "p99_ms": max(r["p99_ms"] for r in runs), "operations": operations, "windows": runs}
 
 
-def run_once(url: str, world: World, args: argparse.Namespace, compress: float, window: str) -> dict[str, Any]:
+def run_once(url: str, world: World, args: argparse.Namespace, compress: float, window: str,
+             services: Services) -> dict[str, Any]:
     start_t, end_t = (datetime.strptime(p, "%H:%M").time() for p in window.split("-"))
     start, end = seconds(start_t), seconds(end_t)
     scale = len(world.stations) / NATIONAL_AREAS
-    events, _ = plan_day(world, start, end, args.seed, args.signin_share, scale, args.return_share)
+    events, _, dashboards = plan_day(world, start, end, args.seed, args.signin_share, scale, args.return_share)
     users = ({s.leader_id for s in world.stations} | {u for us in world.officials.values() for u in us}
              | set(world.provinces.values()) | set(world.hotline) | {world.national})
-    log(f"window {window} at k = {compress:g}: {len(events):,} events planned; minting {len(users):,} sessions")
+    log(f"window {window} at k = {compress:g}: {len(events):,} events and {len(dashboards):,} dashboards planned; "
+        f"minting {len(users):,} sessions")
     sessions = mint_sessions(url, users)
-    # The app's clock: the window's virtual time, running k times faster from the start of the run.
+    # The app's clock: the window's virtual time, running k times faster from ``epoch``. The epoch is ``--warm-up``
+    # seconds ahead: while the nodes start and the dashboards are opened the app's clock reads a time before the
+    # window (negative elapsed time), as the morning before the peak; a warm-up that overruns starts the window
+    # late, and the clients' lag says so.
     virtual_start = datetime.combine(world.polling_date, start_t, tzinfo=VN_TZ)
-    queue = f"{REDIS}/3"
-    env = {"APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": f"{REDIS}/2",
-           "JOBS_QUEUE_URL": queue, "WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE": "false",
+    epoch = time.time() + args.warm_up
+    redis = services.redis.url if services.redis else ""
+    env = {"APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": f"{redis}/2",
+           "JOBS_QUEUE_URL": f"{redis}/3", "WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE": "false",
            "WEBAPP_REPORTING_CLOCK_OVERRIDE": virtual_start.isoformat(),
-           "WEBAPP_REPORTING_CLOCK_RATE": str(compress),
-           "GUNICORN_CMD_ARGS": "--access-logfile /dev/null",
+           "WEBAPP_REPORTING_CLOCK_RATE": str(compress), "WEBAPP_REPORTING_CLOCK_STARTED_AT": str(epoch),
+           "GUNICORN_CMD_ARGS": "--access-logfile /dev/null", "TRUSTED_PROXIES": "1" if args.nodes > 1 else "0",
            "WEBAPP_RATELIMIT_KEY_PREFIX": f"day-{uuid.uuid4().hex[:8]}"}
-    server = GunicornServer(url, workers=args.workers, env=env, migrate=False, start_timeout=180)
-    refresher = None
     rec = Recorder()
+    deployment = Deployment(services, url, env, args.workers)
+    refresher_alive = True
     try:
-        epoch = time.time()
-        server.env["WEBAPP_REPORTING_CLOCK_STARTED_AT"] = str(epoch)
-        server.start()
-        refresher = subprocess.Popen([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "progress-refresher",
-                                      "--every", "2"], cwd=ROOT, env=server.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        day = Day(server.port, world, sessions, compress, start, rec, args.client_threads, args.seed)
+        day = Day(deployment.port, world, sessions, compress, start, rec, args.client_threads, args.seed)
         day.usernames = usernames(url)
+        warm = time.monotonic()
+        events += day.warm_up(dashboards, end)
+        warm_s = time.monotonic() - warm
+        late = max(0.0, time.time() - epoch)
+        if late:
+            log(f"the warm-up overran --warm-up by {late:.1f} s: the window starts late (give --warm-up more)")
         faults = [f for f in args.faults.split(",") if f]
+        database = url.rsplit("/", 1)[1].split("?")[0]
+        pids = deployment.pids()
+        cpu0 = cpu_of(pids, database)
+
+        def strike(name: str) -> None:
+            at = time.monotonic()
+            entry: dict[str, Any] = {"fault": name, "virtual": _hhmm(day.virtual_now()),
+                                     "at_s": round(at - day.t0, 1)}
+            try:
+                entry["what"] = deployment.fault(name)
+            except Exception as exc:  # noqa: BLE001 - a fault that could not be made is reported, not fatal
+                entry["what"] = f"FAILED: {type(exc).__name__}: {exc}"
+            entry["took_s"] = round(time.monotonic() - at, 1)
+            entry["_at"] = at
+            rec.timeline.append(entry)
+
+        timers = []
         for name in faults:
             at = start + FAULT_AT[name] * (end - start)
-            threading.Timer(max(0.0, (at - start) / compress + 1.0),
-                            lambda n=name: rec.timeline.append({"fault": n, "virtual": _hhmm(day.virtual_now()),
-                                                                "what": fault(n, server),
-                                                                "at_s": round(time.monotonic() - day.t0, 1)})).start()
-        database = url.rsplit("/", 1)[1].split("?")[0]
-        cpu0 = cpu_by_group(server.master.pid, database)
+            # On the app's clock (from ``epoch``), whenever the warm-up ended.
+            timers.append(threading.Timer(max(0.0, epoch + (at - start) / compress - time.time()), strike,
+                                          args=(name,)))
+        for t in timers:
+            t.daemon = True
+            t.start()
         wall0 = time.monotonic()
-        day.run(events, end, args.drain)
-        wall = time.monotonic() - wall0
-        cpu1 = cpu_by_group(server.master.pid, database)
+        day.run(events, end, args.drain, epoch)
+        wall = time.monotonic() - max(wall0, day.t0)
+        for t in timers:
+            t.cancel()
+        cpu1 = cpu_of(pids, database)
+        refresher_alive = deployment.refresher is not None and deployment.refresher.poll() is None
+        for at, what in deployment.refresher_exits:
+            rec.marks.append((at, "progress_refresher", what))
     finally:
-        if refresher:
-            refresher.terminate()
-            refresher.wait(10)
-        server.close()
+        deployment.close()
+    # What each client saw after each fault: until the next fault, at most ``--fault-watch`` seconds.
+    rec.timeline.sort(key=lambda f: f["_at"])  # a slow fault (PostgreSQL's restart) is appended when it ends
+    starts = [f["_at"] for f in rec.timeline]
+    for f in rec.timeline:
+        at = f.pop("_at")
+        later = [x for x in starts if x > at]
+        f["clients_saw"] = rec.seen(at, min([at + args.fault_watch, *later]))
     found, duplicates, acknowledged = stored(url, rec.acknowledged)
     # Read from /proc: a process that ended during the run (a killed worker, a PostgreSQL backend of a closed
     # connection) takes its CPU with it, so these are lower bounds, never below zero.
@@ -740,7 +1159,9 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
             "cpu_ms": round(1000 * (cpu["server"] + cpu["postgres"]) * share / len(samples), 2),
             "errors": dict(rec.errors.get(op, {})), "statuses": dict(rec.statuses.get(op, {})),
         }
-    everything = [t for samples in rec.times.values() for t in samples]
+    # The window's requests: the warm-up's burst of dashboard pages (opened over the morning on the day) is its own
+    # operation, reported apart, not part of the window's p99.
+    everything = [t for op, samples in rec.times.items() if op != "dashboard_open" for t in samples]
     errors = sum(sum(c.values()) for c in rec.errors.values())
     result = {
         "k": compress, "window": window, "areas": len(world.stations), "wall_s": round(wall, 1),
@@ -751,7 +1172,10 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
         "unacknowledged": len(rec.unacknowledged), "operations": operations,
         "cpu_s": {k: round(v, 1) for k, v in cpu.items()},
         "client_lag_p99_ms": round(percentile(rec.lag, 0.99), 1), "events_not_played": rec.not_played, "faults": rec.timeline,
-        "load_average": os.getloadavg(), "error_samples": rec.samples,
+        "load_average": os.getloadavg(), "error_samples": rec.samples, "nodes": args.nodes,
+        "warm_up_s": round(warm_s, 1), "late_start_s": round(late, 1), "refresher_alive": refresher_alive,
+        "refresher_restarts": [what for _, what in deployment.refresher_exits],
+        "nginx_errors": deployment.nginx_errors,
     }
     return result
 
@@ -797,12 +1221,10 @@ def closed_loop(send: Any, items: list[Any], seconds_max: float, pid: int, threa
 port_of: dict[int, int] = {}
 
 
-def budgets(url: str, world: World, args: argparse.Namespace) -> dict[str, Any]:
+def budgets(url: str, world: World, args: argparse.Namespace, redis: str) -> dict[str, Any]:
     """Turnout, its confirmation and a progress poll answered 204, each alone in closed loop, and the bare
     endpoint (benchmarks/bare_app.py) with the same gunicorn configuration: CPU per request and the ratios the
     issue budgets (turnout <= 3x bare, confirmation <= 3x, a poll <= 0.5x)."""
-    import tempfile
-
     from benchmarks.bare_app import TABLE
     from benchmarks.submit_count import Server
 
@@ -812,8 +1234,8 @@ def budgets(url: str, world: World, args: argparse.Namespace) -> dict[str, Any]:
     sessions = mint_sessions(url, users)
     at = datetime.combine(world.polling_date, clock_time(11, 5), tzinfo=VN_TZ)
     server = GunicornServer(url, workers=args.workers, migrate=False, start_timeout=180, env={
-        "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": f"{REDIS}/2",
-        "JOBS_QUEUE_URL": f"{REDIS}/3", "WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE": "false",
+        "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": f"{redis}/2",
+        "JOBS_QUEUE_URL": f"{redis}/3", "WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE": "false",
         "WEBAPP_REPORTING_CLOCK_OVERRIDE": at.isoformat(), "GUNICORN_CMD_ARGS": "--access-logfile /dev/null",
         "WEBAPP_RATELIMIT_KEY_PREFIX": f"day-{uuid.uuid4().hex[:8]}"})
     out: dict[str, Any] = {}
@@ -908,6 +1330,9 @@ def invariants(result: dict[str, Any]) -> list[str]:
         broken.append(f"{result['duplicates']} duplicates")
     if result["unacknowledged"]:
         broken.append(f"{result['unacknowledged']} writes never acknowledged")
+    if not result.get("refresher_alive", True):
+        broken.append("the progress refresher died")
+    broken += [f"fault {f['fault']} {f['what']}" for f in result.get("faults", []) if f["what"].startswith("FAILED")]
     return broken
 
 
@@ -930,78 +1355,119 @@ def report(result: dict[str, Any]) -> None:
         print(f"  {op}: statuses {o['statuses']}")
     for sample in result["error_samples"][:8]:
         print(f"  {sample}")
+    print(f"dashboards opened before the window: {result['operations'].get('dashboard_open', {}).get('count', 0)} "
+          f"in {result['warm_up_s']} s; the progress refresher "
+          f"{'running at the end' if result['refresher_alive'] else 'NOT RUNNING at the end'}, "
+          f"{len(result['refresher_restarts'])} restarts {result['refresher_restarts']}")
+    for kind, n in result["nginx_errors"].items():
+        print(f"  nginx {n} × {kind}")
     for f in result["faults"]:
-        print(f"fault {f['fault']} at {f['virtual']} (t+{f['at_s']} s): {f['what']}")
+        print(f"fault {f['fault']} at {f['virtual']} (t+{f['at_s']} s, took {f['took_s']} s): {f['what']}")
+        for op, seen in f["clients_saw"].items():
+            print(f"    {op}: {seen}")
     print(f"acknowledged {result['acknowledged']}, stored {result['stored']}, duplicates {result['duplicates']}, "
           f"never acknowledged {result['unacknowledged']}")
+
+
+def find_k(url: str, world: World, args: argparse.Namespace, services: Services) -> dict[str, Any]:
+    """The largest k that holds (p99 < 300 ms, 0 errors, the invariants): k doubles from ``--compress`` until a
+    run fails, then bisects between the last k that held and the first that did not, until they are 0.05 apart
+    (``--k-resolution``). Each run plays only ``--window``, by default the 3 minutes around 09:00's report time
+    (08:59-09:02: the first minutes after a report time are the day's peak), so a step costs 3 minutes of wall
+    time at k = 1 and less above; about 8 steps from k = 1."""
+    results: list[dict[str, Any]] = []
+    low, high, k = 0.0, None, args.compress
+    while len(results) < args.k_steps:
+        result = run_day(url, world, args, k, services)
+        for run in result.get("windows", [result]):
+            report(run)
+        results.append(result)
+        if held(result):
+            low = k
+        else:
+            high = k
+        if high is not None and high - low <= args.k_resolution:
+            break
+        k = k * 2 if high is None else (low + high) / 2
+        if k < args.k_resolution:  # nothing held down to the resolution: a window at such k would take hours
+            break
+        log(f"k = {results[-1]['k']:g} {'held' if held(result) else 'did not hold'}: next k = {k:g}")
+    log(f"largest k that held: {low:g} (first that did not: {high})")
+    return {"k": low, "k_failed": high, "runs": results, **{key: results[-1][key] for key in (
+        "acknowledged", "stored", "duplicates", "errors", "p99_ms", "operations")}}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--areas", type=int, default=NATIONAL_AREAS, help="generate a dataset of N polling areas")
-    source.add_argument("--db", help="a database that already holds a generated dataset (kept as it is)")
+    source.add_argument("--db", help="a database that already holds a generated dataset (copied into the "
+                        "rehearsal's own PostgreSQL, left as it is)")
     parser.add_argument("--compress", type=float, default=1.0, help="k: virtual seconds per real second")
-    parser.add_argument("--window", default="08:50-09:50", help="the part of the day played (virtual HH:MM-HH:MM)")
+    parser.add_argument("--window", help="the part of the day played (virtual HH:MM-HH:MM, comma-separated); "
+                        "08:50-09:50, or 08:59-09:02 with --find-k")
     parser.add_argument("--faults", default="kill-worker,reload", help="comma-separated: kill-worker, reload, "
-                        "postgres, redis (postgres restarts the machine's server: never beside other users)")
+                        "postgres, redis (the rehearsal's own servers), kill-node (with --nodes 2)")
+    parser.add_argument("--nodes", type=int, default=1, help="app nodes; 2 or more: each in a network namespace "
+                        "behind nginx (root, iproute2, nginx)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--client-threads", type=int, default=64)
     parser.add_argument("--signin-share", type=float, default=0.3)
     parser.add_argument("--return-share", type=float, default=0.05, help="count minutes returned for a mistake")
     parser.add_argument("--drain", type=float, default=60.0, help="real seconds to let retried writes land")
+    parser.add_argument("--warm-up", type=float, default=20.0, help="real seconds from starting the nodes to the "
+                        "window's start: the dashboards are opened in them")
+    parser.add_argument("--fault-watch", type=float, default=15.0, help="real seconds after a fault whose errors, "
+                        "retries and late acknowledgements the fault timeline counts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--find-k", action="store_true", help="search the largest k that holds p99 < 300 ms, 0 errors")
+    parser.add_argument("--k-resolution", type=float, default=0.05)
+    parser.add_argument("--k-steps", type=int, default=12, help="at most this many runs for --find-k")
     parser.add_argument("--target", action="store_true", help="exit 1 also when p99 >= 300 ms or an error was seen")
     parser.add_argument("--budgets", action=argparse.BooleanOptionalAction, default=True,
                         help="measure turnout, confirmation and a poll alone against the bare endpoint")
     parser.add_argument("--budget-seconds", type=float, default=8.0)
     parser.add_argument("--budget-requests", type=int, default=2000)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
     args = parser.parse_args(argv)
+    args.window = args.window or ("08:59-09:02" if args.find_k else "08:50-09:50")
+    if "kill-node" in args.faults and args.nodes < 2:
+        parser.error("kill-node needs --nodes 2 or more")
+    if args.nodes > 1 and (why := netns_unavailable()):
+        parser.error(f"--nodes {args.nodes}: {why}")
 
-    drop = None
-    if args.db:
-        url = args.db
-    else:
-        url, drop = build_database(args.areas, args.seed)
-    try:
+    # SIGTERM as SIGINT: the finally blocks stop the nodes, the servers and remove the namespaces.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with Services(args.nodes) as services:
+        assert services.postgres is not None and services.redis is not None
+        if args.db:
+            url = copy_database(args.db, services.postgres.admin_url)
+        else:
+            url, _ = build_database(services.postgres.admin_url, args.areas, args.seed)
         world = load_world(url, args.seed)
         if args.find_k:
-            results, low, high, k = [], 0.0, None, args.compress
-            for _ in range(6):
-                result = run_day(url, world, args, k)
-                for run in result.get("windows", [result]):
-                    report(run)
-                results.append(result)
-                if held(result):
-                    low, k = k, (k * 2 if high is None else (k + high) / 2)
-                else:
-                    high, k = k, (low + k) / 2 if low else k / 2
-            final = {"k": low, "runs": results, **{key: results[-1][key] for key in (
-                "acknowledged", "stored", "duplicates", "errors", "p99_ms", "operations")}}
+            final = find_k(url, world, args, services)
         else:
-            final = run_day(url, world, args, args.compress)
+            final = run_day(url, world, args, args.compress, services)
             for run in final.get("windows", [final]):
                 report(run)
         if args.budgets:
-            final["budgets"] = budgets(url, world, args)
+            final["budgets"] = budgets(url, world, args, services.redis.url)
             print("\nCPU per request, each operation alone (server + PostgreSQL), against the bare endpoint:")
             for op, b in final["budgets"].items():
                 ratio = f"{b['times_bare']}x bare (budget {b['budget_times_bare']}x)" if "times_bare" in b else ""
                 print(f"  {op:<14}{b['requests']:>6} requests {b['cpu_ms']:>7} ms  {ratio}")
-        broken = [b for r in final.get("runs", [final]) for w in r.get("windows", [r]) for b in invariants(w)]
-        final["invariants_broken"] = broken
-        if args.json:
-            args.json.write_text(json.dumps(final, indent=2, default=str))
-        for b in broken:
-            print(f"INVARIANT BROKEN: {b}")
-        return 1 if broken or (args.target and not held(final)) else 0
-    finally:
-        if drop and not args.keep:
-            drop()
+    broken = [b for r in final.get("runs", [final]) for w in r.get("windows", [r]) for b in invariants(w)]
+    final["invariants_broken"] = broken
+    if args.json:
+        args.json.write_text(json.dumps(final, indent=2, default=str))
+    for b in broken:
+        print(f"INVARIANT BROKEN: {b}")
+    return 1 if broken or (args.target and not held(final)) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # everything started was stopped and removed on the way out (finally blocks)
+        sys.exit(130)

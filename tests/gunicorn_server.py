@@ -7,7 +7,9 @@
 
 ``env`` adds or overrides environment variables of every command and of the server (``WEBAPP_…`` settings,
 ``GUNICORN_THREADS``, …); ``options`` adds gunicorn command-line options (e.g. ``["--max-requests", "20"]``),
-which win over the configuration file. ``start_timeout`` bounds every wait for /healthz (a worker imports the app
+which win over the configuration file. ``host``, ``port`` and ``prefix`` place it elsewhere than a free
+127.0.0.1 port: the rehearsal's nodes run each in a network namespace of its own (``prefix=["ip", "netns", "exec",
+name]``, which execs, so the master is still this object's process), on that namespace's address. ``start_timeout`` bounds every wait for /healthz (a worker imports the app
 in 2 s on a quiet machine, but in over 30 s when a dozen test runs share 2 cores). ``SECRET_KEY`` defaults to a fixed test key, so that a restarted server
 accepts the cookies of the one before. The server's output is kept in ``server.log`` (a file) for assertions and
 is printed when it fails to start. Every process is stopped (and the log removed) by ``close()``, on leaving the ``with`` block and at
@@ -45,13 +47,15 @@ class GunicornServer:
     """One gunicorn master and its workers; see the module's docstring."""
 
     def __init__(self, database_url: str, *, workers: int = 2, env: Mapping[str, str] | None = None,
-                 options: Sequence[str] = (), migrate: bool = True, start_timeout: float = 120.0) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+                 options: Sequence[str] = (), migrate: bool = True, start_timeout: float = 120.0,
+                 host: str = "127.0.0.1", port: int | None = None, prefix: Sequence[str] = ()) -> None:
+        self.host, self.port = host, port or free_port()
+        self.url = f"http://{host}:{self.port}"
         self.options = list(options)
+        self.prefix = list(prefix)
         self.start_timeout = start_timeout
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET_KEY,
-                    "APP_ENV": "testing", "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
+                    "APP_ENV": "testing", "BIND": f"{host}:{self.port}", "WEB_CONCURRENCY": str(workers),
                     "PYTHONUNBUFFERED": "1", **(env or {})}
         self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self._process: subprocess.Popen[bytes] | None = None
@@ -77,7 +81,7 @@ class GunicornServer:
         with self.log.open("ab") as out:
             self._process = subprocess.Popen(
                 # No control socket: its default path is one per machine, shared by every gunicorn running.
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", *self.options, "wsgi:app"],
+                [*self.prefix, str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", *self.options, "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready()
         return self

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -24,89 +21,16 @@ import pytest
 
 from benchmarks.submit_count import Leader
 from tests.conftest import create_database
-from tests.gunicorn_server import GunicornServer, free_port
+from tests.gunicorn_server import GunicornServer
+from tests.nginx_proxy import NGINX, Nginx
 from tests.reports.helpers import vn
 from tests.test_restart import Browser, seed_demo
-
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy" / "nginx"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 pytestmark = [pytest.mark.slow]
 if not Path(NGINX).exists():
     if os.environ.get("CI") == "true":
         raise RuntimeError("nginx is required in CI (scripts/test.sh installs nginx-light)")
     pytestmark.append(pytest.mark.skip(reason="nginx is not installed (CI installs it)"))
-
-
-class Nginx:
-    """nginx in the foreground with a configuration of its own in a temporary directory."""
-
-    def __init__(self, upstreams: list[int]) -> None:
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="nginx-"))
-        for name in ("baucu-http.conf", "baucu-proxy.conf", "baucu-headers.conf"):
-            (self.dir / name).symlink_to(DEPLOY / name)
-        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstreams)
-        (self.dir / "nginx.conf").write_text(f"""
-worker_processes 1;
-pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {self.dir}/body;
-    proxy_temp_path {self.dir}/proxy;
-    fastcgi_temp_path {self.dir}/fastcgi;
-    uwsgi_temp_path {self.dir}/uwsgi;
-    scgi_temp_path {self.dir}/scgi;
-    types {{ text/css css; application/javascript js; image/svg+xml svg; image/png png; }}
-    include baucu-http.conf;
-    upstream baucu {{
-{servers}
-        keepalive 16;
-    }}
-    server {{
-        listen 127.0.0.1:{self.port};
-        set $baucu_root {ROOT};
-        include baucu-proxy.conf;
-    }}
-}}
-""")
-        self.process = subprocess.Popen([NGINX, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
-                                         "-g", "daemon off; user root;"], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket_to(self.port):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode() if self.process.stderr else "nginx")
-                time.sleep(0.1)
-        raise TimeoutError("nginx did not listen")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def close(self) -> None:
-        self.process.send_signal(signal.SIGQUIT)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        if self.process.stderr:
-            self.process.stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def socket_to(port: int):  # type: ignore[no-untyped-def]
-    import socket
-
-    return socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
 @pytest.fixture(scope="module")
