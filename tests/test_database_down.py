@@ -178,3 +178,20 @@ def test_pages_fragments_and_the_api_answer_503_while_the_database_is_away(outag
     # Back: the same session works again, with no restart.
     assert client.get("/").status_code == 200
     assert client.get("/api/v1/me", headers={"Accept": "application/json"}).status_code == 200
+
+
+def test_the_progress_refresher_outlives_the_database_going_away(outage):
+    """The refresher's round (the real election, then today's drills) runs through an outage and refreshes again
+    once the database is back: on the rehearsal's PostgreSQL restart it exited, and the dashboards stood still
+    until something restarted it."""
+    cut, app = outage
+    runner = app.test_cli_runner()
+    cut.cut()
+    try:
+        away = runner.invoke(args=["progress-refresher", "--once"])
+    finally:
+        cut.restore()
+    assert away.exit_code == 0, away.output
+    assert away.exception is None
+    back = runner.invoke(args=["progress-refresher", "--once"])
+    assert back.exit_code == 0 and back.exception is None, back.output

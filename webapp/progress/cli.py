@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
@@ -13,6 +14,8 @@ from webapp.audit import services as audit
 from webapp.audit.models import Channel
 from webapp.clock import utcnow
 from webapp.progress import refresh
+
+log = logging.getLogger(__name__)
 
 
 @click.command("rebuild-progress")
@@ -51,9 +54,15 @@ def progress_refresher(every: float, once: bool) -> None:
 
 
 def _drills_today(app: object) -> list[int]:
+    """The drills to refresh this round; none while the database cannot answer (a restart, a failover): the loop
+    must outlive it as ``run_refresh`` does, not leave the dashboards without a refresher until someone restarts it."""
     from webapp.clock import to_local
     from webapp.elections.models import Election
 
-    with db.get_db(app).sessionmaker() as session:  # type: ignore[arg-type]
-        return list(session.scalars(sa.select(Election.id).where(
-            Election.source_election_id.is_not(None), Election.polling_date == to_local(utcnow()).date())))
+    try:
+        with db.get_db(app).sessionmaker() as session:  # type: ignore[arg-type]
+            return list(session.scalars(sa.select(Election.id).where(
+                Election.source_election_id.is_not(None), Election.polling_date == to_local(utcnow()).date())))
+    except sa.exc.SQLAlchemyError:
+        log.exception("the drills to refresh could not be read")
+        return []
