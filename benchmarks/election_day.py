@@ -116,8 +116,11 @@ def log(message: str) -> None:
 # --- the database and its accounts --------------------------------------------------------------------------
 
 
+APP_ROOT = ROOT  # ``--app-root``: the tree whose app is served (another checkout's, for a "before" beside an "after")
+
+
 def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args], cwd=APP_ROOT, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -145,6 +148,7 @@ def copy_database(source: str, admin_url: str) -> str:
                           capture_output=True, text=True, check=False)
     if dump.wait() or done.returncode:
         raise SystemExit(f"copying {source} failed:\n{done.stderr[-2000:]}")
+    flask({**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}, "db-upgrade")  # a dataset made before
     log(f"{source.rsplit('/', 1)[1]} copied into the rehearsal's PostgreSQL in {time.perf_counter() - started:.0f} s")
     return url
 
@@ -867,10 +871,12 @@ class Deployment:
         net = services.namespaces
         try:
             if net is None:
-                self.nodes = [GunicornServer(url, workers=workers, env=env, migrate=False, start_timeout=180)]
+                self.nodes = [GunicornServer(url, workers=workers, env=env, migrate=False, start_timeout=180,
+                                             root=APP_ROOT)]
             else:
                 self.nodes = [GunicornServer(url, workers=workers, env=env, migrate=False, start_timeout=180,
-                                             host=address, port=8000, prefix=["ip", "netns", "exec", name])
+                                             host=address, port=8000, prefix=["ip", "netns", "exec", name],
+                                             root=APP_ROOT)
                               for name, address in zip(net.names, net.addresses, strict=True)]
             # Side by side (CI's time). A node that fails to start (or is stopped by SIGINT meanwhile) raises below.
             starting = [threading.Thread(target=_quietly, args=(node.start,)) for node in self.nodes]
@@ -896,7 +902,7 @@ class Deployment:
         with self.refresher_log.open("ab") as out:
             self.refresher = subprocess.Popen(
                 [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "progress-refresher", "--every", "2"],
-                cwd=ROOT, env=self.nodes[0].env, stdout=subprocess.DEVNULL, stderr=out)
+                cwd=APP_ROOT, env=self.nodes[0].env, stdout=subprocess.DEVNULL, stderr=out)
 
     def _supervise(self) -> None:
         """What deploy/systemd/baucu-progress.service asks of systemd (Restart=always, RestartSec=2): a refresher
@@ -1175,9 +1181,16 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
         "load_average": os.getloadavg(), "error_samples": rec.samples, "nodes": args.nodes,
         "warm_up_s": round(warm_s, 1), "late_start_s": round(late, 1), "refresher_alive": refresher_alive,
         "refresher_restarts": [what for _, what in deployment.refresher_exits],
-        "nginx_errors": deployment.nginx_errors,
+        "nginx_errors": deployment.nginx_errors, "app": app_version(),
     }
     return result
+
+
+def app_version() -> str:
+    """The served tree and its commit, so that a "before" and an "after" say which is which."""
+    head = subprocess.run(["git", "-C", str(APP_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    return f"{APP_ROOT} @ {head or '?'}"
 
 
 # --- CPU budgets: each operation alone, against the bare one-INSERT endpoint, in the same run ------------------
@@ -1233,7 +1246,7 @@ def budgets(url: str, world: World, args: argparse.Namespace, redis: str) -> dic
     users = {s.leader_id for s in stations} | {u for us in world.officials.values() for u in us[:1]}
     sessions = mint_sessions(url, users)
     at = datetime.combine(world.polling_date, clock_time(11, 5), tzinfo=VN_TZ)
-    server = GunicornServer(url, workers=args.workers, migrate=False, start_timeout=180, env={
+    server = GunicornServer(url, workers=args.workers, migrate=False, start_timeout=180, root=APP_ROOT, env={
         "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": f"{redis}/2",
         "JOBS_QUEUE_URL": f"{redis}/3", "WEBAPP_PROGRESS_REFRESH_AFTER_RESPONSE": "false",
         "WEBAPP_REPORTING_CLOCK_OVERRIDE": at.isoformat(), "GUNICORN_CMD_ARGS": "--access-logfile /dev/null",
@@ -1429,7 +1442,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-seconds", type=float, default=8.0)
     parser.add_argument("--budget-requests", type=int, default=2000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="serve the app of this checkout (its "
+                        "migrations run on the copied dataset): a \"before\" played by this harness, beside an \"after\"")
     args = parser.parse_args(argv)
+    global APP_ROOT  # noqa: PLW0603 - one run serves one tree, read by every start of a node, the refresher, flask
+    APP_ROOT = args.app_root.resolve()
     args.window = args.window or ("08:59-09:02" if args.find_k else "08:50-09:50")
     if "kill-node" in args.faults and args.nodes < 2:
         parser.error("kill-node needs --nodes 2 or more")

@@ -48,7 +48,9 @@ class GunicornServer:
 
     def __init__(self, database_url: str, *, workers: int = 2, env: Mapping[str, str] | None = None,
                  options: Sequence[str] = (), migrate: bool = True, start_timeout: float = 120.0,
-                 host: str = "127.0.0.1", port: int | None = None, prefix: Sequence[str] = ()) -> None:
+                 host: str = "127.0.0.1", port: int | None = None, prefix: Sequence[str] = (),
+                 root: Path = ROOT) -> None:
+        self.root = root  # the tree whose app runs: another checkout's, for a benchmark's "before"
         self.host, self.port = host, port or free_port()
         self.url = f"http://{host}:{self.port}"
         self.options = list(options)
@@ -67,7 +69,7 @@ class GunicornServer:
 
     def flask(self, *args: str) -> str:
         """``flask --app wsgi <args>`` with the server's environment; its output (raises if it fails)."""
-        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=self.env,
+        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=self.root, env=self.env,
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -82,7 +84,7 @@ class GunicornServer:
             self._process = subprocess.Popen(
                 # No control socket: its default path is one per machine, shared by every gunicorn running.
                 [*self.prefix, str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", *self.options, "wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                cwd=self.root, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready()
         return self
 
