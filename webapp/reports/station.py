@@ -192,9 +192,10 @@ def for_sender(session: Session, actor: audit.Actor, area_id: object, *, full: b
     return check_sender(kept(session, ident, full=full) or load(session, ident, full=full), actor)
 
 
-def current(session: Session, config: StationConfig, actor: audit.Actor) -> StationConfig:
-    """``config`` if the database's token is still its own (one small statement), else read again and checked."""
-    if session.connection().scalar(_TOKEN) == config.token:
+def current(session: Session, config: StationConfig, actor: audit.Actor, token: str | None = None) -> StationConfig:
+    """``config`` if the database's token is still its own (one small statement, unless the caller read the token
+    with its own state: ``token``), else read again and checked."""
+    if (token if token is not None else session.connection().scalar(_TOKEN)) == config.token:
         return config
     return check_sender(load(session, config.area_id, full=config.full), actor)
 
