@@ -273,3 +273,18 @@ def test_receipts_of_the_two_kinds_never_share_a_code(db_session, w):
     assert set(receipts.FIRST["count"]) | set(receipts.FIRST["turnout"]) == set(receipts.ALPHABET)
     for kind in ("count", "turnout"):
         assert all(receipts.generate(kind)[0] in receipts.FIRST[kind] for _ in range(200))
+
+
+def test_kept_turnout_configurations_share_what_areas_hold_alike(db_session, w, monkeypatch):
+    """Up to 80,000 areas are kept per process: what many hold alike (the province's report times, the day, the
+    units' contests, the token) is held once, while each area keeps its own place and voters on the list, and a
+    table of shared values started again loses only the sharing."""
+    station.forget_all()
+    first, second = (station.load(db_session, w.area(code).id, full=False) for code in ("26743-01", "26743-02"))
+    assert first.area_id != second.area_id and first.report_times
+    assert first.report_times is second.report_times and first.day is second.day and first.token is second.token
+    assert first.voters == {c.contest_id: total for c, total in zip(first.contests, first.voter_totals)}
+    assert all(total is not None for total in first.voter_totals)
+    monkeypatch.setattr(station, "MAX_SHARED", 1)
+    again = station.load(db_session, w.area("26743-01").id, full=False)
+    assert again == first and again.voters == first.voters
