@@ -47,8 +47,8 @@ EARLY_WINDOW = timedelta(minutes=30)
 MAX_AREAS = 8192
 #: Turnout configurations (no candidates, no team) kept per process: every station reports at every report time,
 #: so a worker sees most of the country's 72,195 areas between two report times; fewer would be read cold each time.
-#: About 1 KiB each with the parts shared between areas (``_shared``; tracemalloc, national dataset, benchmarks/
-#: README.md): about 80 MB per worker that sees the whole country.
+#: About 0.6 KiB each with the parts shared between areas (``_shared``; tracemalloc on the national dataset,
+#: benchmarks/README.md): under 50 MB per worker that sees the whole country.
 MAX_TURNOUT_AREAS = 80_000
 #: Values that many areas' configurations hold alike (a unit's contest, a province's report times, the day, the
 #: token) are kept once (``_share``); beyond this many distinct ones the table starts again (only the sharing is
