@@ -76,6 +76,16 @@ class TurnoutSender:
         return status
 
 
+class ColdTurnout(TurnoutSender):
+    """A turnout report whose area this process does not keep (``--cold``): what a worker does the first time it
+    sees a station, e.g. every station at national size once the kept configurations are full."""
+
+    def before(self) -> None:
+        from webapp.reports import station
+
+        station.forget_all()
+
+
 class PhoneSender:
     """The hotline typing a leader's minutes by phone: the same form, read back and ticked, to the hotline's page
     (``--via phone``; the leader's session only supplies the station's contests)."""
@@ -98,6 +108,10 @@ class Reviewer:
         self.csrf = _login(client, "xa")
 
     def before(self) -> None:
+        # The browser follows each decision's 303 and that page shows (and drops) the flashed message: without it
+        # this client's session would grow by a message per request and its cookie cost more each time.
+        with self.client.test_client.session_transaction() as flask_session:
+            flask_session.pop("_flashes", None)
         sender = self.senders[self.turn % len(self.senders)]
         self.turn += 1
         if confirmed := getattr(sender, "confirmed", None):
@@ -233,6 +247,8 @@ def main() -> int:
     parser.add_argument("--kind", choices=("count", "turnout", "confirm", "poll"), default="count",
                         help="count minutes (default), turnout reports (API, at 15:00 on polling day), the "
                         "commune's confirmation of turnout reports, or a progress poll answered 204")
+    parser.add_argument("--cold", action="store_true",
+                        help="turnout: every request finds its area's configuration not kept by the process")
     parser.add_argument("--without-progress", action="store_true",
                         help="also measure the app with the progress summaries unsubscribed from the versions "
                              "written (webapp.reports.versions.version_written)")
@@ -269,7 +285,7 @@ def main() -> int:
             hotline = Leader(InProcess(app), "tongdai", leaders[0][1])  # logs in; its own area is any in scope
             logged = [PhoneSender(leader, hotline.client, hotline.csrf) for leader in logged]
         if args.kind != "count":
-            logged = [TurnoutSender(leader) for leader in logged]
+            logged = [(ColdTurnout if args.cold else TurnoutSender)(leader) for leader in logged]
         bare_app.engine = sa.create_engine(url, pool_size=10, max_overflow=10)
         bare_counter = Statements(bare_app.engine)
         bares = [Bare(0, getattr(leader, "leader", leader)) for leader in logged]

@@ -204,7 +204,8 @@ def test_a_turnout_report_is_reviewed_beside_the_previous_version(as_user, db_se
 
 def test_a_confirmation_reads_its_report_and_area_once(app, as_user, db_session, w):
     """The view's 404 check and the decision ask for the same version; its area comes in the same statement (the
-    audit's place and the review action's). 12 statements before (the report twice, the area a third time)."""
+    audit's place and the review action's). 12 statements before (the report twice, the area a third time), 10
+    before the status's UPDATE became the claim itself and the review action's audit entry joined the status's."""
     from tests.reports.test_statement_count import statements
 
     report = send_turnout(db_session, w, 300, slot=time(9), at=(9, 5))
@@ -215,3 +216,9 @@ def test_a_confirmation_reads_its_report_and_area_once(app, as_user, db_session,
     assert response.status_code == 303
     assert sum(s.startswith("SELECT turnout_reports.") for s in seen) == 1, seen.listing()
     assert not [s for s in seen if s.startswith("SELECT polling_areas.")], seen.listing()
+    # The account, the report with its area, the four-eyes check; the conditional UPDATE that claims and sets the
+    # status, INSERT the review action, one INSERT of audit entries (status and action); the progress summaries'
+    # two; and the SAVEPOINT/RELEASE pair that only tests add.
+    assert sum(s.startswith("UPDATE turnout_reports") for s in seen) == 1, seen.listing()
+    assert sum(s.startswith("INSERT INTO audit_entries") for s in seen) == 1, seen.listing()
+    assert len(seen.own) <= 6 + 2 and len(seen.progress) <= 2, seen.listing()

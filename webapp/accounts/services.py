@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import secrets
 import unicodedata
@@ -186,15 +187,19 @@ def live_session(hashed: Any, now: Any) -> tuple[sa.ColumnElement[bool], ...]:
 def session_user(session: Session, secret: str, now: datetime) -> User | None:
     """The account of a live session (not revoked, not expired, the account active and activated), or None: one
     statement, on every request of a signed-in browser."""
-    row = session.execute(
-        sa.select(User, UserSession.id).join(UserSession, UserSession.user_id == User.id)
-        .where(*live_session(secret_hash(secret), now))
-    ).first()
+    row = session.execute(_session_user_statement(), {"hashed": secret_hash(secret), "now": now}).first()
     if row is None:
         return None
     user, session_id = row
     user.session_secret, user.session_id = secret, session_id
     return user
+
+
+@functools.cache
+def _session_user_statement() -> sa.Select[tuple[User, int]]:
+    # Built once, as the quick poll's: every request of a signed-in browser sends it.
+    return (sa.select(User, UserSession.id).join(UserSession, UserSession.user_id == User.id)
+            .where(*live_session(sa.bindparam("hashed"), sa.bindparam("now"))))
 
 
 def end_session(session: Session, *, session_id: int, now: datetime) -> None:

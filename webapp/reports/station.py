@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import time, timedelta
+from types import MappingProxyType
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -35,6 +37,8 @@ from webapp.reports.common import (
     station_day,
 )
 
+T = TypeVar("T")
+
 # A report sent up to this long before a report time counts for that time (leaders send a little early).
 EARLY_WINDOW = timedelta(minutes=30)
 
@@ -43,8 +47,13 @@ EARLY_WINDOW = timedelta(minutes=30)
 MAX_AREAS = 8192
 #: Turnout configurations (no candidates, no team) kept per process: every station reports at every report time,
 #: so a worker sees most of the country's 72,195 areas between two report times; fewer would be read cold each time.
-#: About 6 KiB each (tracemalloc, national dataset): up to about 460 MB per worker that sees the whole country.
+#: About 0.6 KiB each with the parts shared between areas (``_shared``; tracemalloc on the national dataset,
+#: benchmarks/README.md): under 50 MB per worker that sees the whole country.
 MAX_TURNOUT_AREAS = 80_000
+#: Values that many areas' configurations hold alike (a unit's contest, a province's report times, the day, the
+#: token) are kept once (``_share``); beyond this many distinct ones the table starts again (only the sharing is
+#: lost, never a value).
+MAX_SHARED = 50_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +66,7 @@ class Signer:
     position: int
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class StationContest:
     """One contest the area votes in, with the unit it votes in."""
 
@@ -73,7 +82,7 @@ class StationContest:
         return tuple(candidate_id for candidate_id, _name in self.candidates)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class StationConfig:
     token: str
     area_id: int
@@ -85,12 +94,17 @@ class StationConfig:
     team: Mapping[int, Signer]
     report_times: tuple[tuple[time, int], ...]  # (time, grace minutes) of the area's province, in order
     early: timedelta  # how long before a report time reports count for it (``early_window``)
-    voters: Mapping[int, int | None]  # contest id -> the newest voters on the list (None: no count yet)
+    voter_totals: tuple[int | None, ...]  # the newest voters on the list of each contest, in ``contests``' order
     full: bool = True  # False: read without the units' candidates and the team (``load``)
 
     @property
     def contest_ids(self) -> list[int]:
         return [c.contest_id for c in self.contests]
+
+    @property
+    def voters(self) -> dict[int, int | None]:
+        """Contest id -> the newest voters on the list (None: no count yet)."""
+        return {c.contest_id: total for c, total in zip(self.contests, self.voter_totals, strict=True)}
 
     @property
     def signers(self) -> list[Signer]:
@@ -128,9 +142,21 @@ _kept: dict[bool, LRU[tuple[str, int, int | None], StationConfig]] = {
     True: LRU(MAX_AREAS), False: LRU(MAX_TURNOUT_AREAS)}
 
 
+_shared: dict[object, object] = {}
+_NO_TEAM: Mapping[int, Signer] = MappingProxyType({})
+
+
+def _share(value: T) -> T:
+    """``value``, or an equal one already held by another kept configuration (values, never state: an equal
+    value read from the database is the same value)."""
+    if len(_shared) >= MAX_SHARED:
+        _shared.clear()
+    return _shared.setdefault(value, value)  # type: ignore[return-value]
+
+
 def _key(session: Session, area_id: int) -> tuple[str, int, int | None]:
     # The election too: a drill shares the areas but not their contests and units (webapp.elections.working).
-    return (str(session.get_bind().engine.url), area_id, working.bound_to(session))
+    return (_share(str(session.get_bind().engine.url)), area_id, working.bound_to(session))
 
 
 def kept(session: Session, area_id: int, *, full: bool = True) -> StationConfig | None:
@@ -156,20 +182,20 @@ def load(session: Session, area_id: int, *, full: bool = True) -> StationConfig:
         raise scope.OutOfScope(PollingArea.__name__)
     election = elections.current_election(session)
     links = area_contests(session, area, with_candidates=full)
-    contests = tuple(
+    contests = _share(tuple(_share(
         StationContest(link.contest_id, link.contest.kind, link.contest.election_id, link.unit_id, link.unit.seats,
-                       tuple((c.id, c.full_name) for c in link.unit.candidates) if full else ())
-        for link in links)
+                       tuple((c.id, c.full_name) for c in link.unit.candidates) if full else ()))
+        for link in links))
     counts = elections.latest_voter_counts(session, [area.id])
     config = StationConfig(
-        token=token, area_id=area.id, province_id=area.province_id, commune_id=area.commune_id,
-        election_id=election.id, day=station_day(election, area), contests=contests,
-        team={m.id: Signer(m.id, m.full_name, m.role.value, m.position) for m in area.team} if full else {},
-        report_times=tuple((rt.at, rt.grace_minutes)
-                           for rt in elections.report_times(session, election, area.province_id)),
-        early=early_window(election),
-        voters={link.contest_id: (c.total if (c := counts.get((area.id, link.contest_id))) else None)
-                for link in links},
+        token=_share(token), area_id=area.id, province_id=area.province_id, commune_id=area.commune_id,
+        election_id=election.id, day=_share(station_day(election, area)), contests=contests,
+        team={m.id: Signer(m.id, m.full_name, m.role.value, m.position) for m in area.team} if full else _NO_TEAM,
+        report_times=_share(tuple((rt.at, rt.grace_minutes)
+                                  for rt in elections.report_times(session, election, area.province_id))),
+        early=_share(early_window(election)),
+        voter_totals=_share(tuple(c.total if (c := counts.get((area.id, link.contest_id))) else None
+                                  for link in links)),
         full=full)
     _kept[full].put(_key(session, area_id), config)
     return config
@@ -192,9 +218,10 @@ def for_sender(session: Session, actor: audit.Actor, area_id: object, *, full: b
     return check_sender(kept(session, ident, full=full) or load(session, ident, full=full), actor)
 
 
-def current(session: Session, config: StationConfig, actor: audit.Actor) -> StationConfig:
-    """``config`` if the database's token is still its own (one small statement), else read again and checked."""
-    if session.connection().scalar(_TOKEN) == config.token:
+def current(session: Session, config: StationConfig, actor: audit.Actor, token: str | None = None) -> StationConfig:
+    """``config`` if the database's token is still its own (one small statement, unless the caller read the token
+    with its own state: ``token``), else read again and checked."""
+    if (token if token is not None else session.connection().scalar(_TOKEN)) == config.token:
         return config
     return check_sender(load(session, config.area_id, full=config.full), actor)
 
@@ -203,3 +230,4 @@ def forget_all() -> None:
     """Drop every kept configuration (tests that compare a cold start)."""
     for lru in _kept.values():
         lru.clear()
+    _shared.clear()

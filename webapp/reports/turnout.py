@@ -9,6 +9,7 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -80,13 +81,19 @@ def _minutes_after(moment: datetime, deadline: datetime) -> int:
 
 
 @functools.cache
-def _latest_statement(with_uuid: bool) -> sa.Select[tuple[TurnoutReport]]:
-    # Built once (common._links_statement says why).
+def _latest_statement(with_uuid: bool, with_token: bool = False) -> sa.Select[Any]:
+    # Built once (common._links_statement says why). With the configuration token as a column, from a one-row
+    # select outer-joined to the reports, so that the token comes even when the area has no report yet: the
+    # submission's first statement is then its only read (``station.current``).
     wanted = sa.and_(TurnoutReport.election_id == sa.bindparam("election_id"),
                      TurnoutReport.polling_area_id == sa.bindparam("area_id"), TurnoutReport.is_latest)
     if with_uuid:
         wanted = sa.or_(wanted, TurnoutReport.client_uuid == sa.bindparam("client_uuid"))
-    return sa.select(TurnoutReport).where(wanted).options(joinedload(TurnoutReport.figures))
+    if not with_token:
+        return sa.select(TurnoutReport).where(wanted).options(joinedload(TurnoutReport.figures))
+    one_row = sa.select(sa.literal(1).label("one")).subquery()
+    return (sa.select(station.token_column().label("token"), TurnoutReport).select_from(one_row)
+            .outerjoin(TurnoutReport, wanted).options(joinedload(TurnoutReport.figures)))
 
 
 def _latest_rows(session: Session, election_id: int, area_id: int, client_uuid: uuid.UUID | None = None) -> (
@@ -95,9 +102,24 @@ def _latest_rows(session: Session, election_id: int, area_id: int, client_uuid: 
     the report already stored under ``client_uuid`` (anywhere), if any."""
     rows = session.scalars(_latest_statement(client_uuid is not None),
                            {"election_id": election_id, "area_id": area_id, "client_uuid": client_uuid}).unique().all()
+    return _latest_of(rows, election_id, area_id, client_uuid)
+
+
+def _latest_of(rows: Iterable[TurnoutReport], election_id: int, area_id: int, client_uuid: uuid.UUID | None) -> (
+        tuple[dict[time, TurnoutReport], TurnoutReport | None]):
     latest = {row.slot_at: row for row in rows
               if row.election_id == election_id and row.polling_area_id == area_id and row.is_latest}
     return latest, next((r for r in rows if client_uuid is not None and r.client_uuid == client_uuid), None)
+
+
+def _token_and_latest(session: Session, election_id: int, area_id: int, client_uuid: uuid.UUID) -> (
+        tuple[str | None, dict[time, TurnoutReport], TurnoutReport | None]):
+    """The configuration token with what ``_latest_rows`` gives, in one statement."""
+    rows = session.execute(_latest_statement(True, True),
+                           {"election_id": election_id, "area_id": area_id, "client_uuid": client_uuid}).unique().all()
+    token = rows[0].token if rows else None
+    return (token, *_latest_of([row.TurnoutReport for row in rows if row.TurnoutReport is not None], election_id,
+                               area_id, client_uuid))
 
 
 def _slots(times: Iterable[tuple[time, int]], early: timedelta, day: StationDay, now: datetime,
@@ -221,9 +243,12 @@ def _prepare(session: Session, actor: audit.Actor, area_id: int, data: TurnoutIn
              now: datetime) -> Submission[TurnoutReport] | functools.partial[Submission[TurnoutReport]]:
     """``submit_turnout`` up to its write: the earlier result of a replay, or the write still to make. The area's
     place, contests, report times and voters come from the configuration this process keeps (``station``), checked
-    against the database's token: the reads are the token and the area's latest reports."""
-    config = station.current(session, station.for_sender(session, actor, area_id, full=False), actor)
-    latest, earlier = _latest_rows(session, config.election_id, config.area_id, client_uuid)
+    against the database's token, read in the same statement as the area's latest reports."""
+    kept = station.for_sender(session, actor, area_id, full=False)
+    token, latest, earlier = _token_and_latest(session, kept.election_id, kept.area_id, client_uuid)
+    config = station.current(session, kept, actor, token)
+    if config.election_id != kept.election_id:  # the configuration changed to another election meanwhile
+        latest, earlier = _latest_rows(session, config.election_id, config.area_id, client_uuid)
     if earlier is not None:
         if earlier.polling_area_id != config.area_id:
             raise ClientUuidConflict

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -257,23 +257,40 @@ def _audit(session: Session, kind: Kind, actor: audit.Actor, place: Place, repor
 
 
 def change_status(session: Session, report: TurnoutReport | CountReport, status: ReportStatus, *, by: Any,
-                  at: datetime, **columns: Any) -> None:
+                  at: datetime, shown: ReportStatus | None = None,
+                  then: Callable[[], Sequence[audit.Written]] | None = None, **columns: Any) -> bool:
     """Set one version's status (and, for count minutes, the review's own columns: ``reviewed_by_id``,
     ``reviewed_at``, ``returned_reasons``) with one UPDATE, write its audit entry (by the session's bound actor, as
-    every decision of the review) and send ``status_changed``. The caller has locked the row
-    (``webapp.review.services._claim``)."""
+    every decision of the review) and send ``status_changed``.
+
+    With ``shown`` (the status the official was shown: ``webapp.review.services``), the UPDATE is also the claim of
+    the decision: it changes the version only while it is the latest and still in that status, and takes the
+    row's lock (on PostgreSQL a second official's UPDATE waits for the first to commit, then matches nothing).
+    False then, and nothing changed. ``then`` writes what the decision records beside the status once the version
+    is claimed (the review action) and gives its audit entries, written in the same INSERT as the status's."""
     kind = COUNT if isinstance(report, CountReport) else TURNOUT
     after = {"status": status, **columns}
     before = {key: getattr(report, key) for key in after}
+    if shown is not None:
+        before["status"] = shown  # what the claim matched, whatever this session read earlier
     old, new = audit.changes(before, after)
     if not new:
-        return
+        return True
     table = kind.table
-    session.execute(sa.update(table).where(table.c.id == report.id).values({k: after[k] for k in new}))
+    update = sa.update(table).where(table.c.id == report.id)
+    if shown is not None:
+        update = update.where(table.c.status == shown, table.c.is_latest)
+    if session.execute(update.values({k: after[k] for k in new})).rowcount != 1:  # type: ignore[attr-defined]
+        if shown is not None:
+            return False
+        raise LookupError(f"{table.name} {report.id}: no such version")
     for key in new:
         set_committed_value(report, key, after[key])
-    audit.record_written(session, [audit.Written("update", table.name, str(report.id), report.audit_place(), old,
-                                                 new)])
+    rows = [audit.Written("update", table.name, str(report.id), report.audit_place(), old, new)]
+    if then is not None:
+        rows += then()
+    audit.record_written(session, rows)
     if status is not before["status"]:
         status_changed.send(kind.name, session=session,
                             change=StatusChange(kind.name, report, before["status"], by, at))
+    return True

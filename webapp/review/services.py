@@ -10,6 +10,7 @@ then changes through ``webapp.reports.versions.change_status``, which audits it 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -118,17 +119,6 @@ def latest_version(session: Session, report: Report) -> Report | None:
         TurnoutReport.slot_at == report.slot_at, TurnoutReport.is_latest)).first()
 
 
-def _claim(session: Session, model: type, report_id: int, shown: ReportStatus) -> bool:
-    """Lock the version if it is still the latest and still in the status the official was shown."""
-    table = model.__table__  # type: ignore[attr-defined]
-    result = session.execute(
-        sa.update(table)
-        .where(table.c.id == report_id, table.c.status == shown, table.c.is_latest)
-        .values(status=table.c.status)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
-
-
 def _conflict(session: Session, kind: ReportKind, report: Report) -> ReviewConflict:
     session.refresh(report)
     newer = None if report.is_latest else latest_version(session, report)
@@ -142,26 +132,40 @@ def _decide(session: Session, *, actor: User, kind: ReportKind, report_id: int, 
         raise NotAuthorised(reason)
     if shown not in ALLOWED_FROM[decision]:
         raise InvalidDecision(decision)
-    if not _claim(session, MODELS[kind], report.id, shown):
-        raise _conflict(session, kind, report)
-    before, after = report.status, LEADS_TO[decision]
+    after = LEADS_TO[decision]
     reviewed = {"reviewed_by_id": actor.id, "reviewed_at": now, "returned_reasons": reason_codes.summarise(
         reasons, text) if decision is Decision.RETURN else ""} if isinstance(report, CountReport) else {}
-    versions.change_status(session, report, after, by=actor, at=now, **reviewed)
-    area = report.polling_area
-    action = ReviewAction(
-        kind=kind, turnout_report_id=report.id if kind is ReportKind.TURNOUT else None,
-        count_report_id=report.id if kind is ReportKind.COUNT else None, province_id=area.province_id,
-        commune_id=area.commune_id, polling_area_id=area.id, version=report.version, decision=decision,
-        status_before=before, status_after=after, reasons=list(reasons), text=text, actor_id=actor.id, at=now,
-    )
-    session.add(action)
-    if decision is Decision.REOPEN:
-        audit.record_written(session, [audit.Written("reopen", report.__tablename__, str(report.id),
-                                                     report.audit_place(), {"status": before.value},
-                                                     {"status": after.value, "reason": text})])
+    recorded: list[ReviewAction] = []
+
+    def record() -> list[audit.Written]:
+        # Once the version is claimed: the decision's row, written with its own statement (no flush), and its
+        # audit entry beside the status's, in one INSERT.
+        area = report.polling_area
+        action = session.scalars(_action_statement(), {
+            "kind": kind, "turnout_report_id": report.id if kind is ReportKind.TURNOUT else None,
+            "count_report_id": report.id if kind is ReportKind.COUNT else None, "province_id": area.province_id,
+            "commune_id": area.commune_id, "polling_area_id": area.id, "version": report.version,
+            "decision": decision, "status_before": shown, "status_after": after, "reasons": list(reasons),
+            "text": text, "actor_id": actor.id, "at": now,
+        }, execution_options={"autoflush": False}).one()
+        recorded.append(action)
+        rows = []
+        if decision is Decision.REOPEN:
+            rows.append(audit.Written("reopen", report.__tablename__, str(report.id), report.audit_place(),
+                                      {"status": shown.value}, {"status": after.value, "reason": text}))
+        return rows + [audit.Written("create", ReviewAction.__tablename__, str(action.id), action.audit_place(),
+                                     None, audit.snapshot(action))]
+
+    if not versions.change_status(session, report, after, by=actor, at=now, shown=shown, then=record, **reviewed):
+        raise _conflict(session, kind, report)
     session.flush()
-    return action
+    return recorded[0]
+
+
+@functools.cache
+def _action_statement() -> sa.Insert:
+    # RETURNING the entity has the ORM load the new row from the INSERT itself (as ``versions.write`` does).
+    return sa.insert(ReviewAction).returning(ReviewAction)
 
 
 def confirm_report(session: Session, *, actor: User, kind: ReportKind, report_id: int, shown: ReportStatus,
