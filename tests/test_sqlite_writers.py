@@ -1,8 +1,8 @@
 """SQLite, the embedded default, takes concurrent writers: imports posted while the progress rollups refresh,
 readers that write (a language switch), and a lock held too long answers "busy, try again" (503), never 500.
 
-These run on a SQLite file of their own whatever TEST_DATABASE_URL says: they are about SQLite's locking, so the
-PostgreSQL pass leaves them out (``sqlite_only``) rather than run them again unchanged."""
+These run on a SQLite file of their own whatever TEST_DATABASE_URL says: they are about SQLite's locking, so
+the PostgreSQL pass leaves them out (``sqlite_only``) rather than run them again unchanged."""
 
 from __future__ import annotations
 

@@ -64,11 +64,11 @@ def dump(engine) -> dict[str, list[tuple]]:
             *tables[name].primary_key.columns))] for name in ELECTION_TABLES}
 
 
-# The day runs on a clock of its own, started with the server at a fixed afternoon: a compressed drill must end the
-# day it starts, which real time would not allow near midnight. It runs RATE times faster than real time (the
-# rehearsal's REPORTING_CLOCK_RATE), so that waiting for the second report time and the close of the polls takes
-# seconds instead of two minutes of an idle test worker; the server, `flask drill simulate` and this test all read
-# the same clock, so the day's order of events is the one a drill on real time has.
+# The day runs on a clock of its own, started with the server at a fixed afternoon: a compressed drill must
+# end the day it starts, which real time would not allow near midnight. It runs RATE times faster than real
+# time (the rehearsal's REPORTING_CLOCK_RATE), so that waiting for the second report time and the close of the
+# polls takes seconds instead of two minutes of an idle test worker; the server, `flask drill simulate` and
+# this test all read the same clock, so the day's order of events is the one a drill on real time has.
 AFTERNOON = datetime(2026, 3, 14, 15, 0, tzinfo=VN_TZ)
 STARTED = time.time()
 RATE = 3
@@ -238,8 +238,8 @@ def test_a_compressed_drill_day(phone, server):
     leader.click("#leader-home a[href$='/turnout']")
     leader.wait_for_selector("#turnout")
     leader.fill("input[name=voted]", str(voted // 2))
-    # For the first report time (a slow machine may have reached the second one's window by now: then this is a
-    # late report for the first, as a leader may send).
+    # For the first report time (a slow machine may have reached the second one's window by now: then this is
+    # a late report for the first, as a leader may send).
     leader.locator("#turnout form[data-offline] input[name=slot]").evaluate(
         "(input, at) => { input.value = at; }", f"{day.report_times[0]:%H:%M}")
     leader.click("#turnout form[data-offline] button[type=submit]")
