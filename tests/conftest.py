@@ -145,7 +145,6 @@ def pytest_unconfigure() -> None:
 _RUNNING: list[pytest.Item] = []  # the test being run, for create_database's check
 
 
-@pytest.hookimpl(trylast=True)  # after -m has deselected: the halves below are halves of what runs
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test marked ``no_database`` runs on SQLite only (scripts/test.sh), so it must not reach the database: no
     fixture built on ``database_url`` (checked here) and no ``create_database`` (checked when it runs). A test
@@ -156,25 +155,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for mark in ("no_database", "sqlite_only"):
             if item.get_closest_marker(mark) and "database_url" in getattr(item, "fixturenames", ()):
                 raise pytest.UsageError(f"{item.nodeid} is marked {mark} but uses the database_url fixture")
-    _long_tests_first(items)
-
-
-def _long_tests_first(items: list[pytest.Item]) -> None:
-    """The modules of the long tests (marked slow or browser: real servers, Chromium) start each half of the
-    queue, each module whole and in its own order, taken in turn by the two halves. xdist's worksteal
-    (scripts/test.sh) gives each worker one contiguous half, so a module's server starts on one worker only,
-    both workers begin with long tests, and whichever ends first steals short tests from the other's end: no
-    long test is left to run last while the other worker idles (all of them on one worker made the PostgreSQL
-    pass end on the rehearsal's five minutes alone)."""
-    long_paths = list(dict.fromkeys(item.path for item in items
-                                    if item.get_closest_marker("slow") or item.get_closest_marker("browser")))
-    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
-    for turn, path in enumerate(long_paths):
-        halves[turn % 2].extend(item for item in items if item.path == path)
-    long_set = set(long_paths)
-    rest = [item for item in items if item.path not in long_set]
-    cut = max(0, len(items) // 2 - len(halves[0]))
-    items[:] = halves[0] + rest[:cut] + halves[1] + rest[cut:]
+    # The modules of the long tests (marked slow or browser: real servers, Chromium) run first, each module
+    # whole and in its own order: with scripts/test.sh's `--dist worksteal` each worker takes half of the
+    # queue in order, so these all land on the first worker (one Chromium, one live server) while the second
+    # works through the sweeps, and whichever ends first steals short tests from the other's end; no
+    # two-minute test is left to run last while the other worker idles.
+    long_modules = {item.path for item in items
+                    if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in long_modules)
 
 
 @pytest.hookimpl(wrapper=True)
