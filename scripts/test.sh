@@ -28,19 +28,15 @@ fi
 
 "$BIN/python" scripts/i18n.py check
 WORKERS="${TEST_WORKERS:-2}"
-# worksteal: each worker starts on a contiguous half of the queue (a module's tests stay together, so a module's
-# server starts once) and an idle worker takes over half of the other's remaining tests; tests/conftest.py puts the
-# long tests first.
-DIST=(--dist worksteal)
 
 echo "== Tests on SQLite =="
-"$BIN/pytest" -n "$WORKERS" "${DIST[@]}" -p no:cacheprovider "$@"
+"$BIN/pytest" -n "$WORKERS" -p no:cacheprovider "$@"
 
 if "$BIN/python" -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
   echo "== Tests on PostgreSQL =="
   # Tests marked no_database (pure rules, template lint) or sqlite_only (SQLite's own locking, on files of their
   # own) ran above and would run the same here: once is enough.
-  TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -n "$WORKERS" "${DIST[@]}" -p no:cacheprovider -m "not no_database and not sqlite_only" "$@"
+  TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -n "$WORKERS" -p no:cacheprovider -m "not no_database and not sqlite_only" "$@"
 elif [[ "${CI:-}" == "true" ]]; then
   echo "PostgreSQL is required in CI but not reachable at $PG_URL" >&2
   exit 1

@@ -148,21 +148,13 @@ _RUNNING: list[pytest.Item] = []  # the test being run, for create_database's ch
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test marked ``no_database`` runs on SQLite only (scripts/test.sh), so it must not reach the database: no
     fixture built on ``database_url`` (checked here) and no ``create_database`` (checked when it runs). A test
-    marked ``sqlite_only`` is left out of the PostgreSQL pass too, because it makes SQLite files of its own
-    whatever TEST_DATABASE_URL says (that pass would repeat it unchanged): neither ``database_url`` nor a
-    database at TEST_DATABASE_URL (``create_database`` with a base URL, checked when it runs)."""
+    marked ``sqlite_only`` is left out of the PostgreSQL pass too, because it makes SQLite files of its own whatever
+    TEST_DATABASE_URL says (that pass would repeat it unchanged): neither ``database_url`` nor a database at
+    TEST_DATABASE_URL (``create_database`` with a base URL, checked when it runs)."""
     for item in items:
         for mark in ("no_database", "sqlite_only"):
             if item.get_closest_marker(mark) and "database_url" in getattr(item, "fixturenames", ()):
                 raise pytest.UsageError(f"{item.nodeid} is marked {mark} but uses the database_url fixture")
-    # The modules of the long tests (marked slow or browser: real servers, Chromium) run first, each module
-    # whole and in its own order: with scripts/test.sh's `--dist worksteal` each worker takes half of the
-    # queue in order, so these all land on the first worker (one Chromium, one live server) while the second
-    # works through the sweeps, and whichever ends first steals short tests from the other's end; no
-    # two-minute test is left to run last while the other worker idles.
-    long_modules = {item.path for item in items
-                    if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
-    items.sort(key=lambda item: item.path not in long_modules)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -28,8 +28,6 @@ from webapp.clock import utcnow
 from webapp.db import make_engine
 from webapp.seed import demo
 
-pytestmark = pytest.mark.slow  # gunicorn started, restarted and reloaded: 7 tests, over two minutes
-
 
 @dataclass
 class Answer:
