@@ -38,6 +38,9 @@ def create_database(base_url: str | None, label: str, template: str | None = Non
     of ``template`` (the URL of a database nobody is connected to)."""
     if _RUNNING and _RUNNING[-1].get_closest_marker("no_database"):
         pytest.fail(f"{_RUNNING[-1].nodeid} is marked no_database but makes a database", pytrace=False)
+    if base_url and _RUNNING and _RUNNING[-1].get_closest_marker("sqlite_only"):
+        pytest.fail(f"{_RUNNING[-1].nodeid} is marked sqlite_only but makes a database at TEST_DATABASE_URL",
+                    pytrace=False)
     if not base_url:
         directory = tempfile.mkdtemp(prefix="baucu-test-")
         url = f"sqlite:///{directory}/{label}.sqlite3"
@@ -144,10 +147,14 @@ _RUNNING: list[pytest.Item] = []  # the test being run, for create_database's ch
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test marked ``no_database`` runs on SQLite only (scripts/test.sh), so it must not reach the database: no
-    fixture built on ``database_url`` (checked here) and no ``create_database`` (checked when it runs)."""
+    fixture built on ``database_url`` (checked here) and no ``create_database`` (checked when it runs). A test
+    marked ``sqlite_only`` is left out of the PostgreSQL pass too, because it makes SQLite files of its own whatever
+    TEST_DATABASE_URL says (that pass would repeat it unchanged): neither ``database_url`` nor a database at
+    TEST_DATABASE_URL (``create_database`` with a base URL, checked when it runs)."""
     for item in items:
-        if item.get_closest_marker("no_database") and "database_url" in getattr(item, "fixturenames", ()):
-            raise pytest.UsageError(f"{item.nodeid} is marked no_database but uses the database_url fixture")
+        for mark in ("no_database", "sqlite_only"):
+            if item.get_closest_marker(mark) and "database_url" in getattr(item, "fixturenames", ()):
+                raise pytest.UsageError(f"{item.nodeid} is marked {mark} but uses the database_url fixture")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -106,6 +106,7 @@ def test_the_api_answers_a_stranger_401_not_a_redirect(client):
         assert response.json["errors"][0]["code"] == "unauthenticated"
 
 
+@pytest.mark.no_database
 @given(st.text(max_size=12) | st.integers(-10, 10**12).map(str))
 def test_parse_int_takes_ascii_digits_within_the_integer_only(text):
     value = parse_int(text)
@@ -115,6 +116,7 @@ def test_parse_int_takes_ascii_digits_within_the_integer_only(text):
         assert value is None
 
 
+@pytest.mark.no_database
 @given(st.text(max_size=6) | st.tuples(st.integers(0, 99), st.integers(0, 99)).map(lambda t: f"{t[0]:02d}:{t[1]:02d}"))
 def test_parse_hhmm_takes_real_times_of_day_only(text):
     value = parse_hhmm(text)
@@ -122,6 +124,7 @@ def test_parse_hhmm_takes_real_times_of_day_only(text):
         assert value.strftime("%H:%M") == text
 
 
+@pytest.mark.no_database
 @given(st.datetimes(timezones=st.timezones()) | st.text(max_size=30))
 def test_parse_datetime_takes_rfc3339_date_times_with_an_offset_only(value):
     text = value.isoformat() if isinstance(value, datetime) else value
@@ -142,6 +145,7 @@ def test_the_corrections_feed_refuses_a_since_that_is_not_an_rfc3339_date_time(a
                       query_string={"since": "2026-03-15T19:30:00+07:00"}).status_code == 200
 
 
+@pytest.mark.no_database
 def test_request_data_is_read_through_the_edge_helpers():
     """A new form starts from webapp.forms, and a new integer query parameter goes through query_int."""
     root = Path(__file__).resolve().parent.parent / "webapp"

@@ -30,16 +30,19 @@ def browser_reading(location: str) -> str:
     return urljoin(BASE, cleaned.replace("\\", "/"))
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("target", HOSTILE)
 def test_hostile_targets_are_refused(target):
     assert local_path(target) is None
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("target", ["/", "/reports/1/count?contest=2", "/review/?q=B%E1%BA%BFn#top", "/lang"])
 def test_local_paths_are_kept(target):
     assert local_path(target) == target
 
 
+@pytest.mark.no_database
 @given(st.one_of(
     st.text(),
     st.builds("".join, st.lists(st.sampled_from(PIECES), max_size=8)),

@@ -1,7 +1,8 @@
 """SQLite, the embedded default, takes concurrent writers: imports posted while the progress rollups refresh,
 readers that write (a language switch), and a lock held too long answers "busy, try again" (503), never 500.
 
-These run on a SQLite file of their own whatever TEST_DATABASE_URL says: they are about SQLite's locking."""
+These run on a SQLite file of their own whatever TEST_DATABASE_URL says: they are about SQLite's locking, so
+the PostgreSQL pass leaves them out (``sqlite_only``) rather than run them again unchanged."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from webapp.clock import utcnow
 from webapp.elections.models import ElectoralUnit
 from webapp.progress.models import Dirty
 from webapp.progress.refresher import run_refresh
+
+pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,7 @@ def test_every_sign_in_path_verifies_exactly_one_hash(db_session, accounts, veri
     assert (result is not None) == (right and username in ("to01", "cho-kich-hoat"))
 
 
+@pytest.mark.no_database
 def test_new_hashes_use_the_owasp_parameters():
     assert services.hash_secret("hoa-sen-do-2026").startswith(OWASP)
 
@@ -65,6 +66,7 @@ def test_a_hash_with_other_parameters_is_replaced_at_sign_in(db_session, w):
     assert services.verify_secret(user.password_hash, PASSWORD)
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("password", [
     "11111111", "12345678", "aaaaaaaaaa", "abcdefgh", "qwertyuiop", "password1", "matkhau123", "anhyeuem123",
     "baucu2026", "vietnam123", "to01-26743", "26743to01", "Nguyen Van A",
@@ -74,12 +76,14 @@ def test_trivial_passwords_are_refused(password):
         services.check_password(password, user_inputs=["to01-26743", "to01", "26743", "Nguyễn Văn A"])
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("password", ["hoa-sen-do-2026", "Đà Nẵng mùa thu", "conmeovang-ngu-trua",
                                       "kvbp-02-moi", "Tôi đi bầu cử sớm"])
 def test_passwords_that_are_hard_to_guess_are_accepted(password):
     services.check_password(password, user_inputs=["to01-26743", "to01", "26743"])
 
 
+@pytest.mark.no_database
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.characters(codec="utf-8", exclude_categories=("Cs",)), st.integers(min_value=8, max_value=60))
 def test_a_repeated_character_is_never_a_password(char, length):

@@ -59,6 +59,7 @@ def test_every_code_of_the_demo_and_the_import_templates_is_accepted(db_session)
         assert codes.is_code(accepted)
 
 
+@pytest.mark.no_database
 @given(st.text(alphabet=st.sampled_from("AZ09-_./\\ .Ă%:"), max_size=12))
 def test_no_accepted_code_can_leave_a_folder(text):
     if codes.is_code(text):

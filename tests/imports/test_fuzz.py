@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ CELLS = st.one_of(
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.no_database
 @FUZZ
 @given(data=st.binary(max_size=2000), extension=st.sampled_from(["xlsx", "csv"]))
 def test_random_bytes_are_refused_cleanly(data: bytes, extension: str) -> None:
@@ -52,6 +54,7 @@ def test_random_cells_never_crash_an_import(db_session, w, dataset: str, rows: l
         savepoint.rollback()
 
 
+@pytest.mark.no_database
 @FUZZ
 @given(text=st.text(st.sampled_from('ab,;"\r\n= '), max_size=60))
 def test_csv_lines_are_cut_as_a_text_stream_would_cut_them(text: str) -> None:
