@@ -192,7 +192,7 @@ class Server:
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _processes() -> dict[int, tuple[str, int, float, float]]:
+def processes() -> dict[int, tuple[str, int, float, float]]:
     """{pid: (command name, parent pid, user CPU seconds, system CPU seconds)} of every process (Linux /proc)."""
     out = {}
     for entry in os.listdir("/proc"):
@@ -212,11 +212,11 @@ def cpu_by_group(server_pid: int, database: str | None = None) -> dict[str, floa
     """CPU seconds so far of: the server (gunicorn master and workers), PostgreSQL (every backend and helper
     process of the server, or with ``database`` only the backends connected to it: on a machine shared with other
     users of the same PostgreSQL, their queries are not this benchmark's), this client process."""
-    procs = _processes()
+    procs = processes()
     server = [procs[p] for p in {server_pid} | {pid for pid, proc in procs.items() if proc[1] == server_pid}
               if p in procs]
     postgres = [proc for pid, proc in procs.items() if proc[0].startswith("postgres")
-                and (database is None or _serves(pid, database))]
+                and (database is None or serves(pid, database))]
     client = procs.get(os.getpid(), ("", 0, 0.0, 0.0))
     return {
         "server": sum(p[2] + p[3] for p in server), "server_sys": sum(p[3] for p in server),
@@ -225,7 +225,7 @@ def cpu_by_group(server_pid: int, database: str | None = None) -> dict[str, floa
     }
 
 
-def _serves(pid: int, database: str) -> bool:
+def serves(pid: int, database: str) -> bool:
     # A backend's process title: "postgres: [<cluster>: ]<user> <database> <client> <state>".
     try:
         title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split()
