@@ -1035,11 +1035,11 @@ def stored(url: str, acknowledged: dict[str, set[str]]) -> tuple[int, int, int]:
 
 
 class CpuMeter:
-    """CPU seconds of the nodes (every gunicorn master and its workers), this database's PostgreSQL backends and this
-    client over a window. /proc forgets a process's CPU when it ends, and the day's faults end many: a killed worker,
-    every worker on a graceful reload, every backend on PostgreSQL's restart. So each process is sampled every half
-    second and keeps what it had used at its last sample: at most half a second of an ended process is missed,
-    where reading only at the start and the end missed everything before the reload."""
+    """CPU seconds of the nodes (every gunicorn master and its workers), this database's PostgreSQL backends
+    and this client over a window. /proc forgets a process's CPU when it ends, and the day's faults end many: a
+    killed worker, every worker on a graceful reload, every backend on PostgreSQL's restart. So each process is
+    sampled every half second and keeps what it had used at its last sample: at most half a second of an ended
+    process is missed, where reading only at the start and the end missed everything before the reload."""
 
     def __init__(self, masters: list[int], database: str, every: float = 0.5) -> None:
         self.masters, self.database, self.every = masters, database, every
@@ -1120,8 +1120,9 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
     # window (negative elapsed time), as the morning before the peak; a warm-up that overruns starts the window
     # late, and the clients' lag says so.
     virtual_start = datetime.combine(world.polling_date, start_t, tzinfo=VN_TZ)
-    # The default leaves the nodes 20 s to start and each dashboard 40 ms of the two cores to open (measured: 7,331 in
-    # 230 s before the fragments were kept): a window that starts late has every event overdue, played as a burst.
+    # The default leaves the nodes 20 s to start and each dashboard 40 ms of the two cores to open (measured:
+    # 7,331 in 230 s before the fragments were kept): a window that starts late has every event overdue, played
+    # as one burst.
     warm_up = args.warm_up if args.warm_up is not None else 20.0 + 0.04 * len(dashboards)
     epoch = time.time() + warm_up
     redis = services.redis.url if services.redis else ""
@@ -1465,8 +1466,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signin-share", type=float, default=0.3)
     parser.add_argument("--return-share", type=float, default=0.05, help="count minutes returned for a mistake")
     parser.add_argument("--drain", type=float, default=60.0, help="real seconds to let retried writes land")
-    parser.add_argument("--warm-up", type=float, help="real seconds from starting the nodes to the window's start: "
-                        "the dashboards are opened in them (default 20 s + 40 ms a dashboard)")
+    parser.add_argument("--warm-up", type=float, help="real seconds from starting the nodes to the window's "
+                        "start: the dashboards are opened in them (default 20 s + 40 ms a dashboard)")
     parser.add_argument("--fault-watch", type=float, default=15.0, help="real seconds after a fault whose errors, "
                         "retries and late acknowledgements the fault timeline counts")
     parser.add_argument("--seed", type=int, default=7)
