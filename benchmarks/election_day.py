@@ -79,6 +79,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -1041,8 +1042,9 @@ class CpuMeter:
     sampled every half second and keeps what it had used at its last sample: at most half a second of an ended
     process is missed, where reading only at the start and the end missed everything before the reload."""
 
-    def __init__(self, masters: list[int], database: str, every: float = 0.5) -> None:
-        self.masters, self.database, self.every = masters, database, every
+    def __init__(self, masters: list[int], database: str, refresher: Callable[[], int | None],
+                 every: float = 0.5) -> None:
+        self.masters, self.database, self.refresher, self.every = masters, database, refresher, every
         self.base: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
         self.stopped = threading.Event()
@@ -1054,9 +1056,10 @@ class CpuMeter:
     def sample(self, first: bool = False) -> None:
         procs = processes()
         server = set(self.masters) | {pid for pid, proc in procs.items() if proc[1] in self.masters}
+        refresher = self.refresher()
         for pid, (name, _, user, system) in procs.items():
-            group = ("server" if pid in server else "postgres" if name.startswith("postgres")
-                     and serves(pid, self.database) else None)
+            group = ("server" if pid in server else "refresher" if pid == refresher else "postgres"
+                     if name.startswith("postgres") and serves(pid, self.database) else None)
             if group is None:
                 continue
             if (group, pid) not in self.last:
@@ -1071,7 +1074,7 @@ class CpuMeter:
         self.stopped.set()
         self.thread.join()
         self.sample()
-        out = {"server": 0.0, "postgres": 0.0, "client": time.process_time() - self.client0}
+        out = {"server": 0.0, "postgres": 0.0, "refresher": 0.0, "client": time.process_time() - self.client0}
         for (group, pid), value in self.last.items():
             out[group] += max(0.0, value - self.base[(group, pid)])
         return out
@@ -1146,7 +1149,8 @@ def run_once(url: str, world: World, args: argparse.Namespace, compress: float, 
             log(f"the warm-up overran --warm-up by {late:.1f} s: the window starts late (give --warm-up more)")
         faults = [f for f in args.faults.split(",") if f]
         database = url.rsplit("/", 1)[1].split("?")[0]
-        cpu_meter = CpuMeter(deployment.pids(), database)
+        cpu_meter = CpuMeter(deployment.pids(), database,
+                             lambda: deployment.refresher.pid if deployment.refresher else None)
 
         def strike(name: str) -> None:
             at = time.monotonic()
