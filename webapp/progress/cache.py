@@ -5,8 +5,9 @@ kept fragment is never stale, on any node.
 
 At national size a commune's fragment is 12–40 thousand characters (25–80 KB as a Python string: Vietnamese text
 is stored two bytes a character) and 2–4 KB compressed; 4,096 entries hold every commune's, province's and the
-nation's page in one language in about 11 MB per worker (measured: 8.1 MB of compressed HTML; over 80 MB plain), and a hit costs 0.02–0.1 ms
-to decompress against 20–35 ms to render (benchmarks/README.md, "Dashboards at the peak"). The bound is the
+nation's page in one language in about 11 MB per worker (measured: 8.1 MB of compressed HTML; over 80 MB plain),
+and a hit costs 0.02–0.1 ms to decompress against 20–35 ms to render (benchmarks/README.md, "Dashboards at the
+peak"). The bound is the
 ``PROGRESS_FRAGMENT_CACHE`` setting, given at each ``put``."""
 
 from __future__ import annotations

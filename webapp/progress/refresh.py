@@ -9,10 +9,12 @@ that sums the rows is ``webapp.progress.rollups``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -201,12 +203,19 @@ def mark_changed(session: Session, election_id: int, version: int, now: datetime
         session.execute(pv.insert().values(election_id=election_id, level="nation", place_id=0, version=version,
                                            changed_at=now))
         return
-    for level, ids in (("commune", sorted(communes)), ("province", sorted(provinces)), ("nation", [0])):
-        for chunk in rollups.chunks(ids):
-            session.execute(sa.delete(pv).where(pv.c.election_id == election_id, pv.c.level == level,
-                                                pv.c.place_id.in_(chunk)))
-            session.execute(pv.insert(), [{"election_id": election_id, "level": level, "place_id": ident,
-                                           "version": version, "changed_at": now} for ident in chunk])
+    rows = [{"election_id": election_id, "level": level, "place_id": ident, "version": version, "changed_at": now}
+            for level, ids in (("commune", sorted(communes)), ("province", sorted(provinces)), ("nation", [0]))
+            for ident in ids]
+    session.execute(_place_version_upsert(session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _place_version_upsert(dialect: str) -> sa.Insert:
+    # One upsert for every changed place, as the stations' rows are kept (tracking._count_station_upsert).
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(PlaceVersion.__table__)
+    return insert.on_conflict_do_update(index_elements=("election_id", "level", "place_id"),
+                                        set_={"version": insert.excluded.version,
+                                              "changed_at": insert.excluded.changed_at})
 
 
 def rebuild(session: Session, *, now: datetime) -> RefreshResult:

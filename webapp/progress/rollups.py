@@ -23,7 +23,7 @@ from webapp.reports.models import ReportStatus
 CHUNK = 500  # communes recomputed per statement
 
 
-def chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -200,7 +200,7 @@ def recompute(session: Session, election: Election, communes: set[int]) -> set[i
     schedules = report_schedules(session, election)
     ordered = sorted(communes)
     provinces: set[int] = set()
-    for chunk in chunks(ordered):
+    for chunk in _chunks(ordered):
         _commune_rollups(session, election, chunk, schedules)
         provinces.update(session.scalars(sa.select(Commune.province_id).where(Commune.id.in_(chunk)).distinct()))
     if provinces:
